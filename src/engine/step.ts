@@ -1,0 +1,43 @@
+/** What a workflow hands the engine: phases of steps. */
+import type { EngineEvent, StepRef } from './events.js';
+
+export interface StepContext {
+  /** Aborted on Ctrl-C or when the step's timeout fires. Pass it to every tool call. */
+  signal: AbortSignal;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** A line of tool output for this step. */
+  output(line: string, stream?: 'stdout' | 'stderr' | 'info'): void;
+  progress(done: number, total: number, message?: string): void;
+}
+
+export interface Step extends Omit<StepRef, 'group'> {
+  /** Tool this step runs (packer, terraform, ssh, kubectl), shown in the plan. */
+  tool?: string;
+  /** Fingerprint of the step's inputs; a checkpoint only counts when it matches. */
+  inputs?: string;
+  /** Per-attempt timeout. */
+  timeoutMs?: number;
+  /** Extra attempts after the first, for idempotent steps. */
+  retries?: number;
+  /** Decides whether an error is worth another attempt (default: any non-usage error). */
+  retryable?: (error: unknown) => boolean;
+  /**
+   * Asks the world whether the work is already done (admin.conf present, node registered).
+   * Returning a reason string skips the step with that reason.
+   */
+  check?: (ctx: StepContext) => Promise<string | undefined>;
+  run(ctx: StepContext): Promise<void>;
+}
+
+export interface Phase {
+  /** Group title in the task tree. */
+  title: string;
+  steps: Step[];
+  /** Steps of this phase running at once; default 1 (in order). */
+  concurrency?: number;
+  /** Keep running the other steps of the phase after one fails; the phase still fails at its end. */
+  continueOnError?: boolean;
+}
+
+export type { EngineEvent };

@@ -1,0 +1,89 @@
+/**
+ * One small error taxonomy. Only the CLI entry point turns these into output and exit codes.
+ * `code` is a stable PascalCase identifier; `hint` tells the person what to do next.
+ */
+export type ErrorSource = 'user' | 'tool' | 'internal';
+
+export interface BootstrapErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** Last lines of the failing tool's output, shown under the error. */
+  details?: string[];
+}
+
+export class BootstrapError extends Error {
+  readonly code: string;
+  readonly hint?: string;
+  readonly details: string[];
+  readonly source: ErrorSource = 'internal';
+  /** Process exit code this error maps to. */
+  readonly exitCode: number = 1;
+
+  constructor(code: string, message: string, options: BootstrapErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details ?? [];
+  }
+}
+
+/** Bad flags, bad configuration: exit 2, nothing was changed. */
+export class UsageError extends BootstrapError {
+  override readonly source = 'user' as const;
+  override readonly exitCode = 2;
+}
+
+/** One problem found while validating a spec; `path` is the dotted field name. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+  value?: unknown;
+  fix?: string;
+}
+
+/** All problems of a configuration at once, grouped, exit 2. */
+export class ValidationError extends UsageError {
+  readonly issues: ValidationIssue[];
+  constructor(issues: ValidationIssue[], heading = 'The cluster configuration is invalid') {
+    super('InvalidConfig', `${heading}:\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
+    this.issues = issues;
+  }
+}
+
+export function formatIssue(issue: ValidationIssue): string {
+  const value = issue.value === undefined ? '' : ` (got ${JSON.stringify(issue.value)})`;
+  const fix = issue.fix ? `: ${issue.fix}` : '';
+  return `${issue.path}: ${issue.message}${value}${fix}`;
+}
+
+/** A precondition on this machine or the nodes is not met (missing binary, unreachable node). */
+export class PreflightError extends BootstrapError {
+  override readonly source = 'user' as const;
+}
+
+/** An external tool (terraform, packer, kubeadm over SSH) failed. */
+export class ExternalToolError extends BootstrapError {
+  override readonly source = 'tool' as const;
+}
+
+/** Another run holds the cluster lock. */
+export class LockedError extends BootstrapError {
+  override readonly source = 'user' as const;
+}
+
+/** The person declined a confirmation, or pressed Ctrl-C: exit 130. */
+export class AbortError extends BootstrapError {
+  override readonly source = 'user' as const;
+  override readonly exitCode = 130;
+}
+
+export class NotImplementedError extends BootstrapError {
+  constructor(command: string) {
+    super('NotImplemented', `${command}: not implemented yet`);
+  }
+}
+
+export function isBootstrapError(error: unknown): error is BootstrapError {
+  return error instanceof BootstrapError;
+}

@@ -1,0 +1,152 @@
+/**
+ * The ClusterSpec: the one source of truth for cluster.yaml. Field descriptions feed the JSON
+ * Schema (`config schema`) and the README's config reference; defaults live here and only here.
+ * Semantic checks that span fields (CIDR overlap, counts, versions) live in validate.ts.
+ */
+import { z } from 'zod';
+import { DEFAULT_KUBERNETES_VERSION } from '../kube/versions.js';
+
+export const API_VERSION = 'k8s-bootstrap.io/v1alpha1';
+export const KIND = 'Cluster';
+export const SCHEMA_URL = 'https://k8s-bootstrap.io/schema/v1alpha1/cluster.json';
+
+export const PROVIDERS = ['exoscale', 'openstack', 'aws', 'static'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+export const RUNTIMES = ['containerd', 'cri-o'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+export const CNIS = ['calico', 'flannel', 'cilium'] as const;
+export type Cni = (typeof CNIS)[number];
+
+/** Defaults the wizard pre-fills: clear of AWS's 172.31/16, Docker's 172.17/16, home 192.168/16 and OpenStack's 10.0.0/24. */
+export const DEFAULT_NETWORK = {
+  nodeCidr: '10.240.0.0/16',
+  podCidr: '10.244.0.0/16',
+  serviceCidr: '10.96.0.0/12',
+} as const;
+
+export const DEFAULT_INSTANCE_TYPES: Record<Exclude<ProviderName, 'static'>, { controlPlane: string; worker: string }> = {
+  exoscale: { controlPlane: 'standard.medium', worker: 'standard.large' },
+  aws: { controlPlane: 't3.medium', worker: 't3.large' },
+  openstack: { controlPlane: 'm1.medium', worker: 'm1.large' },
+};
+
+const text = (description: string) => z.string().min(1).describe(description);
+
+const staticHost = z
+  .strictObject({
+    address: text('Address the operator reaches the host at over SSH (IP or DNS name).'),
+    port: z.number().int().min(1).max(65535).default(22).describe('SSH port.'),
+    privateAddress: text('Address on the node network; kubelet node-ip and the API advertise address. Defaults to address.').optional(),
+    name: text('Node name (DNS-1123). Defaults to the role and an index, e.g. cp-1, worker-2.').optional(),
+    role: z.enum(['control-plane', 'worker']).describe('What kubeadm makes of this host.'),
+    user: text('SSH user for this host; defaults to ssh.user.').optional(),
+  })
+  .describe('A machine you already have.');
+
+const exoscaleProvider = z.strictObject({
+  name: z.literal('exoscale'),
+  zone: text('Exoscale zone, e.g. ch-gva-2, de-fra-1.').default('ch-gva-2'),
+  baseTemplate: text('Public template the node image is built from.').default('Linux Ubuntu 24.04 LTS 64-bit'),
+});
+
+const openstackProvider = z.strictObject({
+  name: z.literal('openstack'),
+  region: text('OpenStack region (OS_REGION_NAME).').default('RegionOne'),
+  cloud: text('Entry of clouds.yaml to use (OS_CLOUD). Credentials themselves never go in this file.').optional(),
+  externalNetwork: text('Name of the external network for floating IPs and the router.').default('public'),
+  baseImage: text('Glance image name the node image is built from.').default('Ubuntu 24.04'),
+});
+
+const awsProvider = z.strictObject({
+  name: z.literal('aws'),
+  region: text('AWS region, e.g. eu-central-1.').default('eu-central-1'),
+  availabilityZones: z.array(text('Availability zone.')).optional().describe('Zones to spread nodes over; defaults to the first zones of the region.'),
+});
+
+const staticProvider = z.strictObject({
+  name: z.literal('static'),
+  hosts: z.array(staticHost).default([]).describe('The machines, with their roles.'),
+  apiEndpoint: text('host:port of an external load balancer or DNS name for the API. Without it, one control plane is the endpoint, or with several the tool installs keepalived + haproxy.').optional(),
+  virtualIp: text('Virtual IP that keepalived holds for HA without an external load balancer.').optional(),
+});
+
+export const providerSchema = z
+  .discriminatedUnion('name', [exoscaleProvider, openstackProvider, awsProvider, staticProvider])
+  .describe('Where the nodes come from, with the provider\'s own settings. Credentials come from the environment, never from this file.');
+
+const nodeGroup = (defaultCount: number, what: string) =>
+  z.strictObject({
+    count: z.number().int().min(0).max(1000).default(defaultCount).describe(`Number of ${what}.`),
+    type: text('Instance type or flavor; defaults per provider.').optional(),
+    diskGb: z.number().int().min(10).max(16384).default(50).describe('Root disk size in GiB.'),
+  });
+
+export const clusterSpecSchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION).describe('Version of this document format.'),
+    kind: z.literal(KIND),
+    name: text('Cluster name (DNS-1123 label): names the cluster folder, cloud resources and kubeconfig context.'),
+    provider: providerSchema,
+    kubernetes: z
+      .strictObject({
+        version: text('Kubernetes version, MAJOR.MINOR.PATCH, of a supported minor.').default(DEFAULT_KUBERNETES_VERSION),
+        runtime: z.enum(RUNTIMES).default('containerd').describe('Container runtime.'),
+        cni: z.enum(CNIS).default('calico').describe('Pod network; its pool is always set to network.podCidr.'),
+      })
+      .prefault({}),
+    network: z
+      .strictObject({
+        nodeCidr: text('Network the nodes live on. Cloud providers create it; for static hosts it is checked when set.').optional(),
+        podCidr: text('kubeadm podSubnet and the CNI pool.').default(DEFAULT_NETWORK.podCidr),
+        serviceCidr: text('kubeadm serviceSubnet.').default(DEFAULT_NETWORK.serviceCidr),
+      })
+      .prefault({}),
+    controlPlane: nodeGroup(1, 'control planes (1, 3 or 5)').prefault({}),
+    workers: nodeGroup(2, 'workers')
+      .extend({ min: z.number().int().min(0).default(0).describe('remove-workers refuses to go below this without --force.') })
+      .prefault({}),
+    ssh: z
+      .strictObject({
+        user: text('SSH user on the nodes (sudo without password).').default('ubuntu'),
+        privateKey: text('Path of the private key file. The tool generates one in the cluster folder when unset.').optional(),
+        adminCidrs: z.array(text('CIDR')).default([]).describe('Where SSH and the API may be reached from. Required for cloud providers.'),
+        bastion: z
+          .strictObject({
+            host: text('Bastion address.'),
+            port: z.number().int().min(1).max(65535).default(22),
+            user: text('Bastion SSH user; defaults to ssh.user.').optional(),
+          })
+          .optional()
+          .describe('Jump host for nodes without a public address.'),
+        knownHosts: text('known_hosts file with the nodes\' pinned host keys.').optional(),
+      })
+      .prefault({}),
+    image: z
+      .strictObject({
+        build: z.boolean().default(true).describe('Build a node image with Packer (cloud providers).'),
+        id: text('Use this existing image id instead of building one.').optional(),
+      })
+      .prefault({}),
+    terraform: z
+      .strictObject({
+        binary: z.enum(['terraform', 'tofu']).optional().describe('Which binary; defaults to whichever is on PATH (K8SB_TERRAFORM_BINARY).'),
+        backend: z
+          .strictObject({
+            bucket: text('Bucket of an S3-compatible backend (Exoscale SOS, AWS S3, ...).'),
+            key: text('Object key of the state.').optional(),
+            region: text('Bucket region.'),
+            endpoint: text('S3 endpoint for non-AWS stores, e.g. https://sos-ch-gva-2.exo.io.').optional(),
+          })
+          .optional()
+          .describe('Remote state for teams. Default: local state in the cluster folder.'),
+      })
+      .prefault({}),
+  })
+  .describe('A kubeadm Kubernetes cluster managed by k8s-bootstrap.');
+
+/** The document as written by a person (defaults not yet applied). */
+export type ClusterSpecInput = z.input<typeof clusterSpecSchema>;
+/** The document with every default applied: what every other layer reads. */
+export type ClusterSpec = z.output<typeof clusterSpecSchema>;
+export type ProviderSpec = ClusterSpec['provider'];
+export type StaticHost = z.output<typeof staticHost>;

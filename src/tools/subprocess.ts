@@ -1,0 +1,118 @@
+/**
+ * The one sanctioned way to start a local process. Argv arrays only, never a shell.
+ * execa is imported lazily so that --help and --version stay fast.
+ */
+import { ExternalToolError } from '../errors.js';
+
+export interface RunOptions {
+  cwd?: string;
+  /** Added to the parent environment (never mutate process.env for a child). */
+  env?: Record<string, string | undefined>;
+  /** Aborting sends `killSignal` (default SIGINT, so tools clean up), then SIGKILL after `forceKillAfterMs`. */
+  signal?: AbortSignal;
+  killSignal?: NodeJS.Signals;
+  forceKillAfterMs?: number;
+  timeoutMs?: number;
+  /** Called with each complete line of stdout/stderr as it arrives. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  input?: string;
+  /** Resolve with a non-zero exit code instead of throwing. */
+  allowFailure?: boolean;
+}
+
+export interface RunResult {
+  exitCode: number;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+  /** Last lines of stderr (or stdout when stderr is empty), for error messages. */
+  tail: string[];
+}
+
+export type SubprocessFailure = 'spawn-failed' | 'exited' | 'killed' | 'timed-out' | 'aborted';
+
+export class SubprocessError extends ExternalToolError {
+  readonly kind: SubprocessFailure;
+  readonly result?: RunResult;
+  constructor(kind: SubprocessFailure, command: string, result: RunResult | undefined, cause?: unknown) {
+    const what = {
+      'spawn-failed': 'could not be started',
+      exited: `exited with code ${result?.exitCode}`,
+      killed: `was killed by ${result?.signal}`,
+      'timed-out': 'timed out',
+      aborted: 'was interrupted',
+    }[kind];
+    super('SubprocessFailed', `${command} ${what}`, { cause, details: result?.tail });
+    this.kind = kind;
+    this.result = result;
+  }
+}
+
+const TAIL_LINES = 20;
+
+export async function runTool(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const { execa } = await import('execa');
+  const tail: string[] = [];
+  const stdoutTail: string[] = [];
+  const remember = (buffer: string[], line: string) => {
+    buffer.push(line);
+    if (buffer.length > TAIL_LINES) buffer.shift();
+  };
+  const lineHandler = (stream: 'stdout' | 'stderr') =>
+    function* (line: unknown) {
+      const text = String(line);
+      remember(stream === 'stderr' ? tail : stdoutTail, text);
+      options.onLine?.(text, stream);
+      yield text;
+    };
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: true,
+    reject: false,
+    input: options.input,
+    stdin: options.input === undefined ? 'ignore' : 'pipe',
+    cancelSignal: options.signal,
+    killSignal: options.killSignal ?? 'SIGINT',
+    forceKillAfterDelay: options.forceKillAfterMs ?? 60_000,
+    timeout: options.timeoutMs,
+    stdout: { transform: lineHandler('stdout') },
+    stderr: { transform: lineHandler('stderr') },
+    stripFinalNewline: true,
+  });
+  const outcome = await child;
+  const result: RunResult = {
+    exitCode: outcome.exitCode ?? -1,
+    signal: outcome.signal,
+    stdout: typeof outcome.stdout === 'string' ? outcome.stdout : String(outcome.stdout ?? ''),
+    stderr: typeof outcome.stderr === 'string' ? outcome.stderr : String(outcome.stderr ?? ''),
+    tail: tail.length > 0 ? tail : stdoutTail,
+  };
+  const command = [file, ...args.slice(0, 1)].join(' ');
+  if (outcome.failed) {
+    if ((outcome as { code?: string }).code === 'ENOENT' || outcome.exitCode === undefined && !outcome.signal && !outcome.isCanceled && !outcome.timedOut) {
+      throw new SubprocessError('spawn-failed', command, result, outcome);
+    }
+    if (outcome.isCanceled) throw new SubprocessError('aborted', command, result, outcome);
+    if (outcome.timedOut) throw new SubprocessError('timed-out', command, result, outcome);
+    if (outcome.signal) throw new SubprocessError('killed', command, result, outcome);
+    if (!options.allowFailure) throw new SubprocessError('exited', command, result, outcome);
+  }
+  return result;
+}
+
+/** Finds an executable on PATH, like `command -v`. */
+export async function findExecutable(name: string, pathEnv = process.env.PATH ?? ''): Promise<string | undefined> {
+  const { access, constants } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  for (const dir of pathEnv.split(':').filter(Boolean)) {
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
