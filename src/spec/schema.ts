@@ -84,7 +84,7 @@ const nodeGroup = (defaultCount: number, what: string) =>
 export const clusterSpecSchema = z
   .strictObject({
     apiVersion: z.literal(API_VERSION).describe('Version of this document format.'),
-    kind: z.literal(KIND),
+    kind: z.literal(KIND).describe('Always Cluster.'),
     name: text('Cluster name (DNS-1123 label): names the cluster folder, cloud resources and kubeconfig context.'),
     provider: providerSchema,
     kubernetes: z
@@ -93,18 +93,21 @@ export const clusterSpecSchema = z
         runtime: z.enum(RUNTIMES).default('containerd').describe('Container runtime.'),
         cni: z.enum(CNIS).default('calico').describe('Pod network; its pool is always set to network.podCidr.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('What runs on the nodes.'),
     network: z
       .strictObject({
         nodeCidr: text('Network the nodes live on. Cloud providers create it; for static hosts it is checked when set.').optional(),
         podCidr: text('kubeadm podSubnet and the CNI pool.').default(DEFAULT_NETWORK.podCidr),
         serviceCidr: text('kubeadm serviceSubnet.').default(DEFAULT_NETWORK.serviceCidr),
       })
-      .prefault({}),
-    controlPlane: nodeGroup(1, 'control planes (1, 3 or 5)').prefault({}),
+      .prefault({})
+      .describe('IPv4 ranges; node, pod and service ranges must not overlap.'),
+    controlPlane: nodeGroup(1, 'control planes (1, 3 or 5)').prefault({}).describe('The control-plane nodes (etcd members). For static clusters the count follows provider.hosts.'),
     workers: nodeGroup(2, 'workers')
       .extend({ min: z.number().int().min(0).default(0).describe('remove-workers refuses to go below this without --force.') })
-      .prefault({}),
+      .prefault({})
+      .describe('The worker nodes. For static clusters the count follows provider.hosts.'),
     ssh: z
       .strictObject({
         user: text('SSH user on the nodes (sudo without password).').default('ubuntu'),
@@ -113,20 +116,22 @@ export const clusterSpecSchema = z
         bastion: z
           .strictObject({
             host: text('Bastion address.'),
-            port: z.number().int().min(1).max(65535).default(22),
+            port: z.number().int().min(1).max(65535).default(22).describe('Bastion SSH port.'),
             user: text('Bastion SSH user; defaults to ssh.user.').optional(),
           })
           .optional()
           .describe('Jump host for nodes without a public address.'),
         knownHosts: text('known_hosts file with the nodes\' pinned host keys.').optional(),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('How the tool reaches the nodes.'),
     image: z
       .strictObject({
         build: z.boolean().default(true).describe('Build a node image with Packer (cloud providers).'),
         id: text('Use this existing image id instead of building one.').optional(),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('The node image (cloud providers).'),
     terraform: z
       .strictObject({
         binary: z.enum(['terraform', 'tofu']).optional().describe('Which binary; defaults to whichever is on PATH (K8SB_TERRAFORM_BINARY).'),
@@ -140,7 +145,8 @@ export const clusterSpecSchema = z
           .optional()
           .describe('Remote state for teams. Default: local state in the cluster folder.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('How infrastructure is applied (cloud providers).'),
   })
   .describe('A kubeadm Kubernetes cluster managed by k8s-bootstrap.');
 
@@ -150,3 +156,5 @@ export type ClusterSpecInput = z.input<typeof clusterSpecSchema>;
 export type ClusterSpec = z.output<typeof clusterSpecSchema>;
 export type ProviderSpec = ClusterSpec['provider'];
 export type StaticHost = z.output<typeof staticHost>;
+/** A static host as written in cluster.yaml or on the command line (port not yet defaulted). */
+export type StaticHostInput = z.input<typeof staticHost>;

@@ -12,6 +12,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   killSignal?: NodeJS.Signals;
   forceKillAfterMs?: number;
+  /**
+   * Start the tool in its own process group and deliver `killSignal` (and the later SIGKILL) to the
+   * whole group, like a terminal's Ctrl-C does. For tools whose own children would otherwise
+   * outlive them and keep the output pipes open (Packer's shell-local scripts).
+   */
+  processGroup?: boolean;
   timeoutMs?: number;
   /** Called with each complete line of stdout/stderr as it arrives. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
@@ -65,14 +71,16 @@ export async function runTool(file: string, args: readonly string[], options: Ru
       options.onLine?.(text, stream);
       yield text;
     };
+  const groupAbort = options.processGroup ? options.signal : undefined;
   const child = execa(file, args, {
+    detached: options.processGroup === true,
     cwd: options.cwd,
     env: options.env,
     extendEnv: true,
     reject: false,
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : 'pipe',
-    cancelSignal: options.signal,
+    cancelSignal: groupAbort ? undefined : options.signal,
     killSignal: options.killSignal ?? 'SIGINT',
     forceKillAfterDelay: options.forceKillAfterMs ?? 60_000,
     timeout: options.timeoutMs,
@@ -80,7 +88,26 @@ export async function runTool(file: string, args: readonly string[], options: Ru
     stderr: { transform: lineHandler('stderr') },
     stripFinalNewline: true,
   });
+  let groupAborted = false;
+  let forceKillTimer: NodeJS.Timeout | undefined;
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // the group is already gone
+    }
+  };
+  const onGroupAbort = () => {
+    groupAborted = true;
+    signalGroup(options.killSignal ?? 'SIGINT');
+    forceKillTimer = setTimeout(() => signalGroup('SIGKILL'), options.forceKillAfterMs ?? 60_000);
+    forceKillTimer.unref();
+  };
+  if (groupAbort?.aborted) onGroupAbort();
+  else groupAbort?.addEventListener('abort', onGroupAbort, { once: true });
   const outcome = await child;
+  groupAbort?.removeEventListener('abort', onGroupAbort);
+  if (forceKillTimer) clearTimeout(forceKillTimer);
   const result: RunResult = {
     exitCode: outcome.exitCode ?? -1,
     signal: outcome.signal,
@@ -89,6 +116,7 @@ export async function runTool(file: string, args: readonly string[], options: Ru
     tail: tail.length > 0 ? tail : stdoutTail,
   };
   const command = [file, ...args.slice(0, 1)].join(' ');
+  if (groupAborted) throw new SubprocessError('aborted', command, result, outcome);
   if (outcome.failed) {
     if ((outcome as { code?: string }).code === 'ENOENT' || outcome.exitCode === undefined && !outcome.signal && !outcome.isCanceled && !outcome.timedOut) {
       throw new SubprocessError('spawn-failed', command, result, outcome);

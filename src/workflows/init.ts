@@ -1,11 +1,19 @@
 /**
- * CONTRACT STUB (the lead replaces the body): the real init run after the spec is resolved and
- * the cluster folder written. Returns the exit code.
+ * init after the spec is resolved and the cluster folder written: provisioning (cloud), then
+ * the bootstrap over SSH, verify, kubeconfig. Returns the exit code.
  */
 import type { CliContext } from '../cli/context.js';
 import type { ClusterSpec } from '../spec/schema.js';
 import type { ClusterDir } from '../state/cluster-dir.js';
-import { NotImplementedError } from '../errors.js';
+import { writeFileAtomic } from '../state/atomic.js';
+import { secretValues } from '../providers/credentials.js';
+import { bootstrapPhases, kubeconfigPhase, runTolerantly, verifyPhases, workerFailuresError } from './bootstrap.js';
+import { withRun } from './run-harness.js';
+import { SshNodeOps } from './ssh-node-ops.js';
+import { createSshPool } from './ssh-setup.js';
+import { provisionInventory } from './provision.js';
+import { allNodes, topologyFromInventory } from './topology.js';
+import { defaultNodeName } from './node-names.js';
 
 export interface InitRunOptions {
   spec: ClusterSpec;
@@ -17,8 +25,66 @@ export interface InitRunOptions {
   rebuildImage: boolean;
   /** --known-hosts file to pin before connecting. */
   knownHostsFile?: string;
+  /** How long to wait for a node to answer SSH. @default 5 min */
+  sshTimeoutMs?: number;
+  /** How long Verify waits for Ready. @default 10 min */
+  readyTimeoutMs?: number;
 }
 
-export async function runInitWorkflow(_ctx: CliContext, _options: InitRunOptions): Promise<number> {
-  throw new NotImplementedError('init (provisioning and bootstrap)');
+export async function runInitWorkflow(ctx: CliContext, options: InitRunOptions): Promise<number> {
+  const { spec, dir } = options;
+  await withRun(
+    ctx,
+    dir,
+    { command: 'init', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: secretValues(spec.provider.name, ctx.env) },
+    async (run) => {
+      const inventory = await provisionInventory(run, ctx, { spec, dir, rebuildImage: options.rebuildImage });
+      await writeFileAtomic(dir.inventoryFile, `${JSON.stringify(inventory, null, 2)}\n`, 0o644);
+      const topology = topologyFromInventory(inventory, staticUsers(spec));
+      const pool = createSshPool(run, {
+        spec,
+        dir,
+        topology,
+        concurrency: options.concurrency,
+        sshTimeoutMs: options.sshTimeoutMs ?? 5 * 60_000,
+        knownHostsFile: options.knownHostsFile,
+        env: ctx.env,
+      });
+      try {
+        const ops = new SshNodeOps({ spec, dir, pool, secrets: run.secrets });
+        const version = spec.kubernetes.version;
+        const readyTimeoutMs = options.readyTimeoutMs ?? 10 * 60_000;
+        const workers = new Set(topology.workers.map((node) => node.name));
+        const failed = await runTolerantly(
+          run,
+          bootstrapPhases({ spec, topology, ops, version, concurrency: options.concurrency, readyTimeoutMs }),
+          workers,
+        );
+        const healthy = allNodes(topology).map((node) => node.name).filter((name) => !failed.nodes.has(name));
+        await run.runPhases([...verifyPhases({ topology, ops, version, readyTimeoutMs, nodes: healthy }), kubeconfigPhase({ topology, ops })]);
+        await run.state.update((state) => {
+          state.kubernetesVersion = version;
+        });
+        if (failed.nodes.size > 0) throw workerFailuresError(failed, run.logFile);
+      } finally {
+        await pool.closeAll();
+      }
+    },
+  );
+  ctx.write(`Cluster ${spec.name} is ready. kubeconfig: ${dir.kubeconfigFile}`);
+  ctx.write(`  export KUBECONFIG=${dir.kubeconfigFile}`);
+  return 0;
+}
+
+/** Static hosts may each have their own SSH user. */
+function staticUsers(spec: ClusterSpec): Record<string, string | undefined> {
+  if (spec.provider.name !== 'static') return {};
+  const users: Record<string, string | undefined> = {};
+  const counters = { 'control-plane': 0, worker: 0 };
+  for (const host of spec.provider.hosts) {
+    counters[host.role] += 1;
+    const name = host.name ?? defaultNodeName(host.role, counters[host.role]);
+    users[name] = host.user;
+  }
+  return users;
 }

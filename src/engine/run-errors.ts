@@ -1,0 +1,43 @@
+/** The two ways a run ends badly, each carrying the summary so callers can report per step. */
+import { AbortError, BootstrapError } from '../errors.js';
+
+export interface FailedStep {
+  stepId: string;
+  node?: string;
+  error: unknown;
+}
+
+export interface RunSummary {
+  succeeded: string[];
+  skipped: string[];
+  failed: FailedStep[];
+  /** Steps never started because an earlier step of their phase failed or the run was stopped. */
+  notStarted: string[];
+}
+
+const RESUME = 'Run the same command again to resume: finished steps are skipped.';
+
+export class RunFailedError extends BootstrapError {
+  override readonly source = 'tool' as const;
+  constructor(readonly summary: RunSummary, logFile?: string) {
+    const lines = summary.failed.map((f) => `  - ${f.node ?? f.stepId}: ${messageOf(f.error)}`);
+    const noun = summary.failed.length === 1 ? 'step' : 'steps';
+    super('RunFailed', `${summary.failed.length} ${noun} failed:\n${lines.join('\n')}`, {
+      hint: `${logFile ? `Full output: ${logFile}. ` : ''}Fix the cause, then ${RESUME.charAt(0).toLowerCase()}${RESUME.slice(1)}`,
+    });
+  }
+}
+
+export class RunInterruptedError extends AbortError {
+  constructor(readonly summary: RunSummary, logFile?: string) {
+    const finished = summary.succeeded.length + summary.skipped.length;
+    super('Interrupted', `Interrupted: ${finished} steps finished, the running ones were stopped`, {
+      hint: `${RESUME}${logFile ? ` Full output: ${logFile}` : ''}`,
+    });
+  }
+}
+
+function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}

@@ -1,0 +1,191 @@
+/**
+ * The node image: when to build it with Packer, and the inputs Packer gets.
+ *
+ * An image is reused while its inputs are unchanged: the state records the image id with a hash of
+ * the Packer template, prepare-node.sh and the versions baked in. `image.id` in the spec skips the
+ * build entirely; `--rebuild-image` forces one.
+ */
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError, ValidationError } from '../errors.js';
+import { minorOf, parseKubeVersion } from '../kube/versions.js';
+import { DEFAULT_INSTANCE_TYPES, type ClusterSpec, type ProviderName } from '../spec/schema.js';
+import type { ClusterState } from '../state/state-store.js';
+import { writeFileAtomic } from '../state/atomic.js';
+import { templatePath } from '../tools/template.js';
+
+export type ImageProvider = Exclude<ProviderName, 'static'>;
+
+/** Canonical's Ubuntu 24.04 (noble) AMIs; owner 099720109477 is set in the template. */
+export const AWS_BASE_IMAGE = 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*';
+/** File name of the variables file: Packer reads any `-var-file` ending in .json as JSON. */
+export const PACKER_VAR_FILE = 'variables.pkrvars.json';
+export const PREPARE_SCRIPT = 'prepare-node.sh';
+
+export interface ImageInputs {
+  provider: ImageProvider;
+  templateFile: string;
+  scriptFile: string;
+  kubernetesVersion: string;
+  runtime: string;
+  baseImage: string;
+}
+
+/** sha256 over the template's and script's bytes plus the versions; stable across machines. */
+export async function imageInputsHash(inputs: ImageInputs): Promise<string> {
+  const hash = createHash('sha256');
+  // Length-prefixed fields, so that moving bytes between fields changes the hash.
+  const field = (name: string, value: string | Buffer) => {
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+    hash.update(`${name}:${bytes.length}:`);
+    hash.update(bytes);
+    hash.update('\n');
+  };
+  field('provider', inputs.provider);
+  field('template', await readFile(inputs.templateFile));
+  field('script', await readFile(inputs.scriptFile));
+  field('kubernetesVersion', inputs.kubernetesVersion);
+  field('runtime', inputs.runtime);
+  field('baseImage', inputs.baseImage);
+  return hash.digest('hex');
+}
+
+export type ImageAction = 'use-spec-id' | 'reuse' | 'build';
+
+export interface ImageDecision {
+  action: ImageAction;
+  /** One line for the person: why this action. */
+  reason: string;
+  /** The image to use, for use-spec-id and reuse. */
+  imageId?: string;
+}
+
+export interface DecideImageOptions {
+  /** Hash of the current inputs (imageInputsHash). */
+  inputsHash: string;
+  /** `--rebuild-image`. @default false */
+  rebuild?: boolean;
+}
+
+/** Build, reuse, or take the spec's image id (cloud providers only). */
+export function decideImageBuild(
+  spec: Pick<ClusterSpec, 'image'>,
+  state: Pick<ClusterState, 'image'> | undefined,
+  options: DecideImageOptions,
+): ImageDecision {
+  if (spec.image.id) {
+    const ignored = options.rebuild ? ' (--rebuild-image ignored: the spec names the image)' : '';
+    return { action: 'use-spec-id', imageId: spec.image.id, reason: `image.id ${spec.image.id} from the spec${ignored}` };
+  }
+  if (!spec.image.build) {
+    throw new ValidationError([
+      { path: 'image.build', value: false, message: 'no image to use', fix: 'set image.id to an existing image, or set image.build to true' },
+    ]);
+  }
+  if (options.rebuild) return { action: 'build', reason: '--rebuild-image was given' };
+  const recorded = state?.image;
+  if (!recorded) return { action: 'build', reason: 'no node image built yet' };
+  if (recorded.inputsHash === options.inputsHash) {
+    return { action: 'reuse', imageId: recorded.id, reason: `image ${recorded.id} was built from the same template, script and versions` };
+  }
+  return { action: 'build', reason: `inputs changed since image ${recorded.id} (template, prepare-node.sh, version, runtime or base image)` };
+}
+
+export interface PackerDirFiles {
+  /** <cluster>/packer/<provider>.pkr.hcl */
+  template: string;
+  /** <cluster>/packer/prepare-node.sh */
+  script: string;
+  /** <cluster>/packer/variables.pkrvars.json */
+  varFile: string;
+  /** Every file written, for the dry-run listing. */
+  written: string[];
+  inputsHash: string;
+  /** The variables written (no credentials ever). */
+  variables: Record<string, string | string[]>;
+}
+
+function imageProvider(spec: ClusterSpec): ImageProvider {
+  if (spec.provider.name === 'static') {
+    throw new UsageError('NoImageForStatic', 'the static provider does not build node images', {
+      hint: 'Static nodes are prepared over SSH with the same prepare-node.sh.',
+    });
+  }
+  return spec.provider.name;
+}
+
+/** The base image the build starts from, per provider. */
+export function baseImageOf(spec: ClusterSpec): string {
+  switch (spec.provider.name) {
+    case 'exoscale':
+      return spec.provider.baseTemplate;
+    case 'openstack':
+      return spec.provider.baseImage;
+    case 'aws':
+      return AWS_BASE_IMAGE;
+    default:
+      return '';
+  }
+}
+
+/**
+ * Writes `<clusterDir>/packer/`: the provider's template and prepare-node.sh (copied, so the folder
+ * shows exactly what was built) and the JSON variables file. Credentials never go in: Packer reads
+ * them from the environment through the templates' env() defaults.
+ */
+export async function preparePackerDir(clusterDir: string, spec: ClusterSpec): Promise<PackerDirFiles> {
+  const provider = imageProvider(spec);
+  const version = parseKubeVersion(spec.kubernetes.version);
+  if (!version) {
+    throw new ValidationError([{ path: 'kubernetes.version', value: spec.kubernetes.version, message: 'is not MAJOR.MINOR.PATCH', fix: 'e.g. 1.36.2' }]);
+  }
+  const dir = join(clusterDir, 'packer');
+  await mkdir(dir, { recursive: true });
+  const template = join(dir, `${provider}.pkr.hcl`);
+  const script = join(dir, PREPARE_SCRIPT);
+  const varFile = join(dir, PACKER_VAR_FILE);
+  await copyFile(templatePath('packer', `${provider}.pkr.hcl`), template);
+  await copyFile(templatePath('scripts', PREPARE_SCRIPT), script);
+
+  const baseImage = baseImageOf(spec);
+  const inputsHash = await imageInputsHash({
+    provider,
+    templateFile: template,
+    scriptFile: script,
+    kubernetesVersion: spec.kubernetes.version,
+    runtime: spec.kubernetes.runtime,
+    baseImage,
+  });
+  const variables: Record<string, string | string[]> = {
+    image_name: `k8sb-${spec.name}-${spec.kubernetes.version.replaceAll('.', '-')}-${inputsHash.slice(0, 8)}`,
+    kubernetes_version: spec.kubernetes.version,
+    kubernetes_minor: minorOf(version),
+    runtime: spec.kubernetes.runtime,
+    pull_images: '1',
+    prepare_script: script,
+    base_image: baseImage,
+    instance_type: spec.controlPlane.type ?? DEFAULT_INSTANCE_TYPES[provider].controlPlane,
+    ...providerVariables(spec),
+  };
+  await writeFileAtomic(varFile, `${JSON.stringify(variables, null, 2)}\n`, 0o644);
+  return { template, script, varFile, written: [template, script, varFile], inputsHash, variables };
+}
+
+function providerVariables(spec: ClusterSpec): Record<string, string> {
+  switch (spec.provider.name) {
+    case 'exoscale':
+      return { zone: spec.provider.zone };
+    case 'aws':
+      return { region: spec.provider.region };
+    case 'openstack':
+      // `cloud` names a clouds.yaml entry, not a credential.
+      return {
+        region: spec.provider.region,
+        floating_ip_network: spec.provider.externalNetwork,
+        ...(spec.provider.cloud ? { cloud: spec.provider.cloud } : {}),
+      };
+    default:
+      return {};
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Terraform outputs are data from outside: validate them before anything connects to a node.
+ * Every problem names the output, the node and the value.
+ */
+import { z } from 'zod';
+import { ExternalToolError } from '../errors.js';
+import { cidrContains, parseCidr, parseIpv4 } from '../spec/cidr.js';
+import { DEFAULT_NETWORK, type ClusterSpec } from '../spec/schema.js';
+import type { Inventory } from './inventory.js';
+
+const node = z.object({
+  name: z.string().min(1),
+  public_ip: z.string(),
+  private_ip: z.string().min(1),
+  ssh_port: z.number().int().min(1).max(65535).optional(),
+});
+
+const inventorySchema = z.object({
+  api_endpoint: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port'),
+  ssh_user: z.string().min(1),
+  bastion: z
+    .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535).optional(), user: z.string().min(1).optional() })
+    .nullable()
+    .optional(),
+  control_plane: z.array(node).min(1, 'must list at least one control plane'),
+  workers: z.array(node),
+});
+
+export interface CheckInventoryOptions {
+  /**
+   * Workers whose private_ip is their public address (Exoscale instance pools: the provider
+   * does not report pool members' private leases) are exempt from the node-CIDR check.
+   */
+  workersMayUsePublicAddress?: boolean;
+}
+
+/** `terraform output -json` wraps each value as {sensitive, type, value}; this unwraps it. */
+export function outputValues(outputs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(outputs).map(([name, entry]) => [
+      name,
+      entry !== null && typeof entry === 'object' && 'value' in entry && 'type' in entry ? (entry as { value: unknown }).value : entry,
+    ]),
+  );
+}
+
+export function checkInventory(raw: unknown, spec: ClusterSpec, options: CheckInventoryOptions = {}): Inventory {
+  const values = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? outputValues(raw as Record<string, unknown>) : raw;
+  const parsed = inventorySchema.safeParse(values);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const [output, ...rest] = issue.path.map(String);
+      const missing = issue.code === 'invalid_type' && issue.input === undefined;
+      return missing
+        ? `output "${[output, ...rest].join('.')}" is missing`
+        : `output "${[output, ...rest].join('.')}": ${issue.message}`;
+    });
+    throw new ExternalToolError('InventoryInvalid', `The Terraform outputs do not match the inventory contract: ${problems.join('; ')}`, {
+      details: problems,
+      hint: 'The module in the cluster folder\'s terraform/ must output api_endpoint, ssh_user, bastion, control_plane and workers.',
+    });
+  }
+  const inventory = parsed.data as Inventory;
+  const problems: string[] = [];
+  const cidrText = spec.network.nodeCidr ?? (spec.provider.name === 'static' ? undefined : DEFAULT_NETWORK.nodeCidr);
+  const cidr = cidrText === undefined ? undefined : parseCidr(cidrText);
+  const names = new Map<string, number>();
+  const privateIps = new Map<string, string>();
+  const groups: Array<[string, Inventory['workers']]> = [['control_plane', inventory.control_plane], ['workers', inventory.workers]];
+  for (const [group, nodes] of groups) {
+    for (const item of nodes) {
+      names.set(item.name, (names.get(item.name) ?? 0) + 1);
+      const address = parseIpv4(item.private_ip);
+      if (address === undefined) {
+        problems.push(`${group} node "${item.name}": private_ip "${item.private_ip}" is not an IPv4 address`);
+        continue;
+      }
+      const exempt = group === 'workers' && options.workersMayUsePublicAddress && item.private_ip === item.public_ip;
+      if (cidr && typeof cidr === 'object' && !exempt && !cidrContains(cidr, address)) {
+        problems.push(`${group} node "${item.name}": private_ip ${item.private_ip} is outside network.nodeCidr ${cidrText}`);
+      }
+      const owner = privateIps.get(item.private_ip);
+      if (owner !== undefined) problems.push(`node "${item.name}": private_ip ${item.private_ip} is also used by "${owner}"`);
+      else privateIps.set(item.private_ip, item.name);
+    }
+  }
+  for (const [name, count] of names) {
+    if (count > 1) problems.push(`node name "${name}" appears ${count} times`);
+  }
+  if (problems.length > 0) {
+    throw new ExternalToolError('InventoryInvalid', `The Terraform outputs describe an impossible inventory: ${problems.join('; ')}`, {
+      details: problems,
+    });
+  }
+  return { ...inventory, bastion: inventory.bastion ?? null };
+}

@@ -1,0 +1,161 @@
+/**
+ * What every cloud adapter shares: where the modules live, the tfvars every module takes, and
+ * the cluster folder's terraform/ working dir (module copy + terraform.tfvars.json + optional
+ * backend.tf.json). Code writes JSON, which Terraform reads natively; it never builds HCL.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ValidationError } from '../errors.js';
+import { writeFileAtomic } from '../state/atomic.js';
+import { DEFAULT_INSTANCE_TYPES, DEFAULT_NETWORK, type ClusterSpec } from '../spec/schema.js';
+import type { Inventory } from './inventory.js';
+
+export type CloudProviderName = 'exoscale' | 'openstack' | 'aws';
+
+export interface ProvisionExtras {
+  /** OpenSSH public key put on every node. */
+  sshPublicKey: string;
+  /** Node image built by Packer (or spec.image.id). */
+  imageId: string;
+}
+
+export interface ProviderAdapter {
+  name: CloudProviderName;
+  /** templates/terraform/<provider>, absolute. */
+  terraformModuleDir(): string;
+  /** The content of terraform.tfvars.json. Never holds credentials. */
+  tfvars(spec: ClusterSpec, extras: ProvisionExtras): Record<string, unknown>;
+  /** The part of the environment Terraform's provider needs (credentials). */
+  credentialsEnv(env: Record<string, string | undefined>): Record<string, string>;
+  /** `terraform output -json` -> a checked Inventory. */
+  inventoryFromOutputs(outputs: Record<string, unknown>, spec: ClusterSpec): Inventory;
+}
+
+/** The package root: the first parent of this file with templates/terraform (works from src/ and dist/). */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    if (existsSync(join(dir, 'templates', 'terraform')) && existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`templates/terraform not found above ${from}`);
+    dir = parent;
+  }
+}
+
+export function moduleDirOf(provider: CloudProviderName): string {
+  return join(packageRoot(), 'templates', 'terraform', provider);
+}
+
+/** Variables of common-variables.tf, the same in every module. */
+export function commonTfvars(spec: ClusterSpec, extras: ProvisionExtras, provider: CloudProviderName): Record<string, unknown> {
+  if (spec.ssh.adminCidrs.length === 0) {
+    throw new ValidationError([
+      {
+        path: 'ssh.adminCidrs',
+        message: 'a cloud cluster needs the networks SSH and the API may be reached from',
+        value: spec.ssh.adminCidrs,
+        fix: 'set ssh.adminCidrs, e.g. ["203.0.113.0/24"] (your office or VPN network)',
+      },
+    ]);
+  }
+  const types = DEFAULT_INSTANCE_TYPES[provider];
+  return {
+    cluster_name: spec.name,
+    node_cidr: spec.network.nodeCidr ?? DEFAULT_NETWORK.nodeCidr,
+    admin_cidrs: spec.ssh.adminCidrs,
+    cni: spec.kubernetes.cni,
+    image_id: extras.imageId,
+    ssh_public_key: extras.sshPublicKey.trim(),
+    ssh_user: spec.ssh.user,
+    control_plane_count: spec.controlPlane.count,
+    worker_count: spec.workers.count,
+    control_plane_type: spec.controlPlane.type ?? types.controlPlane,
+    worker_type: spec.workers.type ?? types.worker,
+    control_plane_disk_gb: spec.controlPlane.diskGb,
+    worker_disk_gb: spec.workers.diskGb,
+  };
+}
+
+/** Picks the named variables (and prefixes) that are set and not empty. */
+export function pickEnv(env: Record<string, string | undefined>, names: readonly string[], prefixes: readonly string[] = []): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || value === '') continue;
+    if (names.includes(name) || prefixes.some((prefix) => name.startsWith(prefix))) picked[name] = value;
+  }
+  return picked;
+}
+
+export const TFVARS_FILE = 'terraform.tfvars.json';
+export const BACKEND_FILE = 'backend.tf.json';
+
+export function terraformDirOf(clusterDir: string): string {
+  return join(clusterDir, 'terraform');
+}
+
+/** Writes <dir>/terraform.tfvars.json; returns its path. */
+export async function renderTfvars(dir: string, spec: ClusterSpec, extras: ProvisionExtras, adapter: ProviderAdapter): Promise<string> {
+  const path = join(dir, TFVARS_FILE);
+  await writeFileAtomic(path, `${JSON.stringify(adapter.tfvars(spec, extras), null, 2)}\n`);
+  return path;
+}
+
+/**
+ * The S3 backend of spec.terraform.backend as JSON config. Credentials stay in the environment
+ * (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, also for Exoscale SOS). `use_lockfile` gives
+ * locking without DynamoDB (Terraform / OpenTofu >= 1.10).
+ */
+export function backendConfig(spec: ClusterSpec): Record<string, unknown> | undefined {
+  const backend = spec.terraform.backend;
+  if (!backend) return undefined;
+  const s3: Record<string, unknown> = {
+    bucket: backend.bucket,
+    key: backend.key ?? `k8s-bootstrap/${spec.name}/terraform.tfstate`,
+    region: backend.region,
+    use_lockfile: true,
+  };
+  if (backend.endpoint) {
+    // A non-AWS store: no AWS account or region to validate, path-style bucket addressing.
+    Object.assign(s3, {
+      endpoints: { s3: backend.endpoint },
+      skip_credentials_validation: true,
+      skip_region_validation: true,
+      skip_requesting_account_id: true,
+      use_path_style: true,
+    });
+  }
+  return { terraform: { backend: { s3 } } };
+}
+
+/**
+ * Makes <cluster>/terraform/ self-contained: the module's files, terraform.tfvars.json and, with
+ * a remote backend, backend.tf.json. Returns every path written (the dry run lists them).
+ */
+export async function prepareTerraformDirFor(
+  adapter: ProviderAdapter,
+  clusterDir: string,
+  spec: ClusterSpec,
+  extras: ProvisionExtras,
+): Promise<string[]> {
+  const dir = terraformDirOf(clusterDir);
+  await mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  const source = adapter.terraformModuleDir();
+  for (const entry of await readdir(source, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    await copyFile(join(source, entry.name), join(dir, entry.name));
+    written.push(join(dir, entry.name));
+  }
+  written.push(await renderTfvars(dir, spec, extras, adapter));
+  const backend = backendConfig(spec);
+  const backendPath = join(dir, BACKEND_FILE);
+  if (backend) {
+    await writeFileAtomic(backendPath, `${JSON.stringify(backend, null, 2)}\n`);
+    written.push(backendPath);
+  } else {
+    await rm(backendPath, { force: true });
+  }
+  return written;
+}

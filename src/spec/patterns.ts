@@ -1,0 +1,47 @@
+/**
+ * Strict shapes for every spec value that later reaches a command line (on this machine or over
+ * SSH on a node). Allow-lists, not block-lists: a value that does not match is refused before any
+ * tool sees it, so `a; rm -rf /` can never become part of a command.
+ */
+
+/** RFC 1123 label, as Kubernetes uses for node and object names. */
+export const DNS1123_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A DNS host name (labels of letters, digits and '-', separated by dots). */
+const HOST_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+export const DNS_NAME = new RegExp(`^(?=.{1,253}$)${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
+
+/** A login name as useradd accepts it by default (Debian/Ubuntu NAME_REGEX). */
+export const LINUX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/** Zones, regions, instance types, buckets: letters, digits, '.', '_' and '-'. */
+export const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Image ids: AMI ids, UUIDs, Glance names without spaces. */
+export const IMAGE_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$/;
+
+/** Human names of public templates/images/networks: may contain spaces, never shell syntax. */
+export const DISPLAY_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._:()+/-]{0,254}$/;
+
+/** Local file paths: anything printable; control characters (newlines, NUL) are refused. */
+// eslint-disable-next-line no-control-regex
+export const LOCAL_PATH = /^[^\u0000-\u001f\u007f]{1,4096}$/;
+
+/** An object key inside a bucket: path-like. */
+export const OBJECT_KEY = /^[A-Za-z0-9._/-]{1,1024}$/;
+
+export const HTTP_URL = /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~/-]*)?$/;
+
+/**
+ * A best-effort DNS-1123 label made from any text, to suggest as a fix ("My Cluster" -> "my-cluster").
+ * Returns undefined when nothing usable is left.
+ */
+export function suggestDnsLabel(text: string): string | undefined {
+  const slug = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, '');
+  return slug === '' ? undefined : slug;
+}

@@ -1,0 +1,208 @@
+/**
+ * The live task tree for a terminal: one listr2 list per group (Preflight, Image, ... Kubeconfig),
+ * in the order groups appear, with a subtask per step showing its node, the current output line
+ * and elapsed time; a failing task shows its last output lines.
+ *
+ * listr2 wants its tasks before it runs, while events arrive over time. The runner announces each
+ * phase with `phase-started` (all its steps), so each group becomes one listr2 run whose tasks
+ * await the step's promises that later events resolve. Groups run one after another, as phases do.
+ */
+import type { EngineEvent, EventSink, StepRef } from '../engine/events.js';
+import { formatDuration } from '../engine/timeouts.js';
+import { StepView } from './step-view.js';
+
+export interface TtyRendererOptions {
+  color: boolean;
+  verbose: boolean;
+  /** Lines of output kept under a failed task. @default 10 */
+  failureTailLines?: number;
+}
+
+type ListrModule = typeof import('listr2');
+type TaskWrapper = { title: string; output: string; skip(message?: string): void };
+
+export class TtyRenderer implements EventSink {
+  private readonly views = new Map<string, StepView>();
+  /** Listr runs, chained: a group's tree starts when the previous one has finished. */
+  private chain: Promise<void> = Promise.resolve();
+  private readonly tasks = new Map<string, TaskWrapper>();
+  private ticker?: NodeJS.Timeout;
+  private listr?: Promise<ListrModule>;
+  private closed = false;
+
+  constructor(private readonly stream: NodeJS.WritableStream, private readonly options: TtyRendererOptions) {}
+
+  emit(event: EngineEvent): void {
+    if (this.closed) return;
+    switch (event.type) {
+      case 'phase-started': {
+        const views = event.steps.map((step) => this.viewFor({ ...step, group: event.group }));
+        this.schedule(event.group, views, event.concurrency);
+        return;
+      }
+      case 'phase-finished':
+        for (const view of this.views.values()) if (view.ref.group === event.group && !view.settled) view.finish('not-started');
+        return;
+      case 'run-started':
+      case 'run-finished':
+        return;
+      default:
+        this.onStepEvent(event);
+    }
+  }
+
+  async close(): Promise<void> {
+    // Anything still open at the end (an abandoned step) must not keep its listr run waiting.
+    for (const view of this.views.values()) if (!view.settled) view.finish('not-started');
+    await this.chain;
+    this.closed = true;
+    if (this.ticker) clearInterval(this.ticker);
+  }
+
+  private onStepEvent(event: Extract<EngineEvent, StepRef>): void {
+    let view = this.views.get(event.stepId);
+    if (!view && (event.type === 'output' || event.type === 'progress')) {
+      // A note outside any step (e.g. "taking over a stale lock"): a plain line. While a tree is
+      // drawn, listr2 holds such writes back and prints them under the tree when it ends.
+      this.stream.write(`${event.type === 'output' ? event.line : `${event.title}: ${event.done}/${event.total}`}\n`);
+      return;
+    }
+    if (!view) {
+      // A step nobody announced (emitted outside runPhases): give it a one-task group of its own.
+      view = this.viewFor(event);
+      this.schedule(event.group, [view], 1);
+    }
+    const task = this.tasks.get(event.stepId);
+    switch (event.type) {
+      case 'started':
+        view.start(event.time);
+        break;
+      case 'output':
+        view.currentLine = event.line;
+        if (task) task.output = event.line;
+        break;
+      case 'progress':
+        view.note = `${event.done}/${event.total}${event.message ? ` ${event.message}` : ''}`;
+        if (task) task.output = view.note;
+        break;
+      case 'retrying':
+        view.note = `retrying (attempt ${event.attempt}) in ${formatDuration(event.delayMs)}: ${event.reason}`;
+        if (task) task.output = view.note;
+        break;
+      case 'succeeded':
+        view.finish('succeeded', { durationMs: event.durationMs });
+        break;
+      case 'skipped':
+        view.finish('skipped', { reason: event.reason });
+        break;
+      case 'failed':
+        view.finish('failed', { durationMs: event.durationMs, error: event.error });
+        break;
+    }
+  }
+
+  private viewFor(ref: StepRef): StepView {
+    let view = this.views.get(ref.stepId);
+    if (!view) {
+      view = new StepView(ref);
+      this.views.set(ref.stepId, view);
+    }
+    return view;
+  }
+
+  private schedule(group: string, views: StepView[], concurrency: number): void {
+    this.ensureTicker();
+    this.chain = this.chain.then(() => this.runGroup(group, views, concurrency)).catch(() => undefined);
+  }
+
+  private async runGroup(group: string, views: StepView[], concurrency: number): Promise<void> {
+    const listr2 = await (this.listr ??= import('listr2'));
+    const { Listr, DefaultRenderer, ListrLogger, ProcessOutput, LISTR_DEFAULT_RENDERER_STYLE } = listr2;
+    // listr2 falls back to its line renderer when process.stdout is not a TTY; our tree lives on
+    // stderr (stdout may be piped to a file), so declare this renderer usable anywhere.
+    class StderrTreeRenderer extends DefaultRenderer {
+      static override nonTTY = true;
+    }
+    const out = this.stream as NodeJS.WriteStream;
+    const plainColors = Object.fromEntries(Object.keys(LISTR_DEFAULT_RENDERER_STYLE.color ?? {}).map((key) => [key, (text: string) => text]));
+    const list = new Listr(
+      [{
+        title: group,
+        task: (_ctx, task) => task.newListr(views.map((view) => this.stepTask(view)), { concurrent: Math.max(1, concurrency), exitOnError: false }),
+      }],
+      {
+        renderer: StderrTreeRenderer,
+        fallbackRendererCondition: false,
+        // Ctrl-C belongs to the CLI's interrupt controller; listr2's own handler would exit(127).
+        registerSignalListeners: false,
+        exitOnError: false,
+        rendererOptions: {
+          collapseSubtasks: false,
+          collapseErrors: false,
+          collapseSkips: true,
+          showErrorMessage: true,
+          logger: new ListrLogger({ processOutput: new ProcessOutput(out, out), useIcons: true }),
+          ...(this.options.color ? {} : { color: plainColors as never }),
+        },
+      },
+    );
+    await list.run().catch(() => undefined);
+  }
+
+  private stepTask(view: StepView) {
+    return {
+      title: view.label,
+      rendererOptions: { outputBar: 1, persistentOutput: false },
+      task: async (_ctx: unknown, task: TaskWrapper) => {
+        this.tasks.set(view.ref.stepId, task);
+        task.title = `${view.label} (waiting)`;
+        await view.started;
+        task.title = view.label;
+        if (view.note ?? view.currentLine) task.output = (view.note ?? view.currentLine)!;
+        await view.finished;
+        this.tasks.delete(view.ref.stepId);
+        this.finishTask(view, task);
+      },
+    };
+  }
+
+  private finishTask(view: StepView, task: TaskWrapper): void {
+    const took = view.durationMs === undefined ? '' : ` (${formatDuration(view.durationMs)})`;
+    switch (view.status) {
+      case 'succeeded':
+        task.title = `${view.label}${took}`;
+        return;
+      case 'skipped':
+        task.title = view.label;
+        task.skip(`${view.label}: skipped, ${view.skipReason ?? 'nothing to do'}`);
+        return;
+      case 'not-started':
+        task.title = view.label;
+        task.skip(`${view.label}: not started`);
+        return;
+      case 'failed': {
+        task.title = `${view.label}${took}`;
+        const error = view.error;
+        const tail = (error?.details ?? []).slice(-(this.options.failureTailLines ?? 10)).map((line) => `  | ${line}`);
+        const lines = [`${error?.message ?? 'failed'}`, ...(error?.hint ? [`hint: ${error.hint}`] : []), ...tail];
+        throw new Error(lines.join('\n'));
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Refreshes running titles with the elapsed time (whole seconds). */
+  private ensureTicker(): void {
+    if (this.ticker) return;
+    this.ticker = setInterval(() => {
+      for (const [stepId, task] of this.tasks) {
+        const view = this.views.get(stepId);
+        if (view?.status === 'running' && view.startedAt !== undefined) {
+          task.title = `${view.label} [${formatDuration(Math.floor((Date.now() - view.startedAt) / 1_000) * 1_000)}]`;
+        }
+      }
+    }, 500);
+    this.ticker.unref();
+  }
+}

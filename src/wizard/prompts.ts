@@ -1,0 +1,157 @@
+/**
+ * The only door to @inquirer/prompts. It carries the non-interactive policy: when nobody can
+ * answer (CI, no TTY, --yes), a confirmation returns its declared fallback and says so on stderr,
+ * and a question without a value fails with a UsageError naming the flag that supplies it.
+ * Prompts draw on stderr so stdout stays clean for results. Inquirer is imported on first use
+ * only, which keeps --help and --version fast.
+ */
+import { Writable } from 'node:stream';
+import { UsageError } from '../errors.js';
+
+export interface PromptContext {
+  /** Whether a person can answer (see decideCanPrompt). */
+  canPrompt: boolean;
+  /** Keystrokes come from here (process.stdin, or a stream in tests). */
+  stdin: NodeJS.ReadableStream;
+  /** Prompts and notes are drawn here, never on stdout. */
+  stderr: NodeJS.WritableStream;
+  signal?: AbortSignal;
+  /** Used only to word the auto-confirm note. */
+  globals?: { yes: boolean };
+}
+
+export type Validate<T> = (value: T) => true | string | Promise<true | string>;
+
+interface QuestionBase {
+  message: string;
+  /** Flag (or env var) that answers this question without a prompt, named in the non-interactive error. */
+  flag?: string;
+}
+
+export interface InputQuestion extends QuestionBase {
+  default?: string;
+  validate?: Validate<string>;
+}
+
+export interface NumberQuestion extends QuestionBase {
+  default?: number;
+  min?: number;
+  max?: number;
+  validate?: Validate<number>;
+}
+
+export interface Choice<T> {
+  value: T;
+  name?: string;
+  description?: string;
+}
+
+export interface SelectQuestion<T> extends QuestionBase {
+  choices: Choice<T>[];
+  default?: T;
+}
+
+export interface ConfirmQuestion {
+  message: string;
+  /** Answer shown pre-selected to a person. @default true */
+  default?: boolean;
+  /** Answer taken when nobody can be asked. */
+  fallback: boolean;
+}
+
+export interface PasswordQuestion extends QuestionBase {
+  validate?: Validate<string>;
+}
+
+type Inquirer = typeof import('@inquirer/prompts');
+let inquirer: Promise<Inquirer> | undefined;
+function loadInquirer(): Promise<Inquirer> {
+  inquirer ??= import('@inquirer/prompts');
+  return inquirer;
+}
+
+function promptStreams(ctx: PromptContext) {
+  return { input: ctx.stdin, output: keepOpen(ctx.stderr), signal: ctx.signal };
+}
+
+/**
+ * Inquirer ends its output stream when a prompt is done. Node never closes process.stderr that
+ * way, but any other stream (a log tee, a test terminal) would be closed after the first
+ * question, so each prompt gets a forwarder whose end stays its own.
+ */
+function keepOpen(target: NodeJS.WritableStream & { columns?: number; rows?: number; isTTY?: boolean }): NodeJS.WritableStream {
+  const forward = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      target.write(chunk);
+      done();
+    },
+  });
+  // Inquirer sizes its screen from these.
+  for (const key of ['columns', 'rows', 'isTTY'] as const) {
+    Object.defineProperty(forward, key, { get: () => target[key], enumerable: true });
+  }
+  return forward;
+}
+
+function noAnswer(question: QuestionBase): never {
+  const how = question.flag ? `pass ${question.flag}` : 'run in a terminal';
+  throw new UsageError('MissingValue', `No value for "${question.message}" and no one to ask (non-interactive)`, {
+    hint: `${how[0]!.toUpperCase()}${how.slice(1)}, or run without --yes/CI in a terminal to answer the wizard.`,
+  });
+}
+
+export async function input(ctx: PromptContext, question: InputQuestion): Promise<string> {
+  if (!ctx.canPrompt) return question.default ?? noAnswer(question);
+  const { input: ask } = await loadInquirer();
+  return ask({ message: question.message, default: question.default, validate: question.validate }, promptStreams(ctx));
+}
+
+export async function number(ctx: PromptContext, question: NumberQuestion): Promise<number> {
+  if (!ctx.canPrompt) return question.default ?? noAnswer(question);
+  const { number: ask } = await loadInquirer();
+  const validate = question.validate;
+  const answer = await ask(
+    {
+      message: question.message,
+      default: question.default,
+      min: question.min,
+      max: question.max,
+      required: true,
+      step: 1,
+      validate: validate ? (value: number | undefined) => (value === undefined ? 'Enter a number' : validate(value)) : undefined,
+    },
+    promptStreams(ctx),
+  );
+  // required: true makes inquirer re-ask on an empty line, so undefined cannot arrive here.
+  return answer as number;
+}
+
+export async function select<T>(ctx: PromptContext, question: SelectQuestion<T>): Promise<T> {
+  if (!ctx.canPrompt) return question.default !== undefined ? question.default : noAnswer(question);
+  const { select: ask } = await loadInquirer();
+  return ask<T>(
+    {
+      message: question.message,
+      choices: question.choices.map((choice) => ({ value: choice.value, name: choice.name, description: choice.description })),
+      default: question.default,
+    },
+    promptStreams(ctx),
+  );
+}
+
+export async function confirm(ctx: PromptContext, question: ConfirmQuestion): Promise<boolean> {
+  if (!ctx.canPrompt) {
+    const why = ctx.globals?.yes ? '--yes' : 'non-interactive';
+    ctx.stderr.write(`${question.message} ${question.fallback ? 'yes' : 'no'} (auto-confirmed: ${why})\n`);
+    return question.fallback;
+  }
+  const { confirm: ask } = await loadInquirer();
+  return ask({ message: question.message, default: question.default ?? true }, promptStreams(ctx));
+}
+
+/** Masked input for secrets; there is never a default, so non-interactive always needs the flag/env. */
+export async function password(ctx: PromptContext, question: PasswordQuestion): Promise<string> {
+  if (!ctx.canPrompt) return noAnswer(question);
+  const { password: ask } = await loadInquirer();
+  return ask({ message: question.message, mask: '*', validate: question.validate }, promptStreams(ctx));
+}

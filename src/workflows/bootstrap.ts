@@ -1,0 +1,220 @@
+/**
+ * The node half of init: prepare → load balancer (static HA) → kubeadm init → CNI →
+ * control-plane joins → worker joins → verify → kubeconfig, as engine phases over a Topology.
+ * Every step checks the world before acting, and checkpoints make a repeated run skip it.
+ */
+import type { Phase, Step, StepContext } from '../engine/step.js';
+import type { ClusterSpec } from '../spec/schema.js';
+import { RunFailedError } from '../engine/runner.js';
+import type { RunHarness } from './run-harness.js';
+import type { NodeOps } from './node-ops.js';
+import { allNodes, firstControlPlane, type ClusterNode, type Topology } from './topology.js';
+
+export interface BootstrapOptions {
+  spec: ClusterSpec;
+  topology: Topology;
+  ops: NodeOps;
+  /** Kubernetes version new nodes get (the cluster's current version). */
+  version: string;
+  concurrency: number;
+  /** How long Verify waits for every node to be Ready. */
+  readyTimeoutMs: number;
+  /** Which nodes to prepare and join; default all (add-workers passes only the new ones). */
+  only?: Set<string>;
+  /** Skip the cluster-wide steps (init, CNI, control-plane joins): add-workers. */
+  workersOnly?: boolean;
+}
+
+const RETRIES = 2;
+
+export function bootstrapPhases(options: BootstrapOptions): Phase[] {
+  const { spec, topology, ops, version } = options;
+  const first = firstControlPlane(topology);
+  const wanted = (node: ClusterNode) => !options.only || options.only.has(node.name);
+  const runtime = spec.kubernetes.runtime;
+  const phases: Phase[] = [];
+
+  const prepareTargets = allNodes(topology).filter((node) => wanted(node) && (!options.workersOnly || node.role === 'worker'));
+  phases.push({
+    title: 'Node preparation',
+    concurrency: options.concurrency,
+    continueOnError: true,
+    steps: prepareTargets.map((node) => ({
+      stepId: `prepare:${node.name}`,
+      title: `Prepare ${node.name}`,
+      node: node.name,
+      tool: 'ssh',
+      inputs: `${version}/${runtime}`,
+      retries: RETRIES,
+      check: async (ctx) => ((await ops.isPrepared(node, version, runtime, ctx)) ? 'already prepared (image or earlier run)' : undefined),
+      run: (ctx) => ops.prepare(node, version, runtime, ctx),
+    })),
+  });
+
+  if (!options.workersOnly) {
+    if (ops.needsHaLoadBalancer(topology)) {
+      phases.push({
+        title: 'Load balancer',
+        concurrency: options.concurrency,
+        steps: topology.controlPlanes.map((node) => ({
+          stepId: `lb:${node.name}`,
+          title: `keepalived + haproxy on ${node.name}`,
+          node: node.name,
+          tool: 'ssh',
+          inputs: topology.apiEndpoint,
+          retries: RETRIES,
+          run: (ctx) => ops.setupHaLoadBalancer(node, topology, ctx),
+        })),
+      });
+    }
+    phases.push({
+      title: 'Control plane init',
+      steps: [
+        {
+          stepId: `init:${first.name}`,
+          title: `kubeadm init on ${first.name}`,
+          node: first.name,
+          tool: 'kubeadm',
+          inputs: version,
+          timeoutMs: 15 * 60_000,
+          // A dropped connection mid-init is recovered by the check: admin.conf tells whether it finished.
+          retries: 1,
+          check: async (ctx) => ((await ops.isInitialised(first, ctx)) ? 'already initialised (admin.conf present)' : undefined),
+          run: (ctx) => ops.initFirstControlPlane(first, topology, version, ctx),
+        },
+      ],
+    });
+    phases.push({
+      title: 'CNI',
+      steps: [
+        {
+          stepId: `cni:${spec.kubernetes.cni}`,
+          title: `Install ${spec.kubernetes.cni} (pool ${spec.network.podCidr})`,
+          node: first.name,
+          tool: 'kubectl',
+          inputs: spec.network.podCidr,
+          retries: RETRIES,
+          run: (ctx) => ops.installCni(first, ctx),
+        },
+      ],
+    });
+    // One at a time: each join adds an etcd member, and etcd is safest growing by one member
+    // whose learner has caught up; the kubeadm HA guide does the same.
+    phases.push({
+      title: 'Control plane joins',
+      concurrency: 1,
+      steps: topology.controlPlanes.slice(1).filter(wanted).map((node) => joinStep(node, true, options)),
+    });
+  }
+
+  phases.push({
+    title: 'Worker joins',
+    concurrency: options.concurrency,
+    continueOnError: true,
+    steps: topology.workers.filter(wanted).map((node) => joinStep(node, false, options)),
+  });
+  return phases;
+}
+
+function joinStep(node: ClusterNode, controlPlane: boolean, options: BootstrapOptions): Step {
+  const { ops, topology, version } = options;
+  return {
+    stepId: `join:${node.name}`,
+    title: controlPlane ? `kubeadm join --control-plane on ${node.name}` : `kubeadm join on ${node.name}`,
+    node: node.name,
+    tool: 'kubeadm',
+    inputs: version,
+    timeoutMs: 15 * 60_000,
+    retries: RETRIES,
+    check: async (ctx) => ((await ops.isJoined(node, topology, ctx)) ? 'already joined' : undefined),
+    run: async (ctx: StepContext) => {
+      // A retry after a failed or dropped join: finished means done; half-done is reset first.
+      if (ctx.attempt > 1) {
+        if (await ops.isJoined(node, topology, ctx)) return;
+        await ops.resetNode(node, ctx);
+      }
+      await ops.join(node, topology, controlPlane, ctx);
+    },
+  };
+}
+
+export function verifyPhases(options: Pick<BootstrapOptions, 'topology' | 'ops' | 'version' | 'readyTimeoutMs'> & { nodes?: string[] }): Phase[] {
+  const { topology, ops } = options;
+  const first = firstControlPlane(topology);
+  const names = options.nodes ?? allNodes(topology).map((node) => node.name);
+  return [
+    {
+      title: 'Verify',
+      steps: [
+        {
+          stepId: 'verify',
+          title: `Wait until ${names.length} node${names.length === 1 ? ' is' : 's are'} Ready`,
+          node: first.name,
+          tool: 'kubectl',
+          inputs: `${options.version}/${[...names].sort().join(',')}`,
+          timeoutMs: options.readyTimeoutMs + 60_000,
+          run: (ctx) => ops.waitReady(first, topology, names, options.version, options.readyTimeoutMs, ctx),
+        },
+      ],
+    },
+  ];
+}
+
+export function kubeconfigPhase(options: Pick<BootstrapOptions, 'topology' | 'ops'>): Phase {
+  const first = firstControlPlane(options.topology);
+  return {
+    title: 'Kubeconfig',
+    steps: [
+      {
+        stepId: 'kubeconfig',
+        title: 'Write the admin kubeconfig (0600)',
+        node: first.name,
+        tool: 'ssh',
+        inputs: options.topology.apiEndpoint,
+        retries: RETRIES,
+        check: async () => ((await options.ops.hasKubeconfig()) ? 'kubeconfig already written' : undefined),
+        run: (ctx) => options.ops.writeKubeconfig(first, options.topology, ctx),
+      },
+    ],
+  };
+}
+
+/**
+ * Runs phases one by one. When every failure of a continueOnError phase is a worker, the cluster
+ * goes on without those workers: they are dropped from later phases and returned, so one dead
+ * worker never holds the other nodes back. The caller fails the run at the end, naming them.
+ */
+export async function runTolerantly(run: RunHarness, phases: Phase[], workers: ReadonlySet<string>): Promise<WorkerFailures> {
+  const failed: WorkerFailures = { nodes: new Set(), errors: [] };
+  for (const phase of phases) {
+    const steps = phase.steps.filter((step) => !step.node || !failed.nodes.has(step.node));
+    if (steps.length === 0) continue;
+    try {
+      await run.runPhases([{ ...phase, steps }]);
+    } catch (error) {
+      if (!(error instanceof RunFailedError) || !phase.continueOnError) throw error;
+      if (!error.summary.failed.every((f) => f.node !== undefined && workers.has(f.node))) throw error;
+      for (const failure of error.summary.failed) failed.nodes.add(failure.node!);
+      failed.errors.push(error);
+    }
+  }
+  return failed;
+}
+
+export interface WorkerFailures {
+  nodes: Set<string>;
+  errors: RunFailedError[];
+}
+
+/** One error naming every worker that failed, after the rest of the cluster finished. */
+export function workerFailuresError(failures: WorkerFailures, logFile: string): RunFailedError {
+  return new RunFailedError(
+    {
+      succeeded: failures.errors.flatMap((f) => f.summary.succeeded),
+      skipped: failures.errors.flatMap((f) => f.summary.skipped),
+      failed: failures.errors.flatMap((f) => f.summary.failed),
+      notStarted: [],
+    },
+    logFile,
+  );
+}

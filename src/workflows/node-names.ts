@@ -1,0 +1,43 @@
+/**
+ * Node naming, shared by the dry-run plan and the real workflows so that the step ids a plan
+ * shows (`prepare:cp-1`, `join:worker-2`) are the ids the engine checkpoints.
+ */
+import type { ClusterSpec, StaticHost } from '../spec/schema.js';
+
+export type NodeRole = 'control-plane' | 'worker';
+
+/** `cp-1`, `worker-3`: 1-based index within the role. */
+export function defaultNodeName(role: NodeRole, index: number): string {
+  return `${role === 'control-plane' ? 'cp' : 'worker'}-${index}`;
+}
+
+export interface NodeNames {
+  controlPlanes: string[];
+  workers: string[];
+}
+
+/**
+ * Names of the nodes a spec describes. Static hosts keep their own `name` when set; unnamed
+ * hosts get the default name of their position within their role.
+ */
+export function planNodeNames(spec: ClusterSpec): NodeNames {
+  if (spec.provider.name === 'static') {
+    const hosts: StaticHost[] = spec.provider.hosts;
+    return {
+      controlPlanes: namesForRole(hosts, 'control-plane'),
+      workers: namesForRole(hosts, 'worker'),
+    };
+  }
+  return {
+    controlPlanes: range(spec.controlPlane.count).map((i) => defaultNodeName('control-plane', i)),
+    workers: range(spec.workers.count).map((i) => defaultNodeName('worker', i)),
+  };
+}
+
+function namesForRole(hosts: StaticHost[], role: NodeRole): string[] {
+  return hosts.filter((host) => host.role === role).map((host, i) => host.name ?? defaultNodeName(role, i + 1));
+}
+
+function range(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i + 1);
+}

@@ -1,0 +1,35 @@
+/**
+ * What the bootstrap, add-workers and upgrade steps do on a node, over SSH, with the official
+ * commands (see the kube layer). The workflows only call this interface, so its SSH and kubeadm
+ * details stay in one place.
+ */
+import type { StepContext } from '../engine/step.js';
+import type { ClusterNode, Topology } from './topology.js';
+
+export interface NodeStatus {
+  name: string;
+  ready: boolean;
+  unschedulable: boolean;
+  kubeletVersion: string;
+  internalIp?: string;
+  roles: string[];
+  createdAt?: string;
+  readyMessage?: string;
+}
+
+export interface NodeOps {
+  isPrepared(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<boolean>;
+  prepare(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<void>;
+  needsHaLoadBalancer(topology: Topology): boolean;
+  setupHaLoadBalancer(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<void>;
+  isInitialised(node: ClusterNode, ctx: StepContext): Promise<boolean>;
+  initFirstControlPlane(node: ClusterNode, topology: Topology, version: string, ctx: StepContext): Promise<void>;
+  installCni(first: ClusterNode, ctx: StepContext): Promise<void>;
+  isJoined(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<boolean>;
+  resetNode(node: ClusterNode, ctx: StepContext): Promise<void>;
+  join(node: ClusterNode, topology: Topology, controlPlane: boolean, ctx: StepContext): Promise<void>;
+  getNodes(first: ClusterNode, ctx: Pick<StepContext, 'signal' | 'output'>): Promise<NodeStatus[]>;
+  waitReady(first: ClusterNode, topology: Topology, names: string[], version: string | undefined, timeoutMs: number, ctx: StepContext): Promise<void>;
+  hasKubeconfig(): Promise<boolean>;
+  writeKubeconfig(first: ClusterNode, topology: Topology, ctx: StepContext): Promise<void>;
+}

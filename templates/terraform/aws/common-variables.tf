@@ -1,0 +1,100 @@
+# Inputs every module shares; filled from terraform.tfvars.json, which k8s-bootstrap renders
+# from cluster.yaml. A test keeps the copies identical.
+
+variable "cluster_name" {
+  description = "Cluster name; prefixes every resource name."
+  type        = string
+}
+
+variable "node_cidr" {
+  description = "Private network of the nodes (network.nodeCidr)."
+  type        = string
+}
+
+variable "admin_cidrs" {
+  description = "Where SSH (22) and the Kubernetes API (6443) may be reached from."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.admin_cidrs) > 0
+    error_message = "admin_cidrs must list at least one CIDR (ssh.adminCidrs in cluster.yaml)."
+  }
+}
+
+variable "nodeport_cidrs" {
+  description = "Where NodePorts 30000-32767 on workers may be reached from; null means admin_cidrs."
+  type        = list(string)
+  default     = null
+}
+
+variable "allow_all_between_nodes" {
+  description = "Allow any traffic between nodes; false keeps only the Kubernetes and CNI ports."
+  type        = bool
+  default     = true
+}
+
+variable "cni" {
+  description = "calico, flannel or cilium: decides which ports are open between nodes."
+  type        = string
+  default     = "calico"
+
+  validation {
+    condition     = contains(["calico", "flannel", "cilium"], var.cni)
+    error_message = "cni must be calico, flannel or cilium."
+  }
+}
+
+variable "image_id" {
+  description = "Node image (AMI, Exoscale template or Glance image id) built by Packer."
+  type        = string
+}
+
+variable "ssh_public_key" {
+  description = "OpenSSH public key authorised on every node."
+  type        = string
+}
+
+variable "ssh_user" {
+  description = "SSH user of the image."
+  type        = string
+  default     = "ubuntu"
+}
+
+variable "control_plane_count" {
+  description = "Number of control planes (1, 3 or 5)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.control_plane_count >= 1
+    error_message = "control_plane_count must be at least 1."
+  }
+}
+
+variable "worker_count" {
+  description = "Number of workers."
+  type        = number
+  default     = 2
+}
+
+variable "control_plane_type" {
+  description = "Instance type or flavor of the control planes."
+  type        = string
+}
+
+variable "worker_type" {
+  description = "Instance type or flavor of the workers."
+  type        = string
+}
+
+variable "control_plane_disk_gb" {
+  description = "Root disk of the control planes, GiB."
+  type        = number
+  default     = 50
+}
+
+variable "worker_disk_gb" {
+  description = "Root disk of the workers, GiB."
+  type        = number
+  default     = 50
+}

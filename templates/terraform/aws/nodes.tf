@@ -1,0 +1,73 @@
+# Control planes and workers are plain instances (not an autoscaling group) so that Terraform
+# knows every address and can output it; add-workers raises worker_count, which only adds.
+
+resource "aws_placement_group" "control_plane" {
+  # "spread" puts each control plane on distinct hardware: the anti-affinity AWS offers.
+  name     = "${var.cluster_name}-control-plane"
+  strategy = "spread"
+}
+
+resource "aws_instance" "control_plane" {
+  count = var.control_plane_count
+
+  ami                         = var.image_id
+  instance_type               = var.control_plane_type
+  subnet_id                   = aws_subnet.nodes[count.index % length(aws_subnet.nodes)].id
+  vpc_security_group_ids      = [aws_security_group.nodes.id, aws_security_group.control_plane.id]
+  key_name                    = aws_key_pair.cluster.key_name
+  associate_public_ip_address = true
+  placement_group             = aws_placement_group.control_plane.id
+  # Native-routing CNIs (Calico BGP) forward pod traffic with pod source addresses.
+  source_dest_check = false
+
+  root_block_device {
+    volume_size = var.control_plane_disk_gb
+    volume_type = "gp3"
+  }
+
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }
+
+  tags = {
+    Name = "${var.cluster_name}-cp-${count.index + 1}"
+    Role = "control-plane"
+  }
+
+  lifecycle {
+    # A newer image must not replace running control planes; upgrades go through kubeadm.
+    ignore_changes = [ami]
+  }
+}
+
+resource "aws_instance" "worker" {
+  count = var.worker_count
+
+  ami                         = var.image_id
+  instance_type               = var.worker_type
+  subnet_id                   = aws_subnet.nodes[count.index % length(aws_subnet.nodes)].id
+  vpc_security_group_ids      = [aws_security_group.nodes.id, aws_security_group.workers.id]
+  key_name                    = aws_key_pair.cluster.key_name
+  associate_public_ip_address = true
+  source_dest_check           = false
+
+  root_block_device {
+    volume_size = var.worker_disk_gb
+    volume_type = "gp3"
+  }
+
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }
+
+  tags = {
+    Name = "${var.cluster_name}-worker-${count.index + 1}"
+    Role = "worker"
+  }
+
+  lifecycle {
+    ignore_changes = [ami]
+  }
+}

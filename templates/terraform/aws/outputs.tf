@@ -1,0 +1,31 @@
+# The Provider -> Inventory contract (src/providers/inventory.ts).
+
+output "api_endpoint" {
+  description = "host:port for kubeadm's controlPlaneEndpoint: the network load balancer."
+  value       = "${aws_lb.api.dns_name}:6443"
+}
+
+output "ssh_user" {
+  value = var.ssh_user
+}
+
+output "bastion" {
+  description = "Nodes have public addresses reachable from admin_cidrs, so no bastion."
+  value       = null
+}
+
+output "control_plane" {
+  value = [for node in aws_instance.control_plane : {
+    name       = node.tags["Name"]
+    public_ip  = node.public_ip
+    private_ip = node.private_ip
+  }]
+}
+
+output "workers" {
+  value = [for node in aws_instance.worker : {
+    name       = node.tags["Name"]
+    public_ip  = node.public_ip
+    private_ip = node.private_ip
+  }]
+}

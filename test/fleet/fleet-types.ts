@@ -1,0 +1,94 @@
+/** Public shapes of the simulated fleet (see README.md for the behaviour behind them). */
+
+export type NodeRole = 'control-plane' | 'worker';
+
+export interface FleetNodeSpec {
+  name: string;
+  /** Only informational for the fake (kubeadm decides the real role); default worker. */
+  role?: NodeRole;
+}
+
+/** Kubernetes patch versions offered per minor, e.g. { '1.36': ['1.36.0', '1.36.1'] }. */
+export type Catalogue = Record<string, string[]>;
+
+/**
+ * Operation patterns match the stand-in's command line ("kubeadm join 10.0.0.1:6443 --token …")
+ * by prefix after the tool name, e.g. "kubeadm join", "apt-get install", "systemctl restart kubelet".
+ */
+export type OpPattern = string | { op: string; message?: string; exitCode?: number };
+
+export interface Fault {
+  /** The first matching operation prints the message (default "fleet: injected failure") and exits 1. */
+  failOnce?: OpPattern | OpPattern[];
+  /** The first matching operation kills its own SSH session (the client sees exit 255). */
+  dropConnectionOnce?: string | string[];
+  /** Every matching operation sleeps forever (until its session or the node is killed). */
+  hang?: string | string[];
+  /** Extra latency for matching operations on this node (overrides the fleet-wide latencies). */
+  latencyMs?: Record<string, number>;
+}
+
+export interface StartFleetOptions {
+  nodes: FleetNodeSpec[];
+  /** Fleet id 1..250: nodes listen on 127.0.<id>.<n>. Default: a free one. */
+  id?: number;
+  catalogue?: Catalogue;
+  /** Fleet-wide latency per operation pattern in ms, e.g. { 'kubeadm init': 3000, 'kubeadm join': 20000 }. */
+  latencies?: Record<string, number>;
+}
+
+export interface FleetNode {
+  name: string;
+  address: string;
+  port: number;
+  role: NodeRole;
+}
+
+export interface FleetEvent {
+  kind: 'ssh' | 'tool';
+  node: string;
+  time: string;
+  user: string;
+  /** ssh: the session's command line; tool: the stand-in's argv joined by spaces. */
+  command: string;
+  tool?: string;
+  exitCode?: number;
+}
+
+export interface ApiNode {
+  name: string;
+  /** The fleet node (hostname) whose kubelet backs this Node object. */
+  host: string;
+  role: NodeRole;
+  kubeletVersion: string;
+  registeredAt: string;
+  unschedulable: boolean;
+  internalIP: string;
+}
+
+export interface ApiHistoryEntry {
+  time: string;
+  node: string;
+  op: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface ApiState {
+  clock: { offsetHours: number };
+  cluster: null | {
+    clusterName: string;
+    controlPlaneEndpoint: string;
+    podSubnet: string;
+    serviceSubnet: string;
+    kubernetesVersion: string;
+    caCertHash: string;
+    firstControlPlane: string;
+    initializedAt: string;
+  };
+  tokens: { token: string; expires: string | null; createdAt: string }[];
+  certificateKey: null | { key: string; uploadedAt: string };
+  nodes: Record<string, ApiNode>;
+  cni: null | { kind: 'calico' | 'flannel' | 'cilium'; pool: string; version?: string };
+  objects: Record<string, { apiVersion: string; kind: string; name: string; namespace?: string }>;
+  history: ApiHistoryEntry[];
+}

@@ -1,0 +1,1 @@
+export async function run(tool){ process.stdout.write(tool+' stub\n'); }

@@ -1,0 +1,48 @@
+/** In-process CLI runs: captured stdout/stderr, a fixed env and cwd, no TTY unless asked. */
+import { PassThrough, Writable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/context.js';
+
+export class Capture extends Writable {
+  text = '';
+  isTTY?: boolean;
+  columns?: number;
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+export interface FakeRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface FakeIoOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  tty?: boolean;
+}
+
+export function fakeIo(options: FakeIoOptions = {}): CliIo & { stdout: Capture; stderr: Capture; stdin: PassThrough & { isTTY?: boolean } } {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
+  if (options.tty) stdout.isTTY = stderr.isTTY = stdin.isTTY = true;
+  return {
+    stdout,
+    stderr,
+    stdin,
+    // Only what the test gives: the developer's own credentials or K8SB_* never leak in.
+    env: { CI: 'true', PATH: process.env.PATH, HOME: options.cwd ?? process.env.HOME, ...options.env },
+    cwd: options.cwd ?? process.cwd(),
+  };
+}
+
+/** Runs `k8s-bootstrap <args>` in-process. */
+export async function runCli(args: string[], options: FakeIoOptions = {}): Promise<FakeRun> {
+  const io = fakeIo(options);
+  const code = await main(['node', 'k8s-bootstrap', ...args], io);
+  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+}
