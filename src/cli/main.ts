@@ -74,7 +74,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExitCode: (code: number
   program.addHelpText(
     'after',
     '\nExit codes: 0 success, 1 failure while running, 2 bad usage or configuration, 130 interrupted.\n' +
-      'Quick start without a cloud account: k8s-bootstrap init --dry-run --provider aws --yes --admin-cidr 203.0.113.0/24',
+      'Quick start without a cloud account: k8s-bootstrap init --dry-run --yes --name demo --provider aws --admin-cidr 203.0.113.0/24',
   );
   return program;
 }
@@ -157,7 +157,7 @@ function reportError(error: unknown, io: CliIo, verbose: boolean): number {
     io.stderr.write(`${lines.join('\n')}\n`);
     return error.exitCode;
   }
-  if (error instanceof Error && error.name === 'ExitPromptError') {
+  if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) {
     io.stderr.write('Cancelled.\n');
     return EXIT_INTERRUPTED;
   }

@@ -6,7 +6,8 @@
  * build entirely; `--rebuild-image` forces one.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError, ValidationError } from '../errors.js';
 import { minorOf, parseKubeVersion } from '../kube/versions.js';
@@ -32,8 +33,11 @@ export interface ImageInputs {
   baseImage: string;
 }
 
-/** sha256 over the template's and script's bytes plus the versions; stable across machines. */
-export async function imageInputsHash(inputs: ImageInputs): Promise<string> {
+/**
+ * sha256 over the template's and script's bytes plus the versions; stable across machines.
+ * Synchronous on purpose: two small files, and the plan is decided before any step runs.
+ */
+export function imageInputsHash(inputs: ImageInputs): string {
   const hash = createHash('sha256');
   // Length-prefixed fields, so that moving bytes between fields changes the hash.
   const field = (name: string, value: string | Buffer) => {
@@ -43,8 +47,8 @@ export async function imageInputsHash(inputs: ImageInputs): Promise<string> {
     hash.update('\n');
   };
   field('provider', inputs.provider);
-  field('template', await readFile(inputs.templateFile));
-  field('script', await readFile(inputs.scriptFile));
+  field('template', readFileSync(inputs.templateFile));
+  field('script', readFileSync(inputs.scriptFile));
   field('kubernetesVersion', inputs.kubernetesVersion);
   field('runtime', inputs.runtime);
   field('baseImage', inputs.baseImage);
@@ -59,37 +63,53 @@ export interface ImageDecision {
   reason: string;
   /** The image to use, for use-spec-id and reuse. */
   imageId?: string;
+  /** Hash of the current inputs, to record with a built image ('' for use-spec-id: nothing is built). */
+  inputsHash: string;
 }
 
 export interface DecideImageOptions {
-  /** Hash of the current inputs (imageInputsHash). */
-  inputsHash: string;
   /** `--rebuild-image`. @default false */
   rebuild?: boolean;
+  /** Hash of the current inputs. @default imageInputsHash(specImageInputs(spec)) */
+  inputsHash?: string;
+}
+
+/** The inputs of the image a spec asks for, from the package's templates/ (cloud providers only). */
+export function specImageInputs(spec: ClusterSpec): ImageInputs {
+  const provider = imageProvider(spec);
+  return {
+    provider,
+    templateFile: templatePath('packer', `${provider}.pkr.hcl`),
+    scriptFile: templatePath('scripts', PREPARE_SCRIPT),
+    kubernetesVersion: spec.kubernetes.version,
+    runtime: spec.kubernetes.runtime,
+    baseImage: baseImageOf(spec),
+  };
 }
 
 /** Build, reuse, or take the spec's image id (cloud providers only). */
 export function decideImageBuild(
-  spec: Pick<ClusterSpec, 'image'>,
+  spec: ClusterSpec,
   state: Pick<ClusterState, 'image'> | undefined,
-  options: DecideImageOptions,
+  options: DecideImageOptions = {},
 ): ImageDecision {
   if (spec.image.id) {
     const ignored = options.rebuild ? ' (--rebuild-image ignored: the spec names the image)' : '';
-    return { action: 'use-spec-id', imageId: spec.image.id, reason: `image.id ${spec.image.id} from the spec${ignored}` };
+    return { action: 'use-spec-id', inputsHash: '', imageId: spec.image.id, reason: `image.id ${spec.image.id} from the spec${ignored}` };
   }
   if (!spec.image.build) {
     throw new ValidationError([
       { path: 'image.build', value: false, message: 'no image to use', fix: 'set image.id to an existing image, or set image.build to true' },
     ]);
   }
-  if (options.rebuild) return { action: 'build', reason: '--rebuild-image was given' };
+  const inputsHash = options.inputsHash ?? imageInputsHash(specImageInputs(spec));
+  if (options.rebuild) return { action: 'build', inputsHash, reason: '--rebuild-image was given' };
   const recorded = state?.image;
-  if (!recorded) return { action: 'build', reason: 'no node image built yet' };
-  if (recorded.inputsHash === options.inputsHash) {
-    return { action: 'reuse', imageId: recorded.id, reason: `image ${recorded.id} was built from the same template, script and versions` };
+  if (!recorded) return { action: 'build', inputsHash, reason: 'no node image built yet' };
+  if (recorded.inputsHash === inputsHash) {
+    return { action: 'reuse', inputsHash, imageId: recorded.id, reason: `image ${recorded.id} was built from the same template, script and versions` };
   }
-  return { action: 'build', reason: `inputs changed since image ${recorded.id} (template, prepare-node.sh, version, runtime or base image)` };
+  return { action: 'build', inputsHash, reason: `inputs changed since image ${recorded.id} (template, prepare-node.sh, version, runtime or base image)` };
 }
 
 export interface PackerDirFiles {
@@ -149,7 +169,7 @@ export async function preparePackerDir(clusterDir: string, spec: ClusterSpec): P
   await copyFile(templatePath('scripts', PREPARE_SCRIPT), script);
 
   const baseImage = baseImageOf(spec);
-  const inputsHash = await imageInputsHash({
+  const inputsHash = imageInputsHash({
     provider,
     templateFile: template,
     scriptFile: script,

@@ -4,7 +4,7 @@
  * library's stack trace never reaches the person.
  */
 import { open } from 'node:fs/promises';
-import { parseAllDocuments, type Document } from 'yaml';
+import { isCollection, isAlias, parseAllDocuments, visit, type Document } from 'yaml';
 import { UsageError } from '../errors.js';
 
 /** A cluster.yaml is a few KiB; anything above this is a mistake or an attack. */
@@ -64,6 +64,21 @@ export function parseSpecYaml(text: string, source: string): unknown {
     const shown = lines.slice(0, 5);
     const more = lines.length > 5 ? `\n  (and ${lines.length - 5} more)` : '';
     throw new UsageError('InvalidYaml', `Invalid YAML in ${source}:\n${shown.map((line) => `  ${line}`).join('\n')}${more}`);
+  }
+  // A list or mapping used as a key has no JSON form (the library would stringify it with a warning).
+  let complexKey: [number, number] | undefined;
+  visit(document, {
+    Pair(_, pair) {
+      if (isCollection(pair.key) || isAlias(pair.key)) {
+        complexKey = (pair.key as { range?: [number, number] }).range ?? [0, 0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (complexKey) {
+    const line = text.slice(0, complexKey[0]).split('\n').length;
+    throw invalid(source, `uses a list, mapping or alias as a key (line ${line}); keys must be plain names`);
   }
   try {
     return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

@@ -279,12 +279,17 @@ async function askStaticHosts(ctx: WizardContext, doc: RawDoc): Promise<void> {
         },
       });
       const hasControlPlane = hosts.some((h) => h.role === 'control-plane');
-      const role = await select(ctx, {
+      const role: string = await select(ctx, {
         message: `Role of ${address.trim()}`,
         choices: [{ value: 'control-plane', name: 'control plane' }, { value: 'worker', name: 'worker' }],
         default: hasControlPlane ? 'worker' : 'control-plane',
       });
       hosts.push({ address: address.trim(), role });
+      const hasOne = hosts.some((h) => h.role === 'control-plane');
+      if (!hasOne) {
+        ctx.stderr.write('A cluster needs at least one control-plane host; add one.\n');
+        continue;
+      }
       const more = await confirm(ctx, { message: 'Add another host?', default: false, fallback: false });
       if (!more) break;
     }

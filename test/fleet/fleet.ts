@@ -265,6 +265,11 @@ async function layOutFleet(fleet: Fleet, options: StartFleetOptions): Promise<vo
   for (const sub of ['auth', 'bin', 'shared', 'nodes']) mkdirSync(join(root, sub), { recursive: true, mode: 0o755 });
   cpSync(join(HERE, 'standins'), join(root, 'standins'), { recursive: true });
   cpSync(join(HERE, 'canned'), join(root, 'canned'), { recursive: true });
+  // The cilium CLI "release": a real tarball whose `cilium` hands over to the stand-in.
+  const ciliumDir = join(root, 'canned', 'cilium-cli');
+  mkdirSync(ciliumDir);
+  writeFileSync(join(ciliumDir, 'cilium'), '#!/bin/sh\nexec /usr/local/sbin/cilium "$@"\n', { mode: 0o755 });
+  await execFileAsync('tar', ['-czf', join(root, 'canned', 'cilium-linux.tar.gz'), '-C', ciliumDir, 'cilium']);
   await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'k8sb-fleet', '-f', fleet.privateKeyPath]);
   copyFileSync(`${fleet.privateKeyPath}.pub`, join(root, 'auth', 'authorized_keys'));
   chmodSync(join(root, 'auth', 'authorized_keys'), 0o644);

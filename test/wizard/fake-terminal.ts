@@ -30,9 +30,11 @@ export class FakeTerminal {
   async waitFor(text: string | RegExp, timeoutMs = 5_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const fresh = stripVTControlCharacters(this.stderr.text.slice(this.cursor));
-      if (typeof text === 'string' ? fresh.includes(text) : text.test(fresh)) {
-        this.cursor = this.stderr.text.length;
+      // Positions count in the stripped screen, so the next wait starts right after this match.
+      const fresh = this.screen.slice(this.cursor);
+      const match = typeof text === 'string' ? { index: fresh.indexOf(text), length: text.length } : regexMatch(fresh, text);
+      if (match.index >= 0) {
+        this.cursor += match.index + match.length;
         return;
       }
       if (Date.now() > deadline) {
@@ -68,4 +70,9 @@ export class FakeTerminal {
     for (let i = 0; i < steps; i += 1) this.press(KEYS.down);
     this.press(KEYS.enter);
   }
+}
+
+function regexMatch(text: string, pattern: RegExp): { index: number; length: number } {
+  const match = pattern.exec(text);
+  return match ? { index: match.index, length: match[0].length } : { index: -1, length: 0 };
 }

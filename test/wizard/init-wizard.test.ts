@@ -78,6 +78,36 @@ describe('init wizard', () => {
     expect(t.screen).not.toContain('Credentials');
   });
 
+  it('static: insists on a control-plane host before the list can end', async () => {
+    const { terminal: t, done } = start({}, { name: 'w', provider: { name: 'static' } });
+    await t.answer('Host 1 address', '192.0.2.20');
+    await t.choose('Role of 192.0.2.20', 1); // worker
+    await t.waitFor('A cluster needs at least one control-plane host');
+    await t.answer('Host 2 address', '192.0.2.10');
+    await t.choose('Role of 192.0.2.10'); // control plane is still the default
+    await t.answer('Add another host?');
+    await t.answer('API endpoint', 'not an endpoint');
+    await t.waitFor('must be HOST:PORT');
+    t.press(KEYS.clearLine, 'api.example.com:6443', KEYS.enter);
+    await t.choose('Kubernetes version');
+    await t.choose('Container runtime');
+    await t.choose('Pod network (CNI)');
+    await t.answer('Pod network CIDR');
+    await t.answer('Service network CIDR');
+    await t.answer('SSH user on the nodes');
+    await t.choose('SSH key');
+    const { doc } = await done;
+    expect(doc.provider).toEqual({
+      name: 'static',
+      apiEndpoint: 'api.example.com:6443',
+      hosts: [
+        { address: '192.0.2.20', role: 'worker' },
+        { address: '192.0.2.10', role: 'control-plane' },
+      ],
+    });
+    expect(() => validateSpec(doc)).not.toThrow();
+  });
+
   it('aws with credentials in the environment: says where they were found and does not ask', async () => {
     const env = { AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKE', AWS_SECRET_ACCESS_KEY: 'fake-secret-value' };
     mkdirSync(join(home, '.ssh'));

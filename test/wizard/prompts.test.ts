@@ -23,6 +23,15 @@ function viaWrapper<Q, V>(ask: (ctx: prompts.PromptContext, question: Q) => Prom
     ask({ canPrompt: true, stdin: context!.input!, stderr: context!.output! }, question)) as unknown as Parameters<typeof render>[0];
 }
 
+/** Polls (bounded) until the condition holds: the wrapper imports inquirer before drawing. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('non-interactive policy', () => {
   it('a confirmation returns its fallback and says it was auto-confirmed', async () => {
     const { ctx, stderr } = nonInteractive();
@@ -61,9 +70,9 @@ describe('real prompts', () => {
     const { answer, events, getScreen } = await render(inquirerInput, { message: 'Pod network CIDR', validate: validators.cidr });
     events.type('10.244.0.0/33');
     events.keypress('enter');
-    await Promise.resolve();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(getScreen()).toContain(validators.cidr('10.244.0.0/33') as string);
+    const message = validators.cidr('10.244.0.0/33') as string;
+    await until(() => getScreen().includes(message), 'the validation message');
+    expect(getScreen()).toContain(`> ${message}`);
     events.keypress({ name: 'u', ctrl: true });
     events.type('10.244.0.0/16');
     events.keypress('enter');
@@ -76,13 +85,12 @@ describe('real prompts', () => {
       default: 'demo',
       validate: validators.name,
     });
-    await new Promise((r) => setTimeout(r, 20)); // the wrapper imports inquirer first
-    expect(getScreen()).toContain('Cluster name (demo)');
+    await until(() => getScreen().includes('Cluster name (demo)'), 'the question');
     events.type('Not_DNS');
     events.keypress('enter');
-    await new Promise((r) => setTimeout(r, 20));
     // inquirer wraps long messages at 80 columns.
-    expect(getScreen().replace(/\s+/g, ' ')).toContain(validators.name('Not_DNS') as string);
+    const flat = () => getScreen().replace(/\s+/g, ' ');
+    await until(() => flat().includes(validators.name('Not_DNS') as string), 'the validation message');
     events.keypress({ name: 'u', ctrl: true });
     events.type('lab');
     events.keypress('enter');
@@ -90,8 +98,8 @@ describe('real prompts', () => {
   });
 
   it('password input is masked on screen', async () => {
-    const { answer, events, getFullOutput } = await render(viaWrapper(prompts.password), { message: 'AWS secret access key' });
-    await new Promise((r) => setTimeout(r, 20));
+    const { answer, events, getFullOutput, getScreen } = await render(viaWrapper(prompts.password), { message: 'AWS secret access key' });
+    await until(() => getScreen().includes('AWS secret access key'), 'the question');
     events.type('s3cr3t-value');
     events.keypress('enter');
     await expect(answer).resolves.toBe('s3cr3t-value');
@@ -100,12 +108,12 @@ describe('real prompts', () => {
   });
 
   it('a select returns the chosen value', async () => {
-    const { answer, events } = await render(viaWrapper(prompts.select), {
+    const { answer, events, getScreen } = await render(viaWrapper(prompts.select), {
       message: 'Container runtime',
       choices: [{ value: 'containerd' }, { value: 'cri-o' }],
       default: 'containerd',
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => getScreen().includes('cri-o'), 'the choices');
     events.keypress('down');
     events.keypress('enter');
     await expect(answer).resolves.toBe('cri-o');

@@ -96,7 +96,7 @@ const doctor: CommandDefinition = {
   configure(command) {
     command.addOption(new Option('--provider <provider>', 'check this provider\'s credentials').choices(['exoscale', 'openstack', 'aws', 'static']));
   },
-  load: notImplemented('doctor'),
+  load: async () => (await import('../handlers/doctor.js')).runDoctor,
 };
 
 const config: CommandDefinition = {

@@ -7,8 +7,8 @@ export const init: CommandDefinition = {
   summary: 'Create a cluster: wizard (or flags/--config), image, infrastructure, kubeadm, CNI, kubeconfig',
   examples: [
     'k8s-bootstrap init',
-    'k8s-bootstrap init --dry-run --yes --provider aws --admin-cidr 203.0.113.0/24',
-    'k8s-bootstrap init --yes --provider static --control-plane-host 10.0.0.5 --worker-host 10.0.0.6 --ssh-user ubuntu --ssh-key ~/.ssh/id_ed25519',
+    'k8s-bootstrap init --dry-run --yes --name demo --provider aws --admin-cidr 203.0.113.0/24',
+    'k8s-bootstrap init --yes --name lab --provider static --control-plane-host 10.0.0.5 --worker-host 10.0.0.6 --ssh-user ubuntu --ssh-key ~/.ssh/id_ed25519',
   ],
   configure(command) {
     command

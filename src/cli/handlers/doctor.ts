@@ -1,0 +1,194 @@
+/**
+ * `k8s-bootstrap doctor`: what this machine has (terraform/tofu, packer, ssh, node), what is
+ * missing and how to install it, and whether the chosen provider's credentials are present.
+ * Credential VALUES are never printed: only where they were found, or the names that are missing.
+ * Exit 0 when everything the provider needs is there, 1 otherwise.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { credentialIssue, discoverCredentials } from '../../providers/credentials.js';
+import { readSpecFile } from '../../spec/load.js';
+import { PROVIDERS, type ProviderName } from '../../spec/schema.js';
+import { parsePackerVersion, versionAtLeast } from '../../tools/packer-machine-readable.js';
+import { PACKER_INIT_MIN_VERSION } from '../../tools/packer.js';
+import { findExecutable, runTool } from '../../tools/subprocess.js';
+import type { CommandHandler } from '../command.js';
+import type { CliContext } from '../context.js';
+
+export type ToolName = 'terraform' | 'tofu' | 'packer' | 'ssh' | 'node';
+
+export interface ToolReport {
+  name: ToolName;
+  found: boolean;
+  path?: string;
+  version?: string;
+  /** Found but unusable (too old, or the version command failed). */
+  problem?: string;
+  /** How to install or upgrade, when not found or with a problem. */
+  install?: string;
+  required: boolean;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  provider?: ProviderName;
+  tools: ToolReport[];
+  credentials?: { ok: boolean; source: string; missing: string[]; hint?: string };
+  problems: string[];
+}
+
+const MIN_NODE_MAJOR = 20;
+
+export const INSTALL_HINTS: Record<ToolName, string> = {
+  terraform:
+    'Terraform: https://developer.hashicorp.com/terraform/install (apt: add the HashiCorp apt repository, then apt install terraform; brew install hashicorp/tap/terraform) ' +
+    'or OpenTofu: https://opentofu.org/docs/intro/install/ (brew install opentofu)',
+  tofu: 'OpenTofu: https://opentofu.org/docs/intro/install/ (brew install opentofu), or use Terraform instead',
+  packer:
+    'Packer >= 1.7: https://developer.hashicorp.com/packer/install (apt: add the HashiCorp apt repository, then apt install packer; brew install hashicorp/tap/packer). ' +
+    'Debian/Ubuntu\'s own packer package is 1.6.x, too old for plugin templates',
+  ssh: 'OpenSSH client: apt install openssh-client (macOS ships ssh; Windows: the OpenSSH optional feature)',
+  node: `Node.js >= ${MIN_NODE_MAJOR}: https://nodejs.org/en/download (brew install node, or nvm install ${MIN_NODE_MAJOR})`,
+};
+
+// Terraform and Packer call checkpoint.hashicorp.com on `version` unless told not to.
+const QUIET_ENV = { CHECKPOINT_DISABLE: '1' };
+
+export const runDoctor: CommandHandler = async (ctx, options) => {
+  const provider = await chooseProvider(ctx, options.provider);
+  const report = await buildDoctorReport(ctx, provider);
+  if (ctx.globals.output === 'json') ctx.write(JSON.stringify(report, null, 2));
+  else ctx.write(formatDoctorReport(report));
+  return report.ok ? 0 : 1;
+};
+
+async function chooseProvider(ctx: CliContext, flag: unknown): Promise<ProviderName | undefined> {
+  if (typeof flag === 'string') return asProvider(flag, '--provider');
+  if (!ctx.globals.config) return undefined;
+  const path = isAbsolute(ctx.globals.config) ? ctx.globals.config : resolve(ctx.cwd, ctx.globals.config);
+  // Only the provider name is needed; a spec with other problems should not stop the checkup.
+  const raw = (await readSpecFile(path)) as { provider?: { name?: unknown } } | null;
+  const name = raw?.provider?.name;
+  return typeof name === 'string' ? asProvider(name, `provider.name in ${ctx.globals.config}`) : undefined;
+}
+
+function asProvider(value: string, where: string): ProviderName {
+  if ((PROVIDERS as readonly string[]).includes(value)) return value as ProviderName;
+  throw new UsageError('UnknownProvider', `${where}: unknown provider "${value}"`, { hint: `use one of ${PROVIDERS.join(', ')}` });
+}
+
+/** Inspects the machine; `ctx.env.PATH` decides where tools are looked for. */
+export async function buildDoctorReport(ctx: Pick<CliContext, 'env' | 'signal'>, provider?: ProviderName): Promise<DoctorReport> {
+  const cloud = provider !== 'static';
+  const pathEnv = ctx.env.PATH ?? '';
+  const [terraform, tofu, packer, ssh] = await Promise.all([
+    inspect('terraform', pathEnv, ctx.signal, ['version', '-json'], parseTerraformVersion),
+    inspect('tofu', pathEnv, ctx.signal, ['version', '-json'], parseTerraformVersion),
+    inspect('packer', pathEnv, ctx.signal, ['version', '-machine-readable'], parsePackerVersion),
+    // `ssh -V` prints to stderr: "OpenSSH_9.6p1 Ubuntu-3ubuntu13.5, OpenSSL 3.0.13 30 Jan 2024".
+    inspect('ssh', pathEnv, ctx.signal, ['-V'], (out) => /OpenSSH_[^\s,]+/.exec(out)?.[0] ?? out.split('\n')[0]?.trim()),
+  ]);
+  const node: ToolReport = { name: 'node', found: true, path: process.execPath, version: process.versions.node, required: true };
+  if (Number(process.versions.node.split('.')[0]) < MIN_NODE_MAJOR) {
+    node.problem = `Node.js ${process.versions.node} is older than ${MIN_NODE_MAJOR}`;
+    node.install = INSTALL_HINTS.node;
+  }
+  if (packer.found && packer.version && !versionAtLeast(packer.version, PACKER_INIT_MIN_VERSION)) {
+    packer.problem = `packer ${packer.version} is older than ${PACKER_INIT_MIN_VERSION}: it cannot read required_plugins or run packer init`;
+    packer.install = INSTALL_HINTS.packer;
+  }
+  // Either terraform or tofu will do; the one that is absent is then optional.
+  const anyTerraform = (terraform.found && !terraform.problem) || (tofu.found && !tofu.problem);
+  terraform.required = cloud && !anyTerraform;
+  tofu.required = false;
+  packer.required = cloud;
+  ssh.required = false;
+  const tools = [terraform, tofu, packer, ssh, node];
+
+  const problems: string[] = [];
+  if (cloud && !anyTerraform) problems.push('neither terraform nor tofu is usable');
+  for (const tool of tools) {
+    if (!tool.required) continue;
+    if (tool.name === 'terraform') continue;
+    if (!tool.found) problems.push(`${tool.name} is missing`);
+    else if (tool.problem) problems.push(tool.problem);
+  }
+
+  let credentials: DoctorReport['credentials'];
+  if (provider) {
+    const found = discoverCredentials(provider, ctx.env);
+    // Deliberately drops `values`: the report is printed.
+    credentials = { ok: found.ok, source: found.source, missing: found.missing };
+    const hint = found.ok ? undefined : credentialIssue(provider, ctx.env)?.fix;
+    if (hint) credentials.hint = hint;
+    if (!found.ok) problems.push(`${provider} credentials are missing (${found.missing.join(', ')})`);
+  }
+  return { ok: problems.length === 0, provider, tools, credentials, problems };
+}
+
+async function inspect(
+  name: ToolName,
+  pathEnv: string,
+  signal: AbortSignal | undefined,
+  args: string[],
+  parse: (output: string) => string | undefined,
+): Promise<ToolReport> {
+  const path = await findExecutable(name, pathEnv);
+  if (!path) return { name, found: false, install: INSTALL_HINTS[name], required: false };
+  try {
+    const result = await runTool(path, args, { env: QUIET_ENV, signal, timeoutMs: 20_000, allowFailure: true });
+    const version = parse(`${result.stdout}\n${result.stderr}`.trim());
+    if (result.exitCode !== 0 || !version) {
+      return { name, found: true, path, problem: `${name} ${args.join(' ')} failed (exit ${result.exitCode})`, install: INSTALL_HINTS[name], required: false };
+    }
+    return { name, found: true, path, version, required: false };
+  } catch (error) {
+    return { name, found: true, path, problem: `${name} could not be run: ${(error as Error).message}`, install: INSTALL_HINTS[name], required: false };
+  }
+}
+
+/** `terraform version -json` → {"terraform_version":"1.11.0",...}; tofu prints the same key. */
+export function parseTerraformVersion(output: string): string | undefined {
+  const start = output.indexOf('{');
+  if (start >= 0) {
+    try {
+      const parsed = JSON.parse(output.slice(start, output.lastIndexOf('}') + 1)) as Record<string, unknown>;
+      const version = parsed.terraform_version ?? parsed.tofu_version;
+      if (typeof version === 'string') return version;
+    } catch {
+      // fall through to the human form
+    }
+  }
+  return /v(\d+\.\d+\.\d+\S*)/.exec(output)?.[1];
+}
+
+export function formatDoctorReport(report: DoctorReport): string {
+  const lines = ['Tools:'];
+  for (const tool of report.tools) {
+    const label = tool.name.padEnd(10);
+    if (!tool.found) {
+      const need = tool.required ? 'MISSING' : 'not found';
+      lines.push(`  ${label} ${need}${tool.required ? '' : ' (optional)'}`);
+      if (tool.required || tool.name === 'ssh') lines.push(`             install: ${tool.install}`);
+      continue;
+    }
+    lines.push(`  ${label} ${tool.version ?? 'unknown version'}  ${tool.path ?? ''}`.trimEnd());
+    if (tool.problem) {
+      lines.push(`             ${tool.required ? 'PROBLEM' : 'warning'}: ${tool.problem}`);
+      if (tool.install) lines.push(`             install: ${tool.install}`);
+    }
+  }
+  if (report.provider) {
+    lines.push(`Provider: ${report.provider}`);
+    const credentials = report.credentials;
+    if (credentials?.ok) lines.push(`  credentials: found (${credentials.source})`);
+    else if (credentials) {
+      lines.push(`  credentials: MISSING (${credentials.missing.join(', ')})`);
+      if (credentials.hint) lines.push(`             how: ${credentials.hint}`);
+    }
+  } else {
+    lines.push('Provider: none chosen (pass --provider or --config to check credentials)');
+  }
+  lines.push(report.ok ? 'Result: ready' : `Result: not ready: ${report.problems.join('; ')}`);
+  return `${lines.join('\n')}\n`;
+}

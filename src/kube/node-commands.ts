@@ -1,0 +1,137 @@
+/**
+ * Typed builders for every command the installer runs on a node (argv arrays, quoted later by
+ * the SSH layer), and parsers for what they print. The forms are exactly those of
+ * /work/brief/NODE-PROTOCOL.md, i.e. of the real tools. All run under `sudo -n`.
+ */
+import { z } from 'zod';
+import { ExternalToolError } from '../errors.js';
+import { CERTIFICATE_KEY_PATTERN } from './join-material.js';
+import { assertNodeName, assertRemotePath, assertTimeoutSeconds, assertVersion } from './validate-remote.js';
+
+export type Argv = string[];
+
+export const ADMIN_KUBECONFIG = '/etc/kubernetes/admin.conf';
+export const CA_CERT_PATH = '/etc/kubernetes/pki/ca.crt';
+export const KUBELET_KUBECONFIG = '/etc/kubernetes/kubelet.conf';
+
+const withV = (version: string) => (assertVersion(version).startsWith('v') ? version : `v${version}`);
+
+export const kubeadmInit = (configPath: string): Argv => ['kubeadm', 'init', '--config', assertRemotePath(configPath), '--upload-certs'];
+export const kubeadmJoin = (configPath: string): Argv => ['kubeadm', 'join', '--config', assertRemotePath(configPath)];
+export const tokenCreatePrintJoin = (ttl = '24h0m0s'): Argv => ['kubeadm', 'token', 'create', '--ttl', ttl, '--print-join-command'];
+/** The key is secret: pass it in ExecOptions.secrets too. */
+export function uploadCerts(certificateKey: string): Argv {
+  if (!CERTIFICATE_KEY_PATTERN.test(certificateKey)) throw new ExternalToolError('InvalidCertificateKey', 'The certificate key must be 64 hex characters.');
+  return ['kubeadm', 'init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', certificateKey];
+}
+export const kubeadmVersion = (): Argv => ['kubeadm', 'version', '-o', 'short'];
+export const imagesPull = (version: string): Argv => ['kubeadm', 'config', 'images', 'pull', '--kubernetes-version', withV(version)];
+export const upgradePlan = (version?: string): Argv => ['kubeadm', 'upgrade', 'plan', ...(version ? [withV(version)] : [])];
+export const upgradeApply = (version: string): Argv => ['kubeadm', 'upgrade', 'apply', withV(version), '--yes'];
+export const upgradeNode = (): Argv => ['kubeadm', 'upgrade', 'node'];
+export const reset = (): Argv => ['kubeadm', 'reset', '-f'];
+
+/** kubectl as root with the admin kubeconfig, always. */
+export const kubectl = (args: string[]): Argv => ['kubectl', '--kubeconfig', ADMIN_KUBECONFIG, ...args];
+export const getNodesJson = (): Argv => kubectl(['get', 'nodes', '-o', 'json']);
+export const getNodeJson = (name: string): Argv => kubectl(['get', 'node', assertNodeName(name), '-o', 'json']);
+export const cordon = (name: string): Argv => kubectl(['cordon', assertNodeName(name)]);
+export const uncordon = (name: string): Argv => kubectl(['uncordon', assertNodeName(name)]);
+export const drain = (name: string, timeoutS: number): Argv =>
+  kubectl(['drain', assertNodeName(name), '--ignore-daemonsets', '--delete-emptydir-data', `--timeout=${assertTimeoutSeconds(timeoutS)}s`]);
+export const deleteNode = (name: string): Argv => kubectl(['delete', 'node', assertNodeName(name)]);
+export const readyzVerbose = (): Argv => kubectl(['get', '--raw', '/readyz?verbose']);
+export const applyManifest = (fileOrUrl: string): Argv => kubectl(['apply', '-f', fileOrUrl]);
+export const createManifest = (fileOrUrl: string): Argv => kubectl(['create', '-f', fileOrUrl]);
+export const waitNodesReady = (timeoutS: number): Argv =>
+  kubectl(['wait', '--for=condition=Ready', 'node', '--all', `--timeout=${assertTimeoutSeconds(timeoutS)}s`]);
+
+export const kubeletJournal = (lines = 20): Argv => ['journalctl', '-u', 'kubelet', '-n', String(lines), '--no-pager'];
+export const systemctlIsActive = (unit: string): Argv => ['systemctl', 'is-active', unit];
+/** Exit 0 when the file exists: used by "already done?" checks with allowFailure. */
+export const fileExists = (path: string): Argv => ['test', '-e', assertRemotePath(path)];
+export const packageVersion = (pkg: string): Argv => ['dpkg-query', '-W', '-f=${Version}', pkg];
+
+const nodeSchema = z.object({
+  metadata: z.object({
+    name: z.string(),
+    creationTimestamp: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: z.object({ unschedulable: z.boolean().optional(), podCIDR: z.string().optional() }).optional(),
+  status: z
+    .object({
+      conditions: z.array(z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional() })).optional(),
+      nodeInfo: z.object({ kubeletVersion: z.string() }).partial().optional(),
+      addresses: z.array(z.object({ type: z.string(), address: z.string() })).optional(),
+    })
+    .optional(),
+});
+const nodeListSchema = z.object({ items: z.array(nodeSchema) });
+
+export interface NodeStatus {
+  name: string;
+  roles: string[];
+  ready: boolean;
+  unschedulable: boolean;
+  /** "v1.36.2", or "" when not reported yet. */
+  kubeletVersion: string;
+  internalIp?: string;
+  createdAt?: string;
+  /** The Ready condition's message: why a node is NotReady (e.g. "network plugin is not ready"). */
+  readyMessage?: string;
+}
+
+function toStatus(node: z.infer<typeof nodeSchema>): NodeStatus {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  const roles = Object.keys(node.metadata.labels ?? {})
+    .filter((label) => label.startsWith('node-role.kubernetes.io/'))
+    .map((label) => label.slice('node-role.kubernetes.io/'.length))
+    .filter((role) => role.length > 0)
+    .sort();
+  return {
+    name: node.metadata.name,
+    roles,
+    ready: ready?.status === 'True',
+    unschedulable: node.spec?.unschedulable === true,
+    kubeletVersion: node.status?.nodeInfo?.kubeletVersion ?? '',
+    internalIp: node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
+    createdAt: node.metadata.creationTimestamp,
+    readyMessage: ready?.message ?? ready?.reason,
+  };
+}
+
+function badOutput(what: string, text: string, why: string): never {
+  throw new ExternalToolError('UnexpectedKubectlOutput', `kubectl ${what} printed something that is not the expected JSON: ${why}`, {
+    details: text.split('\n').slice(0, 20),
+  });
+}
+
+function parseJson(what: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    return badOutput(what, text, (error as Error).message);
+  }
+}
+
+/** `kubectl get nodes -o json` → one status per node. */
+export function parseNodesJson(text: string): NodeStatus[] {
+  const parsed = nodeListSchema.safeParse(parseJson('get nodes -o json', text));
+  if (!parsed.success) return badOutput('get nodes -o json', text, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return parsed.data.items.map(toStatus);
+}
+
+/** `kubectl get node NAME -o json`. */
+export function parseNodeJson(text: string): NodeStatus {
+  const parsed = nodeSchema.safeParse(parseJson('get node -o json', text));
+  if (!parsed.success) return badOutput('get node -o json', text, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return toStatus(parsed.data);
+}
+
+/** `kubeadm version -o short` → "1.36.2". */
+export function parseKubeadmVersion(text: string): string {
+  const match = /^v?(\d+\.\d+\.\d+)\s*$/.exec(text.trim());
+  if (!match) throw new ExternalToolError('UnexpectedKubeadmOutput', 'kubeadm version -o short printed an unexpected value.', { details: text.split('\n').slice(0, 5) });
+  return match[1]!;
+}
