@@ -217,7 +217,12 @@ function resized(cidr: Cidr, prefix: number): string {
   return canonicalCidr(`${formatIpv4(cidr.base)}/${prefix}`) ?? `${formatIpv4(cidr.base)}/${prefix}`;
 }
 
-/** What reads each node's pod range, per CNI: the reason a /24 per node is needed. */
+/**
+ * What reads each node's pod range, per CNI: the reason a /24 per node is needed. (Calico's /26
+ * IPAM blocks fit whenever the /24s do.) No CNI here conflicts with either runtime: CRI-O ships its
+ * own bridge config disabled, and every CNI's pool is set to network.podCidr, so the CNI checks are
+ * all about CIDR sizes.
+ */
 const POD_RANGE_READER: Record<Cni, string> = {
   calico: 'kube-controller-manager assigns each node a /24 from it',
   flannel: 'flannel uses the /24 kube-controller-manager assigns to each node',

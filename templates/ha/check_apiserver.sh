@@ -7,6 +7,6 @@ errorExit() {
 }
 
 curl -sfk --max-time 2 https://localhost:{{frontendPort}}/readyz -o /dev/null || errorExit "Error GET https://localhost:{{frontendPort}}/readyz"
-if grep -q '{{vip}}' /proc/net/fib_trie 2>/dev/null; then
+if grep -qF '{{vip}}' /proc/net/fib_trie 2>/dev/null; then
     curl -sfk --max-time 2 https://{{vip}}:{{frontendPort}}/readyz -o /dev/null || errorExit "Error GET https://{{vip}}:{{frontendPort}}/readyz"
 fi
