@@ -56,6 +56,7 @@ write_if_changed() {
   CHANGED=1
 }
 
+# shellcheck disable=SC2016 # ${Version} is dpkg-query's format, not a shell expansion
 installed_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
 
 APT_UPDATED=0

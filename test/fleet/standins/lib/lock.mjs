@@ -35,9 +35,9 @@ export function readJson(file, fallback) {
   }
 }
 
-export function writeJsonAtomic(file, value) {
+export function writeJsonAtomic(file, value, mode = 0o644) {
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o644 });
+  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode });
   renameSync(temp, file);
 }
 

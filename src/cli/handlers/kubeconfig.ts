@@ -1,0 +1,50 @@
+/**
+ * `k8s-bootstrap kubeconfig`: the path of <cluster folder>/kubeconfig on stdout, its content with
+ * --print, or --merge into ~/.kube/config ($KUBECONFIG's first file). Read-only for the cluster
+ * folder: no lock.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { UsageError } from '../../errors.js';
+import { loadCluster } from '../../workflows/cluster-context.js';
+import { mergeIntoUserKubeconfig } from '../../workflows/kubeconfig-merge.js';
+import type { CommandHandler } from '../command.js';
+
+export interface KubeconfigOptions {
+  print?: boolean;
+  merge?: boolean;
+}
+
+export const runKubeconfig: CommandHandler = async (ctx, rawOptions) => {
+  const options = rawOptions as KubeconfigOptions;
+  if (options.print && options.merge) {
+    throw new UsageError('ConflictingFlags', '--print and --merge cannot be combined', { hint: 'Run the command twice: once with --merge, once with --print.' });
+  }
+  const { spec, dir } = await loadCluster(ctx, undefined, { requireInventory: false });
+  const file = dir.kubeconfigFile;
+  if (!(await isFile(file))) {
+    throw new UsageError('KubeconfigMissing', `Cluster ${spec.name} has no kubeconfig yet (${file})`, {
+      hint: `Run "k8s-bootstrap init --dir ${dir.root}": its last step writes the kubeconfig.`,
+    });
+  }
+  if (options.print) {
+    const content = await readFile(file, 'utf8');
+    ctx.stdout.write(content.endsWith('\n') ? content : `${content}\n`);
+    return 0;
+  }
+  if (options.merge) {
+    const result = await mergeIntoUserKubeconfig(file, spec.name, ctx.env);
+    ctx.write(result.changed ? `Merged context ${spec.name} into ${result.path}` : `Context ${spec.name} in ${result.path} is already up to date`);
+    if (!result.isCurrent) ctx.error(`Switch to it with: kubectl config use-context ${spec.name}`);
+    return 0;
+  }
+  ctx.write(file);
+  return 0;
+};
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}

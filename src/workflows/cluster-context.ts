@@ -1,0 +1,211 @@
+/**
+ * Loading an existing cluster for the day-2 commands: which cluster folder (--dir, --config's
+ * name, or the only folder under ./clusters/), its spec, inventory and state. Also the read-only
+ * SSH pool of status and ssh, which never pins a new host key: a node whose key is not pinned yet
+ * is refused, because trust-on-first-use belongs to the runs that create nodes.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CliContext } from '../cli/context.js';
+import { PreflightError, UsageError } from '../errors.js';
+import type { Inventory } from '../providers/inventory.js';
+import { readSpecFile } from '../spec/load.js';
+import type { ClusterSpec } from '../spec/schema.js';
+import { validateSpec } from '../spec/validate.js';
+import { ClusterDir } from '../state/cluster-dir.js';
+import { StateStore, type ClusterState } from '../state/state-store.js';
+import { HostKeyStore, SshPool, type NodeAddress } from '../tools/ssh.js';
+import { knownHostName } from '../tools/known-hosts.js';
+import { defaultNodeName } from './node-names.js';
+import { expandHome, privateKeyPathFor } from './ssh-setup.js';
+import { allNodes, topologyFromInventory, type ClusterNode, type Topology } from './topology.js';
+
+export interface LoadedCluster {
+  spec: ClusterSpec;
+  dir: ClusterDir;
+  inventory: Inventory;
+  state: Readonly<ClusterState>;
+}
+
+/** A cluster whose inventory may be missing (destroy after a failed provisioning). */
+export interface PartialCluster extends Omit<LoadedCluster, 'inventory'> {
+  inventory?: Inventory;
+}
+
+export interface LoadClusterOptions {
+  /** Missing inventory.json is an error ("run init first"). @default true */
+  requireInventory?: boolean;
+}
+
+export function loadCluster(ctx: CliContext, name?: string): Promise<LoadedCluster>;
+export function loadCluster(ctx: CliContext, name: string | undefined, options: LoadClusterOptions): Promise<PartialCluster>;
+export async function loadCluster(ctx: CliContext, name?: string, options: LoadClusterOptions = {}): Promise<PartialCluster> {
+  const dir = await findClusterDir(ctx, name);
+  if (!(await isFile(dir.specFile))) {
+    throw new UsageError('ClusterNotFound', `No cluster.yaml in ${dir.root}`, {
+      hint: 'Run "k8s-bootstrap init" first, or point --dir at an existing cluster folder.',
+    });
+  }
+  const spec = validateSpec(await readSpecFile(dir.specFile));
+  const inventory = await readInventory(dir);
+  if (!inventory && options.requireInventory !== false) {
+    throw new UsageError('ClusterNotBuilt', `${dir.inventoryFile} does not exist: cluster ${spec.name} has not been built`, {
+      hint: `Run "k8s-bootstrap init --dir ${dir.root}" first.`,
+    });
+  }
+  const state = (await StateStore.open(dir.stateFile, spec.name)).current;
+  return { spec, dir, inventory, state };
+}
+
+/** --dir, else the folder of `name` or of --config's cluster name, else the only folder under ./clusters/. */
+export async function findClusterDir(ctx: CliContext, name?: string): Promise<ClusterDir> {
+  if (ctx.globals.dir) return ClusterDir.forCluster('', ctx.globals.dir, ctx.cwd);
+  if (name) return ClusterDir.forCluster(name, undefined, ctx.cwd);
+  if (ctx.globals.config) {
+    const raw = await readSpecFile(ctx.globals.config);
+    const configName = (raw as { name?: unknown } | null)?.name;
+    const specName = typeof configName === 'string' && configName !== '' ? configName : validateSpec(raw).name;
+    return ClusterDir.forCluster(specName, undefined, ctx.cwd);
+  }
+  const root = join(ctx.cwd, 'clusters');
+  const found = await listClusterFolders(root);
+  if (found.length === 1) return new ClusterDir(join(root, found[0]!));
+  if (found.length === 0) {
+    throw new UsageError('NoCluster', `No cluster folder found under ${root}`, {
+      hint: 'Run "k8s-bootstrap init" first, or name the cluster folder with --dir.',
+    });
+  }
+  throw new UsageError('SeveralClusters', `There are ${found.length} clusters under ${root}: ${found.join(', ')}`, {
+    hint: `Choose one with --dir, e.g. --dir ${join(root, found[0]!)}`,
+  });
+}
+
+/** Names of the folders under `root` that hold a cluster.yaml, sorted. */
+export async function listClusterFolders(root: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(root);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const found: string[] = [];
+  for (const entry of entries.sort()) if (await isFile(join(root, entry, 'cluster.yaml'))) found.push(entry);
+  return found;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function readInventory(dir: ClusterDir): Promise<Inventory | undefined> {
+  let text: string;
+  try {
+    text = await readFile(dir.inventoryFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  let raw: Partial<Inventory>;
+  try {
+    raw = JSON.parse(text) as Partial<Inventory>;
+  } catch {
+    throw corruptInventory(dir, 'it is not valid JSON');
+  }
+  if (!raw || typeof raw !== 'object') throw corruptInventory(dir, 'it is not a JSON object');
+  if (typeof raw.api_endpoint !== 'string') throw corruptInventory(dir, '"api_endpoint" is missing');
+  if (typeof raw.ssh_user !== 'string') throw corruptInventory(dir, '"ssh_user" is missing');
+  if (!Array.isArray(raw.control_plane) || raw.control_plane.length === 0) throw corruptInventory(dir, '"control_plane" lists no node');
+  if (!Array.isArray(raw.workers)) throw corruptInventory(dir, '"workers" is missing');
+  for (const node of [...raw.control_plane, ...raw.workers]) {
+    if (!node || typeof node.name !== 'string' || (typeof node.public_ip !== 'string' && typeof node.private_ip !== 'string')) {
+      throw corruptInventory(dir, `a node entry has no name or address: ${JSON.stringify(node)}`);
+    }
+  }
+  return raw as Inventory;
+}
+
+function corruptInventory(dir: ClusterDir, why: string): UsageError {
+  return new UsageError('InventoryCorrupt', `${dir.inventoryFile} cannot be used: ${why}`, {
+    hint: 'Run "k8s-bootstrap init" again: it rewrites the inventory from Terraform or the static hosts.',
+  });
+}
+
+/** Static hosts may each have their own SSH user; keyed by node name like the inventory. */
+export function nodeUsersOf(spec: ClusterSpec): Record<string, string | undefined> {
+  if (spec.provider.name !== 'static') return {};
+  const users: Record<string, string | undefined> = {};
+  const counters = { 'control-plane': 0, worker: 0 };
+  for (const host of spec.provider.hosts) {
+    counters[host.role] += 1;
+    users[host.name ?? defaultNodeName(host.role, counters[host.role])] = host.user;
+  }
+  return users;
+}
+
+export function topologyOf(cluster: { spec: ClusterSpec; inventory: Inventory }): Topology {
+  return topologyFromInventory(cluster.inventory, nodeUsersOf(cluster.spec));
+}
+
+/** The node called `name`; a UsageError listing every node name when there is none. */
+export function findNode(topology: Topology, name: string): ClusterNode {
+  const node = allNodes(topology).find((candidate) => candidate.name === name);
+  if (node) return node;
+  throw new UsageError('UnknownNode', `There is no node named "${name}" in this cluster`, {
+    hint: `Nodes: ${allNodes(topology).map((n) => n.name).join(', ')}`,
+  });
+}
+
+export function addressOf(node: ClusterNode): NodeAddress {
+  return { name: node.name, host: node.host, port: node.port, user: node.user };
+}
+
+export interface ReadOnlyPoolOptions {
+  signal: AbortSignal;
+  /** Overall wait for a node to accept SSH. */
+  readyWaitMs: number;
+  env: NodeJS.ProcessEnv;
+  concurrency?: number;
+}
+
+/** The read-only commands' SSH: pinned keys only (see checkPinned), the cluster's key or ssh-agent. */
+export function openReadOnlyPool(cluster: { spec: ClusterSpec; dir: ClusterDir }, topology: Topology, options: ReadOnlyPoolOptions): { pool: SshPool; knownHosts: HostKeyStore } {
+  const knownHosts = new HostKeyStore({ file: cluster.dir.knownHostsFile, readOnlyFiles: readOnlyKnownHosts(cluster.spec) });
+  const privateKeyPath = privateKeyPathFor(cluster.spec, cluster.dir);
+  const pool = new SshPool({
+    user: topology.sshUser,
+    privateKeyPath,
+    agent: privateKeyPath ? undefined : options.env.SSH_AUTH_SOCK,
+    bastion: topology.bastion,
+    knownHosts,
+    concurrency: options.concurrency ?? 8,
+    readyWaitMs: options.readyWaitMs,
+    connectTimeoutMs: Math.min(15_000, options.readyWaitMs),
+    signal: options.signal,
+  });
+  return { pool, knownHosts };
+}
+
+export function readOnlyKnownHosts(spec: ClusterSpec): string[] {
+  return spec.ssh.knownHosts ? [expandHome(spec.ssh.knownHosts)] : [];
+}
+
+/**
+ * Refuses a node (or the bastion) whose host key is not pinned yet, before any connection:
+ * the SSH pool would otherwise trust and record the first key it sees.
+ */
+export function checkPinned(knownHosts: HostKeyStore, topology: Topology, node: ClusterNode): void {
+  const targets = [{ label: `node ${node.name}`, host: node.host, port: node.port }];
+  if (topology.bastion) targets.unshift({ label: 'the bastion', host: topology.bastion.host, port: topology.bastion.port ?? 22 });
+  for (const target of targets) {
+    if (knownHosts.knownKeys(target.host, target.port).length === 0) {
+      throw new PreflightError('HostKeyNotPinned', `No pinned host key for ${target.label} (${knownHostName(target.host, target.port)}) in ${knownHosts.path}`, {
+        hint: 'Host keys are pinned when init (or add-workers) first connects. Run init again to pin it, or give a known_hosts file in ssh.knownHosts.',
+      });
+    }
+  }
+}
