@@ -24,6 +24,11 @@ export interface RunOptions {
   input?: string;
   /** Resolve with a non-zero exit code instead of throwing. */
   allowFailure?: boolean;
+  /**
+   * Give the child this process's stdin/stdout/stderr (an interactive `ssh` session). Nothing is
+   * captured: onLine, input and the result's stdout/stderr/tail stay empty.
+   */
+  inheritStdio?: boolean;
 }
 
 export interface RunResult {
@@ -79,13 +84,13 @@ export async function runTool(file: string, args: readonly string[], options: Ru
     extendEnv: true,
     reject: false,
     input: options.input,
-    stdin: options.input === undefined ? 'ignore' : 'pipe',
+    stdin: options.inheritStdio ? 'inherit' : options.input === undefined ? 'ignore' : 'pipe',
     cancelSignal: groupAbort ? undefined : options.signal,
     killSignal: options.killSignal ?? 'SIGINT',
     forceKillAfterDelay: options.forceKillAfterMs ?? 60_000,
     timeout: options.timeoutMs,
-    stdout: { transform: lineHandler('stdout') },
-    stderr: { transform: lineHandler('stderr') },
+    stdout: options.inheritStdio ? 'inherit' : { transform: lineHandler('stdout') },
+    stderr: options.inheritStdio ? 'inherit' : { transform: lineHandler('stderr') },
     stripFinalNewline: true,
   });
   let groupAborted = false;

@@ -6,16 +6,8 @@
 import type { StepContext } from '../engine/step.js';
 import type { ClusterNode, Topology } from './topology.js';
 
-export interface NodeStatus {
-  name: string;
-  ready: boolean;
-  unschedulable: boolean;
-  kubeletVersion: string;
-  internalIp?: string;
-  roles: string[];
-  createdAt?: string;
-  readyMessage?: string;
-}
+export type { NodeStatus } from '../kube/node-commands.js';
+import type { NodeStatus } from '../kube/node-commands.js';
 
 export interface NodeOps {
   isPrepared(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<boolean>;

@@ -101,9 +101,9 @@ describe.skipIf(skip)('SshPool against a real sshd', () => {
 
   it('stops a command at its timeout and names node and command', async () => {
     const session = await newPool().connect(node(0, 'worker-9'));
-    const error = await session.exec(['sleep', '30'], { timeoutMs: 700 }).catch((e: unknown) => e);
+    const error = await session.exec(['sleep', '31.5'], { timeoutMs: 700 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'RemoteCommandTimedOut', node: 'worker-9' });
-    expect((error as Error).message).toContain('sleep 30');
+    expect((error as Error).message).toContain('sleep 31.5');
     // The connection is still usable afterwards.
     expect((await session.exec(['true'], { timeoutMs: 10_000 })).code).toBe(0);
   });
@@ -117,6 +117,7 @@ describe.skipIf(skip)('SshPool against a real sshd', () => {
     await session.upload('x', `/tmp/k8sb/reuse-${process.pid}`, { mode: 0o600 });
     expect(await pool.connect(node(1))).toBe(session);
     expect(sshd.acceptedLogins() - before).toBe(1);
+    await session.exec(['rm', '-f', `/tmp/k8sb/reuse-${process.pid}`], { timeoutMs: 10_000 });
   });
 
   it('uploads by SFTP and installs files with sudo install -m -D, removing the staged copy', async () => {
