@@ -29,6 +29,7 @@ export interface InitFlags {
   controlPlaneHost?: string[];
   workerHost?: string[];
   apiEndpoint?: string;
+  virtualIp?: string;
   knownHosts?: string;
   imageId?: string;
 }
@@ -87,7 +88,7 @@ export function mergeSpecSources(input: { file?: unknown; flags: InitFlags; env:
     });
   }
   const hostFlags = (flags.controlPlaneHost?.length ?? 0) + (flags.workerHost?.length ?? 0);
-  if ((hostFlags > 0 || flags.apiEndpoint !== undefined) && providerName !== undefined && providerName !== 'static') {
+  if ((hostFlags > 0 || flags.apiEndpoint !== undefined || flags.virtualIp !== undefined) && providerName !== undefined && providerName !== 'static') {
     const flag = hostFlags > 0 ? (flags.controlPlaneHost?.length ? '--control-plane-host' : '--worker-host') : '--api-endpoint';
     throw new UsageError('FlagNotApplicable', `${flag} applies to the static provider only (provider is ${providerName})`);
   }
@@ -110,6 +111,7 @@ export function mergeSpecSources(input: { file?: unknown; flags: InitFlags; env:
     provider.hosts = [...controlPlanes, ...workers, ...others];
   }
   if (flags.apiEndpoint !== undefined) section(doc, 'provider').apiEndpoint = flags.apiEndpoint;
+  if (flags.virtualIp !== undefined) section(doc, 'provider').virtualIp = flags.virtualIp;
 
   const kubernetes = section(doc, 'kubernetes');
   fill(kubernetes, 'version', flags.kubernetesVersion, fromEnv('K8SB_KUBERNETES_VERSION'));

@@ -494,6 +494,14 @@ function checkStatic(spec: ClusterSpec, provider: StaticProvider): ValidationIss
   });
 
   if (provider.apiEndpoint !== undefined) issues.push(...at('provider.apiEndpoint', provider.apiEndpoint, endpointProblem(provider.apiEndpoint)));
+  const controlPlanes = hosts.filter((host) => host.role === 'control-plane').length;
+  if (controlPlanes > 1 && provider.apiEndpoint === undefined && provider.virtualIp === undefined) {
+    issues.push({
+      path: 'provider.virtualIp',
+      message: `is needed: ${controlPlanes} control planes need one API endpoint that survives the loss of any of them`,
+      fix: 'set provider.virtualIp (--virtual-ip) to a free address on the node network for keepalived + haproxy, or provider.apiEndpoint (--api-endpoint) to an external load balancer',
+    });
+  }
   if (provider.virtualIp !== undefined) {
     const problem = ipv4Problem(provider.virtualIp);
     issues.push(...at('provider.virtualIp', provider.virtualIp, problem));

@@ -514,13 +514,14 @@ export class NodeSession {
           finish({ error: reason === 'abort' ? interrupted() : new RemoteCommandTimedOutError(node, display, options.timeoutMs, tail.lines()) });
           return;
         }
-        // Ask the command to stop (OpenSSH forwards signal requests), then close the channel.
-        try {
-          channel.signal(reason === 'abort' ? 'TERM' : 'KILL');
-        } catch {
-          // signal requests are optional in the protocol
-        }
-        channel.close();
+        // Stop the command: TERM first (sudo relays it to its child), KILL shortly after for
+        // what ignores it, then close the channel. Closing alone would leave it running.
+        const open = channel;
+        sendSignal(open, 'TERM');
+        setTimeout(() => {
+          sendSignal(open, 'KILL');
+          open.close();
+        }, 2000).unref();
         // Settle now: the server may only confirm the close once the command exits on its own.
         finish({ error: reason === 'abort' ? interrupted() : new RemoteCommandTimedOutError(node, display, options.timeoutMs, tail.lines()) });
       };
@@ -569,6 +570,29 @@ export class NodeSession {
         finish({ error: link.closed ? new ConnectionDropped(String(error)) : error });
       }
     });
+  }
+}
+
+/**
+ * Sends an SSH "signal" channel request (OpenSSH >= 7.9 delivers it to the session's process
+ * group). ssh2's public Channel.signal() silently does nothing once stdin was ended (we always end
+ * it, so commands never wait for input), hence the fallback to its protocol object.
+ */
+function sendSignal(channel: ExecChannel, name: 'TERM' | 'KILL'): void {
+  try {
+    const internal = channel as unknown as {
+      writable: boolean;
+      outgoing?: { id: number; state: string };
+      _client?: { _protocol?: { signal?: (id: number, signal: string) => void } };
+    };
+    if (internal.writable) {
+      channel.signal(name);
+      return;
+    }
+    const protocol = internal._client?._protocol;
+    if (internal.outgoing?.state === 'open' && typeof protocol?.signal === 'function') protocol.signal(internal.outgoing.id, name);
+  } catch {
+    // Signal requests are optional in the protocol; the channel is closed regardless.
   }
 }
 

@@ -32,6 +32,8 @@ export const init: CommandDefinition = {
       .option('--control-plane-host <spec>', 'static: ADDRESS[,private=IP][,name=NAME][,port=N] (repeatable)', collect)
       .option('--worker-host <spec>', 'static: ADDRESS[,private=IP][,name=NAME][,port=N] (repeatable)', collect)
       .option('--api-endpoint <host:port>', 'static: external load balancer or DNS name for the API')
+      .option('--virtual-ip <ip>', 'static HA: free node-network address that keepalived holds for the API (haproxy on :8443)')
+      .option('--ssh-timeout <duration>', 'how long to wait for a node to answer SSH (default 5m)')
       .option('--known-hosts <file>', 'pinned host keys, OpenSSH known_hosts format')
       .option('--image-id <id>', 'use this node image instead of building one')
       .option('--rebuild-image', 'build the node image even when an up-to-date one exists')

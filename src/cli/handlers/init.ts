@@ -30,6 +30,7 @@ export interface InitOptions extends InitFlags {
   timeout?: string;
   rebuildImage?: boolean;
   knownHosts?: string;
+  sshTimeout?: string;
 }
 
 export const runInit: CommandHandler = async (ctx, rawOptions) => {
@@ -37,6 +38,7 @@ export const runInit: CommandHandler = async (ctx, rawOptions) => {
   const dryRun = options.dryRun === true;
   // Parse every flag before the (possibly long) wizard, so a typo fails at once.
   const timeoutMs = parseDuration(options.timeout ?? DEFAULT_INIT_TIMEOUT, '--timeout');
+  const sshTimeoutMs = options.sshTimeout === undefined ? undefined : parseDuration(options.sshTimeout, '--ssh-timeout');
 
   const resolved = await resolveSpec(ctx, options, dryRun);
   const { spec, credentials } = resolved;
@@ -79,6 +81,7 @@ export const runInit: CommandHandler = async (ctx, rawOptions) => {
       timeoutMs,
       rebuildImage: options.rebuildImage === true,
       knownHostsFile: options.knownHosts,
+      sshTimeoutMs,
     },
   );
 };
