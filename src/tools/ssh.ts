@@ -590,7 +590,7 @@ function sendSignal(channel: ExecChannel, name: 'TERM' | 'KILL'): void {
       return;
     }
     const protocol = internal._client?._protocol;
-    if (internal.outgoing?.state === 'open' && typeof protocol?.signal === 'function') protocol.signal(internal.outgoing.id, name);
+    if ((internal.outgoing?.state === 'open' || internal.outgoing?.state === 'eof') && typeof protocol?.signal === 'function') protocol.signal(internal.outgoing.id, name);
   } catch {
     // Signal requests are optional in the protocol; the channel is closed regardless.
   }

@@ -7,6 +7,7 @@ import type { Phase, Step, StepContext } from '../engine/step.js';
 import type { ClusterSpec } from '../spec/schema.js';
 import { RunFailedError } from '../engine/runner.js';
 import type { RunHarness } from './run-harness.js';
+import { mapWithConcurrency } from '../engine/pool.js';
 import type { NodeOps } from './node-ops.js';
 import { allNodes, firstControlPlane, type ClusterNode, type Topology } from './topology.js';
 
@@ -23,6 +24,8 @@ export interface BootstrapOptions {
   only?: Set<string>;
   /** Skip the cluster-wide steps (init, CNI, control-plane joins): add-workers. */
   workersOnly?: boolean;
+  /** The cluster was bootstrapped by an earlier run: preflight then only checks every node. */
+  bootstrapped?: boolean;
 }
 
 const RETRIES = 2;
@@ -33,6 +36,8 @@ export function bootstrapPhases(options: BootstrapOptions): Phase[] {
   const wanted = (node: ClusterNode) => !options.only || options.only.has(node.name);
   const runtime = spec.kubernetes.runtime;
   const phases: Phase[] = [];
+
+  phases.push(preflightPhase(options));
 
   const prepareTargets = allNodes(topology).filter((node) => wanted(node) && (!options.workersOnly || node.role === 'worker'));
   phases.push({
@@ -114,6 +119,42 @@ export function bootstrapPhases(options: BootstrapOptions): Phase[] {
     steps: topology.workers.filter(wanted).map((node) => joinStep(node, false, options)),
   });
   return phases;
+}
+
+/**
+ * Reaches nodes over SSH before anything changes, so a changed host key or a dead control plane
+ * stops the run at once. On a cluster bootstrapped earlier it checks every node and reports
+ * "skipped" (nothing to do); a first run reaches the control planes (workers are reached by
+ * their own steps, so one dead worker does not hold the others back).
+ */
+function preflightPhase(options: BootstrapOptions): Phase {
+  const { topology, ops } = options;
+  const reachAll = async (nodes: ClusterNode[], ctx: StepContext) => {
+    let done = 0;
+    await mapWithConcurrency(nodes, options.concurrency, async (node) => {
+      await ops.reach(node, ctx);
+      ctx.progress(++done, nodes.length, node.name);
+    }, ctx.signal);
+  };
+  const targets = options.only ? allNodes(topology).filter((node) => node.role === 'control-plane' || options.only!.has(node.name)) : allNodes(topology);
+  return {
+    title: 'Preflight',
+    steps: [
+      {
+        stepId: 'preflight:ssh',
+        title: 'Reach the nodes over SSH (host keys pinned)',
+        tool: 'ssh',
+        // Never checkpointed: the world may have changed since the last run.
+        inputs: `run-${Date.now()}`,
+        check: async (ctx) => {
+          if (!options.bootstrapped) return undefined;
+          await reachAll(targets, ctx);
+          return `already bootstrapped; ${targets.length} nodes answer with their pinned host keys`;
+        },
+        run: (ctx) => reachAll(options.workersOnly ? targets : topology.controlPlanes, ctx),
+      },
+    ],
+  };
 }
 
 function joinStep(node: ClusterNode, controlPlane: boolean, options: BootstrapOptions): Step {

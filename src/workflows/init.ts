@@ -57,7 +57,7 @@ export async function runInitWorkflow(ctx: CliContext, options: InitRunOptions):
         const workers = new Set(topology.workers.map((node) => node.name));
         const failed = await runTolerantly(
           run,
-          bootstrapPhases({ spec, topology, ops, version, concurrency: options.concurrency, readyTimeoutMs }),
+          bootstrapPhases({ spec, topology, ops, version, concurrency: options.concurrency, readyTimeoutMs, bootstrapped: run.state.current.kubernetesVersion !== undefined }),
           workers,
         );
         const healthy = allNodes(topology).map((node) => node.name).filter((name) => !failed.nodes.has(name));

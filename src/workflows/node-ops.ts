@@ -10,6 +10,8 @@ export type { NodeStatus } from '../kube/node-commands.js';
 import type { NodeStatus } from '../kube/node-commands.js';
 
 export interface NodeOps {
+  /** Connects (waiting for SSH after boot) and checks the pinned host key; runs nothing. */
+  reach(node: ClusterNode, ctx: Pick<StepContext, 'signal'>): Promise<void>;
   isPrepared(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<boolean>;
   prepare(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<void>;
   needsHaLoadBalancer(topology: Topology): boolean;

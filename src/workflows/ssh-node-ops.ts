@@ -89,6 +89,10 @@ export class SshNodeOps implements NodeOps {
     return (await this.sudo(node, cmd.fileExists(path), ctx, { allowFailure: true, quiet: true })).code === 0;
   }
 
+  async reach(node: ClusterNode, ctx: Pick<StepContext, 'signal'>): Promise<void> {
+    await this.options.pool.connect({ name: node.name, host: node.host, port: node.port, user: node.user }, ctx.signal);
+  }
+
   // ---- preparation -------------------------------------------------------------------------
 
   async isPrepared(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<boolean> {

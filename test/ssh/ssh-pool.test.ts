@@ -108,6 +108,20 @@ describe.skipIf(skip)('SshPool against a real sshd', () => {
     expect((await session.exec(['true'], { timeoutMs: 10_000 })).code).toBe(0);
   });
 
+  it.each([false, true])('stops the remote process at the timeout (sudo: %s)', async (sudo) => {
+    const session = await newPool().connect(node());
+    const pidFile = join(work, `timeout-${sudo}-${Date.now()}.pid`);
+    const error = await session.exec({ script: `echo $$ > ${pidFile}; exec sleep 33` }, { sudo, timeoutMs: 700 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'RemoteCommandTimedOut' });
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    let alive = true;
+    for (let i = 0; i < 100 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      alive = existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+    }
+    expect(alive).toBe(false);
+  });
+
   it('reuses one connection per node across commands and transfers', async () => {
     const before = sshd.acceptedLogins();
     const pool = newPool();

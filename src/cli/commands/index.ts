@@ -56,9 +56,12 @@ const destroy: CommandDefinition = {
   summary: 'Destroy the infrastructure (or reset static nodes); keeps the logs',
   examples: ['k8s-bootstrap destroy', 'k8s-bootstrap destroy --yes --reset-nodes'],
   configure(command) {
-    command.option('--reset-nodes', 'static: run kubeadm reset -f on every node').option('--timeout <duration>', 'overall time limit');
+    command
+      .option('--reset-nodes', 'static: run kubeadm reset -f on every node')
+      .option('--concurrency <n>', 'nodes reset at once (default 20)', parseInteger('--concurrency'))
+      .option('--timeout <duration>', 'overall time limit (default 60m)');
   },
-  load: notImplemented('destroy'),
+  load: async () => (await import('../handlers/destroy.js')).runDestroy,
 };
 
 const status: CommandDefinition = {
@@ -68,7 +71,7 @@ const status: CommandDefinition = {
   configure(command) {
     command.option('--timeout <duration>', 'time limit (default 2m)');
   },
-  load: notImplemented('status'),
+  load: async () => (await import('../handlers/status.js')).runStatus,
 };
 
 const kubeconfig: CommandDefinition = {
@@ -78,7 +81,7 @@ const kubeconfig: CommandDefinition = {
   configure(command) {
     command.option('--print', 'print the content instead of the path').option('--merge', 'merge a context into ~/.kube/config (KUBECONFIG)');
   },
-  load: notImplemented('kubeconfig'),
+  load: async () => (await import('../handlers/kubeconfig.js')).runKubeconfig,
 };
 
 const ssh: CommandDefinition = {
@@ -86,7 +89,10 @@ const ssh: CommandDefinition = {
   arguments: '[node] [command...]',
   summary: 'Open a shell on a node (first control plane by default), or run one command',
   examples: ['k8s-bootstrap ssh', 'k8s-bootstrap ssh worker-1 -- hostname'],
-  load: notImplemented('ssh'),
+  configure(command) {
+    command.option('--timeout <duration>', 'time limit of a command given after -- (default 24h)');
+  },
+  load: async () => (await import('../handlers/ssh.js')).runSsh,
 };
 
 const doctor: CommandDefinition = {

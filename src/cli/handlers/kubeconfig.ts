@@ -33,8 +33,8 @@ export const runKubeconfig: CommandHandler = async (ctx, rawOptions) => {
   }
   if (options.merge) {
     const result = await mergeIntoUserKubeconfig(file, spec.name, ctx.env);
-    ctx.write(result.changed ? `Merged context ${spec.name} into ${result.path}` : `Context ${spec.name} in ${result.path} is already up to date`);
-    if (!result.isCurrent) ctx.error(`Switch to it with: kubectl config use-context ${spec.name}`);
+    ctx.write(result.changed ? `Merged context ${result.context} into ${result.path}` : `Context ${result.context} in ${result.path} is already up to date`);
+    if (!result.isCurrent) ctx.error(`Switch to it with: kubectl config use-context ${result.context}`);
     return 0;
   }
   ctx.write(file);

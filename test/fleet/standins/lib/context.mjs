@@ -181,7 +181,8 @@ function dropOwnSshSession() {
     if (!parent) break;
     const cmdline = readProc(`/proc/${parent}/cmdline`).replace(/\0/g, ' ');
     // Session processes are titled "sshd: user [priv]" and "sshd: user@notty"; the listener is not.
-    if (cmdline.startsWith('sshd:')) victims.push(parent);
+    // (OpenSSH 9 titles the listener "sshd: /usr/sbin/sshd … [listener]": never kill that one.)
+    if (cmdline.startsWith('sshd:') && !cmdline.includes('[listener]')) victims.push(parent);
     pid = parent;
   }
   for (const victim of victims.reverse()) {
@@ -234,6 +235,7 @@ export function parseArgs(argv, { withValue = [], aliases = {} } = {}) {
     } else if (arg.startsWith('-') && arg.length > 1) {
       const short = arg.slice(1);
       if (withValue.includes(short)) add(short, argv[++index] ?? '');
+      else if (withValue.includes(short[0])) add(short[0], short.slice(1).replace(/^=/, ''));
       else for (const letter of short) add(letter, true);
     } else positional.push(arg);
   }

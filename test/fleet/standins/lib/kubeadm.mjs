@@ -151,7 +151,7 @@ function alreadyInitialisedErrors() {
     errors.push({ check: 'Port-6443', message: 'Port 6443 is in use' });
     for (const name of MANIFESTS) {
       const file = `/etc/kubernetes/manifests/${name}.yaml`;
-      if (existsSync(file)) errors.push({ check: `FileAvailable-${file.replace(/[/.]/g, '-')}`, message: `${file} already exists` });
+      if (existsSync(file)) errors.push({ check: `FileAvailable-${file.replace(/\//g, '-')}`, message: `${file} already exists` });
     }
   }
   if (existsSync('/etc/kubernetes/kubelet.conf')) {

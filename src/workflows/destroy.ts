@@ -1,0 +1,177 @@
+/**
+ * `destroy`, after confirmation: `terraform destroy` for cloud providers, `kubeadm reset -f` on
+ * static hosts when asked (they are otherwise left as they are), then the kubeconfig context that
+ * `kubeconfig --merge` added goes, and the cluster folder forgets the cluster: inventory, join
+ * material, kubeconfig and the checkpoints are removed; cluster.yaml, terraform/ (its state) and
+ * logs/ stay. Runs under the cluster lock.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import type { CliContext } from '../cli/context.js';
+import type { Phase } from '../engine/step.js';
+import { reset } from '../kube/node-commands.js';
+import { inventoryFromSpec, isCloudProvider, providerAdapter } from '../providers/index.js';
+import { secretValues } from '../providers/credentials.js';
+import { resolveTerraformBinary, TerraformCli } from '../tools/terraform.js';
+import { addressOf, nodeUsersOf, type PartialCluster } from './cluster-context.js';
+import { removeFromUserKubeconfig } from './kubeconfig-merge.js';
+import { withRun, type RunHarness } from './run-harness.js';
+import { createSshPool } from './ssh-setup.js';
+import { allNodes, topologyFromInventory } from './topology.js';
+
+export interface DestroyRunOptions {
+  cluster: PartialCluster;
+  /** Static: run `kubeadm reset -f` on every node. */
+  resetNodes: boolean;
+  /** Nodes reset at once. */
+  concurrency: number;
+  timeoutMs: number;
+  /** How long to wait for a node to answer SSH. @default 2 min */
+  sshTimeoutMs?: number;
+}
+
+export interface DestroyOutcome {
+  /** What happened to the machines. */
+  machines: 'destroyed' | 'reset' | 'left-as-they-are';
+  /** The kubeconfig file the merged context was removed from. */
+  kubeconfigContextRemovedFrom?: string;
+  /** Files of the cluster folder removed. */
+  removed: string[];
+}
+
+/** The join material file in secrets/ (token, certificate key, CA hash). */
+const JOIN_MATERIAL = 'join.json';
+const RESET_TIMEOUT_MS = 5 * 60_000;
+
+export async function runDestroyWorkflow(ctx: CliContext, options: DestroyRunOptions): Promise<DestroyOutcome> {
+  const { spec, dir } = options.cluster;
+  return withRun(
+    ctx,
+    dir,
+    { command: 'destroy', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: secretValues(spec.provider.name, ctx.env) },
+    async (run) => {
+      let machines: DestroyOutcome['machines'] = 'left-as-they-are';
+      if (isCloudProvider(spec.provider.name)) {
+        await run.runPhases([terraformDestroyPhase(ctx, run, options.cluster)]);
+        machines = 'destroyed';
+      } else if (options.resetNodes) {
+        await resetNodes(ctx, run, options);
+        machines = 'reset';
+      } else {
+        run.note('Static hosts are left as they are (Kubernetes still runs on them); run destroy --reset-nodes to run kubeadm reset -f on each.');
+      }
+
+      const kubeconfigContextRemovedFrom = await removeFromUserKubeconfig(spec.name, ctx.env);
+      if (kubeconfigContextRemovedFrom) run.note(`Removed the kubeconfig context of ${spec.name} from ${kubeconfigContextRemovedFrom}`);
+
+      // Cloud machines are gone, and new ones may reuse the addresses with new host keys.
+      const forget = [dir.inventoryFile, dir.secretFile(JOIN_MATERIAL), dir.kubeconfigFile];
+      if (machines === 'destroyed') forget.push(dir.knownHostsFile);
+      const removed: string[] = [];
+      for (const file of forget) {
+        if (await removeIfPresent(file)) removed.push(file);
+      }
+      for (const file of removed) run.note(`Removed ${file}`);
+      await run.state.update((state) => {
+        state.steps = {};
+        delete state.kubernetesVersion;
+        state.facts.destroyedAt = new Date().toISOString();
+        state.facts.destroyedMachines = machines;
+      });
+      run.note(`Kept ${dir.specFile} and the logs in ${dir.logsDir}`);
+      return { machines, removed, ...(kubeconfigContextRemovedFrom ? { kubeconfigContextRemovedFrom } : {}) };
+    },
+  );
+}
+
+function terraformDestroyPhase(ctx: CliContext, run: RunHarness, cluster: PartialCluster): Phase {
+  const { spec, dir } = cluster;
+  const adapter = providerAdapter(spec.provider.name);
+  return {
+    title: 'Infrastructure',
+    steps: [
+      {
+        stepId: 'destroy:infrastructure',
+        title: `terraform destroy (${spec.provider.name})`,
+        tool: 'terraform',
+        timeoutMs: 60 * 60_000,
+        check: async () => ((await hasFiles(dir.terraformDir)) ? undefined : `nothing was provisioned (no ${dir.terraformDir})`),
+        run: async (step) => {
+          const terraform = new TerraformCli({
+            dir: dir.terraformDir,
+            binary: await resolveTerraformBinary(spec.terraform.binary, ctx.env),
+            env: adapter.credentialsEnv(ctx.env),
+            signal: step.signal,
+            onEvent: (event) => {
+              const message = (event as { message?: string }).message;
+              if (message) step.output(message, 'stdout');
+            },
+            onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),
+          });
+          await terraform.init();
+          await terraform.destroy();
+        },
+      },
+    ],
+  };
+}
+
+async function resetNodes(ctx: CliContext, run: RunHarness, options: DestroyRunOptions): Promise<void> {
+  const { spec, dir } = options.cluster;
+  // Without inventory.json (a destroy run again after a partial one), the static spec names the hosts.
+  const inventory = options.cluster.inventory ?? inventoryFromSpec(spec);
+  const topology = topologyFromInventory(inventory, nodeUsersOf(spec));
+  const pool = createSshPool(run, {
+    spec,
+    dir,
+    topology,
+    concurrency: options.concurrency,
+    sshTimeoutMs: options.sshTimeoutMs ?? 2 * 60_000,
+    env: ctx.env,
+  });
+  try {
+    await run.runPhases([
+      {
+        title: 'Node reset',
+        concurrency: options.concurrency,
+        continueOnError: true,
+        steps: allNodes(topology).map((node) => ({
+          stepId: `destroy:reset:${node.name}`,
+          title: `kubeadm reset -f on ${node.name}`,
+          node: node.name,
+          tool: 'kubeadm',
+          timeoutMs: RESET_TIMEOUT_MS + 60_000,
+          retries: 1,
+          run: async (step) => {
+            await pool.session(addressOf(node)).exec(reset(), {
+              sudo: true,
+              timeoutMs: RESET_TIMEOUT_MS,
+              signal: step.signal,
+              idempotent: true,
+              onLine: (line, stream) => step.output(line, stream),
+            });
+          },
+        })),
+      },
+    ]);
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+async function hasFiles(folder: string): Promise<boolean> {
+  try {
+    return (await readdir(folder)).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+async function removeIfPresent(path: string): Promise<boolean> {
+  try {
+    await rm(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}

@@ -1,0 +1,81 @@
+/** Shared set-up of the end-to-end tests: a simulated fleet and the CLI arguments that target it. */
+import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fleetAvailability, startFleet, type Fleet } from '../fleet/fleet.js';
+import type { FleetNodeSpec, StartFleetOptions } from '../fleet/fleet-types.js';
+import { missingRequirement } from '../helpers/require-tool.js';
+import { runCli, type FakeRun } from '../helpers/fake-io.js';
+
+export function fleetSkipReason(): string | undefined {
+  const availability = fleetAvailability();
+  return missingRequirement(availability.ok, `simulated fleet unavailable: ${availability.reason ?? 'unknown'}`);
+}
+
+export function nodes(controlPlanes: number, workers: number): FleetNodeSpec[] {
+  return [
+    ...Array.from({ length: controlPlanes }, (_, i) => ({ name: `cp-${i + 1}`, role: 'control-plane' as const })),
+    ...Array.from({ length: workers }, (_, i) => ({ name: `worker-${i + 1}`, role: 'worker' as const })),
+  ];
+}
+
+export async function fleetOf(controlPlanes: number, workers: number, extra: Partial<StartFleetOptions> = {}): Promise<Fleet> {
+  return startFleet({ nodes: nodes(controlPlanes, workers), ...extra });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `k8sb-${prefix}-`));
+}
+
+/** `--control-plane-host …` / `--worker-host …` for every fleet node. */
+export function hostFlags(fleet: Fleet, names?: string[]): string[] {
+  const flags: string[] = [];
+  for (const node of fleet.nodes) {
+    if (names && !names.includes(node.name)) continue;
+    flags.push(node.role === 'control-plane' ? '--control-plane-host' : '--worker-host', `${node.address},name=${node.name}`);
+  }
+  return flags;
+}
+
+export interface InitArgs {
+  name: string;
+  dir: string;
+  extra?: string[];
+  names?: string[];
+}
+
+export function initArgs(fleet: Fleet, args: InitArgs): string[] {
+  return [
+    '--dir', args.dir, '--output', 'plain', '--yes',
+    'init', '--name', args.name, '--provider', 'static',
+    ...hostFlags(fleet, args.names),
+    '--ssh-user', fleet.sshUser, '--ssh-key', fleet.privateKeyPath,
+    '--cni', 'flannel', '--timeout', '10m', '--ssh-timeout', '20s',
+    ...(args.extra ?? []),
+  ];
+}
+
+export async function cli(args: string[], cwd: string): Promise<FakeRun> {
+  return runCli(args, { cwd, env: { HOME: cwd } });
+}
+
+/** Every file under the cluster folder outside secrets/, with its content. */
+export function publicFiles(dir: string): Array<{ path: string; text: string }> {
+  const out: Array<{ path: string; text: string }> = [];
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'secrets') walk(path);
+      } else if (entry.name !== 'kubeconfig') {
+        out.push({ path, text: readFileSync(path, 'utf8') });
+      }
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
+
+export function failureText(run: FakeRun): string {
+  return `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr.slice(-6000)}`;
+}
