@@ -102,7 +102,9 @@ export class SshNodeOps implements NodeOps {
 
   async prepare(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<void> {
     const minor = version.split('.').slice(0, 2).join('.');
-    await this.session(node).runScript('prepare-node', { K8S_VERSION: version, K8S_MINOR: minor, RUNTIME: runtime, PULL_IMAGES: '0' }, {
+    // The prepare script is the same file Packer runs: inputs come as environment, not template variables.
+    await this.session(node).runScript('prepare-node', {}, {
+      env: { K8S_VERSION: version, K8S_MINOR: minor, RUNTIME: runtime, PULL_IMAGES: '0' },
       timeoutMs: PREPARE,
       signal: ctx.signal,
       idempotent: true,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fleet } from '../fleet/fleet.js';
-import { cli, failureText, fleetOf, fleetSkipReason, initArgs, publicFiles, tempDir } from './cluster-helpers.js';
+import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, publicFiles, tempDir } from './cluster-helpers.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../src/kube/versions.js';
 
 const skip = fleetSkipReason();
@@ -27,11 +27,15 @@ describe.skipIf(skip)('init on a static fleet: 1 control plane + 2 workers', () 
 
   afterAll(() => fleet?.stop());
 
-  it('reaches all-Ready at the spec version and writes the kubeconfig', () => {
+  it('reaches all-Ready at the spec version and writes the kubeconfig', async () => {
     expect(first.code, failureText(first)).toBe(0);
-    const api = fleet.api();
-    expect(api.nodes.map((n) => n.name).sort()).toEqual(['cp-1', 'worker-1', 'worker-2']);
-    for (const node of api.nodes) expect(node.kubeletVersion).toBe(`v${DEFAULT_KUBERNETES_VERSION}`);
+    const nodes = await nodesSeenBy(fleet);
+    expect(nodes.map((n) => n.name).sort()).toEqual(['cp-1', 'worker-1', 'worker-2']);
+    for (const node of nodes) {
+      expect(node.ready, node.name).toBe(true);
+      expect(node.kubeletVersion).toBe(`v${DEFAULT_KUBERNETES_VERSION}`);
+    }
+    expect(fleet.api().cni).toMatchObject({ kind: 'flannel', pool: '10.244.0.0/16' });
     const kubeconfig = join(dir, 'kubeconfig');
     expect(statSync(kubeconfig).mode & 0o777).toBe(0o600);
     expect(readFileSync(kubeconfig, 'utf8')).toContain(`server: https://${fleet.node('cp-1').address}:6443`);

@@ -1,0 +1,94 @@
+/**
+ * A built-looking static cluster folder in a temp dir, without any node: cluster.yaml through
+ * the spec layer, inventory.json, state.json with a few checkpoints, a kubeconfig, an SSH key,
+ * pinned host keys and one old log. The nodes' SSH port refuses connections (nothing listens).
+ */
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rewriteAdminKubeconfig } from '../../src/kube/kubeconfig.js';
+import { inventoryFromSpec } from '../../src/providers/index.js';
+import { serializeSpec } from '../../src/spec/serialize.js';
+import { validateSpec } from '../../src/spec/validate.js';
+import type { ClusterSpec } from '../../src/spec/schema.js';
+import { ClusterDir } from '../../src/state/cluster-dir.js';
+import { StateStore } from '../../src/state/state-store.js';
+import { ensureSshKey } from '../../src/workflows/ssh-key.js';
+
+export interface ClusterFixture {
+  /** The working directory: clusters/<name>/ lives under it. */
+  cwd: string;
+  /** A HOME of its own, for ~/.kube/config. */
+  home: string;
+  dir: ClusterDir;
+  spec: ClusterSpec;
+  port: number;
+  oldLog: string;
+}
+
+/** A loopback port nothing listens on. */
+export async function refusingPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const ADMIN_CONF = `apiVersion: v1
+kind: Config
+clusters:
+- name: kubernetes
+  cluster:
+    certificate-authority-data: Q0EtREFUQQ==
+    server: https://10.0.0.5:6443
+users:
+- name: kubernetes-admin
+  user:
+    client-certificate-data: Q0VSVA==
+    client-key-data: S0VZ
+contexts:
+- name: kubernetes-admin@kubernetes
+  context:
+    cluster: kubernetes
+    user: kubernetes-admin
+current-context: kubernetes-admin@kubernetes
+`;
+
+export async function makeCluster(name = 'demo', options: { cwd?: string } = {}): Promise<ClusterFixture> {
+  const cwd = options.cwd ?? (await mkdtemp(join(tmpdir(), 'k8sb-day2-')));
+  const home = join(cwd, 'home');
+  await mkdir(home, { recursive: true });
+  const port = await refusingPort();
+  const spec = validateSpec({
+    apiVersion: 'k8s-bootstrap.io/v1alpha1',
+    kind: 'Cluster',
+    name,
+    provider: {
+      name: 'static',
+      hosts: [
+        { address: '127.0.0.1', port, role: 'control-plane', name: 'cp-1' },
+        { address: '127.0.0.2', port, role: 'worker', name: 'worker-1' },
+      ],
+    },
+    kubernetes: { version: '1.36.2' },
+  });
+  const dir = ClusterDir.forCluster(name, undefined, cwd);
+  await dir.ensure();
+  await dir.writeFile('cluster.yaml', serializeSpec(spec));
+  await dir.writeFile('inventory.json', `${JSON.stringify(inventoryFromSpec(spec), null, 2)}\n`);
+  const state = await StateStore.open(dir.stateFile, name);
+  await state.markDone('prepare:cp-1');
+  await state.markDone('prepare:worker-1');
+  await state.markDone('init:cp-1');
+  const key = await ensureSshKey(spec, dir);
+  const [keyType, keyBase64] = key.publicKey.split(' ');
+  // Any well-formed key will do: the connection is refused before a host key is seen.
+  await dir.writeSecret('known_hosts', `[127.0.0.1]:${port} ${keyType} ${keyBase64}\n[127.0.0.2]:${port} ${keyType} ${keyBase64}\n`);
+  await dir.writeSecret('join.json', `${JSON.stringify({ token: 'abcdef.0123456789abcdef', tokenCreatedAt: Date.now(), certificateKey: 'a'.repeat(64) })}\n`);
+  await dir.writeFile('kubeconfig', rewriteAdminKubeconfig(ADMIN_CONF, { clusterName: name, endpoint: '127.0.0.1:6443' }), 0o600);
+  const oldLog = join(dir.logsDir, '2025-01-02T03-04-05-678Z-init.log');
+  await writeFile(oldLog, 'an earlier run\n');
+  return { cwd, home, dir, spec, port, oldLog };
+}
