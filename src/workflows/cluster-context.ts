@@ -48,12 +48,14 @@ export async function loadCluster(ctx: CliContext, name?: string, options: LoadC
   }
   const spec = validateSpec(await readSpecFile(dir.specFile));
   const inventory = await readInventory(dir);
+  const state = (await StateStore.open(dir.stateFile, spec.name)).current;
   if (!inventory && options.requireInventory !== false) {
-    throw new UsageError('ClusterNotBuilt', `${dir.inventoryFile} does not exist: cluster ${spec.name} has not been built`, {
+    const destroyedAt = state.facts.destroyedAt;
+    const why = typeof destroyedAt === 'string' ? `was destroyed (${destroyedAt})` : 'has not been built';
+    throw new UsageError('ClusterNotBuilt', `${dir.inventoryFile} does not exist: cluster ${spec.name} ${why}`, {
       hint: `Run "k8s-bootstrap init --dir ${dir.root}" first.`,
     });
   }
-  const state = (await StateStore.open(dir.stateFile, spec.name)).current;
   return { spec, dir, inventory, state };
 }
 

@@ -49,6 +49,11 @@ export async function runDestroyWorkflow(ctx: CliContext, options: DestroyRunOpt
     dir,
     { command: 'destroy', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: secretValues(spec.provider.name, ctx.env) },
     async (run) => {
+      // Shown whatever the renderer (plain mode hides notes unless --verbose), and logged.
+      const say = (message: string) => {
+        run.note(message);
+        if (ctx.outputMode !== 'json') ctx.error(message);
+      };
       let machines: DestroyOutcome['machines'] = 'left-as-they-are';
       if (isCloudProvider(spec.provider.name)) {
         await run.runPhases([terraformDestroyPhase(ctx, run, options.cluster)]);
@@ -57,11 +62,11 @@ export async function runDestroyWorkflow(ctx: CliContext, options: DestroyRunOpt
         await resetNodes(ctx, run, options);
         machines = 'reset';
       } else {
-        run.note('Static hosts are left as they are (Kubernetes still runs on them); run destroy --reset-nodes to run kubeadm reset -f on each.');
+        say('Static hosts are left as they are (Kubernetes still runs on them); run destroy --reset-nodes to run kubeadm reset -f on each.');
       }
 
       const kubeconfigContextRemovedFrom = await removeFromUserKubeconfig(spec.name, ctx.env);
-      if (kubeconfigContextRemovedFrom) run.note(`Removed the kubeconfig context of ${spec.name} from ${kubeconfigContextRemovedFrom}`);
+      if (kubeconfigContextRemovedFrom) say(`Removed the kubeconfig context of ${spec.name} from ${kubeconfigContextRemovedFrom}`);
 
       // Cloud machines are gone, and new ones may reuse the addresses with new host keys.
       const forget = [dir.inventoryFile, dir.secretFile(JOIN_MATERIAL), dir.kubeconfigFile];
@@ -70,7 +75,7 @@ export async function runDestroyWorkflow(ctx: CliContext, options: DestroyRunOpt
       for (const file of forget) {
         if (await removeIfPresent(file)) removed.push(file);
       }
-      for (const file of removed) run.note(`Removed ${file}`);
+      for (const file of removed) say(`Removed ${file}`);
       await run.state.update((state) => {
         state.steps = {};
         delete state.kubernetesVersion;

@@ -207,6 +207,7 @@ describe('destroy', () => {
     expect(result.stderr).toContain('Static hosts are left as they are');
     expect(result.code).toBe(EXIT_OK);
     expect(result.stdout).toContain('Cluster demo destroyed.');
+    expect(result.stderr).toContain(`Removed the kubeconfig context of demo from ${kubeconfig}`);
 
     const after = parse(await readFile(kubeconfig, 'utf8')) as KubeconfigShape;
     expect(after.contexts.map((c) => c.name)).toEqual(['other']);
@@ -229,7 +230,8 @@ describe('destroy', () => {
     // The cluster is gone for the day-2 commands that need it.
     const status = await run(fixture, ['status']);
     expect(status.code).toBe(EXIT_USAGE);
-    expect(status.stderr).toContain('run "k8s-bootstrap init');
+    expect(status.stderr).toContain('cluster demo was destroyed');
+    expect(status.stderr).toContain('Run "k8s-bootstrap init');
   });
 
   it('waits for no one: a held lock stops it with exit 1', async () => {

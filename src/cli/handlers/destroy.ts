@@ -63,7 +63,6 @@ export const runDestroy: CommandHandler = async (ctx, rawOptions) => {
       'left-as-they-are': 'The static hosts were left as they are.',
     }[outcome.machines];
     ctx.write(`Cluster ${spec.name} destroyed. ${machines}`);
-    if (outcome.kubeconfigContextRemovedFrom) ctx.write(`Removed the kubeconfig context of ${spec.name} from ${outcome.kubeconfigContextRemovedFrom}.`);
     ctx.write(`Kept ${dir.specFile} and the logs in ${dir.logsDir}.`);
   }
   return 0;

@@ -71,7 +71,7 @@ async function runOneCommand(
   script: string,
   timeoutMs: number,
 ): Promise<number> {
-  const { pool, knownHosts } = openReadOnlyPool(cluster, topology, { signal: ctx.signal, readyWaitMs: SSH_WAIT_MS, env: ctx.env, concurrency: 1 });
+  const { pool, knownHosts } = openReadOnlyPool(cluster, topology, { signal: ctx.signal, readyWaitMs: Math.min(SSH_WAIT_MS, timeoutMs), env: ctx.env, concurrency: 1 });
   try {
     checkPinned(knownHosts, topology, node);
     // Like OpenSSH, the words after -- form one command line for the remote shell.
