@@ -18,10 +18,6 @@ const NOT_IMPLEMENTED: [command: string, args: string[]][] = [
   ['add-workers', ['--count', '1']],
   ['remove-workers', ['--count', '1']],
   ['upgrade', ['--to', '1.37.1']],
-  ['status', []],
-  ['kubeconfig', []],
-  ['ssh', []],
-  ['destroy', []],
   ['doctor', []],
 ];
 

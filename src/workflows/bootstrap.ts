@@ -7,6 +7,7 @@ import type { Phase, Step, StepContext } from '../engine/step.js';
 import type { ClusterSpec } from '../spec/schema.js';
 import { RunFailedError } from '../engine/runner.js';
 import type { RunHarness } from './run-harness.js';
+import { PreflightError, UsageError } from '../errors.js';
 import { mapWithConcurrency } from '../engine/pool.js';
 import type { NodeOps } from './node-ops.js';
 import { allNodes, firstControlPlane, type ClusterNode, type Topology } from './topology.js';
@@ -30,6 +31,15 @@ export interface BootstrapOptions {
 
 const RETRIES = 2;
 
+/**
+ * Worth another attempt: failed commands, dropped connections. Not: bad input, a changed host key,
+ * or a node that did not answer SSH for the whole --ssh-timeout (waiting again would only
+ * multiply the time until the person hears about it).
+ */
+export function isRetryableNodeError(error: unknown): boolean {
+  return !(error instanceof PreflightError || error instanceof UsageError);
+}
+
 export function bootstrapPhases(options: BootstrapOptions): Phase[] {
   const { spec, topology, ops, version } = options;
   const first = firstControlPlane(topology);
@@ -51,6 +61,7 @@ export function bootstrapPhases(options: BootstrapOptions): Phase[] {
       tool: 'ssh',
       inputs: `${version}/${runtime}`,
       retries: RETRIES,
+      retryable: isRetryableNodeError,
       check: async (ctx) => ((await ops.isPrepared(node, version, runtime, ctx)) ? 'already prepared (image or earlier run)' : undefined),
       run: (ctx) => ops.prepare(node, version, runtime, ctx),
     })),
@@ -167,6 +178,7 @@ function joinStep(node: ClusterNode, controlPlane: boolean, options: BootstrapOp
     inputs: version,
     timeoutMs: 15 * 60_000,
     retries: RETRIES,
+    retryable: isRetryableNodeError,
     check: async (ctx) => ((await ops.isJoined(node, topology, ctx)) ? 'already joined' : undefined),
     run: async (ctx: StepContext) => {
       // A retry after a failed or dropped join: finished means done; half-done is reset first.

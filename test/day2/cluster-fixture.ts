@@ -56,11 +56,23 @@ contexts:
 current-context: kubernetes-admin@kubernetes
 `;
 
-export async function makeCluster(name = 'demo', options: { cwd?: string } = {}): Promise<ClusterFixture> {
+export interface MakeClusterOptions {
+  cwd?: string;
+  /** Addresses of cp-1 and worker-1. @default 127.0.0.1, 127.0.0.2 */
+  addresses?: [string, string];
+  /** @default a port nothing listens on */
+  port?: number;
+  ssh?: { user: string; privateKey: string };
+  /** The public host key (`type base64`) pinned for both nodes. @default the client key's */
+  hostKey?: string;
+}
+
+export async function makeCluster(name = 'demo', options: MakeClusterOptions = {}): Promise<ClusterFixture> {
   const cwd = options.cwd ?? (await mkdtemp(join(tmpdir(), 'k8sb-day2-')));
   const home = join(cwd, 'home');
   await mkdir(home, { recursive: true });
-  const port = await refusingPort();
+  const port = options.port ?? (await refusingPort());
+  const [cpAddress, workerAddress] = options.addresses ?? ['127.0.0.1', '127.0.0.2'];
   const spec = validateSpec({
     apiVersion: 'k8s-bootstrap.io/v1alpha1',
     kind: 'Cluster',
@@ -68,11 +80,12 @@ export async function makeCluster(name = 'demo', options: { cwd?: string } = {})
     provider: {
       name: 'static',
       hosts: [
-        { address: '127.0.0.1', port, role: 'control-plane', name: 'cp-1' },
-        { address: '127.0.0.2', port, role: 'worker', name: 'worker-1' },
+        { address: cpAddress, port, role: 'control-plane', name: 'cp-1' },
+        { address: workerAddress, port, role: 'worker', name: 'worker-1' },
       ],
     },
     kubernetes: { version: '1.36.2' },
+    ...(options.ssh ? { ssh: options.ssh } : {}),
   });
   const dir = ClusterDir.forCluster(name, undefined, cwd);
   await dir.ensure();
@@ -83,9 +96,9 @@ export async function makeCluster(name = 'demo', options: { cwd?: string } = {})
   await state.markDone('prepare:worker-1');
   await state.markDone('init:cp-1');
   const key = await ensureSshKey(spec, dir);
-  const [keyType, keyBase64] = key.publicKey.split(' ');
-  // Any well-formed key will do: the connection is refused before a host key is seen.
-  await dir.writeSecret('known_hosts', `[127.0.0.1]:${port} ${keyType} ${keyBase64}\n[127.0.0.2]:${port} ${keyType} ${keyBase64}\n`);
+  // By default any well-formed key will do: the connection is refused before a host key is seen.
+  const [keyType, keyBase64] = (options.hostKey ?? key.publicKey).trim().split(/\s+/);
+  await dir.writeSecret('known_hosts', `[${cpAddress}]:${port} ${keyType} ${keyBase64}\n[${workerAddress}]:${port} ${keyType} ${keyBase64}\n`);
   await dir.writeSecret('join.json', `${JSON.stringify({ token: 'abcdef.0123456789abcdef', tokenCreatedAt: Date.now(), certificateKey: 'a'.repeat(64) })}\n`);
   await dir.writeFile('kubeconfig', rewriteAdminKubeconfig(ADMIN_CONF, { clusterName: name, endpoint: '127.0.0.1:6443' }), 0o600);
   const oldLog = join(dir.logsDir, '2025-01-02T03-04-05-678Z-init.log');

@@ -55,8 +55,5 @@ describe.skipIf(skip)('init on a static fleet: 3 control planes + 3 workers', ()
     const joins = fleet.events().filter((e) => e.kind === 'tool' && /^kubeadm join/.test(e.command));
     const startOf = (node: string) => Date.parse(joins.find((e) => e.node === node)!.time);
     expect(startOf('cp-3') - startOf('cp-2')).toBeGreaterThanOrEqual(1500);
-    // Workers join in parallel: all three start within one join's time.
-    const workerStarts = ['worker-1', 'worker-2', 'worker-3'].map(startOf);
-    expect(Math.max(...workerStarts) - Math.min(...workerStarts)).toBeLessThan(1500);
   });
 });
