@@ -177,6 +177,7 @@ export interface DryRunReport {
 }
 
 async function printDryRun(ctx: CliContext, spec: ClusterSpec, dir: ClusterDir): Promise<number> {
+  (await import('../../workflows/dry-run-files.js')).registerDryRunFiles();
   const files = [dir.specFile, dir.stateFile];
   for (const render of dryRunRenderers) files.push(...(await render(spec, dir)));
   const steps = describeInitPlan(spec, { dir: dir.root });
