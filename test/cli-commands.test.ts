@@ -18,7 +18,6 @@ const NOT_IMPLEMENTED: [command: string, args: string[]][] = [
   ['add-workers', ['--count', '1']],
   ['remove-workers', ['--count', '1']],
   ['upgrade', ['--to', '1.37.1']],
-  ['doctor', []],
 ];
 
 describe('every command is declared with help and examples', () => {

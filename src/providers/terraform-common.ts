@@ -19,6 +19,11 @@ export interface ProvisionExtras {
   sshPublicKey: string;
   /** Node image built by Packer (or spec.image.id). */
   imageId: string;
+  /**
+   * Another module with the same inputs and Inventory outputs (K8SB_TERRAFORM_MODULE_DIR): a
+   * team's own module, or the test suite's. @default templates/terraform/<provider>
+   */
+  moduleDir?: string;
 }
 
 export interface ProviderAdapter {
@@ -142,7 +147,7 @@ export async function prepareTerraformDirFor(
   const dir = terraformDirOf(clusterDir);
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
-  const source = adapter.terraformModuleDir();
+  const source = extras.moduleDir ?? adapter.terraformModuleDir();
   for (const entry of await readdir(source, { withFileTypes: true })) {
     if (!entry.isFile()) continue;
     await copyFile(join(source, entry.name), join(dir, entry.name));

@@ -32,6 +32,10 @@ export const ENV_VARS = {
   K8SB_DIR: { flag: '--dir', description: 'Cluster folder; default ./clusters/<name>.' },
   /** terraform or tofu, when both are on PATH (spec `terraform.binary`). */
   K8SB_TERRAFORM_BINARY: { field: 'terraform.binary', description: 'terraform or tofu.' },
+  /** A Terraform module to use instead of the built-in one; it must take the same variables and give the Inventory outputs. */
+  K8SB_TERRAFORM_MODULE_DIR: { description: 'Folder of a Terraform module with the same inputs and Inventory outputs, used instead of the built-in one.' },
+  /** Local provider mirror for `terraform init -plugin-dir` (offline machines). */
+  K8SB_TF_PLUGIN_DIR: { description: 'Provider plugin folder for terraform init -plugin-dir (offline use).' },
 } as const satisfies Record<string, EnvVarInfo>;
 
 export type EnvVarName = keyof typeof ENV_VARS;

@@ -120,7 +120,7 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
           run: async (step) => {
             imageId = imageId || run.state.current.image?.id || '';
             const workingSpec = options.workerCount === undefined ? spec : { ...spec, workers: { ...spec.workers, count: options.workerCount } };
-            await prepareTerraformDir(dir.root, workingSpec, { sshPublicKey: publicKey, imageId });
+            await prepareTerraformDir(dir.root, workingSpec, { sshPublicKey: publicKey, imageId, moduleDir: ctx.env.K8SB_TERRAFORM_MODULE_DIR || undefined });
             const terraform = new TerraformCli({
               dir: dir.terraformDir,
               binary: terraformBinary,
