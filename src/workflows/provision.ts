@@ -3,6 +3,7 @@
  * Image (Packer, reused while its inputs are unchanged), Infrastructure (Terraform plan + apply),
  * then `terraform output -json`, checked against the contract.
  */
+import { createHash } from 'node:crypto';
 import type { CliContext } from '../cli/context.js';
 import { PreflightError, ValidationError } from '../errors.js';
 import type { Phase, StepContext } from '../engine/step.js';
@@ -53,7 +54,8 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
           stepId: 'preflight',
           title: `Check terraform${image.action === 'build' ? ', packer' : ''} and ${spec.provider.name} credentials`,
           tool: 'local',
-          // Always runs: cheap, and the environment may have changed since the last run.
+          // Never checkpointed: cheap, and the environment may have changed since the last run.
+          inputs: `run-${Date.now()}`,
           run: async (ctx2) => {
             const issue = credentialIssue(spec.provider.name, ctx.env);
             if (issue) throw new ValidationError([issue], `No ${spec.provider.name} credentials`);
@@ -116,7 +118,8 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
           title: `Network, firewall, API load balancer and machines on ${spec.provider.name}`,
           tool: 'terraform',
           timeoutMs: 60 * 60_000,
-          // Terraform itself knows what exists: plan and apply run every time and are no-ops when nothing changed.
+          // Done once per set of inputs; a changed spec, image or worker count plans again.
+          inputs: infrastructureInputs(options, image.inputsHash ?? spec.image.id ?? ''),
           run: async (step) => {
             imageId = imageId || run.state.current.image?.id || '';
             const workingSpec = options.workerCount === undefined ? spec : { ...spec, workers: { ...spec.workers, count: options.workerCount } };
@@ -142,6 +145,12 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
       ],
     },
   ];
+}
+
+function infrastructureInputs(options: ProvisionOptions, image: string): string {
+  const { spec } = options;
+  const relevant = { provider: spec.provider, network: spec.network, controlPlane: spec.controlPlane, workers: { ...spec.workers, count: options.workerCount ?? spec.workers.count }, ssh: spec.ssh, cni: spec.kubernetes.cni, terraform: spec.terraform, image };
+  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
 
 function forwardTerraform(event: TerraformEvent, step: StepContext): void {
