@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { API_VERSION, KIND } from '../src/spec/schema.js';
 import { validateSpec } from '../src/spec/validate.js';
 import { describeInitPlan, formatPlan, type PlanStep } from '../src/workflows/init-plan.js';
-import { defaultNodeName } from '../src/workflows/node-names.js';
+import { defaultNodeName } from '../src/spec/node-names.js';
 import { runCli } from './helpers/fake-io.js';
 
 let cwd: string;
@@ -71,6 +71,7 @@ describe('the plan', () => {
       '--control-plane-host', '192.0.2.11',
       '--control-plane-host', '192.0.2.12',
       '--worker-host', '192.0.2.20',
+      '--virtual-ip', '192.0.2.100',
     );
     const tools = new Set(plan.steps.map((s) => s.tool));
     expect(tools.has('packer')).toBe(false);
@@ -142,7 +143,10 @@ describe('the cluster folder', () => {
 
   it('--dir chooses the folder; the JSON lists the files written', async () => {
     const plan = await planJson(...AWS, '--name', 'x');
-    expect(plan.files).toEqual([join(cwd, 'clusters', 'x', 'cluster.yaml'), join(cwd, 'clusters', 'x', 'state.json')]);
+    const folder = join(cwd, 'clusters', 'x');
+    expect(plan.files.slice(0, 2)).toEqual([join(folder, 'cluster.yaml'), join(folder, 'state.json')]);
+    expect(plan.files).toEqual(expect.arrayContaining([join(folder, 'terraform', 'terraform.tfvars.json'), join(folder, 'packer', 'variables.pkrvars.json')]));
+    for (const file of plan.files) expect(file.startsWith(`${folder}/`)).toBe(true);
     const run = await runCli(['init', '--dry-run', '--yes', '--dir', 'elsewhere', ...AWS, '--name', 'y'], { cwd });
     expect(run.code).toBe(0);
     expect(existsSync(join(cwd, 'elsewhere', 'cluster.yaml'))).toBe(true);
