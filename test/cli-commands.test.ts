@@ -14,11 +14,7 @@ const ALL = COMMANDS.flatMap((command) => [
 ]);
 
 /** Commands that are declared but not built yet: [argv after the command name]. */
-const NOT_IMPLEMENTED: [command: string, args: string[]][] = [
-  ['add-workers', ['--count', '1']],
-  ['remove-workers', ['--count', '1']],
-  ['upgrade', ['--to', '1.37.1']],
-];
+const NOT_IMPLEMENTED: [command: string, args: string[]][] = [];
 
 describe('every command is declared with help and examples', () => {
   it('declares the commands the issue asks for', () => {
@@ -50,7 +46,7 @@ describe('every command is declared with help and examples', () => {
   });
 });
 
-describe('commands not built yet', () => {
+describe.skipIf(NOT_IMPLEMENTED.length === 0)('commands not built yet', () => {
   it.each(NOT_IMPLEMENTED)('%s exits 1 with "not implemented yet"', async (command, args) => {
     const run = await runCli([command, ...args]);
     expect(run.stderr).toContain(`${command}: not implemented yet`);

@@ -82,23 +82,24 @@ function redactStrings<T>(value: T, secrets: string[]): T {
 }
 
 /** A growing set of secret values to feed createRedactor: `redactor = createRedactor(() => set.values())`. */
+/**
+ * Every secret value a run knows (cloud keys from env, join token, certificate key, private key,
+ * kubeconfig data). The redactor reads it on each event, so values learned mid-run count.
+ * Multi-line secrets (PEM, kubeconfig) are also kept line by line, as output arrives in lines.
+ */
 export class SecretSet {
   private readonly values_ = new Set<string>();
+
   add(...values: Array<string | undefined>): void {
-    for (const value of values) if (value && value.length >= MIN_SECRET_LENGTH) this.values_.add(value);
+    for (const value of values) {
+      const trimmed = value?.trim();
+      if (!trimmed || trimmed.length < MIN_SECRET_LENGTH) continue;
+      this.values_.add(trimmed);
+      for (const line of trimmed.split('\n')) if (line.trim().length >= 16) this.values_.add(line.trim());
+    }
   }
+
   values(): Iterable<string> {
     return this.values_;
   }
-}
-
-/** Env vars holding cloud credentials; their values are secrets wherever they appear. */
-export const CREDENTIAL_ENV_VARS = [
-  'EXOSCALE_API_KEY', 'EXOSCALE_API_SECRET',
-  'OS_PASSWORD', 'OS_APPLICATION_CREDENTIAL_ID', 'OS_APPLICATION_CREDENTIAL_SECRET', 'OS_TOKEN',
-  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
-] as const;
-
-export function credentialSecretsFromEnv(env: NodeJS.ProcessEnv): string[] {
-  return CREDENTIAL_ENV_VARS.map((name) => env[name]).filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH);
 }

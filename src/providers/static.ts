@@ -1,6 +1,7 @@
 /** The static provider: no Terraform; the Inventory comes straight from spec.provider.hosts. */
 import { UsageError } from '../errors.js';
 import type { ClusterSpec } from '../spec/schema.js';
+import { defaultNodeName } from '../spec/node-names.js';
 import type { Inventory, InventoryNode } from './inventory.js';
 
 /** Port of the haproxy that k8s-bootstrap runs next to kube-apiserver (which holds 6443) for a keepalived VIP. */
@@ -16,7 +17,7 @@ export function inventoryFromSpec(spec: ClusterSpec): Inventory {
   for (const host of provider.hosts) {
     const group = host.role === 'control-plane' ? controlPlane : workers;
     group.push({
-      name: host.name ?? `${host.role === 'control-plane' ? 'cp' : 'worker'}-${group.length + 1}`,
+      name: host.name ?? defaultNodeName(host.role, group.length + 1),
       public_ip: host.address,
       private_ip: host.privateAddress ?? host.address,
       ssh_port: host.port,

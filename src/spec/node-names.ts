@@ -1,8 +1,8 @@
 /**
- * Node naming, shared by the dry-run plan and the real workflows so that the step ids a plan
+ * Node naming, shared by the providers, the dry-run plan and the real workflows so that the step ids a plan
  * shows (`prepare:cp-1`, `join:worker-2`) are the ids the engine checkpoints.
  */
-import type { ClusterSpec, StaticHost } from '../spec/schema.js';
+import type { ClusterSpec, StaticHost } from './schema.js';
 
 export type NodeRole = 'control-plane' | 'worker';
 

@@ -16,7 +16,7 @@ import { ClusterDir } from '../state/cluster-dir.js';
 import { StateStore, type ClusterState } from '../state/state-store.js';
 import { HostKeyStore, SshPool, type NodeAddress } from '../tools/ssh.js';
 import { knownHostName } from '../tools/known-hosts.js';
-import { defaultNodeName } from './node-names.js';
+import { defaultNodeName } from '../spec/node-names.js';
 import { expandHome, privateKeyPathFor } from './ssh-setup.js';
 import { allNodes, topologyFromInventory, type ClusterNode, type Topology } from './topology.js';
 

@@ -5,7 +5,7 @@
  */
 import type { ClusterSpec } from '../spec/schema.js';
 import type { ClusterDir } from '../state/cluster-dir.js';
-import { planNodeNames } from './node-names.js';
+import { planNodeNames } from '../spec/node-names.js';
 
 export interface PlanStep {
   /** Stable id, also the checkpoint key in state.json: `prepare:cp-1`, `join:worker-2`. */

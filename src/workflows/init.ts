@@ -13,7 +13,7 @@ import { SshNodeOps } from './ssh-node-ops.js';
 import { createSshPool } from './ssh-setup.js';
 import { provisionInventory } from './provision.js';
 import { allNodes, topologyFromInventory } from './topology.js';
-import { defaultNodeName } from './node-names.js';
+import { defaultNodeName } from '../spec/node-names.js';
 
 export interface InitRunOptions {
   spec: ClusterSpec;

@@ -26,6 +26,8 @@ import { allNodes, firstControlPlane, topologyFromInventory, type ClusterNode } 
 import { currentVersion, nonRemovals, refusedPlanError, type RemoveWorkersPlan } from './worker-plan.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60_000;
+/** How much longer than --drain-timeout the SSH command may take before it is cut. */
+const DRAIN_GRACE_MS = 15_000;
 
 export interface RemoveWorkersRunOptions {
   cluster: LoadedCluster;
@@ -128,16 +130,25 @@ function removalSteps(ops: SshNodeOps, first: ClusterNode, node: ClusterNode, dr
       title: `Drain ${node.name}`,
       node: node.name,
       tool: 'kubectl',
-      timeoutMs: drainTimeoutMs + 2 * 60_000,
+      timeoutMs: drainTimeoutMs + DRAIN_GRACE_MS + 30_000,
+      // A drain that timed out is not retried: the person decides (longer --drain-timeout).
+      retries: 0,
       check: async (ctx) => ((await registered(ctx)) ? undefined : 'not registered with the API server any more'),
       run: async (ctx) => {
-        const result = await ops.sudo(first, cmd.drain(node.name, Math.ceil(drainTimeoutMs / 1000)), ctx, { timeoutMs: drainTimeoutMs + 60_000, allowFailure: true });
-        if (result.code !== 0) {
-          throw new ExternalToolError('DrainFailed', `Draining ${node.name} failed or took longer than --drain-timeout ${formatDuration(drainTimeoutMs)} (kubectl exit ${result.code}); ${node.name} stays cordoned`, {
-            details: `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-15),
+        const failed = (why: string, output: string[]) =>
+          new ExternalToolError('DrainFailed', `Draining ${node.name} ${why} (--drain-timeout ${formatDuration(drainTimeoutMs)}); ${node.name} stays cordoned`, {
+            details: output,
             hint: `Look at the pods that will not leave (kubectl get pods -A --field-selector spec.nodeName=${node.name}), then run remove-workers again, with a longer --drain-timeout if they only need time.`,
           });
+        let result;
+        try {
+          // kubectl enforces --timeout itself; the SSH limit, a little later, catches a kubectl that hangs anyway.
+          result = await ops.sudo(first, cmd.drain(node.name, Math.ceil(drainTimeoutMs / 1000)), ctx, { timeoutMs: drainTimeoutMs + DRAIN_GRACE_MS, allowFailure: true });
+        } catch (error) {
+          if (ctx.signal.aborted) throw error;
+          throw failed('did not finish in time', [error instanceof Error ? error.message : String(error)]);
         }
+        if (result.code !== 0) throw failed(`failed (kubectl exit ${result.code})`, `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-15));
       },
     },
     {

@@ -14,13 +14,13 @@ import { createRenderer } from '../ui/create-renderer.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import { StateStore } from '../state/state-store.js';
 import type { ClusterDir } from '../state/cluster-dir.js';
-import { SecretRegistry } from './secrets-registry.js';
+import { SecretSet } from '../engine/redact.js';
 
 export interface RunHarness {
   readonly bus: EventBus;
   readonly state: StateStore;
   readonly dir: ClusterDir;
-  readonly secrets: SecretRegistry;
+  readonly secrets: SecretSet;
   /** Fires on Ctrl-C or when --timeout runs out. */
   readonly signal: AbortSignal;
   readonly logFile: string;
@@ -51,13 +51,17 @@ export class RunTimedOutError extends BootstrapError {
 export async function openRun(ctx: CliContext, dir: ClusterDir, options: OpenRunOptions): Promise<RunHarness> {
   await dir.ensure();
   const lock: Lock | undefined = options.lock === false ? undefined : await acquireLock(dir, options.command);
+  // A state this version refuses (newer, unknown, corrupt) must leave the folder as it was.
+  const state = await StateStore.open(dir.stateFile, options.cluster).catch(async (error: unknown) => {
+    await lock?.release();
+    throw error;
+  });
   if (lock?.notice) ctx.error(lock.notice);
-  const state = await StateStore.open(dir.stateFile, options.cluster);
-  const secrets = new SecretRegistry();
+  const secrets = new SecretSet();
   secrets.add(...(options.secrets ?? []));
 
   const bus = new EventBus();
-  bus.addTransform(createRedactor(() => secrets.list()));
+  bus.addTransform(createRedactor(() => secrets.values()));
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const log = await LogFileSink.open(`${dir.logsDir}/${stamp}-${options.command}.log`);
   bus.addSink(log);

@@ -26,7 +26,7 @@ import { detectInterfaceCommand, generateVrrpPassword, parseInterface, renderSta
 import { rewriteAdminKubeconfig } from '../kube/kubeconfig.js';
 import { loadJoinMaterial, saveJoinMaterial, type SavedJoinMaterial } from './join-material.js';
 import type { NodeOps, NodeStatus } from './node-ops.js';
-import type { SecretRegistry } from './secrets-registry.js';
+import type { SecretSet } from '../engine/redact.js';
 import { allNodes, firstControlPlane, splitEndpoint, type ClusterNode, type Topology } from './topology.js';
 
 const SHORT = 60_000;
@@ -42,7 +42,7 @@ export interface SshNodeOpsOptions {
   spec: ClusterSpec;
   dir: ClusterDir;
   pool: SshPool;
-  secrets: SecretRegistry;
+  secrets: SecretSet;
   /** Public API endpoint written into the kubeconfig; defaults to the topology's endpoint. */
   publicEndpoint?: string;
   now?: () => Date;

@@ -3,7 +3,7 @@
  * whatever provider produced it.
  */
 import type { Inventory, InventoryNode } from '../providers/inventory.js';
-import type { NodeRole } from './node-names.js';
+import type { NodeRole } from '../spec/node-names.js';
 
 export interface ClusterNode {
   name: string;

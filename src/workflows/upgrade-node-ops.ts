@@ -207,6 +207,16 @@ export class UpgradeNodeOps {
     }
   }
 
+  waitReadyAll(names: string[], version: string, timeoutMs: number, ctx: StepContext): Promise<void> {
+    return this.ops.waitReady(this.kubectlHost(), this.options.topology, names, version, timeoutMs, ctx);
+  }
+
+  clusterNotAt(version: string): ExternalToolError {
+    return new ExternalToolError('ClusterNotAtVersion', `kubeadm upgrade plan does not report the cluster at v${version} after the upgrade`, {
+      hint: 'Run kubeadm upgrade plan on the first control plane to see what it reads from kubeadm-config, then run upgrade again.',
+    });
+  }
+
   async uncordon(node: ClusterNode, ctx: StepContext): Promise<void> {
     await this.ops.sudo(this.kubectlHost(node), cmd.uncordon(node.name), ctx);
   }

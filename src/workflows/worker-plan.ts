@@ -15,7 +15,7 @@ import { validateSpec } from '../spec/validate.js';
 import type { ClusterState } from '../state/state-store.js';
 import type { PlannedChange } from '../tools/terraform.js';
 import { ExternalToolError } from '../errors.js';
-import { defaultNodeName } from './node-names.js';
+import { defaultNodeName } from '../spec/node-names.js';
 
 export interface ClusterFacts {
   spec: ClusterSpec;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventBus, type EngineEvent } from '../../src/engine/events.js';
-import { createRedactor, credentialSecretsFromEnv, redactText, SecretSet } from '../../src/engine/redact.js';
+import { createRedactor, redactText, SecretSet } from '../../src/engine/redact.js';
 import { Recorder } from './fake-steps.js';
 
 const CERT_KEY = '9555b74008f24687eb964bd90a164ecb5760a89481d9c55a77c129b7db438168';
@@ -47,8 +47,10 @@ describe('redactText', () => {
     expect(redactText('abc stays', ['abc'])).toBe('abc stays');
   });
 
-  it('picks credential values from env', () => {
-    expect(credentialSecretsFromEnv({ EXOSCALE_API_SECRET: 'very-secret-value', AWS_SECRET_ACCESS_KEY: 'short', HOME: '/root' })).toEqual(['very-secret-value']);
+  it('keeps multi-line secrets line by line as well as whole', () => {
+    const secrets = new SecretSet();
+    secrets.add('-----BEGIN KEY-----\nAAAAB3NzaC1yc2EAAAADAQABAAABAQ\n-----END KEY-----', 'short', undefined);
+    expect([...secrets.values()]).toEqual(['-----BEGIN KEY-----\nAAAAB3NzaC1yc2EAAAADAQABAAABAQ\n-----END KEY-----', '-----BEGIN KEY-----', 'AAAAB3NzaC1yc2EAAAADAQABAAABAQ', '-----END KEY-----']);
   });
 });
 

@@ -86,7 +86,8 @@ describe.skipIf(noPacker)('PackerCli with real packer and the null builder', () 
       signal: controller.signal,
       onEvent: (event) => {
         events.push(event);
-        if (event.type === 'output' && event.message === 'started') controller.abort();
+        // Abort once the provisioner's shell has moved on to `sleep`, as a person's Ctrl-C would.
+        if (event.type === 'output' && event.message === 'started') setTimeout(() => controller.abort(), 500);
       },
     });
     const error = await build.catch((caught: unknown) => caught);

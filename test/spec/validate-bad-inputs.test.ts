@@ -110,6 +110,7 @@ const cases: BadCase[] = [
   { title: 'static host port out of range', doc: lab(hosts(cp('192.0.2.10', { port: 70000 }))), expected: 'provider.hosts[0].port: must be at most 65535' },
   { title: 'static API endpoint without port', doc: lab({ provider: { apiEndpoint: 'api.example.com' } }), expected: 'provider.apiEndpoint: must be HOST:PORT with an IPv4 address or DNS name' },
   { title: 'static virtual IP outside node network', doc: lab({ network: { nodeCidr: '192.0.2.0/24' }, provider: { virtualIp: '198.51.100.5' } }), expected: 'provider.virtualIp: is outside network.nodeCidr (192.0.2.0/24)' },
+  { title: 'static HA without a virtual IP or an external endpoint', doc: lab(hosts(cp('192.0.2.10'), cp('192.0.2.11'), cp('192.0.2.12'))), expected: 'provider.virtualIp: is needed: 3 control planes need one API endpoint that survives the loss of any of them', fix: 'set provider.virtualIp (--virtual-ip) to a free address on the node network for keepalived + haproxy, or provider.apiEndpoint (--api-endpoint) to an external load balancer' },
   { title: 'static virtual IP taken by a host', doc: lab({ provider: { virtualIp: '192.0.2.21' } }), expected: 'provider.virtualIp: is the address of provider.hosts[1]' },
 ];
 

@@ -41,6 +41,7 @@ describe('validateSpec on good input', () => {
             { address: '192.0.2.12', role: 'control-plane', port: 2222, user: 'admin', name: 'third' },
             { address: '192.0.2.21', role: 'worker' },
           ],
+          apiEndpoint: 'k8s-api.example.com:6443',
         },
       }),
     );

@@ -17,7 +17,7 @@ const addWorkers: CommandDefinition = {
       .option('--timeout <duration>', 'overall time limit, e.g. 30m')
       .option('--dry-run', 'print the plan only');
   },
-  load: notImplemented('add-workers'),
+  load: async () => (await import('../handlers/add-workers.js')).runAddWorkers,
 };
 
 const removeWorkers: CommandDefinition = {
@@ -30,9 +30,10 @@ const removeWorkers: CommandDefinition = {
       .option('--count <n>', 'remove the newest N workers', parseInteger('--count'))
       .option('--force', 'allow going below workers.min')
       .option('--drain-timeout <duration>', 'give up draining a node after this long (default 10m)')
-      .option('--timeout <duration>', 'overall time limit');
+      .option('--timeout <duration>', 'overall time limit')
+      .option('--dry-run', 'print the plan only');
   },
-  load: notImplemented('remove-workers'),
+  load: async () => (await import('../handlers/remove-workers.js')).runRemoveWorkers,
 };
 
 const upgrade: CommandDefinition = {
@@ -48,7 +49,7 @@ const upgrade: CommandDefinition = {
       .option('--timeout <duration>', 'overall time limit')
       .option('--dry-run', 'print the plan only');
   },
-  load: notImplemented('upgrade'),
+  load: async () => (await import('../handlers/upgrade.js')).runUpgrade,
 };
 
 const destroy: CommandDefinition = {

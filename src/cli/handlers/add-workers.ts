@@ -1,0 +1,64 @@
+/**
+ * `k8s-bootstrap add-workers`: decide from the cluster folder what to add (--count, --total, or
+ * static --host), show the plan, confirm (--yes skips; --dry-run stops after the plan), then hand
+ * over to the add-workers workflow, which takes the cluster lock.
+ *
+ * --total below the current worker count is refused (exit 2) with a pointer to remove-workers:
+ * shrinking drains nodes, and that should never happen as a side effect of "add".
+ */
+import { AbortError, ValidationError } from '../../errors.js';
+import { parseDuration } from '../../engine/timeouts.js';
+import { credentialIssue } from '../../providers/credentials.js';
+import { isCloudProvider } from '../../providers/index.js';
+import { confirm } from '../../wizard/prompts.js';
+import { loadCluster } from '../../workflows/cluster-context.js';
+import { formatAddPlan, planAddWorkers } from '../../workflows/worker-plan.js';
+import type { CommandHandler } from '../command.js';
+
+export const DEFAULT_ADD_WORKERS_TIMEOUT = '60m';
+export const DEFAULT_ADD_WORKERS_CONCURRENCY = 16;
+
+export interface AddWorkersOptions {
+  count?: number;
+  total?: number;
+  host?: string[];
+  concurrency?: number;
+  timeout?: string;
+  dryRun?: boolean;
+}
+
+export const runAddWorkers: CommandHandler = async (ctx, rawOptions) => {
+  const options = rawOptions as AddWorkersOptions;
+  const timeoutMs = parseDuration(options.timeout ?? DEFAULT_ADD_WORKERS_TIMEOUT, '--timeout');
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_ADD_WORKERS_CONCURRENCY);
+  const cluster = await loadCluster(ctx);
+  const decision = planAddWorkers(cluster, { count: options.count, total: options.total, hosts: options.host });
+  if (decision.kind === 'nothing') {
+    ctx.error(decision.message);
+    return 0;
+  }
+  const { plan } = decision;
+  const text = formatAddPlan(cluster, plan);
+  if (options.dryRun) {
+    ctx.write(text);
+    ctx.write('[dry run] nothing was changed.');
+    return 0;
+  }
+  ctx.error(text);
+  if (isCloudProvider(cluster.spec.provider.name)) {
+    const issue = credentialIssue(cluster.spec.provider.name, ctx.env);
+    if (issue) throw new ValidationError([issue], 'Cannot add workers');
+  }
+  const go = await confirm(ctx, { message: `Add ${plan.targetCount - plan.joined.length} worker(s) to ${cluster.spec.name}?`, default: true, fallback: true });
+  if (!go) throw new AbortError('Declined', 'Nothing was added');
+
+  // Loaded only now: the workflow pulls in the engine, renderers and tool drivers.
+  const { runAddWorkersWorkflow } = await import('../../workflows/add-workers.js');
+  const outcome = await runAddWorkersWorkflow(ctx, { cluster, plan, concurrency, timeoutMs });
+  ctx.write(
+    outcome.added.length > 0
+      ? `Added ${outcome.added.length} worker(s) to ${cluster.spec.name}: ${outcome.added.join(', ')} (Kubernetes ${plan.version}, Ready).`
+      : `Every worker of ${cluster.spec.name} is already joined.`,
+  );
+  return 0;
+};

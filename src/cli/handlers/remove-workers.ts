@@ -1,0 +1,68 @@
+/**
+ * `k8s-bootstrap remove-workers`: pick the workers (--node, or --count: the newest), refuse
+ * control planes and going below workers.min without --force, show the plan, confirm, then hand
+ * over to the workflow (drain, delete, reset, shrink), which takes the cluster lock.
+ * Removing a worker that is already gone says so and exits 0.
+ */
+import { AbortError, UsageError, ValidationError } from '../../errors.js';
+import { parseDuration } from '../../engine/timeouts.js';
+import { credentialIssue } from '../../providers/credentials.js';
+import { isCloudProvider } from '../../providers/index.js';
+import { confirm } from '../../wizard/prompts.js';
+import { loadCluster } from '../../workflows/cluster-context.js';
+import { formatRemovePlan, planRemoveWorkers } from '../../workflows/worker-plan.js';
+import type { CommandHandler } from '../command.js';
+
+export const DEFAULT_REMOVE_WORKERS_TIMEOUT = '60m';
+export const DEFAULT_DRAIN_TIMEOUT = '10m';
+
+export interface RemoveWorkersOptions {
+  node?: string[];
+  count?: number;
+  force?: boolean;
+  drainTimeout?: string;
+  timeout?: string;
+  dryRun?: boolean;
+}
+
+export const runRemoveWorkers: CommandHandler = async (ctx, rawOptions) => {
+  const options = rawOptions as RemoveWorkersOptions;
+  const timeoutMs = parseDuration(options.timeout ?? DEFAULT_REMOVE_WORKERS_TIMEOUT, '--timeout');
+  const drainTimeout = options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT;
+  const drainTimeoutMs = parseDuration(drainTimeout, '--drain-timeout');
+  const cluster = await loadCluster(ctx);
+  const decision = planRemoveWorkers(cluster, { nodes: options.node, count: options.count, force: options.force === true });
+  if (decision.kind === 'nothing') {
+    ctx.error(decision.message);
+    return 0;
+  }
+  const { plan } = decision;
+  const text = formatRemovePlan(cluster, plan, drainTimeout);
+  if (options.dryRun) {
+    ctx.write(text);
+    ctx.write('[dry run] nothing was changed.');
+    return 0;
+  }
+  ctx.error(text);
+  if (isCloudProvider(cluster.spec.provider.name)) {
+    const issue = credentialIssue(cluster.spec.provider.name, ctx.env);
+    if (issue) throw new ValidationError([issue], 'Cannot remove workers');
+  }
+  const names = plan.remove.map((node) => node.name).join(', ');
+  if (!ctx.globals.yes && !ctx.canPrompt) {
+    // Removing nodes evicts workloads: never on an unanswered question.
+    throw new UsageError('ConfirmationRequired', `remove-workers asks before draining ${names}, and nobody can answer here (CI or no terminal)`, {
+      hint: 'Pass --yes to remove them without the question.',
+    });
+  }
+  // Reached only with --yes or a person to ask: the fallback is --yes's answer.
+  const go = await confirm(ctx, { message: `Drain, delete and reset ${names}?`, default: false, fallback: true });
+  if (!go) throw new AbortError('Declined', 'Nothing was removed');
+
+  const { runRemoveWorkersWorkflow } = await import('../../workflows/remove-workers.js');
+  const outcome = await runRemoveWorkersWorkflow(ctx, { cluster, plan, timeoutMs, drainTimeoutMs });
+  for (const name of outcome.notReset) ctx.error(`Warning: ${name} did not answer SSH and was not reset (kubeadm reset -f); it is no longer part of the cluster.`);
+  if (plan.alreadyGone.length > 0) ctx.error(`${plan.alreadyGone.join(', ')}: not a worker of the cluster (already removed?), skipped.`);
+  ctx.write(`Removed ${outcome.removed.join(', ')} from ${cluster.spec.name}; ${plan.remaining.length} worker(s) remain, all nodes Ready.`);
+  return 0;
+};

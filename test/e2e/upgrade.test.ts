@@ -1,0 +1,163 @@
+/**
+ * End to end on the simulated fleet: `upgrade` follows the official kubeadm order (apply on the
+ * first control plane, `upgrade node` on the others one at a time, then kubelets), never has two
+ * workers cordoned at once with the default --max-unavailable, ends with every node Ready at the
+ * target, and a two-minor --to goes through the minor in between.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { ApiHistoryEntry, Fleet } from '../fleet/fleet.js';
+import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
+
+const skip = fleetSkipReason();
+
+function upgradeArgs(dir: string, extra: string[]): string[] {
+  return ['--dir', dir, '--output', 'plain', '--yes', 'upgrade', '--timeout', '10m', ...extra];
+}
+
+/** The most workers cordoned at the same time, replaying cordon/drain/uncordon from the API history. */
+export function maxCordonedAtOnce(history: ApiHistoryEntry[], isWorker: (name: string) => boolean): number {
+  const cordoned = new Set<string>();
+  let max = 0;
+  for (const entry of history) {
+    const name = (entry.detail as { name?: string } | undefined)?.name;
+    if (!name || !isWorker(name)) continue;
+    if (entry.op === 'cordon' || entry.op === 'drain') cordoned.add(name);
+    if (entry.op === 'uncordon') cordoned.delete(name);
+    max = Math.max(max, cordoned.size);
+  }
+  return max;
+}
+
+const UPGRADE_OPS = new Set(['upgrade-apply', 'upgrade-node', 'kubelet-restart']);
+
+describe.skipIf(skip)('upgrade a 3 control planes + 3 workers cluster one minor up', () => {
+  let fleet: Fleet;
+  let dir: string;
+  let init: Awaited<ReturnType<typeof cli>>;
+  let upgrade: Awaited<ReturnType<typeof cli>>;
+  let historyBefore = 0;
+
+  beforeAll(async () => {
+    fleet = await fleetOf(3, 3);
+    const cwd = tempDir('e2e-upgrade');
+    dir = join(cwd, 'cluster');
+    const vip = `127.0.${fleet.id}.200`;
+    init = await cli(initArgs(fleet, { name: 'up', dir, extra: ['--virtual-ip', vip, '--kubernetes-version', '1.36.1'] }), cwd);
+    historyBefore = fleet.api().history.length;
+    if (init.code === 0) upgrade = await cli(upgradeArgs(dir, ['--to', 'v1.37.1']), cwd);
+  }, 400_000);
+
+  afterAll(() => fleet?.stop());
+
+  it('initialises at 1.36.1 and upgrades with exit 0', () => {
+    expect(init.code, failureText(init)).toBe(0);
+    expect(upgrade.code, failureText(upgrade)).toBe(0);
+    expect(upgrade.stderr).toContain('Upgrade plan for cluster up: v1.36.1 → v1.37.1');
+    expect(upgrade.stdout).toContain('upgraded to v1.37.1');
+  });
+
+  it('follows the documented order: apply on cp-1, then upgrade node on cp-2 and cp-3, then the kubelets', () => {
+    const ops = fleet.api().history.slice(historyBefore).filter((entry) => UPGRADE_OPS.has(entry.op));
+    const described = ops.map((entry) => `${entry.op}@${entry.node}`);
+    expect(described[0]).toBe('upgrade-apply@cp-1');
+    expect(ops.filter((e) => e.op === 'upgrade-apply')).toHaveLength(1);
+    expect(ops[0]!.detail).toMatchObject({ to: 'v1.37.1' });
+    expect(described.slice(1, 3)).toEqual(['upgrade-node@cp-2', 'upgrade-node@cp-3']);
+    // Then every control plane's kubelet (one at a time, in order), then the workers.
+    const kubelets = ops.filter((e) => e.op === 'kubelet-restart').map((e) => e.node);
+    expect(kubelets).toEqual(['cp-1', 'cp-2', 'cp-3', 'worker-1', 'worker-2', 'worker-3']);
+    const firstKubelet = described.findIndex((d) => d.startsWith('kubelet-restart'));
+    expect(described.slice(0, firstKubelet)).toEqual(['upgrade-apply@cp-1', 'upgrade-node@cp-2', 'upgrade-node@cp-3']);
+    // Each worker runs `kubeadm upgrade node` before its own kubelet restart.
+    for (const worker of ['worker-1', 'worker-2', 'worker-3']) {
+      const node = described.indexOf(`upgrade-node@${worker}`);
+      expect(node, worker).toBeGreaterThan(firstKubelet);
+      expect(node, worker).toBeLessThan(described.indexOf(`kubelet-restart@${worker}`));
+    }
+  });
+
+  it('never has two workers cordoned at once with the default --max-unavailable', () => {
+    const history = fleet.api().history.slice(historyBefore);
+    const workers = new Set(fleet.nodes.filter((n) => n.role === 'worker').map((n) => n.name));
+    expect(history.filter((e) => e.op === 'drain').map((e) => (e.detail as { name: string }).name).sort()).toEqual(['cp-1', 'cp-2', 'cp-3', 'worker-1', 'worker-2', 'worker-3']);
+    expect(maxCordonedAtOnce(history, (name) => workers.has(name))).toBe(1);
+  });
+
+  it('ends with every node Ready, schedulable, at v1.37.1, and records the version', async () => {
+    const nodes = await nodesSeenBy(fleet);
+    expect(nodes).toHaveLength(6);
+    for (const node of nodes) {
+      expect(node.ready, node.name).toBe(true);
+      expect(node.unschedulable, node.name).toBe(false);
+      expect(node.kubeletVersion, node.name).toBe('v1.37.1');
+    }
+    expect(fleet.api().cluster?.kubernetesVersion).toBe('v1.37.1');
+    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { kubernetesVersion: string; facts: Record<string, unknown> };
+    expect(state.kubernetesVersion).toBe('1.37.1');
+    expect(Object.keys(state.facts).filter((key) => key.startsWith('upgrade.'))).toEqual([]);
+    const spec = parse(readFileSync(join(dir, 'cluster.yaml'), 'utf8')) as { kubernetes: { version: string } };
+    expect(spec.kubernetes.version).toBe('1.37.1');
+  });
+
+  it('refuses a second upgrade to the same version (exit 2) without touching a node', async () => {
+    const before = fleet.api().history.length;
+    const again = await cli(upgradeArgs(dir, ['--to', '1.37.1']), tempDir('e2e-upgrade-again'));
+    expect(again.code, failureText(again)).toBe(2);
+    expect(again.stderr).toMatch(/already run 1\.37\.1/);
+    expect(fleet.api().history.length).toBe(before);
+  });
+
+  it('refuses when a node is cordoned by someone else, naming it', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const cp = fleet.node('cp-1');
+    const ssh = (command: string) =>
+      execFileSync('ssh', ['-i', fleet.privateKeyPath, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `${fleet.sshUser}@${cp.address}`, command], { encoding: 'utf8' });
+    ssh('sudo -n kubectl --kubeconfig /etc/kubernetes/admin.conf cordon worker-2');
+    try {
+      const refused = await cli(upgradeArgs(dir, ['--to', '1.37.1']), tempDir('e2e-upgrade-cordoned'));
+      expect(refused.code, failureText(refused)).toBe(1);
+      expect(refused.stderr).toMatch(/worker-2 is cordoned/);
+    } finally {
+      ssh('sudo -n kubectl --kubeconfig /etc/kubernetes/admin.conf uncordon worker-2');
+    }
+  });
+});
+
+describe.skipIf(skip)('upgrade two minors ahead', () => {
+  let fleet: Fleet;
+  let run: Awaited<ReturnType<typeof cli>>;
+  let init: Awaited<ReturnType<typeof cli>>;
+
+  beforeAll(async () => {
+    fleet = await fleetOf(1, 2);
+    const cwd = tempDir('e2e-upgrade-hops');
+    const dir = join(cwd, 'cluster');
+    init = await cli(initArgs(fleet, { name: 'hops', dir, extra: ['--kubernetes-version', '1.35.2'] }), cwd);
+    if (init.code === 0) run = await cli(upgradeArgs(dir, ['--to', '1.37.1']), cwd);
+  }, 400_000);
+
+  afterAll(() => fleet?.stop());
+
+  it('says so in the plan and applies 1.36 then 1.37, each hop finished before the next', async () => {
+    expect(init.code, failureText(init)).toBe(0);
+    expect(run.code, failureText(run)).toBe(0);
+    expect(run.stderr).toContain('More than one minor ahead');
+    const history = fleet.api().history;
+    const applies = history.filter((e) => e.op === 'upgrade-apply').map((e) => e.detail);
+    expect(applies).toEqual([
+      { from: 'v1.35.2', to: 'v1.36.2' },
+      { from: 'v1.36.2', to: 'v1.37.1' },
+    ]);
+    // Every kubelet reached 1.36.2 before the second apply.
+    const secondApply = history.findIndex((e) => e.op === 'upgrade-apply' && (e.detail as { to: string }).to === 'v1.37.1');
+    const restartsBefore = history.slice(0, secondApply).filter((e) => e.op === 'kubelet-restart' && (e.detail as { to: string }).to === 'v1.36.2');
+    expect(restartsBefore.map((e) => e.node).sort()).toEqual(['cp-1', 'worker-1', 'worker-2']);
+    for (const node of await nodesSeenBy(fleet)) {
+      expect(node.ready, node.name).toBe(true);
+      expect(node.kubeletVersion, node.name).toBe('v1.37.1');
+    }
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Hostile or broken input, as a table: every case exits 2 with a message naming the field or the
+ * file, prints no stack trace, and opens no SSH session — the hosts are nodes of a started fleet,
+ * whose sshd records every session, so "refused before any SSH" is observed, not assumed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fleetAvailability, startFleet, type Fleet } from '../fleet/fleet.js';
+import { runCli } from '../helpers/fake-io.js';
+
+const HOSTILE = resolve(import.meta.dirname, '../fixtures/hostile');
+const haveFleet = fleetAvailability().ok;
+if (!haveFleet) console.warn('[note] simulated fleet unavailable: hostile-input cases run against addresses nobody listens on');
+
+let fleet: Fleet | undefined;
+let cwd: string;
+let keyPath: string;
+let cpAddress = '127.0.251.1';
+let workerAddress = '127.0.251.2';
+
+beforeAll(async () => {
+  cwd = mkdtempSync(join(tmpdir(), 'k8sb-hostile-'));
+  if (haveFleet) {
+    fleet = await startFleet({ nodes: [{ name: 'cp-1', role: 'control-plane' }, { name: 'worker-1', role: 'worker' }] });
+    cpAddress = fleet.node('cp-1').address;
+    workerAddress = fleet.node('worker-1').address;
+    keyPath = join(cwd, 'id_fleet');
+    copyFileSync(fleet.privateKeyPath, keyPath);
+    chmodSync(keyPath, 0o600);
+  } else {
+    keyPath = join(cwd, 'id_none');
+    writeFileSync(keyPath, '-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n', { mode: 0o600 });
+  }
+  // Generated here rather than stored: large or deep documents.
+  const yamlHead = 'apiVersion: k8s-bootstrap.io/v1alpha1\nkind: Cluster\nname: lab\n';
+  writeFileSync(join(cwd, 'huge.yaml'), `${yamlHead}padding: "${'x'.repeat(2 * 1024 * 1024)}"\n`);
+  writeFileSync(join(cwd, 'deep.yaml'), `${yamlHead}provider: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
+  const staticHead = `${yamlHead}provider:\n  name: static\n  hosts:\n    - address: 192.0.2.10\n      role: control-plane\n`;
+  writeFileSync(join(cwd, 'deep-map.yaml'), `${staticHead}network:\n${Array.from({ length: 400 }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')} x\n`);
+  writeFileSync(join(cwd, 'empty.yaml'), '');
+}, 60_000);
+
+afterAll(() => {
+  fleet?.stop();
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+interface Case {
+  name: string;
+  /** Arguments after `init` (static provider defaults are added unless `raw`). */
+  args: () => string[];
+  /** What the message must contain: the field or file, and the offending value where useful. */
+  expect: RegExp[];
+}
+
+const cp = (spec = '') => ['--control-plane-host', `${cpAddress},name=cp-1${spec}`];
+const worker = () => ['--worker-host', `${workerAddress},name=worker-1`];
+const base = (over: { name?: string; user?: string; key?: string; hosts?: string[] } = {}) => [
+  '--name', over.name ?? 'hostile', '--provider', 'static',
+  ...(over.hosts ?? [...cp(), ...worker()]),
+  '--ssh-user', over.user ?? 'k8sb', '--ssh-key', over.key ?? keyPath, '--cni', 'flannel',
+];
+const config = (file: string) => () => ['--config', join(HOSTILE, file)];
+const generated = (file: string) => () => ['--config', join(cwd, file)];
+
+const CASES: Case[] = [
+  // Broken or hostile files
+  { name: 'malformed YAML', args: config('malformed.yaml'), expect: [/malformed\.yaml/, /YAML/] },
+  { name: 'truncated file (unterminated string)', args: config('truncated.yaml'), expect: [/truncated\.yaml/] },
+  { name: 'binary file', args: config('binary.yaml'), expect: [/binary\.yaml/, /binary data/] },
+  { name: 'YAML bomb (billion laughs with aliases)', args: config('billion-laughs.yaml'), expect: [/billion-laughs\.yaml/, /alias/i] },
+  { name: 'deeply nested flow sequences', args: generated('deep.yaml'), expect: [/deep\.yaml/] },
+  { name: 'deeply nested mappings (400 levels)', args: generated('deep-map.yaml'), expect: [/network\.k0/] },
+  { name: 'a 2 MiB file', args: generated('huge.yaml'), expect: [/huge\.yaml/, /larger than 1 MiB/] },
+  { name: 'an empty file', args: generated('empty.yaml'), expect: [/empty\.yaml/, /empty/] },
+  { name: 'several YAML documents', args: config('multi-document.yaml'), expect: [/multi-document\.yaml/, /documents/] },
+  { name: 'a custom tag (!!js/function)', args: config('custom-tag.yaml'), expect: [/custom-tag\.yaml/] },
+  { name: 'unknown keys', args: config('unknown-keys.yaml'), expect: [/rootPassword|versoin/] },
+  { name: 'wrong types', args: config('wrong-types.yaml'), expect: [/\bname\b/, /provider\.hosts\[0\]\.port/, /kubernetes\.version/] },
+  { name: 'a static host list with a duplicate address', args: config('duplicate-hosts.yaml'), expect: [/192\.0\.2\.21/, /hosts/] },
+  // Injection attempts through flags
+  { name: 'node name `a; rm -rf /`', args: () => base({ hosts: [...cp(), '--worker-host', `${workerAddress},name=a; rm -rf /`] }), expect: [/name/, /a; rm -rf \//] },
+  { name: 'node name `$(reboot)` in --control-plane-host', args: () => base({ hosts: ['--control-plane-host', `${cpAddress},name=$(reboot)`, ...worker()] }), expect: [/name/, /\$\(reboot\)/] },
+  { name: 'version `1.30.0 && curl x`', args: () => [...base(), '--kubernetes-version', '1.30.0 && curl x'], expect: [/version/i, /1\.30\.0 && curl x/] },
+  { name: 'version with a newline', args: () => [...base(), '--kubernetes-version', '1.36.2\nreboot'], expect: [/version/i] },
+  { name: 'ssh user with spaces and quotes', args: () => base({ user: "k8sb' ; id ; '" }), expect: [/user/i] },
+  { name: 'ssh user `$(id)`', args: () => base({ user: '$(id)' }), expect: [/user/i, /\$\(id\)/] },
+  { name: 'host address `$(id)`', args: () => base({ hosts: [...cp(), '--worker-host', '$(id),name=worker-1'] }), expect: [/address|host/i, /\$\(id\)/] },
+  { name: 'host address with a backtick', args: () => base({ hosts: [...cp(), '--worker-host', '`id`'] }), expect: [/address|host/i] },
+  { name: 'private address with injection', args: () => base({ hosts: [...cp(), '--worker-host', `${workerAddress},private=10.0.0.1;id,name=worker-1`] }), expect: [/private/i] },
+  { name: 'pod CIDR with injection', args: () => [...base(), '--pod-cidr', '10.244.0.0/16; reboot'], expect: [/pod/i, /10\.244\.0\.0\/16; reboot/] },
+  { name: 'service CIDR with `$(…)`', args: () => [...base(), '--service-cidr', '$(curl x)/12'], expect: [/service/i] },
+  { name: 'virtual IP with injection', args: () => [...base({ hosts: [...cp(), '--control-plane-host', `${workerAddress},name=cp-2`, '--control-plane-host', '127.0.251.9,name=cp-3'] }), '--virtual-ip', '127.0.0.1 || reboot'], expect: [/virtual|ip/i] },
+  { name: 'API endpoint with injection', args: () => [...base(), '--api-endpoint', 'api.example.com:6443;id'], expect: [/endpoint/i] },
+  { name: '--name with uppercase', args: () => base({ name: 'Prod' }), expect: [/name/, /Prod/] },
+  { name: '--name with unicode', args: () => base({ name: 'prød' }), expect: [/name/, /prød/] },
+  { name: '--name with a path', args: () => base({ name: '../../etc' }), expect: [/name/] },
+  { name: 'a static host list with duplicate names', args: () => base({ hosts: [...cp(), '--worker-host', `${workerAddress},name=cp-1`] }), expect: [/cp-1/, /name|duplicate/i] },
+  { name: 'ssh port that is not a number', args: () => base({ hosts: [...cp(',port=22;id'), ...worker()] }), expect: [/port/i] },
+  { name: 'key path with a newline', args: () => base({ key: `${cwd}/id_fleet\nProxyCommand=reboot` }), expect: [/ssh.*key|key/i] },
+  { name: 'concurrency that is not a number', args: () => [...base(), '--concurrency', '4; reboot'], expect: [/concurrency/] },
+];
+
+describe('hostile input is refused with exit 2, a clear message, and no SSH session', () => {
+  it('has at least 20 cases', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(20);
+  });
+
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const before = fleet ? fleet.allCommands().length : 0;
+      const dir = join(cwd, `dir-${CASES.indexOf(c)}`);
+      const result = await runCli(['--dir', dir, '--yes', '--output', 'plain', 'init', ...c.args()], { cwd, env: { HOME: cwd } });
+      const shown = `exit ${result.code}\n${result.stderr}`;
+      if (process.env.SHOW_HOSTILE) console.log(`### ${c.name}\n${result.stderr}`);
+      expect(result.code, shown).toBe(2);
+      for (const pattern of c.expect) expect(result.stderr, shown).toMatch(pattern);
+      expect(result.stderr, shown).not.toMatch(/Unexpected error|\n\s+at .+:\d+:\d+\)?/);
+      expect(result.stderr.length, shown).toBeLessThan(20_000);
+      if (fleet) expect(fleet.allCommands().slice(before)).toEqual([]);
+      // Nothing was created for a refused spec either.
+      expect(() => readdirSync(join(dir, 'secrets'))).toThrow();
+    }, 30_000);
+  }
+});
