@@ -93,7 +93,7 @@ describe('prepare-node.sh', () => {
         'sysctl --system',
         'swapoff -a',
         'apt-get update',
-        'apt-get install -y apt-transport-https ca-certificates curl gpg',
+        'apt-get install -y ca-certificates curl gpg',
         'curl -fsSL https://pkgs.k8s.io/core:/stable:/v1.36/deb/Release.key',
         `gpg --dearmor --batch --yes -o ${root}/etc/apt/keyrings/kubernetes-apt-keyring.gpg`,
         'apt-get install -y containerd',

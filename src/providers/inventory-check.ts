@@ -7,19 +7,25 @@ import { ExternalToolError } from '../errors.js';
 import { cidrContains, parseCidr, parseIpv4 } from '../spec/cidr.js';
 import { DEFAULT_NETWORK, type ClusterSpec } from '../spec/schema.js';
 import type { Inventory } from './inventory.js';
+import { DNS1123_LABEL, DNS_NAME, LINUX_USER } from '../spec/patterns.js';
+
+// Names, addresses and users from outputs reach node commands and configs: same strict patterns as the spec.
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const isHost = (value: string) => IPV4.test(value) || DNS_NAME.test(value);
+const host = z.string().refine(isHost, 'must be an IPv4 address or a DNS name');
 
 const node = z.object({
-  name: z.string().min(1),
-  public_ip: z.string(),
+  name: z.string().regex(DNS1123_LABEL, 'must be a DNS-1123 label (lowercase letters, digits, "-")'),
+  public_ip: z.union([z.literal(''), host]),
   private_ip: z.string().min(1),
   ssh_port: z.number().int().min(1).max(65535).optional(),
 });
 
 const inventorySchema = z.object({
-  api_endpoint: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port'),
-  ssh_user: z.string().min(1),
+  api_endpoint: z.string().refine((v) => /^[^\s:]+:\d{1,5}$/.test(v) && isHost(v.slice(0, v.lastIndexOf(':'))), 'must be host:port'),
+  ssh_user: z.string().regex(LINUX_USER, 'must be a Linux user name'),
   bastion: z
-    .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535).optional(), user: z.string().min(1).optional() })
+    .object({ host, port: z.number().int().min(1).max(65535).optional(), user: z.string().regex(LINUX_USER, 'must be a Linux user name').optional() })
     .nullable()
     .optional(),
   control_plane: z.array(node).min(1, 'must list at least one control plane'),
@@ -46,14 +52,14 @@ export function outputValues(outputs: Record<string, unknown>): Record<string, u
 
 export function checkInventory(raw: unknown, spec: ClusterSpec, options: CheckInventoryOptions = {}): Inventory {
   const values = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? outputValues(raw as Record<string, unknown>) : raw;
-  const parsed = inventorySchema.safeParse(values);
+  const parsed = inventorySchema.safeParse(values, { reportInput: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const [output, ...rest] = issue.path.map(String);
       const missing = issue.code === 'invalid_type' && issue.input === undefined;
       return missing
         ? `output "${[output, ...rest].join('.')}" is missing`
-        : `output "${[output, ...rest].join('.')}": ${issue.message}`;
+        : `output "${[output, ...rest].join('.')}": ${issue.message}${typeof issue.input === 'string' ? ` (got ${JSON.stringify(issue.input)})` : ''}`;
     });
     throw new ExternalToolError('InventoryInvalid', `The Terraform outputs do not match the inventory contract: ${problems.join('; ')}`, {
       details: problems,

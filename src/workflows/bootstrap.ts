@@ -40,31 +40,46 @@ export function isRetryableNodeError(error: unknown): boolean {
   return !(error instanceof PreflightError || error instanceof UsageError);
 }
 
-export function bootstrapPhases(options: BootstrapOptions): Phase[] {
+/**
+ * A phase of the bootstrap. `background` phases run alongside the phases after them, until the
+ * next phase marked `waitsForBackground`.
+ */
+export interface BootstrapPhase extends Phase {
+  background?: boolean;
+  waitsForBackground?: boolean;
+}
+
+export function bootstrapPhases(options: BootstrapOptions): BootstrapPhase[] {
   const { spec, topology, ops, version } = options;
   const first = firstControlPlane(topology);
   const wanted = (node: ClusterNode) => !options.only || options.only.has(node.name);
   const runtime = spec.kubernetes.runtime;
-  const phases: Phase[] = [];
+  const phases: BootstrapPhase[] = [];
 
   phases.push(preflightPhase(options));
 
-  const prepareTargets = allNodes(topology).filter((node) => wanted(node) && (!options.workersOnly || node.role === 'worker'));
+  const prepareStep = (node: ClusterNode): Step => ({
+    stepId: `prepare:${node.name}`,
+    title: `Prepare ${node.name}`,
+    node: node.name,
+    tool: 'ssh',
+    inputs: `${version}/${runtime}`,
+    retries: RETRIES,
+    retryable: isRetryableNodeError,
+    check: async (ctx) => ((await ops.isPrepared(node, version, runtime, ctx)) ? 'already prepared (image or earlier run)' : undefined),
+    run: (ctx) => ops.prepare(node, version, runtime, ctx),
+  });
+  if (!options.workersOnly) {
+    phases.push({ title: 'Node preparation', concurrency: options.concurrency, steps: topology.controlPlanes.filter(wanted).map(prepareStep) });
+  }
+  // Workers are prepared while the control plane comes up: preparing is the long part on fresh
+  // machines, and nothing in it needs the cluster.
   phases.push({
-    title: 'Node preparation',
+    title: 'Worker preparation',
     concurrency: options.concurrency,
     continueOnError: true,
-    steps: prepareTargets.map((node) => ({
-      stepId: `prepare:${node.name}`,
-      title: `Prepare ${node.name}`,
-      node: node.name,
-      tool: 'ssh',
-      inputs: `${version}/${runtime}`,
-      retries: RETRIES,
-      retryable: isRetryableNodeError,
-      check: async (ctx) => ((await ops.isPrepared(node, version, runtime, ctx)) ? 'already prepared (image or earlier run)' : undefined),
-      run: (ctx) => ops.prepare(node, version, runtime, ctx),
-    })),
+    background: true,
+    steps: topology.workers.filter(wanted).map(prepareStep),
   });
 
   if (!options.workersOnly) {
@@ -127,6 +142,7 @@ export function bootstrapPhases(options: BootstrapOptions): Phase[] {
     title: 'Worker joins',
     concurrency: options.concurrency,
     continueOnError: true,
+    waitsForBackground: true,
     steps: topology.workers.filter(wanted).map((node) => joinStep(node, false, options)),
   });
   return phases;
@@ -237,11 +253,11 @@ export function kubeconfigPhase(options: Pick<BootstrapOptions, 'topology' | 'op
  * goes on without those workers: they are dropped from later phases and returned, so one dead
  * worker never holds the other nodes back. The caller fails the run at the end, naming them.
  */
-export async function runTolerantly(run: RunHarness, phases: Phase[], workers: ReadonlySet<string>): Promise<WorkerFailures> {
+export async function runTolerantly(run: RunHarness, phases: BootstrapPhase[], workers: ReadonlySet<string>): Promise<WorkerFailures> {
   const failed: WorkerFailures = { nodes: new Set(), errors: [] };
-  for (const phase of phases) {
+  const runOne = async (phase: BootstrapPhase): Promise<void> => {
     const steps = phase.steps.filter((step) => !step.node || !failed.nodes.has(step.node));
-    if (steps.length === 0) continue;
+    if (steps.length === 0) return;
     try {
       await run.runPhases([{ ...phase, steps }]);
     } catch (error) {
@@ -250,6 +266,26 @@ export async function runTolerantly(run: RunHarness, phases: Phase[], workers: R
       for (const failure of error.summary.failed) failed.nodes.add(failure.node!);
       failed.errors.push(error);
     }
+  };
+  let background: Promise<void> | undefined;
+  try {
+    for (const phase of phases) {
+      if (phase.waitsForBackground && background) {
+        const waiting = background;
+        background = undefined;
+        await waiting;
+      }
+      if (phase.background) {
+        background = runOne(phase);
+        // Handled now (awaited later): a failure while other phases run must not go unhandled.
+        background.catch(() => undefined);
+      } else await runOne(phase);
+    }
+    if (background) await background;
+  } catch (error) {
+    // Never leave a background phase running behind a failure: let it settle first.
+    await background?.catch(() => undefined);
+    throw error;
   }
   return failed;
 }

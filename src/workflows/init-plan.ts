@@ -24,6 +24,7 @@ export const PLAN_GROUPS = [
   'Image',
   'Infrastructure',
   'Node preparation',
+  'Worker preparation',
   'Load balancer',
   'Control plane init',
   'CNI',
@@ -65,7 +66,8 @@ export function describeInitPlan(spec: ClusterSpec, options: DescribeInitPlanOpt
   }
 
   for (const node of all) {
-    add('Node preparation', `prepare:${node}`, `Prepare ${node}: swap off, kernel modules, ${spec.kubernetes.runtime}, kubeadm ${version}`, 'ssh', [node]);
+    // Workers are prepared alongside the control-plane steps that follow.
+    add(controlPlanes.includes(node) ? 'Node preparation' : 'Worker preparation', `prepare:${node}`, `Prepare ${node}: swap off, kernel modules, ${spec.kubernetes.runtime}, kubeadm ${version}`, 'ssh', [node]);
   }
 
   if (isStatic && controlPlanes.length > 1 && spec.provider.name === 'static' && !spec.provider.apiEndpoint) {

@@ -35,7 +35,8 @@ export function describeUpgradePlan(options: DescribeOptions): string {
       lines.push(`  ${step++}. ${first.name} (first control plane): ${kubeadm}; kubeadm upgrade plan; kubeadm upgrade apply v${version} --yes; CNI ${spec.kubernetes.cni} upgraded only if its pinned version changed`);
     }
     if (others.length > 0) lines.push(`  ${step++}. ${names(others)}, one at a time: ${kubeadm}; kubeadm upgrade node`);
-    lines.push(`  ${step++}. ${names(topology.controlPlanes)}, one at a time: ${drain}; ${kubelet}`);
+    const oneAtATime = topology.controlPlanes.length > 1 ? ', one at a time' : '';
+    lines.push(`  ${step++}. ${names(topology.controlPlanes)}${oneAtATime}: ${drain}; ${kubelet}`);
     if (batches.length > 0) {
       lines.push(`  ${step++}. workers in ${batches.length} batch${batches.length === 1 ? '' : 'es'} of at most ${options.maxUnavailable} (--max-unavailable; never more cordoned at once): ${batches.map((b) => `[${names(b)}]`).join(' ')}`);
       lines.push(`     each: ${kubeadm}; kubeadm upgrade node; ${drain}; ${kubelet}`);

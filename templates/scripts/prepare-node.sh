@@ -152,7 +152,8 @@ fi
 
 # ---------------------------------------------------------------- apt prerequisites
 say "apt prerequisites"
-install_missing apt-transport-https ca-certificates curl gpg
+# apt-transport-https is an empty transitional package since apt 1.5 (Ubuntu 18.04, Debian 10).
+install_missing ca-certificates curl gpg
 
 # ---------------------------------------------------------------- pkgs.k8s.io repository of the minor
 say "pkgs.k8s.io repository v${K8S_MINOR}"

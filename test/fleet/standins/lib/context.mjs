@@ -53,7 +53,8 @@ export function userName() {
 const NODE_STATE_FILE = `${NODE_STATE_DIR}/node-state.json`;
 export function emptyNodeState() {
   return {
-    packages: { installed: {}, held: [] },
+    // What a fresh Ubuntu/Debian cloud image already has installed.
+    packages: { installed: { 'ca-certificates': '20230311', curl: '7.88.1-10+deb12u12', gpg: '2.2.40-1.1' }, held: [] },
     apt: { lists: { kubernetes: null, crio: null }, updatedAt: null },
     services: {},
     modules: [],
