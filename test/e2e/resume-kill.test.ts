@@ -5,6 +5,7 @@
  * is all-Ready, and no node ran a successful kubeadm init/join twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Fleet } from '../fleet/fleet.js';
@@ -69,6 +70,11 @@ describe.skipIf(fleetSkip ?? missingRequirement(hasCommand('terraform'), 'terraf
     expect(existsSync(join(dir, 'lock.json'))).toBe(true);
     expectReadableState(dir);
     expect(fleet.allCommands()).toEqual([]);
+    // SIGKILL cannot pass anything on: terraform lives on as an orphan holding its state lock
+    // until it ends (its stdout pipe is gone, so its next write kills it). The re-run's
+    // -lock-timeout waits for that instead of failing on the lock.
+    const orphans = spawnSync('pgrep', ['-f', `-chdir=${join(dir, 'terraform')}`], { encoding: 'utf8' }).stdout.trim();
+    console.log(`[kill-tf] terraform processes left after SIGKILL: ${orphans === '' ? 'none' : orphans.split('\n').length}`);
 
     const again = await runCliChild(args(), { cwd, env: env() });
     expect(again.code, childFailureText(again)).toBe(0);

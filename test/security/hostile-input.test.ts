@@ -114,7 +114,7 @@ describe('hostile input is refused with exit 2, a clear message, and no SSH sess
       const dir = join(cwd, `dir-${CASES.indexOf(c)}`);
       const result = await runCli(['--dir', dir, '--yes', '--output', 'plain', 'init', ...c.args()], { cwd, env: { HOME: cwd } });
       const shown = `exit ${result.code}\n${result.stderr}`;
-      if (process.env.SHOW_HOSTILE) console.log(`### ${c.name}\n${result.stderr}`);
+      if (process.env.K8SB_SHOW_HOSTILE) console.log(`### ${c.name}\n${result.stderr}`);
       expect(result.code, shown).toBe(2);
       for (const pattern of c.expect) expect(result.stderr, shown).toMatch(pattern);
       expect(result.stderr, shown).not.toMatch(/Unexpected error|\n\s+at .+:\d+:\d+\)?/);
