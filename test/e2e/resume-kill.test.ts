@@ -73,8 +73,8 @@ describe.skipIf(fleetSkip ?? missingRequirement(hasCommand('terraform'), 'terraf
     // SIGKILL cannot pass anything on: terraform lives on as an orphan holding its state lock
     // until it ends (its stdout pipe is gone, so its next write kills it). The re-run's
     // -lock-timeout waits for that instead of failing on the lock.
-    const orphans = spawnSync('pgrep', ['-f', `-chdir=${join(dir, 'terraform')}`], { encoding: 'utf8' }).stdout.trim();
-    console.log(`[kill-tf] terraform processes left after SIGKILL: ${orphans === '' ? 'none' : orphans.split('\n').length}`);
+    const orphans = spawnSync('pgrep', ['-af', '--', `terraform -chdir=${join(dir, 'terraform')}`], { encoding: 'utf8' }).stdout.trim();
+    console.log(`[kill-tf] terraform left running after SIGKILL: ${orphans === '' ? 'none' : orphans}`);
 
     const again = await runCliChild(args(), { cwd, env: env() });
     expect(again.code, childFailureText(again)).toBe(0);
