@@ -53,6 +53,11 @@ export function moduleDirOf(provider: CloudProviderName): string {
   return join(packageRoot(), 'templates', 'terraform', provider);
 }
 
+/** Files every built-in module uses (common variables, CNI ports), kept once and copied in. */
+export function sharedModuleDir(): string {
+  return join(packageRoot(), 'templates', 'terraform', 'shared');
+}
+
 /** Variables of common-variables.tf, the same in every module. */
 export function commonTfvars(spec: ClusterSpec, extras: ProvisionExtras, provider: CloudProviderName): Record<string, unknown> {
   if (spec.ssh.adminCidrs.length === 0) {
@@ -147,11 +152,14 @@ export async function prepareTerraformDirFor(
   const dir = terraformDirOf(clusterDir);
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
-  const source = extras.moduleDir ?? adapter.terraformModuleDir();
-  for (const entry of await readdir(source, { withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    await copyFile(join(source, entry.name), join(dir, entry.name));
-    written.push(join(dir, entry.name));
+  // A module of the person's own (extras.moduleDir) brings everything it needs.
+  const sources = extras.moduleDir ? [extras.moduleDir] : [sharedModuleDir(), adapter.terraformModuleDir()];
+  for (const source of sources) {
+    for (const entry of await readdir(source, { withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      await copyFile(join(source, entry.name), join(dir, entry.name));
+      written.push(join(dir, entry.name));
+    }
   }
   written.push(await renderTfvars(dir, spec, extras, adapter));
   const backend = backendConfig(spec);

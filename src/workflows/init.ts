@@ -71,8 +71,13 @@ export async function runInitWorkflow(ctx: CliContext, options: InitRunOptions):
       }
     },
   );
-  ctx.write(`Cluster ${spec.name} is ready. kubeconfig: ${dir.kubeconfigFile}`);
-  ctx.write(`  export KUBECONFIG=${dir.kubeconfigFile}`);
+  if (ctx.outputMode === 'json') {
+    // stdout is NDJSON in this mode: the result is one more line of it.
+    ctx.write(JSON.stringify({ type: 'result', cluster: spec.name, kubeconfig: dir.kubeconfigFile }));
+  } else {
+    ctx.write(`Cluster ${spec.name} is ready. kubeconfig: ${dir.kubeconfigFile}`);
+    ctx.write(`  export KUBECONFIG=${dir.kubeconfigFile}`);
+  }
   return 0;
 }
 

@@ -23,7 +23,7 @@ const APT_TIMEOUT = 10 * 60_000;
 const KUBEADM_TIMEOUT = 15 * 60_000;
 const SHORT = 60_000;
 /** On top of kubectl's own --timeout: the SSH round trip and kubectl's exit. */
-const DRAIN_GRACE_MS = 15_000;
+const DRAIN_GRACE_MS = 10_000;
 
 export interface UpgradeNodeOpsOptions {
   spec: ClusterSpec;

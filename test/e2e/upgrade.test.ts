@@ -161,3 +161,45 @@ describe.skipIf(skip)('upgrade two minors ahead', () => {
     }
   });
 });
+
+describe.skipIf(skip)('a drain that exceeds --drain-timeout', () => {
+  let fleet: Fleet;
+  let cwd: string;
+  let dir: string;
+  let init: Awaited<ReturnType<typeof cli>>;
+  let stuck: Awaited<ReturnType<typeof cli>>;
+
+  beforeAll(async () => {
+    fleet = await fleetOf(1, 2);
+    cwd = tempDir('e2e-upgrade-drain');
+    dir = join(cwd, 'cluster');
+    init = await cli(initArgs(fleet, { name: 'drain', dir, extra: ['--kubernetes-version', '1.36.2'] }), cwd);
+    if (init.code !== 0) return;
+    // kubectl runs on cp-1: its drain of worker-1 never returns (a PodDisruptionBudget that never allows eviction).
+    fleet.setFault('cp-1', { hang: 'kubectl --kubeconfig /etc/kubernetes/admin.conf drain worker-1' });
+    stuck = await cli(upgradeArgs(dir, ['--to', '1.37.1', '--drain-timeout', '2s']), cwd);
+    fleet.setFault('cp-1', {});
+  }, 300_000);
+
+  afterAll(() => fleet?.stop());
+
+  it('fails naming the node instead of hanging, and stops the rollout there', () => {
+    expect(init.code, failureText(init)).toBe(0);
+    expect(stuck.code, failureText(stuck)).toBe(1);
+    expect(stuck.stderr).toMatch(/Draining worker-1 did not finish within --drain-timeout \(2s\)/);
+    // (The fleet's hang fault strikes before its drain cordons; a real drain cordons first.)
+    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { facts: Record<string, unknown> };
+    expect(state.facts['upgrade.cordoned.worker-1']).toBe('1.37.1');
+    expect(fleet.toolCallsOn('worker-2').filter((c) => c.startsWith('kubeadm upgrade'))).toEqual([]);
+  });
+
+  it('the next run accepts the node it drained itself, finishes it and uncordons it', async () => {
+    const again = await cli(upgradeArgs(dir, ['--to', '1.37.1']), cwd);
+    expect(again.code, failureText(again)).toBe(0);
+    for (const node of await nodesSeenBy(fleet)) {
+      expect(node.unschedulable, node.name).toBe(false);
+      expect(node.kubeletVersion, node.name).toBe('v1.37.1');
+    }
+    expect(fleet.api().history.filter((e) => e.op === 'upgrade-apply')).toHaveLength(1);
+  });
+});

@@ -59,7 +59,9 @@ describe.skipIf(skip)('AWS module, offline', () => {
 
   beforeAll(async () => {
     dir = await tempDir('aws');
-    for (const file of await readdir(join(MODULES, 'aws'))) await copyFile(join(MODULES, 'aws', file), join(dir, file));
+    for (const module of ['shared', 'aws']) {
+      for (const file of await readdir(join(MODULES, module))) await copyFile(join(MODULES, module, file), join(dir, file));
+    }
     // Terraform merges *_override.tf files: fake credentials and skip_* flags, test only.
     await copyFile(join(REPO, 'test', 'fixtures', 'terraform', 'aws-offline-override.tf'), join(dir, 'offline_override.tf'));
     const init = await tf(dir, 'init', '-input=false', '-no-color', '-backend=false', `-plugin-dir=${pluginDir}`);

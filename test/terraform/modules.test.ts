@@ -1,5 +1,5 @@
 /**
- * Every module: fmt-clean HCL, the contract's outputs, the shared files identical, and no
+ * Every module: fmt-clean HCL, the contract's outputs, the shared files kept once, and no
  * resource that Exoscale 0.54 or OpenStack 3.0 removed.
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -57,10 +57,10 @@ describe.each(PROVIDERS)('module %s', (provider) => {
     if (provider === 'openstack') expect([...resources, ...data].filter((r) => REMOVED_OPENSTACK_PATTERN.test(r))).toEqual([]);
   });
 
-  it('has the shared files identical to the AWS copy', async () => {
-    for (const file of ['ports.tf', 'common-variables.tf']) {
-      expect(await readFile(join(MODULES, provider, file), 'utf8')).toBe(await readFile(join(MODULES, 'aws', file), 'utf8'));
-    }
+  it('gets the shared files from templates/terraform/shared, not a copy of its own', async () => {
+    const own = await readdir(join(MODULES, provider));
+    for (const file of await readdir(join(MODULES, 'shared'))) expect(own).not.toContain(file);
+    expect(await readdir(join(MODULES, 'shared'))).toEqual(expect.arrayContaining(['ports.tf', 'common-variables.tf']));
   });
 
   it('pins a provider range that admits the versions users have', async () => {

@@ -1,4 +1,4 @@
-# Traffic between nodes, shared by every module (a test keeps the copies identical).
+# Traffic between nodes, shared by every module; k8s-bootstrap copies it next to the provider's files.
 # Protocol names here are neutral ("tcp", "udp", "ipip", "all"); each module maps them to its
 # provider's spelling.
 locals {

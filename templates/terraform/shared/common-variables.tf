@@ -1,5 +1,6 @@
 # Inputs every module shares; filled from terraform.tfvars.json, which k8s-bootstrap renders
-# from cluster.yaml. A test keeps the copies identical.
+# from cluster.yaml.
+# Copied next to each provider's module files by k8s-bootstrap.
 
 variable "cluster_name" {
   description = "Cluster name; prefixes every resource name."
