@@ -5,10 +5,13 @@
  * target, and a two-minor --to goes through the minor in between.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { ApiHistoryEntry, Fleet } from '../fleet/fleet.js';
+import { main } from '../../src/cli/main.js';
+import { fakeIo } from '../helpers/fake-io.js';
 import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
 
 const skip = fleetSkipReason();
@@ -29,6 +32,16 @@ export function maxCordonedAtOnce(history: ApiHistoryEntry[], isWorker: (name: s
     max = Math.max(max, cordoned.size);
   }
   return max;
+}
+
+/** kubectl as root on cp-1 over plain OpenSSH: what an operator would type. */
+function kubectlOnCp1(fleet: Fleet, args: string): string {
+  const cp = fleet.node('cp-1');
+  return execFileSync(
+    'ssh',
+    ['-i', fleet.privateKeyPath, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `${fleet.sshUser}@${cp.address}`, `sudo -n kubectl --kubeconfig /etc/kubernetes/admin.conf ${args}`],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
 }
 
 const UPGRADE_OPS = new Set(['upgrade-apply', 'upgrade-node', 'kubelet-restart']);
@@ -111,17 +124,13 @@ describe.skipIf(skip)('upgrade a 3 control planes + 3 workers cluster one minor 
   });
 
   it('refuses when a node is cordoned by someone else, naming it', async () => {
-    const { execFileSync } = await import('node:child_process');
-    const cp = fleet.node('cp-1');
-    const ssh = (command: string) =>
-      execFileSync('ssh', ['-i', fleet.privateKeyPath, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `${fleet.sshUser}@${cp.address}`, command], { encoding: 'utf8' });
-    ssh('sudo -n kubectl --kubeconfig /etc/kubernetes/admin.conf cordon worker-2');
+    kubectlOnCp1(fleet, 'cordon worker-2');
     try {
       const refused = await cli(upgradeArgs(dir, ['--to', '1.37.1']), tempDir('e2e-upgrade-cordoned'));
       expect(refused.code, failureText(refused)).toBe(1);
       expect(refused.stderr).toMatch(/worker-2 is cordoned/);
     } finally {
-      ssh('sudo -n kubectl --kubeconfig /etc/kubernetes/admin.conf uncordon worker-2');
+      kubectlOnCp1(fleet, 'uncordon worker-2');
     }
   });
 });
@@ -129,6 +138,22 @@ describe.skipIf(skip)('upgrade a 3 control planes + 3 workers cluster one minor 
 describe.skipIf(skip)('upgrade two minors ahead', () => {
   let fleet: Fleet;
   let run: Awaited<ReturnType<typeof cli>>;
+  let prompted: { code: number; stderr: string; historyBefore: number; historyAfter: number };
+
+  /** `upgrade` without --to on a (fake) terminal: Enter takes the first offer, then "n" declines. */
+  async function promptedRun(dir: string, cwd: string) {
+    const historyBefore = fleet.api().history.length;
+    const io = fakeIo({ cwd, env: { HOME: cwd, CI: '' }, tty: true });
+    const pending = main(['node', 'k8s-bootstrap', '--dir', dir, '--output', 'plain', 'upgrade'], io);
+    const answer = async (seen: string, keys: string) => {
+      for (let i = 0; i < 600 && !io.stderr.text.includes(seen); i++) await new Promise((r) => setTimeout(r, 50));
+      io.stdin.write(keys);
+    };
+    await answer('Upgrade to:', '\r');
+    await answer('Upgrade cluster hops to', 'n\r');
+    const code = await pending;
+    return { code, stderr: io.stderr.text, historyBefore, historyAfter: fleet.api().history.length };
+  }
   let init: Awaited<ReturnType<typeof cli>>;
 
   beforeAll(async () => {
@@ -136,8 +161,19 @@ describe.skipIf(skip)('upgrade two minors ahead', () => {
     const cwd = tempDir('e2e-upgrade-hops');
     const dir = join(cwd, 'cluster');
     init = await cli(initArgs(fleet, { name: 'hops', dir, extra: ['--kubernetes-version', '1.35.2'] }), cwd);
-    if (init.code === 0) run = await cli(upgradeArgs(dir, ['--to', '1.37.1']), cwd);
+    if (init.code !== 0) return;
+    prompted = await promptedRun(dir, cwd);
+    run = await cli(upgradeArgs(dir, ['--to', '1.37.1']), cwd);
   }, 400_000);
+
+  it('on a terminal without --to, offers the newest patch of this minor and the next, and a "no" changes nothing', () => {
+    expect(prompted.code, prompted.stderr.slice(-3000)).toBe(130);
+    expect(prompted.stderr).toContain('Cluster hops runs v1.35.2. Upgrade to:');
+    expect(prompted.stderr).toContain('v1.35.3');
+    expect(prompted.stderr).toContain('v1.36.2');
+    expect(prompted.stderr).toContain('Upgrade plan for cluster hops: v1.35.2 → v1.35.3');
+    expect(prompted.historyAfter).toBe(prompted.historyBefore);
+  });
 
   afterAll(() => fleet?.stop());
 
@@ -194,6 +230,7 @@ describe.skipIf(skip)('a drain that exceeds --drain-timeout', () => {
   });
 
   it('the next run accepts the node it drained itself, finishes it and uncordons it', async () => {
+    kubectlOnCp1(fleet, 'cordon worker-1'); // what the real drain had done before it hung
     const again = await cli(upgradeArgs(dir, ['--to', '1.37.1']), cwd);
     expect(again.code, failureText(again)).toBe(0);
     for (const node of await nodesSeenBy(fleet)) {
