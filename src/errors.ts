@@ -78,12 +78,6 @@ export class AbortError extends BootstrapError {
   override readonly exitCode = 130;
 }
 
-export class NotImplementedError extends BootstrapError {
-  constructor(command: string) {
-    super('NotImplemented', `${command}: not implemented yet`);
-  }
-}
-
 export function isBootstrapError(error: unknown): error is BootstrapError {
   return error instanceof BootstrapError;
 }

@@ -1,8 +1,4 @@
-/**
- * Every declared command: --help shows its summary and examples; commands whose capability has
- * not landed yet exit 1 with "not implemented yet". When a capability lands, move its row from
- * NOT_IMPLEMENTED to its own tests.
- */
+/** Every declared command: --help shows its summary and examples; usage errors exit 2. */
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/cli/commands/index.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from '../src/cli/main.js';
@@ -12,9 +8,6 @@ const ALL = COMMANDS.flatMap((command) => [
   { path: [command.name], definition: command },
   ...(command.subcommands ?? []).map((sub) => ({ path: [command.name, sub.name], definition: sub })),
 ]);
-
-/** Commands that are declared but not built yet: [argv after the command name]. */
-const NOT_IMPLEMENTED: [command: string, args: string[]][] = [];
 
 describe('every command is declared with help and examples', () => {
   it('declares the commands the issue asks for', () => {
@@ -43,15 +36,6 @@ describe('every command is declared with help and examples', () => {
     expect(run.code).toBe(EXIT_OK);
     for (const command of COMMANDS) expect(run.stdout).toContain(command.name);
     expect(run.stdout).toContain('Exit codes: 0 success, 1 failure while running, 2 bad usage or configuration, 130 interrupted.');
-  });
-});
-
-describe.skipIf(NOT_IMPLEMENTED.length === 0)('commands not built yet', () => {
-  it.each(NOT_IMPLEMENTED)('%s exits 1 with "not implemented yet"', async (command, args) => {
-    const run = await runCli([command, ...args]);
-    expect(run.stderr).toContain(`${command}: not implemented yet`);
-    expect(run.code).toBe(EXIT_FAILURE);
-    expect(run.stdout).toBe('');
   });
 });
 

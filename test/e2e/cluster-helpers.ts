@@ -80,19 +80,22 @@ export function failureText(run: FakeRun): string {
   return `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr.slice(-6000)}`;
 }
 
-/** `kubectl get nodes -o json` on a control plane, over plain OpenSSH: the cluster as the API sees it. */
-export async function nodesSeenBy(fleet: Fleet, controlPlane = 'cp-1'): Promise<import('../../src/kube/node-commands.js').NodeStatus[]> {
+/** Runs a command on a fleet node over plain OpenSSH (not the tool's own SSH layer): the test's view. */
+export async function onNode(fleet: Fleet, name: string, command: string): Promise<string> {
   const { execFileSync } = await import('node:child_process');
-  const { parseNodesJson } = await import('../../src/kube/node-commands.js');
-  const node = fleet.node(controlPlane);
-  const out = execFileSync(
+  const node = fleet.node(name);
+  return execFileSync(
     'ssh',
     [
       '-i', fleet.privateKeyPath, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-      '-o', 'LogLevel=ERROR', '-p', String(node.port), `${fleet.sshUser}@${node.address}`,
-      'sudo -n kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes -o json',
+      '-o', 'LogLevel=ERROR', '-p', String(node.port), `${fleet.sshUser}@${node.address}`, command,
     ],
     { encoding: 'utf8', timeout: 30_000 },
   );
-  return parseNodesJson(out);
+}
+
+/** `kubectl get nodes -o json` on a control plane, over plain OpenSSH: the cluster as the API sees it. */
+export async function nodesSeenBy(fleet: Fleet, controlPlane = 'cp-1'): Promise<import('../../src/kube/node-commands.js').NodeStatus[]> {
+  const { parseNodesJson } = await import('../../src/kube/node-commands.js');
+  return parseNodesJson(await onNode(fleet, controlPlane, 'sudo -n kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes -o json'));
 }

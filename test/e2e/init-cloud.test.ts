@@ -77,4 +77,38 @@ describe.skipIf(skip)('init --provider aws on a fleet-backed Terraform module', 
     const later = fleet.allCommands().slice(before).map((e) => e.command);
     expect(later.filter((c) => /kubeadm|apt-get|prepare-node/.test(c))).toEqual([]);
   });
+
+  it('add-workers --count 1 plans only an addition, joins only the new machine', async () => {
+    const before = { cp: fleet.commandsOn('cp-1').length, worker: fleet.commandsOn('worker-1').length };
+    const run = await runCli(['--dir', dir, '--output', 'plain', '--yes', 'add-workers', '--count', '1'], {
+      cwd,
+      env: { ...FAKE_AWS, K8SB_TERRAFORM_MODULE_DIR: moduleDir, PATH: process.env.PATH },
+    });
+    expect(run.code, failureText(run)).toBe(0);
+    const log = readdirSync(join(dir, 'logs')).sort().filter((f) => f.includes('add-workers')).pop()!;
+    expect(readFileSync(join(dir, 'logs', log), 'utf8')).toMatch(/plan: 1 to add, 0 to change, 0 to destroy/);
+    expect(fleet.commandsOn('worker-1').length).toBe(before.worker);
+    const nodes = await nodesSeenBy(fleet);
+    expect(nodes.map((n) => n.name).sort()).toEqual(['cp-1', 'worker-1', 'worker-2']);
+    expect(nodes.every((n) => n.ready)).toBe(true);
+    const inventory = JSON.parse(readFileSync(join(dir, 'inventory.json'), 'utf8')) as { workers: Array<{ name: string }> };
+    expect(inventory.workers.map((w) => w.name)).toEqual(['worker-1', 'worker-2']);
+  });
+
+  it('remove-workers --count 1 drains, deletes and resets the newest worker, then destroys its machine', async () => {
+    const run = await runCli(['--dir', dir, '--output', 'plain', '--yes', 'remove-workers', '--count', '1'], {
+      cwd,
+      env: { ...FAKE_AWS, K8SB_TERRAFORM_MODULE_DIR: moduleDir, PATH: process.env.PATH },
+    });
+    expect(run.code, failureText(run)).toBe(0);
+    expect(fleet.toolCallsOn('worker-2').filter((c) => c.startsWith('kubeadm reset'))).toHaveLength(1);
+    const nodes = await nodesSeenBy(fleet);
+    expect(nodes.map((n) => n.name).sort()).toEqual(['cp-1', 'worker-1']);
+    expect(nodes.every((n) => n.ready)).toBe(true);
+    const inventory = JSON.parse(readFileSync(join(dir, 'inventory.json'), 'utf8')) as { workers: Array<{ name: string }> };
+    expect(inventory.workers.map((w) => w.name)).toEqual(['worker-1']);
+    const { execFileSync } = await import('node:child_process');
+    const state = execFileSync('terraform', [`-chdir=${join(dir, 'terraform')}`, 'state', 'list'], { encoding: 'utf8' });
+    expect(state.split('\n').filter((l) => l.includes('terraform_data.worker'))).toEqual(['terraform_data.worker[0]']);
+  });
 });

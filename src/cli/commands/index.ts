@@ -1,7 +1,6 @@
 /** The command registry: every command the CLI knows, in --help order. */
 import { Option } from 'commander';
 import { collect, parseInteger, type CommandDefinition } from '../command.js';
-import { notImplemented } from '../not-implemented.js';
 import { init } from './init.js';
 
 const addWorkers: CommandDefinition = {
