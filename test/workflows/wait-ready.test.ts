@@ -80,9 +80,9 @@ describe('waitReady', () => {
       if (command.startsWith('journalctl')) return { code: 0, stdout: `${name} kubelet line 1\n${name} kubelet line 2\n` };
       return { code: 0, stdout: '' };
     });
-    const error = await opsWith(pool)
+    const error = (await opsWith(pool)
       .waitReady(topology.controlPlanes[0]!, topology, ['cp-1', 'worker-1', 'worker-2'], '1.37.1', 0, ctx())
-      .catch((e: unknown) => e as { code: string; message: string; details: string[] });
+      .then(() => undefined, (e: unknown) => e)) as { code: string; message: string; details: string[] };
     expect(error).toMatchObject({ code: 'NodesNotReady' });
     expect(error.message).toMatch(/2 nodes are not Ready after 0s: worker-1, worker-2/);
     expect(error.details).toEqual([
@@ -98,9 +98,9 @@ describe('waitReady', () => {
 
   it('a Ready node at another version is not done', async () => {
     const pool = fakePool(() => ({ code: 0, stdout: JSON.stringify({ items: [node('cp-1', true, 'v1.36.2')] }) }));
-    const error = await opsWith(pool)
+    const error = (await opsWith(pool)
       .waitReady(topology.controlPlanes[0]!, topology, ['cp-1'], '1.37.1', 0, ctx())
-      .catch((e: unknown) => e as { details: string[] });
+      .then(() => undefined, (e: unknown) => e)) as { details: string[] };
     expect(error.details[0]).toBe('cp-1: runs v1.36.2, expected v1.37.1');
   });
 });
