@@ -23,7 +23,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { ApiState, Catalogue, Fault, FleetEvent, FleetNode, NodeRole, StartFleetOptions } from './fleet-types.js';
@@ -273,13 +273,18 @@ async function layOutFleet(fleet: Fleet, options: StartFleetOptions): Promise<vo
   await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'k8sb-fleet', '-f', fleet.privateKeyPath]);
   copyFileSync(`${fleet.privateKeyPath}.pub`, join(root, 'auth', 'authorized_keys'));
   chmodSync(join(root, 'auth', 'authorized_keys'), 0o644);
+  // The stand-ins parse YAML with the project's `yaml` package. Nodes have a private /tmp, so a
+  // checkout under /tmp is invisible inside them: the package is copied into the fleet folder.
   const require = createRequire(import.meta.url);
+  const yamlEntry = require.resolve('yaml');
+  const yamlPackage = yamlEntry.slice(0, yamlEntry.lastIndexOf(`${sep}node_modules${sep}yaml${sep}`) + `${sep}node_modules${sep}yaml`.length);
+  cpSync(yamlPackage, join(root, 'vendor', 'yaml'), { recursive: true });
   writeJsonAtomic(join(root, 'fleet.json'), {
     id: fleet.id,
     root,
     catalogue: options.catalogue ?? DEFAULT_CATALOGUE,
     latencies: options.latencies ?? {},
-    yamlModule: pathToFileURL(require.resolve('yaml')).href,
+    yamlModule: pathToFileURL(join(root, 'vendor', 'yaml', relative(yamlPackage, yamlEntry))).href,
   });
   writeJsonAtomic(join(root, 'shared', 'apiserver.json'), emptyApiState());
   const events = join(root, 'shared', 'events.jsonl');
