@@ -1,5 +1,5 @@
 import { test, expect } from 'vitest';
-import { runTool, SubprocessError } from '../src/tools/subprocess.js';
+import { runTool } from '../src/tools/subprocess.js';
 test('runTool streams lines, maps exit, spawn failure, abort and timeout', async () => {
   const lines: string[] = [];
   const r = await runTool(process.execPath, ['-e', 'console.log("a\\nb"); console.error("c"); process.exit(0)'], { onLine: (l) => lines.push(l) });

@@ -8,9 +8,10 @@
  *   logs/<run>.log   full tool output, redacted
  *   kubeconfig       0600, the admin kubeconfig pointed at the public API endpoint
  */
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { readTextIfExists } from './read-optional.js';
 
 export const SECRET_FILE_MODE = 0o600;
 export const SECRET_DIR_MODE = 0o700;
@@ -59,13 +60,8 @@ export class ClusterDir {
     return path;
   }
 
-  async readSecret(name: string): Promise<string | undefined> {
-    try {
-      return await readFile(this.secretFile(name), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+  readSecret(name: string): Promise<string | undefined> {
+    return readTextIfExists(this.secretFile(name));
   }
 
   async writeFile(relativePath: string, content: string, mode = 0o644): Promise<string> {
@@ -75,11 +71,7 @@ export class ClusterDir {
   }
 
   async readJson<T>(path: string): Promise<T | undefined> {
-    try {
-      return JSON.parse(await readFile(path, 'utf8')) as T;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+    const text = await readTextIfExists(path);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
   }
 }

@@ -56,7 +56,7 @@ export async function runDestroyWorkflow(ctx: CliContext, options: DestroyRunOpt
       };
       let machines: DestroyOutcome['machines'] = 'left-as-they-are';
       if (isCloudProvider(spec.provider.name)) {
-        await run.runPhases([terraformDestroyPhase(ctx, run, options.cluster)]);
+        await run.runPhases([terraformDestroyPhase(ctx, options.cluster)]);
         machines = 'destroyed';
       } else if (options.resetNodes) {
         await resetNodes(ctx, run, options);
@@ -88,7 +88,7 @@ export async function runDestroyWorkflow(ctx: CliContext, options: DestroyRunOpt
   );
 }
 
-function terraformDestroyPhase(ctx: CliContext, run: RunHarness, cluster: PartialCluster): Phase {
+function terraformDestroyPhase(ctx: CliContext, cluster: PartialCluster): Phase {
   const { spec, dir } = cluster;
   const adapter = providerAdapter(spec.provider.name);
   return {

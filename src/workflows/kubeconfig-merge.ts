@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
 import { kubeconfigNames, mergeKubeconfig, removeFromKubeconfig } from '../kube/kubeconfig.js';
 import { writeFileAtomic } from '../state/atomic.js';
+import { readTextIfExists } from '../state/read-optional.js';
 
 /** The file `kubectl` reads first: $KUBECONFIG's first entry, else ~/.kube/config. */
 export function userKubeconfigPath(env: NodeJS.ProcessEnv): string {
@@ -37,7 +38,7 @@ export interface MergeResult {
 /** Merges the cluster kubeconfig `sourceFile` into the person's kubeconfig; other entries stay. */
 export async function mergeIntoUserKubeconfig(sourceFile: string, cluster: string, env: NodeJS.ProcessEnv): Promise<MergeResult> {
   const path = await resolveTarget(userKubeconfigPath(env));
-  const existing = await readOptional(path);
+  const existing = await readTextIfExists(path);
   const text = mergeKubeconfig(existing, await readFile(sourceFile, 'utf8'));
   const context = kubeconfigNames(cluster).context;
   const changed = existing === undefined || !sameYaml(existing, text);
@@ -58,7 +59,7 @@ export async function removeFromUserKubeconfig(cluster: string, env: NodeJS.Proc
   } catch {
     return undefined;
   }
-  const existing = await readOptional(path);
+  const existing = await readTextIfExists(path);
   if (existing === undefined || !hasContext(existing, kubeconfigNames(cluster).context)) return undefined;
   await writeFileAtomic(path, removeFromKubeconfig(existing, cluster), 0o600);
   return path;
@@ -87,14 +88,6 @@ function sameYaml(a: string, b: string): boolean {
   return left !== undefined && JSON.stringify(left) === JSON.stringify(parsed(b));
 }
 
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 /** Writes through a symlinked ~/.kube/config to the file it points at. */
 async function resolveTarget(path: string): Promise<string> {

@@ -3,7 +3,7 @@
  * node-side stand-ins for kubeadm, kubectl, apt, systemctl… shadowing the host's tools. Test code
  * only (never shipped). The behaviour spec is README.md next to this file.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,

@@ -6,14 +6,13 @@
  * --total below the current worker count is refused (exit 2) with a pointer to remove-workers:
  * shrinking drains nodes, and that should never happen as a side effect of "add".
  */
-import { AbortError, ValidationError } from '../../errors.js';
+import { AbortError } from '../../errors.js';
 import { parseDuration } from '../../engine/timeouts.js';
-import { credentialIssue } from '../../providers/credentials.js';
-import { isCloudProvider } from '../../providers/index.js';
 import { confirm } from '../../wizard/prompts.js';
 import { loadCluster } from '../../workflows/cluster-context.js';
 import { formatAddPlan, planAddWorkers } from '../../workflows/worker-plan.js';
 import type { CommandHandler } from '../command.js';
+import { requireCredentials, showPlan } from './plan-output.js';
 
 export const DEFAULT_ADD_WORKERS_TIMEOUT = '60m';
 export const DEFAULT_ADD_WORKERS_CONCURRENCY = 16;
@@ -38,17 +37,8 @@ export const runAddWorkers: CommandHandler = async (ctx, rawOptions) => {
     return 0;
   }
   const { plan } = decision;
-  const text = formatAddPlan(cluster, plan);
-  if (options.dryRun) {
-    ctx.write(text);
-    ctx.write('[dry run] nothing was changed.');
-    return 0;
-  }
-  ctx.error(text);
-  if (isCloudProvider(cluster.spec.provider.name)) {
-    const issue = credentialIssue(cluster.spec.provider.name, ctx.env);
-    if (issue) throw new ValidationError([issue], 'Cannot add workers');
-  }
+  if (showPlan(ctx, formatAddPlan(cluster, plan), options.dryRun)) return 0;
+  requireCredentials(ctx, cluster.spec, 'Cannot add workers');
   const go = await confirm(ctx, { message: `Add ${plan.targetCount - plan.joined.length} worker(s) to ${cluster.spec.name}?`, default: true, fallback: true });
   if (!go) throw new AbortError('Declined', 'Nothing was added');
 

@@ -3,7 +3,6 @@
  * the wizard; validate it completely before anything touches the disk; write the cluster folder;
  * then either print the plan (--dry-run) or confirm and hand over to the init workflow.
  */
-import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { AbortError, UsageError, ValidationError } from '../../errors.js';
 import { parseDuration } from '../../engine/timeouts.js';
@@ -20,6 +19,7 @@ import { formatSpecSummary } from '../../wizard/summary.js';
 import { describeInitPlan, dryRunRenderers, formatPlan, type PlanStep } from '../../workflows/init-plan.js';
 import type { CommandHandler } from '../command.js';
 import type { CliContext } from '../context.js';
+import { readTextIfExists } from '../../state/read-optional.js';
 
 export const DEFAULT_INIT_TIMEOUT = '60m';
 export const DEFAULT_INIT_CONCURRENCY = 32;
@@ -121,7 +121,7 @@ async function resolveSpec(ctx: CliContext, options: InitOptions, dryRun: boolea
  * after confirmation (or --yes), keeping the old file as cluster.yaml.previous.
  */
 async function writeClusterFolder(ctx: CliContext, dir: ClusterDir, spec: ClusterSpec): Promise<void> {
-  const existingText = await readOptional(dir.specFile);
+  const existingText = await readTextIfExists(dir.specFile);
   if (existingText !== undefined && !(await sameSpec(existingText, dir.specFile, spec))) {
     const state = await StateStore.open(dir.stateFile, spec.name);
     const started = Object.keys(state.current.steps).length > 0;
@@ -145,7 +145,7 @@ async function writeClusterFolder(ctx: CliContext, dir: ClusterDir, spec: Cluste
   if (existingText === undefined || !(await sameSpec(existingText, dir.specFile, spec))) {
     await dir.writeFile('cluster.yaml', serializeSpec(spec));
   }
-  if ((await readOptional(dir.stateFile)) === undefined) {
+  if ((await readTextIfExists(dir.stateFile)) === undefined) {
     await (await StateStore.open(dir.stateFile, spec.name)).save();
   }
 }
@@ -159,14 +159,6 @@ async function sameSpec(text: string, source: string, spec: ClusterSpec): Promis
   }
 }
 
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 export interface DryRunReport {
   cluster: string;

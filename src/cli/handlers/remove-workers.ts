@@ -4,14 +4,13 @@
  * over to the workflow (drain, delete, reset, shrink), which takes the cluster lock.
  * Removing a worker that is already gone says so and exits 0.
  */
-import { AbortError, UsageError, ValidationError } from '../../errors.js';
+import { AbortError, UsageError } from '../../errors.js';
 import { parseDuration } from '../../engine/timeouts.js';
-import { credentialIssue } from '../../providers/credentials.js';
-import { isCloudProvider } from '../../providers/index.js';
 import { confirm } from '../../wizard/prompts.js';
 import { loadCluster } from '../../workflows/cluster-context.js';
 import { formatRemovePlan, planRemoveWorkers } from '../../workflows/worker-plan.js';
 import type { CommandHandler } from '../command.js';
+import { requireCredentials, showPlan } from './plan-output.js';
 
 export const DEFAULT_REMOVE_WORKERS_TIMEOUT = '60m';
 export const DEFAULT_DRAIN_TIMEOUT = '10m';
@@ -37,17 +36,8 @@ export const runRemoveWorkers: CommandHandler = async (ctx, rawOptions) => {
     return 0;
   }
   const { plan } = decision;
-  const text = formatRemovePlan(cluster, plan, drainTimeout);
-  if (options.dryRun) {
-    ctx.write(text);
-    ctx.write('[dry run] nothing was changed.');
-    return 0;
-  }
-  ctx.error(text);
-  if (isCloudProvider(cluster.spec.provider.name)) {
-    const issue = credentialIssue(cluster.spec.provider.name, ctx.env);
-    if (issue) throw new ValidationError([issue], 'Cannot remove workers');
-  }
+  if (showPlan(ctx, formatRemovePlan(cluster, plan, drainTimeout), options.dryRun)) return 0;
+  requireCredentials(ctx, cluster.spec, 'Cannot remove workers');
   const names = plan.remove.map((node) => node.name).join(', ');
   if (!ctx.globals.yes && !ctx.canPrompt) {
     // Removing nodes evicts workloads: never on an unanswered question.
