@@ -15,7 +15,7 @@ const { fleetAvailability, startFleet } = await import(join(root, 'test/fleet/fl
 
 const arg = (name, fallback) => {
   const index = process.argv.indexOf(name);
-  return (index > 0 ? process.argv[index + 1] : fallback).split(',').map(Number);
+  return (index > 0 ? process.argv[index + 1] : fallback).split(',').filter(Boolean).map(Number);
 };
 const sizes = arg('--workers', '1,10,30');
 const serialSizes = arg('--concurrency-one', '1,10,30');
