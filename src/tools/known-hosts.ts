@@ -8,7 +8,7 @@
  * and `@revoked` keys are always refused.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface KnownKey {
@@ -151,6 +151,25 @@ export class HostKeyStore {
     chmodSync(this.file, 0o600);
     this.entries.push(entry);
     return { keyType: entry.keyType, keyBase64: entry.keyBase64 };
+  }
+
+  /**
+   * Drops the keys this store recorded for host:port (never the read-only files): a destroyed
+   * cloud machine's address may come back with a new machine and a new key.
+   */
+  forget(host: string, port = 22): number {
+    const name = knownHostName(host, port);
+    const keep = (entry: KnownHostLine) => entry.hostField !== name;
+    const removed = this.entries.length - this.entries.filter(keep).length;
+    this.entries.splice(0, this.entries.length, ...this.entries.filter(keep));
+    if (!existsSync(this.file)) return removed;
+    const lines = readFileSync(this.file, 'utf8').split('\n');
+    const kept = lines.filter((line) => line.trim().split(/\s+/)[0] !== name);
+    if (kept.length !== lines.length) {
+      writeFileSync(`${this.file}.tmp`, kept.join('\n'), { mode: 0o600 });
+      renameSync(`${this.file}.tmp`, this.file);
+    }
+    return removed;
   }
 
   get path(): string {

@@ -24,6 +24,7 @@ import { SshNodeOps } from './ssh-node-ops.js';
 import { createSshPool } from './ssh-setup.js';
 import { allNodes, firstControlPlane, topologyFromInventory, type ClusterNode } from './topology.js';
 import { currentVersion, nonRemovals, refusedPlanError, type RemoveWorkersPlan } from './worker-plan.js';
+import { HostKeyStore } from '../tools/known-hosts.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60_000;
 /** How much longer than --drain-timeout the SSH command may take before it is cut. */
@@ -83,6 +84,9 @@ export async function runRemoveWorkersWorkflow(ctx: CliContext, options: RemoveW
           });
           assertOnlyRemovedGone(plan, after.workers.map((node) => node.name));
           await writeFileAtomic(dir.inventoryFile, `${JSON.stringify(after, null, 2)}\n`, 0o644);
+          // The machines are gone; a new one may get the same address (and another host key).
+          const knownHosts = new HostKeyStore({ file: dir.knownHostsFile });
+          for (const node of plan.remove) knownHosts.forget(node.public_ip || node.private_ip, node.ssh_port ?? 22);
         } else {
           await writeFileAtomic(dir.inventoryFile, `${JSON.stringify(plan.targetInventory, null, 2)}\n`, 0o644);
         }

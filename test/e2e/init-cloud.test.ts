@@ -107,6 +107,10 @@ describe.skipIf(skip)('init --provider aws on a fleet-backed Terraform module', 
     expect(nodes.every((n) => n.ready)).toBe(true);
     const inventory = JSON.parse(readFileSync(join(dir, 'inventory.json'), 'utf8')) as { workers: Array<{ name: string }> };
     expect(inventory.workers.map((w) => w.name)).toEqual(['worker-1']);
+    // The destroyed machine's host key is forgotten: its address may come back with a new machine.
+    const knownHosts = readFileSync(join(dir, 'secrets', 'known_hosts'), 'utf8');
+    expect(knownHosts).not.toContain(`${fleet.node('worker-2').address} `);
+    expect(knownHosts).toContain(`${fleet.node('worker-1').address} `);
     const { execFileSync } = await import('node:child_process');
     const state = execFileSync('terraform', [`-chdir=${join(dir, 'terraform')}`, 'state', 'list'], { encoding: 'utf8' });
     expect(state.split('\n').filter((l) => l.includes('terraform_data.worker'))).toEqual(['terraform_data.worker[0]']);

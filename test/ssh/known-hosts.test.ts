@@ -77,3 +77,22 @@ describe.skipIf(skip)('HostKeyStore', () => {
     expect(hostKeyAlgorithmsFor(['ssh-rsa', 'ssh-ed25519'])).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519']);
   });
 });
+
+describe('HostKeyStore.forget', () => {
+  it('drops the keys it recorded for host:port, keeps the others, and a new key is then accepted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k8sb-kh-'));
+    const file = join(dir, 'known_hosts');
+    const store = new HostKeyStore({ file });
+    const keyA = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 4]), Buffer.from('AAAA')]);
+    const keyB = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 4]), Buffer.from('BBBB')]);
+    store.record('203.0.113.5', 22, keyA);
+    store.record('203.0.113.6', 22, keyA);
+    expect(store.verify('203.0.113.5', 22, keyB).status).toBe('mismatch');
+    expect(store.forget('203.0.113.5', 22)).toBe(1);
+    expect(store.verify('203.0.113.5', 22, keyB).status).toBe('new');
+    expect(new HostKeyStore({ file }).verify('203.0.113.5', 22, keyB).status).toBe('new');
+    expect(new HostKeyStore({ file }).verify('203.0.113.6', 22, keyA).status).toBe('match');
+    expect(readFileSync(file, 'utf8')).not.toContain('203.0.113.5 ');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+});
