@@ -14,6 +14,7 @@ const addWorkers: CommandDefinition = {
       .option('--host <spec>', 'static: ADDRESS[,user=U][,private=IP][,name=NAME][,port=N] (repeatable)', collect)
       .option('--concurrency <n>', 'nodes joined at once', parseInteger('--concurrency'))
       .option('--timeout <duration>', 'overall time limit, e.g. 30m')
+      .option('--ssh-timeout <duration>', 'how long to wait for a new node to answer SSH (default 5m)')
       .option('--dry-run', 'print the plan only');
   },
   load: async () => (await import('../handlers/add-workers.js')).runAddWorkers,
@@ -29,6 +30,7 @@ const removeWorkers: CommandDefinition = {
       .option('--count <n>', 'remove the newest N workers', parseInteger('--count'))
       .option('--force', 'allow going below workers.min')
       .option('--drain-timeout <duration>', 'give up draining a node after this long (default 10m)')
+      .option('--ssh-timeout <duration>', 'how long to wait for a node to answer SSH before skipping its reset (default 30s)')
       .option('--timeout <duration>', 'overall time limit')
       .option('--dry-run', 'print the plan only');
   },

@@ -23,12 +23,14 @@ export interface AddWorkersOptions {
   host?: string[];
   concurrency?: number;
   timeout?: string;
+  sshTimeout?: string;
   dryRun?: boolean;
 }
 
 export const runAddWorkers: CommandHandler = async (ctx, rawOptions) => {
   const options = rawOptions as AddWorkersOptions;
   const timeoutMs = parseDuration(options.timeout ?? DEFAULT_ADD_WORKERS_TIMEOUT, '--timeout');
+  const sshTimeoutMs = options.sshTimeout === undefined ? undefined : parseDuration(options.sshTimeout, '--ssh-timeout');
   const concurrency = Math.max(1, options.concurrency ?? DEFAULT_ADD_WORKERS_CONCURRENCY);
   const cluster = await loadCluster(ctx);
   const decision = planAddWorkers(cluster, { count: options.count, total: options.total, hosts: options.host });
@@ -44,7 +46,7 @@ export const runAddWorkers: CommandHandler = async (ctx, rawOptions) => {
 
   // Loaded only now: the workflow pulls in the engine, renderers and tool drivers.
   const { runAddWorkersWorkflow } = await import('../../workflows/add-workers.js');
-  const outcome = await runAddWorkersWorkflow(ctx, { cluster, plan, concurrency, timeoutMs });
+  const outcome = await runAddWorkersWorkflow(ctx, { cluster, plan, concurrency, timeoutMs, sshTimeoutMs });
   ctx.write(
     outcome.added.length > 0
       ? `Added ${outcome.added.length} worker(s) to ${cluster.spec.name}: ${outcome.added.join(', ')} (Kubernetes ${plan.version}, Ready).`

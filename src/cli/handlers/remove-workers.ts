@@ -21,12 +21,14 @@ export interface RemoveWorkersOptions {
   force?: boolean;
   drainTimeout?: string;
   timeout?: string;
+  sshTimeout?: string;
   dryRun?: boolean;
 }
 
 export const runRemoveWorkers: CommandHandler = async (ctx, rawOptions) => {
   const options = rawOptions as RemoveWorkersOptions;
   const timeoutMs = parseDuration(options.timeout ?? DEFAULT_REMOVE_WORKERS_TIMEOUT, '--timeout');
+  const sshTimeoutMs = options.sshTimeout === undefined ? undefined : parseDuration(options.sshTimeout, '--ssh-timeout');
   const drainTimeout = options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT;
   const drainTimeoutMs = parseDuration(drainTimeout, '--drain-timeout');
   const cluster = await loadCluster(ctx);
@@ -50,7 +52,7 @@ export const runRemoveWorkers: CommandHandler = async (ctx, rawOptions) => {
   if (!go) throw new AbortError('Declined', 'Nothing was removed');
 
   const { runRemoveWorkersWorkflow } = await import('../../workflows/remove-workers.js');
-  const outcome = await runRemoveWorkersWorkflow(ctx, { cluster, plan, timeoutMs, drainTimeoutMs });
+  const outcome = await runRemoveWorkersWorkflow(ctx, { cluster, plan, timeoutMs, drainTimeoutMs, sshTimeoutMs });
   for (const name of outcome.notReset) ctx.error(`Warning: ${name} did not answer SSH and was not reset (kubeadm reset -f); it is no longer part of the cluster.`);
   if (plan.alreadyGone.length > 0) ctx.error(`${plan.alreadyGone.join(', ')}: not a worker of the cluster (already removed?), skipped.`);
   ctx.write(`Removed ${outcome.removed.join(', ')} from ${cluster.spec.name}; ${plan.remaining.length} worker(s) remain, all nodes Ready.`);
