@@ -3,30 +3,15 @@
 // stand-ins take as long as the real tools' fast end (init 3 s, join 20 s). Prints a table; asserts
 // nothing. Needs root (the fleet); says why and exits 0 otherwise.
 //   node bench/bootstrap.mjs [--workers 1,10,30] [--concurrency-one 1,10]
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { register } from 'tsx/esm/api';
+import { join } from 'node:path';
+import { listFlag, prepareFleetBench, timedCli } from './fleet-bench.mjs';
 
-register();
-const root = resolve(import.meta.dirname, '..');
-const { fleetAvailability, startFleet } = await import(join(root, 'test/fleet/fleet.ts'));
-
-const arg = (name, fallback) => {
-  const index = process.argv.indexOf(name);
-  return (index > 0 ? process.argv[index + 1] : fallback).split(',').filter(Boolean).map(Number);
-};
-const sizes = arg('--workers', '1,10,30');
-const serialSizes = arg('--concurrency-one', '1,10,30');
+const sizes = listFlag('--workers', '1,10,30');
+const serialSizes = listFlag('--concurrency-one', '1,10,30');
 const LATENCIES = { 'kubeadm init': 3000, 'kubeadm join': 20000 };
-
-const available = fleetAvailability();
-if (!available.ok) {
-  console.log(`bench/bootstrap: skipped: the simulated fleet is unavailable (${available.reason})`);
-  process.exit(0);
-}
-execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+const startFleet = await prepareFleetBench('bench/bootstrap');
 
 async function measure(workers, concurrency) {
   const nodes = [{ name: 'cp-1', role: 'control-plane' }, ...Array.from({ length: workers }, (_, i) => ({ name: `worker-${i + 1}`, role: 'worker' }))];
@@ -34,17 +19,12 @@ async function measure(workers, concurrency) {
   const cwd = mkdtempSync(join(tmpdir(), 'k8sb-bench-'));
   try {
     const hosts = fleet.nodes.flatMap((n) => [n.role === 'control-plane' ? '--control-plane-host' : '--worker-host', `${n.address},name=${n.name}`]);
-    const args = [
-      join(root, 'bin/k8s-bootstrap.js'), '--dir', join(cwd, 'c'), '--output', 'plain', '--yes',
+    return timedCli([
+      '--dir', join(cwd, 'c'), '--output', 'plain', '--yes',
       'init', '--name', 'bench', '--provider', 'static', ...hosts,
       '--ssh-user', fleet.sshUser, '--ssh-key', fleet.privateKeyPath, '--cni', 'flannel',
       ...(concurrency ? ['--concurrency', String(concurrency)] : []),
-    ];
-    const started = process.hrtime.bigint();
-    const run = spawnSync(process.execPath, args, { cwd, env: { ...process.env, CI: 'true' }, encoding: 'utf8' });
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (run.status !== 0) throw new Error(`init failed (exit ${run.status}):\n${run.stderr.slice(-3000)}`);
-    return seconds;
+    ], cwd);
   } finally {
     fleet.stop();
     rmSync(cwd, { recursive: true, force: true });

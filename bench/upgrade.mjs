@@ -4,41 +4,17 @@
 // the batch effect shows: with batches of 5 the worker part should take about a fifth of the time.
 // Prints a table; asserts nothing. Needs root (the fleet); says why and exits 0 otherwise.
 //   node bench/upgrade.mjs [--workers 5,20] [--max-unavailable 1,5]
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { register } from 'tsx/esm/api';
+import { join } from 'node:path';
+import { listFlag, prepareFleetBench, timedCli as cli } from './fleet-bench.mjs';
 
-register();
-const root = resolve(import.meta.dirname, '..');
-const { fleetAvailability, startFleet } = await import(join(root, 'test/fleet/fleet.ts'));
-
-const arg = (name, fallback) => {
-  const index = process.argv.indexOf(name);
-  return (index > 0 ? process.argv[index + 1] : fallback).split(',').map(Number);
-};
-const sizes = arg('--workers', '5,20');
-const batchSizes = arg('--max-unavailable', '1,5');
+const sizes = listFlag('--workers', '5,20');
+const batchSizes = listFlag('--max-unavailable', '1,5');
 const LATENCIES = { 'kubectl --kubeconfig /etc/kubernetes/admin.conf drain': 1000, 'systemctl restart kubelet': 1000 };
 const FROM = '1.36.2';
 const TO = '1.37.1';
-
-const available = fleetAvailability();
-if (!available.ok) {
-  console.log(`bench/upgrade: skipped: the simulated fleet is unavailable (${available.reason})`);
-  process.exit(0);
-}
-execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
-const bin = join(root, 'bin/k8s-bootstrap.js');
-
-function cli(args, cwd) {
-  const started = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, [bin, ...args], { cwd, env: { ...process.env, CI: 'true', HOME: cwd }, encoding: 'utf8', maxBuffer: 64 << 20 });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (run.status !== 0) throw new Error(`k8s-bootstrap ${args.join(' ')} failed (exit ${run.status}):\n${run.stderr.slice(-3000)}`);
-  return seconds;
-}
+const startFleet = await prepareFleetBench('bench/upgrade');
 
 async function measure(workers, maxUnavailable) {
   const nodes = [{ name: 'cp-1', role: 'control-plane' }, ...Array.from({ length: workers }, (_, i) => ({ name: `worker-${i + 1}`, role: 'worker' }))];

@@ -64,11 +64,6 @@ export class StateStore {
     await this.save();
   }
 
-  async forget(prefix: string): Promise<void> {
-    for (const id of Object.keys(this.state.steps)) if (id === prefix || id.startsWith(`${prefix}`)) delete this.state.steps[id];
-    await this.save();
-  }
-
   async update(mutate: (state: ClusterState) => void): Promise<void> {
     mutate(this.state);
     await this.save();

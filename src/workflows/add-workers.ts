@@ -17,7 +17,7 @@ import { bootstrapPhases, runTolerantly, verifyPhases, workerFailuresError } fro
 import { nodeUsersOf, type LoadedCluster } from './cluster-context.js';
 import { loadJoinMaterial, saveJoinMaterial } from './join-material.js';
 import { provisionInventory } from './provision.js';
-import { withRun, type RunHarness } from './run-harness.js';
+import { withRun } from './run-harness.js';
 import { SshNodeOps } from './ssh-node-ops.js';
 import { createSshPool } from './ssh-setup.js';
 import { topologyFromInventory } from './topology.js';
@@ -54,7 +54,6 @@ export async function runAddWorkersWorkflow(ctx: CliContext, options: AddWorkers
       if (isCloudProvider(spec.provider.name)) {
         // The image and packages follow the version the cluster runs now, not the one of the first init.
         const atVersion = { ...plan.target, kubernetes: { ...plan.target.kubernetes, version: plan.version } };
-        await forgetProvisioningCheckpoints(run);
         inventory = await provisionInventory(run, ctx, {
           spec: atVersion,
           dir,
@@ -108,16 +107,6 @@ export async function runAddWorkersWorkflow(ctx: CliContext, options: AddWorkers
       }
     },
   );
-}
-
-/**
- * init checkpoints its cloud Preflight and Infrastructure steps without inputs, so they would be
- * skipped as "already done"; a new worker count needs both to run again (Terraform itself knows
- * what exists, and its plan is reviewed before apply).
- */
-export async function forgetProvisioningCheckpoints(run: RunHarness): Promise<void> {
-  await run.state.forget('preflight');
-  await run.state.forget('infrastructure');
 }
 
 /**

@@ -16,7 +16,6 @@ import { secretValues } from '../providers/credentials.js';
 import { serializeSpec } from '../spec/serialize.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { SshUnreachableError } from '../tools/ssh-errors.js';
-import { forgetProvisioningCheckpoints } from './add-workers.js';
 import { nodeUsersOf, type LoadedCluster } from './cluster-context.js';
 import { provisionInventory } from './provision.js';
 import { withRun } from './run-harness.js';
@@ -71,8 +70,7 @@ export async function runRemoveWorkersWorkflow(ctx: CliContext, options: RemoveW
         await run.runPhases(phases);
 
         if (plan.cloud) {
-          await forgetProvisioningCheckpoints(run);
-          const after = await provisionInventory(run, ctx, {
+            const after = await provisionInventory(run, ctx, {
             spec: { ...plan.target, kubernetes: { ...plan.target.kubernetes, version: currentVersion(cluster) } },
             dir,
             rebuildImage: false,

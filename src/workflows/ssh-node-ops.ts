@@ -27,7 +27,8 @@ import { rewriteAdminKubeconfig } from '../kube/kubeconfig.js';
 import { loadJoinMaterial, saveJoinMaterial, type SavedJoinMaterial } from './join-material.js';
 import type { NodeOps, NodeStatus } from './node-ops.js';
 import type { SecretSet } from '../engine/redact.js';
-import { allNodes, firstControlPlane, splitEndpoint, type ClusterNode, type Topology } from './topology.js';
+import { allNodes, firstControlPlane, type ClusterNode, type Topology } from './topology.js';
+import { parseEndpoint } from '../kube/validate-remote.js';
 
 const SHORT = 60_000;
 const KUBEADM = 15 * 60_000;
@@ -324,7 +325,7 @@ export class SshNodeOps implements NodeOps {
     const endpoint = this.options.publicEndpoint ?? topology.apiEndpoint;
     const rewritten = rewriteAdminKubeconfig(admin, { clusterName: this.options.spec.name, endpoint });
     await writeFileAtomic(this.options.dir.kubeconfigFile, rewritten, 0o600);
-    const { host, port } = splitEndpoint(endpoint);
+    const { host, port } = parseEndpoint(endpoint);
     ctx.output(`kubeconfig written to ${this.options.dir.kubeconfigFile} (server https://${host}:${port})`, 'info');
   }
 }
@@ -337,6 +338,6 @@ function isReadyAt(status: NodeStatus | undefined, version: string | undefined):
 /** Every address clients may use for the API: the endpoints and each control plane's addresses. */
 function certSansOf(topology: Topology, publicEndpoint?: string): string[] {
   const sans = topology.controlPlanes.flatMap((cp) => [cp.privateIp, cp.host]);
-  if (publicEndpoint) sans.push(splitEndpoint(publicEndpoint).host);
+  if (publicEndpoint) sans.push(parseEndpoint(publicEndpoint).host);
   return [...new Set(sans.filter((s) => s.length > 0))];
 }

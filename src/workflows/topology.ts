@@ -51,10 +51,3 @@ export function firstControlPlane(topology: Topology): ClusterNode {
   if (!first) throw new Error('the inventory has no control plane');
   return first;
 }
-
-/** host:port → [host, port]. */
-export function splitEndpoint(endpoint: string): { host: string; port: number } {
-  const index = endpoint.lastIndexOf(':');
-  if (index <= 0) return { host: endpoint, port: 6443 };
-  return { host: endpoint.slice(0, index), port: Number(endpoint.slice(index + 1)) };
-}
