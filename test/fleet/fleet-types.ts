@@ -2,10 +2,20 @@
 
 export type NodeRole = 'control-plane' | 'worker';
 
+/** Stock cloud images the fleet can imitate (see standins/lib/distros.mjs). */
+export type FleetDistro = 'ubuntu-22.04' | 'ubuntu-24.04' | 'debian-12' | 'debian-13';
+
 export interface FleetNodeSpec {
   name: string;
   /** Only informational for the fake (kubeadm decides the real role); default worker. */
   role?: NodeRole;
+  /** The distribution the node imitates: /etc/os-release and its archive's packages. Default ubuntu-24.04. */
+  distro?: FleetDistro;
+  /**
+   * Packages installed before the installer arrives, e.g. Docker CE from Docker's repository:
+   * ['docker-ce', 'containerd.io'] (their services run; containerd.io's stock config.toml disables the CRI plugin).
+   */
+  preinstalled?: string[];
 }
 
 /** Kubernetes patch versions offered per minor, e.g. { '1.36': ['1.36.0', '1.36.1'] }. */
@@ -18,6 +28,10 @@ export type Catalogue = Record<string, string[]>;
 export type OpPattern = string | { op: string; message?: string; exitCode?: number };
 
 export interface Fault {
+  /** kubeadm fails inside a phase, after the earlier phases' effects: { op: 'kubeadm init', phase: 'wait-control-plane' }. Consumed. */
+  failInPhase?: { op: string; phase: string; message?: string } | Array<{ op: string; phase: string; message?: string }>;
+  /** Boot-time apt jobs: the lists lock (apt-daily) and the dpkg frontend lock (unattended-upgrade) stay held this long from the first apt call. */
+  aptBusyMs?: { lists?: number; dpkg?: number };
   /** The first matching operation prints the message (default "fleet: injected failure") and exits 1. */
   failOnce?: OpPattern | OpPattern[];
   /** The first matching operation kills its own SSH session (the client sees exit 255). */
@@ -64,6 +78,8 @@ export interface ApiNode {
   registeredAt: string;
   unschedulable: boolean;
   internalIP: string;
+  /** kubeadm's mark-control-plane phase ran: the control-plane label (and taint, unless taints were set). */
+  marked?: boolean;
 }
 
 export interface ApiHistoryEntry {
@@ -89,6 +105,8 @@ export interface ApiState {
   certificateKey: null | { key: string; uploadedAt: string };
   nodes: Record<string, ApiNode>;
   cni: null | { kind: 'calico' | 'flannel' | 'cilium'; pool: string; version?: string };
-  objects: Record<string, { apiVersion: string; kind: string; name: string; namespace?: string }>;
+  objects: Record<string, { apiVersion: string; kind: string; name: string; namespace?: string; body?: Record<string, unknown>; createdAt?: string; manager?: string }>;
+  /** Stacked etcd: one member per control plane that got through kubeadm's etcd phase (learners while they join). */
+  etcd?: { members: Array<{ id: string; name: string; host: string; peerURL: string; clientURL: string; isLearner: boolean }> };
   history: ApiHistoryEntry[];
 }

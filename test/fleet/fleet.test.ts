@@ -3,48 +3,13 @@
  * layer), so a bug in one cannot hide a bug in the other.
  */
 import { execFile, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingRequirement } from '../helpers/require-tool.js';
 import { type Fleet, fleetAvailability, startFleet } from './fleet.js';
+import { type Result, ssh, sshArgs, writeKnownHosts } from './plain-ssh.js';
 
 const availability = fleetAvailability();
 const skipReason = missingRequirement(availability.ok, `simulated fleet: ${availability.reason ?? ''}`);
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sshArgs(fleet: Fleet, knownHosts: string, address: string, command: string, connectTimeout = 5): string[] {
-  return [
-    '-i', fleet.privateKeyPath,
-    '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', `ConnectTimeout=${connectTimeout}`,
-    '-o', 'LogLevel=ERROR',
-    `${fleet.sshUser}@${address}`,
-    command,
-  ];
-}
-
-function ssh(fleet: Fleet, knownHosts: string, node: string, command: string, input?: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile('ssh', sshArgs(fleet, knownHosts, fleet.node(node).address, command), { maxBuffer: 8 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-    child.stdin?.end(input ?? '');
-  });
-}
-
-function writeKnownHosts(fleet: Fleet): string {
-  const file = join(fleet.root, 'test_known_hosts');
-  writeFileSync(file, `${fleet.nodes.map((node) => fleet.knownHostsLine(node.name)).join('\n')}\n`);
-  return file;
-}
 
 const PREPARE = (minor: string, patch: string) => `set -e
 sudo -n install -d -m 0755 /etc/apt/keyrings

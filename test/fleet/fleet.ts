@@ -26,7 +26,8 @@ import { connect } from 'node:net';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import type { ApiState, Catalogue, Fault, FleetEvent, FleetNode, NodeRole, StartFleetOptions } from './fleet-types.js';
+import type { ApiState, Catalogue, Fault, FleetEvent, FleetNode, FleetNodeSpec, NodeRole, StartFleetOptions } from './fleet-types.js';
+import { nodeImage } from './node-image.js';
 import { readJson, updateJson, writeJsonAtomic } from './fs-lock.js';
 import { ensureFleetUser, FLEET_USER, fleetAvailability, userIds } from './host-setup.js';
 
@@ -62,6 +63,7 @@ export const DEFAULT_CATALOGUE: Catalogue = {
 
 interface NodeRuntime extends FleetNode {
   dir: string;
+  spec?: FleetNodeSpec;
   pid?: number;
   mountNs?: string;
   blackhole: boolean;
@@ -226,6 +228,7 @@ export async function startFleet(options: StartFleetOptions): Promise<Fleet> {
       role: spec.role ?? 'worker',
       dir: join(root, 'nodes', spec.name),
       blackhole: false,
+      spec,
     }));
     const { uid, gid } = userIds();
     await Promise.all(runtimes.map((runtime) => layOutNode(fleet, runtime, uid, gid)));
@@ -265,11 +268,6 @@ async function layOutFleet(fleet: Fleet, options: StartFleetOptions): Promise<vo
   for (const sub of ['auth', 'bin', 'shared', 'nodes']) mkdirSync(join(root, sub), { recursive: true, mode: 0o755 });
   cpSync(join(HERE, 'standins'), join(root, 'standins'), { recursive: true });
   cpSync(join(HERE, 'canned'), join(root, 'canned'), { recursive: true });
-  // The cilium CLI "release": a real tarball whose `cilium` hands over to the stand-in.
-  const ciliumDir = join(root, 'canned', 'cilium-cli');
-  mkdirSync(ciliumDir);
-  writeFileSync(join(ciliumDir, 'cilium'), '#!/bin/sh\nexec /usr/local/sbin/cilium "$@"\n', { mode: 0o755 });
-  await execFileAsync('tar', ['-czf', join(root, 'canned', 'cilium-linux.tar.gz'), '-C', ciliumDir, 'cilium']);
   await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'k8sb-fleet', '-f', fleet.privateKeyPath]);
   copyFileSync(`${fleet.privateKeyPath}.pub`, join(root, 'auth', 'authorized_keys'));
   chmodSync(join(root, 'auth', 'authorized_keys'), 0o644);
@@ -314,6 +312,19 @@ async function layOutNode(fleet: Fleet, runtime: NodeRuntime, uid: number, gid: 
     chmodSync(source, target === '/tmp' ? 0o1777 : 0o755);
     mounts.push([source, target]);
   }
+  // The stock image: os-release, preinstalled packages and the files they brought.
+  const image = nodeImage(runtime.spec ?? { name: runtime.name }, readFileSync(join(HERE, 'canned', 'release-key.asc'), 'utf8'));
+  for (const [path, content] of Object.entries(image.files)) {
+    if (path === '/etc/os-release') continue;
+    const parent = PRIVATE_DIRS.find((privateDir) => path.startsWith(`${privateDir}/`));
+    if (!parent) throw new Error(`fleet: ${path} is outside the node's private folders`);
+    const target = join(dir, 'fs', slug(parent), path.slice(parent.length + 1));
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content, { mode: 0o644 });
+  }
+  writeFileSync(join(dir, 'fs', 'etc-os-release'), image.files['/etc/os-release']!, { mode: 0o644 });
+  mounts.push([join(dir, 'fs', 'etc-os-release'), '/etc/os-release']);
+  writeJsonAtomic(join(dir, 'state', 'node-state.json'), image.state);
   const hosts = existsSync('/etc/hosts') ? readFileSync('/etc/hosts', 'utf8') : '127.0.0.1 localhost\n';
   writeFileSync(join(dir, 'fs', 'etc-hosts'), `${hosts.trimEnd()}\n${runtime.address} ${runtime.name}\n`, { mode: 0o644 });
   writeFileSync(join(dir, 'fs', 'etc-fstab'), existsSync('/etc/fstab') ? readFileSync('/etc/fstab') : '', { mode: 0o644 });

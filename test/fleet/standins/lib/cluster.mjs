@@ -1,13 +1,47 @@
 // Derived cluster facts that need more than one node's files: kubelet health of any fleet node
 // and the Ready condition of a Node object.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { emptyNodeState, thisNode } from './context.mjs';
+import { currentRuntime } from './containerd.mjs';
 import { readJson } from './lock.mjs';
 
-const hostPaths = (host) => {
+export const hostPaths = (host) => {
   const root = `${thisNode().fleetRoot}/nodes/${host}`;
-  return { state: `${root}/state`, kubeletConfig: `${root}/fs/var-lib-kubelet/config.yaml`, manifests: `${root}/fs/etc-kubernetes/manifests` };
+  return {
+    root,
+    state: `${root}/state`,
+    kubeletConfig: `${root}/fs/var-lib-kubelet/config.yaml`,
+    kubeletFlags: `${root}/fs/var-lib-kubelet/kubeadm-flags.env`,
+    manifests: `${root}/fs/etc-kubernetes/manifests`,
+    cniConfDir: `${root}/fs/etc-cni/net.d`,
+  };
 };
+
+/** The CRI socket the node's kubelet talks to (kubeadm-flags.env), containerd by default. */
+export function kubeletRuntimeOf(host) {
+  const flags = existsSync(hostPaths(host).kubeletFlags) ? readFileSync(hostPaths(host).kubeletFlags, 'utf8') : '';
+  return flags.includes('crio.sock') ? 'crio' : 'containerd';
+}
+
+/**
+ * Why the node's runtime cannot run the kubelet's pods, or null. containerd 1.x has no
+ * RuntimeConfig RPC, so its runc must use the systemd cgroup driver the kubelet uses; containerd
+ * 2.x tells the kubelet its driver (KubeletCgroupDriverFromCRI).
+ */
+export function runtimeProblemOf(host) {
+  const state = nodeStateOf(host);
+  if (kubeletRuntimeOf(host) === 'crio') return state.services.crio?.running ? null : 'container runtime is down: dial unix /var/run/crio/crio.sock: connect: no such file or directory';
+  const runtime = currentRuntime(state, `${hostPaths(host).root}/fs/etc-containerd/config.toml`);
+  if (!state.services.containerd?.running || runtime?.kind !== 'containerd') {
+    return 'container runtime is down: dial unix /run/containerd/containerd.sock: connect: no such file or directory';
+  }
+  if (runtime.criEnabled === false) return 'container runtime is down: rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService';
+  const major = Number(/^(?:\d+:)?(\d+)/.exec(state.packages.installed['containerd.io'] ?? state.packages.installed.containerd ?? '')?.[1] ?? 0);
+  if (major < 2 && !runtime.systemdCgroup) {
+    return 'failed to create containerd task: failed to create shim task: OCI runtime create failed: expected cgroupsPath to be of format "slice:prefix:name" for systemd cgroups, got "/kubepods/burstable/pod0" instead';
+  }
+  return null;
+}
 
 export function nodeStateOf(host) {
   return { ...emptyNodeState(), ...readJson(`${hostPaths(host).state}/node-state.json`, {}) };
@@ -35,6 +69,8 @@ export function readiness(api, apiNode) {
   if (kubelet.state !== 'active') {
     return { ready: false, reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' };
   }
+  const runtime = runtimeProblemOf(apiNode.host);
+  if (runtime) return { ready: false, reason: 'KubeletNotReady', message: `container runtime status check may not have completed yet: ${runtime}` };
   if (!api.cni) {
     return {
       ready: false,

@@ -128,8 +128,11 @@ const asList = (value) => (value === undefined ? [] : Array.isArray(value) ? val
 const patternOf = (entry) => (typeof entry === 'string' ? entry : entry.op);
 const matches = (op, pattern) => op === pattern || op.startsWith(`${pattern} `) || op.startsWith(pattern);
 
+let currentOperation = '';
+
 export async function injectFaults(tool, argv) {
   const op = [tool, ...argv].join(' ');
+  currentOperation = op;
   const faults = readJson(FAULTS_FILE, {});
   const latency = pickLatency(op, faults.latencyMs) ?? pickLatency(op, fleetConfig().latencies);
   if (latency) await sleep(latency);
@@ -149,6 +152,23 @@ export async function injectFaults(tool, argv) {
     const message = typeof failure === 'object' && failure.message ? failure.message : `fleet: injected failure of "${patternOf(failure)}"`;
     fail(typeof failure === 'object' && failure.exitCode ? failure.exitCode : 1, message);
   }
+}
+
+/**
+ * A `failInPhase` fault for the running operation and this phase (or its parent phase), consumed:
+ * { op: 'kubeadm init', phase: 'wait-control-plane', message? }.
+ */
+export function consumePhaseFault(phase) {
+  if (!existsSync(FAULTS_FILE)) return undefined;
+  return updateJson(FAULTS_FILE, {}, (faults) => {
+    const entries = asList(faults.failInPhase);
+    const index = entries.findIndex((entry) => matches(currentOperation, entry.op) && (phase === entry.phase || phase.startsWith(`${entry.phase}/`)));
+    if (index < 0) return undefined;
+    const [hit] = entries.splice(index, 1);
+    if (entries.length === 0) delete faults.failInPhase;
+    else faults.failInPhase = entries;
+    return hit;
+  });
 }
 
 function pickLatency(op, table) {

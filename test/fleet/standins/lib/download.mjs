@@ -1,26 +1,50 @@
 // curl and gpg. curl NEVER touches the network: known release URLs answer with canned files
 // (test/fleet/canned), anything else is a 404.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { fail, flagValue, parseArgs, thisNode } from './context.mjs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { fail, flagValue, NODE_STATE_DIR, parseArgs, thisNode } from './context.mjs';
 
 const canned = (name) => readFileSync(`${thisNode().fleetRoot}/canned/${name}`);
+/** A canned manifest of one release: {{version}} becomes the tag the URL names. */
+const versioned = (name, version) => Buffer.from(canned(name).toString('utf8').replaceAll('{{version}}', version));
 
 /** URL → canned body. Order matters: first match wins. */
 const ROUTES = [
   [/^https:\/\/pkgs\.k8s\.io\/core:\/stable:\/v\d+\.\d+\/deb\/Release\.key$/, () => canned('release-key.asc')],
+  [/^https:\/\/download\.docker\.com\/linux\/(ubuntu|debian)\/gpg$/, () => canned('release-key.asc')],
   [/^https:\/\/download\.opensuse\.org\/repositories\/isv:\/cri-o:\/stable:\/v\d+\.\d+\/deb\/Release\.key$/, () => canned('release-key.asc')],
-  [/^https:\/\/raw\.githubusercontent\.com\/cilium\/cilium-cli\/main\/stable\.txt$/, () => Buffer.from('v0.18.7\n')],
-  [/^https:\/\/github\.com\/cilium\/cilium-cli\/releases\/download\/v[\d.]+\/cilium-linux-(amd64|arm64)\.tar\.gz$/, () => canned('cilium-linux.tar.gz')],
+  [/^https:\/\/raw\.githubusercontent\.com\/cilium\/cilium-cli\/main\/stable\.txt$/, () => Buffer.from('v0.19.7\n')],
+  [/^https:\/\/github\.com\/cilium\/cilium-cli\/releases\/download\/(v[\d.]+)\/cilium-linux-(amd64|arm64)\.tar\.gz$/, (match) => ciliumCliTarball(match[1])],
   [
-    /^https:\/\/github\.com\/cilium\/cilium-cli\/releases\/download\/v[\d.]+\/(cilium-linux-(amd64|arm64)\.tar\.gz)\.sha256sum$/,
-    (match) => Buffer.from(`${createHash('sha256').update(canned('cilium-linux.tar.gz')).digest('hex')}  ${match[1]}\n`),
+    /^https:\/\/github\.com\/cilium\/cilium-cli\/releases\/download\/(v[\d.]+)\/(cilium-linux-(amd64|arm64)\.tar\.gz)\.sha256sum$/,
+    (match) => Buffer.from(`${createHash('sha256').update(ciliumCliTarball(match[1])).digest('hex')}  ${match[2]}\n`),
   ],
-  [/^https:\/\/raw\.githubusercontent\.com\/projectcalico\/calico\/v[\d.]+\/manifests\/operator-crds\.yaml$/, () => canned('calico-operator-crds.yaml')],
-  [/^https:\/\/raw\.githubusercontent\.com\/projectcalico\/calico\/v[\d.]+\/manifests\/tigera-operator\.yaml$/, () => canned('calico-tigera-operator.yaml')],
+  // Calico 3.31 names the operator's CRDs operator-crds.yaml; 3.32+ v1_crd_projectcalico_org.yaml.
+  [/^https:\/\/raw\.githubusercontent\.com\/projectcalico\/calico\/(v[\d.]+)\/manifests\/(operator-crds|v1_crd_projectcalico_org)\.yaml$/, () => canned('calico-operator-crds.yaml')],
+  [/^https:\/\/raw\.githubusercontent\.com\/projectcalico\/calico\/(v[\d.]+)\/manifests\/tigera-operator\.yaml$/, (match) => versioned('calico-tigera-operator.yaml', match[1])],
   [/^https:\/\/raw\.githubusercontent\.com\/projectcalico\/calico\/v[\d.]+\/manifests\/custom-resources\.yaml$/, () => canned('calico-custom-resources.yaml')],
   [/^https:\/\/github\.com\/flannel-io\/flannel\/releases\/(latest\/download|download\/v[\d.]+)\/kube-flannel\.yml$/, () => canned('kube-flannel.yml')],
 ];
+
+/**
+ * The cilium CLI release of a version: a real, reproducible .tar.gz whose `cilium` hands over to
+ * the stand-in and says which version it is. Built once per node and version; the same bytes everywhere.
+ */
+function ciliumCliTarball(version) {
+  // Cached in the node's own state folder, which both the login user and root can write.
+  const dir = `${NODE_STATE_DIR}/cilium-cli-${version}`;
+  const file = `${dir}.tar.gz`;
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/cilium`, `#!/bin/sh\nK8SB_CILIUM_CLI_VERSION=${version} exec /usr/local/sbin/cilium "$@"\n`, { mode: 0o755 });
+    const tar = execFileSync('tar', ['--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', '-C', dir, 'cilium']);
+    writeFileSync(`${file}.${process.pid}`, gzipSync(tar, { level: 9 }));
+    renameSync(`${file}.${process.pid}`, file);
+  }
+  return readFileSync(file);
+}
 
 export function fetchCanned(url) {
   for (const [pattern, body] of ROUTES) {
@@ -36,25 +60,29 @@ export async function run(tool, argv) {
 
 function curl(argv) {
   const { flags, positional } = parseArgs(argv, { withValue: ['o', 'output', 'H', 'header', 'm', 'max-time', 'connect-timeout', 'retry', 'A', 'user-agent', 'w'] });
-  const url = positional[0];
-  if (!url) fail(2, "curl: try 'curl --help' or 'curl --manual' for more information");
+  if (positional.length === 0) fail(2, "curl: try 'curl --help' or 'curl --manual' for more information");
   const failOnError = flags.f || flags.fail;
   const silent = flags.s || flags.silent;
   const showError = flags.S || flags['show-error'];
-  const body = fetchCanned(url);
-  if (!body) {
-    if (failOnError) fail(22, !silent || showError ? 'curl: (22) The requested URL returned error: 404' : '');
-    process.stdout.write('404: Not Found');
-    return 0;
-  }
-  const output = flagValue(flags, 'o') ?? flagValue(flags, 'output') ?? (flags.O ? url.split('/').pop() : undefined);
-  if (output && output !== '-') {
-    try {
-      writeFileSync(output, body);
-    } catch (error) {
-      fail(23, `curl: (23) Failure writing output to destination, passed ${body.length} returned 0 (${error.code})`);
+  const output = flagValue(flags, 'o') ?? flagValue(flags, 'output');
+  // -O names the first URL's file; --remote-name-all every URL's (the cilium-cli README uses it).
+  const remoteNames = flags['remote-name-all'] ? positional.length : flags.O || flags['remote-name'] ? 1 : 0;
+  for (const [index, url] of positional.entries()) {
+    const body = fetchCanned(url);
+    if (!body) {
+      if (failOnError) fail(22, !silent || showError ? 'curl: (22) The requested URL returned error: 404' : '');
+      process.stdout.write('404: Not Found');
+      continue;
     }
-  } else process.stdout.write(body);
+    const target = index === 0 && output ? output : index < remoteNames ? url.split('/').pop() : undefined;
+    if (target && target !== '-') {
+      try {
+        writeFileSync(target, body);
+      } catch (error) {
+        fail(23, `curl: (23) Failure writing output to destination, passed ${body.length} returned 0 (${error.code})`);
+      }
+    } else process.stdout.write(body);
+  }
   return 0;
 }
 

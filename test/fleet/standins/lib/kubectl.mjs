@@ -1,22 +1,49 @@
-// kubectl against the fleet's shared API state: nodes (get/cordon/uncordon/drain/delete/wait),
-// manifests (apply/create, which is how a CNI gets installed), /readyz.
+// kubectl against the fleet's shared API state: get (any stored kind, plus Nodes, Pods, Events
+// and Secrets derived from the state), cordon/uncordon/drain/label, delete, apply (client-side
+// and server-side, with field-manager conflicts) and create (AlreadyExists per object), wait
+// (Ready, Established, Available, jsonpath), exec (etcdctl in the etcd pod), logs, /readyz.
 import { readFileSync } from 'node:fs';
-import { commandNotFound, fail, flagValue, fleetNow, installedVersion, parseArgs, recordHistory, sleep, updateApi, upstreamVersion, apiState } from './context.mjs';
-import { readiness } from './cluster.mjs';
+import { apiState, commandNotFound, fail, flagValue, fleetNow, installedVersion, parseArgs, recordHistory, sleep, updateApi, upstreamVersion } from './context.mjs';
+import { nodeStateOf, readiness } from './cluster.mjs';
 import { fetchCanned } from './download.mjs';
+import { etcdctl } from './etcd.mjs';
 import { connect } from './kubeclient.mjs';
+import { DEFAULT_NAMESPACES, deleteObject, getObject, listObjects, namespaceOf, putObject, specDiffers } from './objects.mjs';
+import { daemonSetStatus, deploymentStatus, deriveEvents, derivePods, isMarked, nodeTaints, podLogs } from './workloads.mjs';
 import { parseDocuments } from './yaml.mjs';
 
-const VALUE_FLAGS = ['kubeconfig', 'n', 'namespace', 'o', 'output', 'f', 'filename', 'for', 'timeout', 'request-timeout', 'raw', 'l', 'selector', 'grace-period', 'context'];
+const VALUE_FLAGS = [
+  'kubeconfig', 'n', 'namespace', 'o', 'output', 'f', 'filename', 'for', 'timeout', 'request-timeout', 'raw', 'l', 'selector', 'grace-period',
+  'context', 'field-selector', 'field-manager', 'c', 'container', 'tail',
+];
 const BUILTIN_GROUPS = new Set(['v1', 'apps/v1', 'rbac.authorization.k8s.io/v1', 'apiextensions.k8s.io/v1', 'policy/v1', 'networking.k8s.io/v1', 'batch/v1',
   'admissionregistration.k8s.io/v1', 'scheduling.k8s.io/v1', 'storage.k8s.io/v1', 'coordination.k8s.io/v1', 'apiregistration.k8s.io/v1', 'autoscaling/v2']);
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass',
-  'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService', 'Installation', 'APIServer', 'Node', 'IPPool']);
-const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+/** CRDs answer `no matches for kind` until the API server has them Established. */
+const ESTABLISH_MS = 300;
+
+/** resource words kubectl accepts → kind. Anything else matches a stored kind by name. */
+const RESOURCES = {
+  node: 'Node', nodes: 'Node', no: 'Node',
+  pod: 'Pod', pods: 'Pod', po: 'Pod',
+  configmap: 'ConfigMap', configmaps: 'ConfigMap', cm: 'ConfigMap',
+  secret: 'Secret', secrets: 'Secret',
+  deployment: 'Deployment', deployments: 'Deployment', deploy: 'Deployment', 'deployment.apps': 'Deployment', 'deployments.apps': 'Deployment',
+  daemonset: 'DaemonSet', daemonsets: 'DaemonSet', ds: 'DaemonSet', 'daemonset.apps': 'DaemonSet', 'daemonsets.apps': 'DaemonSet',
+  service: 'Service', services: 'Service', svc: 'Service',
+  namespace: 'Namespace', namespaces: 'Namespace', ns: 'Namespace',
+  crd: 'CustomResourceDefinition', crds: 'CustomResourceDefinition', customresourcedefinition: 'CustomResourceDefinition', customresourcedefinitions: 'CustomResourceDefinition',
+  'customresourcedefinition.apiextensions.k8s.io': 'CustomResourceDefinition', 'customresourcedefinitions.apiextensions.k8s.io': 'CustomResourceDefinition',
+  event: 'Event', events: 'Event', ev: 'Event',
+  installation: 'Installation', installations: 'Installation', 'installation.operator.tigera.io': 'Installation', 'installations.operator.tigera.io': 'Installation',
+  storageclass: 'StorageClass', storageclasses: 'StorageClass', sc: 'StorageClass',
+};
+const NAMESPACED_DERIVED = new Set(['Pod', 'Event', 'Secret']);
 
 export async function run(_tool, argv) {
   if (!installedVersion('kubectl')) commandNotFound('kubectl');
-  const { flags, positional } = parseArgs(argv, { withValue: VALUE_FLAGS });
+  const dash = argv.indexOf('--');
+  const { flags, positional } = parseArgs(dash >= 0 ? argv.slice(0, dash) : argv, { withValue: VALUE_FLAGS });
+  const after = dash >= 0 ? argv.slice(dash + 1) : [];
   const [verb, ...args] = positional;
   if (verb === 'version' && flags.client) return version(flags, null);
   const kubeconfig = flagValue(flags, 'kubeconfig');
@@ -45,6 +72,10 @@ export async function run(_tool, argv) {
     case 'label':
       connect(kubeconfig);
       return label(args);
+    case 'exec':
+      return exec(connect(kubeconfig).api, args, flags, after);
+    case 'logs':
+      return logs(connect(kubeconfig).api, args, flags);
     case 'cluster-info': {
       const { api } = connect(kubeconfig);
       process.stdout.write(`Kubernetes control plane is running at https://${api.cluster.controlPlaneEndpoint}\nCoreDNS is running at https://${api.cluster.controlPlaneEndpoint}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n`);
@@ -67,7 +98,9 @@ function version(flags, api) {
   return 0;
 }
 
-// ---------------------------------------------------------------- nodes
+const namespaceFlag = (flags) => flagValue(flags, 'n') ?? flagValue(flags, 'namespace');
+
+// ---------------------------------------------------------------- objects as the API returns them
 
 function podCidr(api, name) {
   const index = Object.keys(api.nodes).indexOf(name);
@@ -78,6 +111,13 @@ function podCidr(api, name) {
   return `${[24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.')}/24`;
 }
 
+function runtimeVersionOf(host) {
+  const installed = nodeStateOf(host).packages.installed;
+  const containerd = installed['containerd.io'] ?? installed.containerd;
+  if (containerd) return `containerd://${/^(?:\d+:)?([\d.]+)/.exec(containerd)?.[1] ?? containerd}`;
+  return installed['cri-o'] ? `cri-o://${installed['cri-o'].replace(/-.*$/, '')}` : 'unknown://';
+}
+
 function nodeObject(api, node) {
   const ready = readiness(api, node);
   const labels = {
@@ -86,15 +126,13 @@ function nodeObject(api, node) {
     'kubernetes.io/arch': 'amd64',
     'kubernetes.io/hostname': node.name,
     'kubernetes.io/os': 'linux',
-    ...(node.role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' } : {}),
+    ...(isMarked(node) ? { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' } : {}),
     ...(node.labels ?? {}),
   };
-  const taints = [];
-  if (node.role === 'control-plane') taints.push({ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' });
-  if (node.unschedulable) taints.push({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule', timeAdded: fleetNow(api).toISOString() });
-  if (!ready.ready) taints.push({ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' });
+  const taints = nodeTaints(api, node);
   const cidr = podCidr(api, node.name);
   const now = fleetNow(api).toISOString();
+  const distro = nodeStateOf(node.host).distro;
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -108,43 +146,94 @@ function nodeObject(api, node) {
       ],
       nodeInfo: {
         architecture: 'amd64',
-        containerRuntimeVersion: 'containerd://2.1.4',
+        containerRuntimeVersion: runtimeVersionOf(node.host),
         kernelVersion: '6.8.0-fleet',
         kubeletVersion: node.kubeletVersion,
         operatingSystem: 'linux',
-        osImage: 'Debian GNU/Linux 12 (bookworm)',
+        osImage: distro?.pretty ?? 'Ubuntu 24.04.3 LTS',
       },
     },
   };
 }
 
-function age(api, since) {
-  const minutes = Math.max(0, Math.floor((fleetNow(api) - new Date(since)) / 60_000));
-  if (minutes < 1) return `${Math.max(1, Math.floor((fleetNow(api) - new Date(since)) / 1000))}s`;
-  if (minutes < 120) return `${minutes}m`;
-  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)}h`;
-  return `${Math.floor(minutes / 1440)}d`;
+/** A stored object as the API server shows it: its manifest plus the status the controllers keep. */
+function objectView(api, stored) {
+  const body = { ...(stored.body ?? { apiVersion: stored.apiVersion, kind: stored.kind, metadata: { name: stored.name, ...(stored.namespace ? { namespace: stored.namespace } : {}) } }) };
+  body.metadata = { ...body.metadata, creationTimestamp: stored.createdAt, managedFields: [{ manager: stored.manager ?? 'kubectl-client-side-apply', operation: stored.manager === 'kubectl' ? 'Apply' : 'Update' }] };
+  if (stored.kind === 'Deployment') body.status = deploymentStatus(api, stored);
+  if (stored.kind === 'DaemonSet') body.status = daemonSetStatus(api, stored);
+  if (stored.kind === 'CustomResourceDefinition') {
+    const established = Date.now() - new Date(stored.createdAt ?? 0).getTime() >= ESTABLISH_MS;
+    body.status = { conditions: [{ type: 'NamesAccepted', status: 'True' }, { type: 'Established', status: established ? 'True' : 'False' }] };
+  }
+  if (stored.kind === 'Installation') body.status = installationStatus(api);
+  return body;
 }
 
-function printNodes(api, nodes, output, single) {
-  const objects = nodes.map((node) => nodeObject(api, node));
-  if (output === 'json') {
-    process.stdout.write(`${JSON.stringify(single ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects, metadata: { resourceVersion: '' } }, null, 4)}\n`);
-  } else if (output === 'name') {
-    process.stdout.write(objects.map((object) => `node/${object.metadata.name}\n`).join(''));
-  } else if (output?.startsWith('jsonpath=')) {
-    process.stdout.write(jsonPath(single ? objects[0] : { items: objects }, output.slice('jsonpath='.length)));
-  } else {
-    const rows = [['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', ...(output === 'wide' ? ['INTERNAL-IP'] : [])]];
-    for (const node of nodes) {
-      const ready = readiness(api, node);
-      const status = (ready.ready ? 'Ready' : ready.reason === 'NodeStatusUnknown' ? 'NotReady' : 'NotReady') + (node.unschedulable ? ',SchedulingDisabled' : '');
-      rows.push([node.name, status, node.role === 'control-plane' ? 'control-plane' : '<none>', age(api, node.registeredAt), node.kubeletVersion, ...(output === 'wide' ? [node.internalIP] : [])]);
-    }
-    const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-    process.stdout.write(rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('   ').trimEnd()).join('\n') + '\n');
-  }
+/** The operator reports the Calico version it runs: the one its Deployment was applied for. */
+function installationStatus(api) {
+  const operator = getObject(api, 'Deployment', 'tigera-operator', 'tigera-operator');
+  const calicoVersion = operator?.body?.metadata?.annotations?.['fleet.k8sb/calico-version'];
+  return calicoVersion ? { calicoVersion, conditions: [{ type: 'Ready', status: 'True' }] } : { conditions: [] };
 }
+
+function derivedSecrets(api) {
+  const now = fleetNow(api);
+  const secrets = api.tokens
+    .filter((token) => token.expires === null || new Date(token.expires) > now)
+    .map((token) => ({ apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token', metadata: { name: `bootstrap-token-${token.token.split('.')[0]}`, namespace: 'kube-system' } }));
+  if (api.certificateKey && now - new Date(api.certificateKey.uploadedAt) < 2 * 3_600_000) {
+    secrets.push({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'kubeadm-certs', namespace: 'kube-system' } });
+  }
+  return secrets;
+}
+
+/** Every object of a kind, as full API objects; namespace undefined = all namespaces. */
+function objectsOf(api, kind, namespace) {
+  let items;
+  if (kind === 'Node') items = Object.values(api.nodes).map((node) => nodeObject(api, node));
+  else if (kind === 'Pod') items = derivePods(api);
+  else if (kind === 'Event') items = deriveEvents(api);
+  else if (kind === 'Namespace') {
+    items = [...DEFAULT_NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })), ...listObjects(api, 'Namespace').map((object) => objectView(api, object))];
+  } else {
+    items = listObjects(api, kind).map((object) => objectView(api, object));
+    if (kind === 'Secret') items.push(...derivedSecrets(api));
+  }
+  const scoped = NAMESPACED_DERIVED.has(kind) || !['Node', 'Namespace'].includes(kind);
+  return items.filter((item) => namespace === undefined || !scoped || !item.metadata.namespace || item.metadata.namespace === namespace);
+}
+
+function kindOf(api, word) {
+  const lower = String(word ?? '').toLowerCase();
+  if (RESOURCES[lower]) return RESOURCES[lower];
+  const singular = lower.replace(/\..*$/, '').replace(/ies$/, 'y').replace(/s$/, '');
+  const stored = Object.values(api.objects).find((object) => object.kind.toLowerCase() === singular);
+  return stored?.kind ?? null;
+}
+
+const plural = (kind) => `${kind.toLowerCase().replace(/y$/, 'ie')}s`;
+
+function selectorMatches(item, flags) {
+  const labelSelector = flagValue(flags, 'l') ?? flagValue(flags, 'selector');
+  if (labelSelector) {
+    for (const pair of String(labelSelector).split(',')) {
+      const [key, value] = pair.split('=');
+      if ((item.metadata.labels ?? {})[key] !== value) return false;
+    }
+  }
+  const fieldSelector = flagValue(flags, 'field-selector');
+  if (fieldSelector) {
+    for (const pair of String(fieldSelector).split(',')) {
+      const [path, value] = pair.split('=');
+      const actual = path.split('.').reduce((object, part) => object?.[part], item);
+      if (String(actual ?? '') !== value) return false;
+    }
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- get
 
 /** A small JSONPath: {.a.b}, {.items[*].x}, {.items[0].x}, several {…} joined by literal text. */
 function jsonPath(root, template) {
@@ -164,54 +253,80 @@ function jsonPath(root, template) {
   });
 }
 
+/** `kind name…`, `kind/name kind/name…` → [{ kind, name? }]. */
+function targets(api, args) {
+  if (args.length === 0) return [];
+  if (args.every((arg) => arg.includes('/'))) return args.map((arg) => ({ word: arg.split('/')[0], kind: kindOf(api, arg.split('/')[0]), name: arg.split('/').slice(1).join('/') }));
+  const [word, ...names] = args;
+  const kind = kindOf(api, word);
+  return names.length === 0 ? [{ word, kind }] : names.map((name) => ({ word, kind, name }));
+}
+
 function get(api, args, flags) {
   const output = flagValue(flags, 'o') ?? flagValue(flags, 'output');
   const raw = flagValue(flags, 'raw');
   if (raw) return getRaw(api, raw);
-  const [resource, ...names] = args.flatMap((arg) => arg.split('/'));
-  if (['nodes', 'node', 'no'].includes(resource)) {
-    const all = Object.values(api.nodes);
-    if (names.length === 0) {
-      printNodes(api, all, output, false);
-      return 0;
+  const allNamespaces = Boolean(flags.A || flags['all-namespaces']);
+  const namespace = allNamespaces ? undefined : namespaceFlag(flags) ?? 'default';
+  const wanted = targets(api, args);
+  if (wanted.length === 0) fail(1, 'error: Required resource not specified.');
+  const found = [];
+  const errors = [];
+  for (const target of wanted) {
+    if (!target.kind) {
+      errors.push(`error: the server doesn't have a resource type "${target.word}"`);
+      continue;
     }
-    const missing = names.filter((name) => !api.nodes[name]);
-    if (missing.length > 0) fail(1, `Error from server (NotFound): nodes "${missing[0]}" not found`);
-    printNodes(api, names.map((name) => api.nodes[name]), output, names.length === 1);
-    return 0;
+    const items = objectsOf(api, target.kind, namespace).filter((item) => selectorMatches(item, flags));
+    if (!target.name) {
+      found.push(...items);
+      continue;
+    }
+    const item = items.find((entry) => entry.metadata.name === target.name);
+    if (item) found.push(item);
+    else if (!flags['ignore-not-found']) errors.push(`Error from server (NotFound): ${plural(target.kind)} "${target.name}" not found`);
   }
-  if (['pods', 'pod', 'po'].includes(resource)) {
-    const namespace = flagValue(flags, 'n') ?? flagValue(flags, 'namespace') ?? 'default';
-    const pods = namespace === 'kube-system' ? systemPods(api) : [];
-    if (output === 'json') process.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods }, null, 4)}\n`);
-    else if (pods.length === 0) process.stderr.write(`No resources found in ${namespace} namespace.\n`);
-    else process.stdout.write(`NAME${' '.repeat(40)}READY   STATUS    RESTARTS   AGE\n${pods.map((pod) => `${pod.metadata.name.padEnd(44)}1/1     ${pod.status.phase.padEnd(9)} 0          1m`).join('\n')}\n`);
-    return 0;
-  }
-  const known = Object.values(api.objects).filter((object) => object.kind.toLowerCase() === resource?.replace(/s$/, '').toLowerCase());
-  if (known.length === 0) {
-    process.stderr.write('No resources found\n');
-    return 0;
-  }
-  process.stdout.write(known.map((object) => `${object.kind.toLowerCase()}/${object.name}\n`).join(''));
+  const single = wanted.length === 1 && wanted[0].name !== undefined;
+  print(api, found, output, single && found.length === 1, namespace);
+  if (errors.length > 0) fail(1, errors.join('\n'));
   return 0;
 }
 
-function systemPods(api) {
-  const pods = [];
-  for (const node of Object.values(api.nodes)) {
-    const ready = readiness(api, node).ready;
-    const pod = (name, owner) => ({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name, namespace: 'kube-system', ownerReferences: owner ? [{ kind: owner }] : [] },
-      spec: { nodeName: node.name },
-      status: { phase: ready || owner !== 'DaemonSet' ? 'Running' : 'Pending' },
-    });
-    pods.push(pod(`kube-proxy-${node.name}`, 'DaemonSet'));
-    if (node.role === 'control-plane') for (const name of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) pods.push(pod(`${name}-${node.name}`, 'Node'));
+function print(api, items, output, single, namespace) {
+  if (output === 'json') {
+    process.stdout.write(`${JSON.stringify(single ? items[0] : { apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } }, null, 4)}\n`);
+  } else if (output === 'name') {
+    process.stdout.write(items.map((item) => `${item.kind.toLowerCase()}/${item.metadata.name}\n`).join(''));
+  } else if (output?.startsWith('jsonpath=')) {
+    process.stdout.write(jsonPath(single ? items[0] : { items }, output.slice('jsonpath='.length)));
+  } else if (items.length === 0) {
+    process.stderr.write(namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+  } else if (items[0].kind === 'Node') {
+    const rows = [['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', ...(output === 'wide' ? ['INTERNAL-IP'] : [])]];
+    for (const item of items) {
+      const node = api.nodes[item.metadata.name];
+      const status = (readiness(api, node).ready ? 'Ready' : 'NotReady') + (node.unschedulable ? ',SchedulingDisabled' : '');
+      rows.push([node.name, status, isMarked(node) ? 'control-plane' : '<none>', age(api, node.registeredAt), node.kubeletVersion, ...(output === 'wide' ? [node.internalIP] : [])]);
+    }
+    table(rows);
+  } else if (items[0].kind === 'Pod') {
+    table([['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], ...items.map((pod) => [pod.metadata.name, pod.status.phase === 'Running' ? '1/1' : '0/1', pod.status.phase === 'Pending' && pod.spec.nodeName ? 'ContainerCreating' : pod.status.phase, '0', '1m'])]);
+  } else {
+    table([['NAME', 'AGE'], ...items.map((item) => [item.metadata.name, '1m'])]);
   }
-  return pods;
+}
+
+function table(rows) {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
+  process.stdout.write(rows.map((row) => row.map((cell, column) => String(cell).padEnd(widths[column])).join('   ').trimEnd()).join('\n') + '\n');
+}
+
+function age(api, since) {
+  const minutes = Math.max(0, Math.floor((fleetNow(api) - new Date(since)) / 60_000));
+  if (minutes < 1) return `${Math.max(1, Math.floor((fleetNow(api) - new Date(since)) / 1000))}s`;
+  if (minutes < 120) return `${minutes}m`;
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)}h`;
+  return `${Math.floor(minutes / 1440)}d`;
 }
 
 function getRaw(api, path) {
@@ -224,6 +339,8 @@ function getRaw(api, path) {
   process.stdout.write(`${checks.map((check) => `[+]${check} ok`).join('\n')}\n${path.split('?')[0].slice(1)} check passed\n`);
   return 0;
 }
+
+// ---------------------------------------------------------------- nodes
 
 function requireNode(name) {
   if (!name) fail(1, 'error: USAGE: kubectl cordon NODE [options]');
@@ -268,21 +385,6 @@ function drain(name, flags) {
   return 0;
 }
 
-function remove(args, flags) {
-  if (flags.f || flags.filename) fail(1, 'fleet: kubectl delete -f is not simulated');
-  const [resource, ...names] = args.flatMap((arg) => arg.split('/'));
-  if (!['node', 'nodes', 'no'].includes(resource)) fail(1, `fleet: kubectl delete ${resource ?? ''} is not simulated`);
-  for (const name of names) requireNode(name);
-  updateApi((api) => {
-    for (const name of names) {
-      delete api.nodes[name];
-      recordHistory(api, 'delete-node', { name });
-    }
-  });
-  process.stdout.write(names.map((name) => `node "${name}" deleted\n`).join(''));
-  return 0;
-}
-
 function label(args) {
   const [resource, name, ...pairs] = args.flatMap((arg, index) => (index === 0 ? arg.split('/') : [arg]));
   if (!['node', 'nodes', 'no'].includes(resource)) fail(1, `fleet: kubectl label ${resource ?? ''} is not simulated`);
@@ -302,30 +404,89 @@ function label(args) {
   return 0;
 }
 
+// ---------------------------------------------------------------- delete
+
+async function remove(args, flags) {
+  if (flags.f || flags.filename) {
+    const lines = [];
+    for (const source of [].concat(flags.f ?? flags.filename)) {
+      for (const doc of await documentsOf(source)) {
+        const ns = namespaceOf(doc, namespaceFlag(flags) ?? 'default');
+        let existed = false;
+        updateApi((api) => {
+          existed = deleteObject(api, doc.kind, ns, doc.metadata.name);
+          updateCni(api);
+        });
+        if (existed) lines.push(`${doc.kind.toLowerCase()} "${doc.metadata.name}" deleted`);
+        else if (!flags['ignore-not-found']) fail(1, `Error from server (NotFound): error when deleting "${source}": ${plural(doc.kind)} "${doc.metadata.name}" not found`);
+      }
+    }
+    process.stdout.write(lines.map((line) => `${line}\n`).join(''));
+    return 0;
+  }
+  const api = apiState();
+  const namespace = namespaceFlag(flags) ?? 'default';
+  const lines = [];
+  for (const target of targets(api, args)) {
+    if (!target.kind) fail(1, `error: the server doesn't have a resource type "${target.word}"`);
+    if (target.kind === 'Node') {
+      requireNode(target.name);
+      updateApi((next) => {
+        delete next.nodes[target.name];
+        recordHistory(next, 'delete-node', { name: target.name });
+      });
+      lines.push(`node "${target.name}" deleted`);
+      continue;
+    }
+    const ns = ['Namespace', 'CustomResourceDefinition', 'Installation', 'StorageClass'].includes(target.kind) ? undefined : namespace;
+    let existed = false;
+    updateApi((next) => {
+      existed = deleteObject(next, target.kind, ns, target.name);
+      updateCni(next);
+    });
+    if (existed) lines.push(`${target.kind.toLowerCase()} "${target.name}" deleted`);
+    else if (!flags['ignore-not-found']) fail(1, `Error from server (NotFound): ${plural(target.kind)} "${target.name}" not found`);
+  }
+  process.stdout.write(lines.map((line) => `${line}\n`).join(''));
+  return 0;
+}
+
+// ---------------------------------------------------------------- wait
+
+function conditionOf(item, type) {
+  return item?.status?.conditions?.find((condition) => condition.type === type)?.status === 'True';
+}
+
 async function wait(args, flags) {
   const condition = String(flagValue(flags, 'for') ?? '');
-  if (!/^condition=Ready(=true)?$/i.test(condition)) fail(1, `fleet: kubectl wait --for=${condition} is not simulated`);
   const timeout = durationMs(flagValue(flags, 'timeout') ?? '30s');
-  const targets = args.flatMap((arg) => arg.split('/'));
-  if (!['node', 'nodes', 'no'].includes(targets[0])) fail(1, `fleet: kubectl wait ${targets[0] ?? ''} is not simulated`);
   const deadline = Date.now() + timeout;
+  const namespace = namespaceFlag(flags) ?? 'default';
+  const jsonpath = /^jsonpath=(?:'|")?\{([^}]*)\}(?:'|")?=(.*)$/.exec(condition);
+  const type = /^condition=([A-Za-z]+)(=true)?$/i.exec(condition)?.[1];
+  if (!jsonpath && !type) fail(1, `fleet: kubectl wait --for=${condition} is not simulated`);
   for (;;) {
     const api = apiState();
-    const names = flags.all ? Object.keys(api.nodes) : targets.slice(1);
-    if (names.length === 0) fail(1, 'error: no matching resources found');
-    const missing = names.filter((name) => !api.nodes[name]);
-    if (missing.length > 0) fail(1, `Error from server (NotFound): nodes "${missing[0]}" not found`);
-    const notReady = names.filter((name) => !readiness(api, api.nodes[name]).ready);
-    if (notReady.length === 0) {
-      process.stdout.write(names.map((name) => `node/${name} condition met\n`).join(''));
+    let wanted = targets(api, args);
+    if (flags.all && wanted.length === 1) wanted = objectsOf(api, wanted[0].kind, namespace).map((item) => ({ kind: item.kind, name: item.metadata.name }));
+    if (wanted.length === 0) fail(1, 'error: no matching resources found');
+    const pending = [];
+    const met = [];
+    for (const target of wanted) {
+      const item = objectsOf(api, target.kind, namespace).find((entry) => entry.metadata.name === target.name);
+      if (!item) fail(1, `Error from server (NotFound): ${plural(target.kind)} "${target.name}" not found`);
+      const ok = jsonpath ? jsonPath(item, `{${jsonpath[1]}}`) === jsonpath[2].replace(/^['"]|['"]$/g, '') : conditionOf(item, type);
+      (ok ? met : pending).push(target);
+    }
+    if (pending.length === 0) {
+      process.stdout.write(met.map((target) => `${target.kind.toLowerCase()}/${target.name} condition met\n`).join(''));
       return 0;
     }
     if (Date.now() >= deadline) {
-      const met = names.filter((name) => !notReady.includes(name));
-      if (met.length > 0) process.stdout.write(met.map((name) => `node/${name} condition met\n`).join(''));
-      fail(1, notReady.map((name) => `error: timed out waiting for the condition on nodes/${name}`).join('\n'));
+      if (met.length > 0) process.stdout.write(met.map((target) => `${target.kind.toLowerCase()}/${target.name} condition met\n`).join(''));
+      fail(1, pending.map((target) => `error: timed out waiting for the condition on ${plural(target.kind)}/${target.name}`).join('\n'));
     }
-    await sleep(Math.min(300, Math.max(10, deadline - Date.now())));
+    await sleep(Math.min(200, Math.max(10, deadline - Date.now())));
   }
 }
 
@@ -333,6 +494,31 @@ function durationMs(text) {
   const match = /^(\d+)(ms|s|m|h)?$/.exec(String(text));
   if (!match) fail(1, `error: invalid argument "${text}" for "--timeout" flag: time: invalid duration "${text}"`);
   return Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'];
+}
+
+// ---------------------------------------------------------------- exec and logs
+
+function runningPod(api, name, namespace) {
+  const pod = derivePods(api).find((entry) => entry.metadata.name === name && entry.metadata.namespace === namespace);
+  if (!pod) fail(1, `Error from server (NotFound): pods "${name}" not found`);
+  return pod;
+}
+
+function exec(api, args, flags, command) {
+  const namespace = namespaceFlag(flags) ?? 'default';
+  const pod = runningPod(api, args[0], namespace);
+  if (pod.status.phase !== 'Running') fail(1, `error: unable to upgrade connection: container not found ("${pod.spec.containers[0]?.name ?? args[0]}")`);
+  if (command.length === 0) fail(1, 'error: you must specify at least one command for the container');
+  if (command[0] === 'etcdctl' && pod.metadata.labels?.component === 'etcd') return etcdctl(api, command.slice(1));
+  fail(126, `error: Internal error occurred: error executing command in container: failed to exec in container: OCI runtime exec failed: exec failed: unable to start container process: exec: "${command[0]}": executable file not found in $PATH: unknown\ncommand terminated with exit code 126`);
+}
+
+function logs(api, args, flags) {
+  const namespace = namespaceFlag(flags) ?? 'default';
+  const pod = runningPod(api, args[0], namespace);
+  if (pod.status.phase === 'Pending') fail(1, `Error from server (BadRequest): container "${pod.spec.containers[0]?.name ?? args[0]}" in pod "${args[0]}" is waiting to start: ContainerCreating`);
+  process.stdout.write(podLogs(api, pod));
+  return 0;
 }
 
 // ---------------------------------------------------------------- manifests
@@ -345,8 +531,17 @@ async function readSource(source) {
   }
   try {
     return source === '-' ? readFileSync(0, 'utf8') : readFileSync(source, 'utf8');
-  } catch (error) {
+  } catch {
     fail(1, `error: the path "${source}" does not exist`);
+  }
+}
+
+async function documentsOf(source) {
+  try {
+    return (await parseDocuments(await readSource(source))).flatMap((doc) => (doc.kind === 'List' ? doc.items ?? [] : [doc]));
+  } catch (error) {
+    if (error.code !== undefined && error.stderr !== undefined) throw error;
+    fail(1, `error: error parsing ${source}: error converting YAML to JSON: yaml: ${error.message}`);
   }
 }
 
@@ -354,51 +549,55 @@ const resourceName = (doc) => {
   const group = doc.apiVersion.includes('/') ? doc.apiVersion.split('/')[0] : '';
   return `${doc.kind.toLowerCase()}${group ? `.${group}` : ''}`;
 };
-const plural = (doc) => `${doc.kind.toLowerCase()}${doc.kind.endsWith('s') ? 'es' : 's'}`;
 
+/**
+ * create: every object new, else AlreadyExists for that object (the others are created).
+ * apply: client-side (manager kubectl-client-side-apply) or --server-side (manager kubectl or
+ * --field-manager); server-side apply over fields another manager set (kubectl create) is a
+ * conflict unless --force-conflicts, as Calico's upgrade page expects.
+ */
 async function applyManifests(verb, flags) {
   const sources = [].concat(flags.f ?? flags.filename ?? []);
   if (sources.length === 0) fail(1, 'error: must specify one of -f and -k');
+  const serverSide = verb === 'apply' && Boolean(flags['server-side']);
+  const manager = verb === 'create' ? 'kubectl-create' : serverSide ? String(flagValue(flags, 'field-manager') ?? 'kubectl') : 'kubectl-client-side-apply';
   const lines = [];
   const errors = [];
   for (const source of sources) {
-    let docs;
-    try {
-      docs = (await parseDocuments(await readSource(source))).flatMap((doc) => (doc.kind === 'List' ? doc.items ?? [] : [doc]));
-    } catch (error) {
-      if (error.code !== undefined && error.stderr !== undefined) throw error;
-      fail(1, `error: error parsing ${source}: error converting YAML to JSON: yaml: ${error.message}`);
-    }
+    const docs = await documentsOf(source);
     updateApi((api) => {
       for (const doc of docs) {
         if (!doc?.apiVersion || !doc.kind || !doc.metadata?.name) {
           errors.push(`error: error validating "${source}": error validating data: [apiVersion not set, kind not set]; if you choose to ignore these errors, turn validation off with --validate=false`);
           continue;
         }
-        const namespaced = !CLUSTER_SCOPED.has(doc.kind);
-        const namespace = namespaced ? doc.metadata.namespace ?? flagValue(flags, 'n') ?? flagValue(flags, 'namespace') ?? 'default' : undefined;
+        const namespace = namespaceOf(doc, namespaceFlag(flags) ?? 'default');
         if (!BUILTIN_GROUPS.has(doc.apiVersion)) {
           const group = doc.apiVersion.split('/')[0];
-          const crd = Object.values(api.objects).find((object) => object.kind === 'CustomResourceDefinition' && object.body?.spec?.group === group && object.body?.spec?.names?.kind === doc.kind);
-          if (!crd) {
+          const crd = listObjects(api, 'CustomResourceDefinition').find((object) => object.body?.spec?.group === group && object.body?.spec?.names?.kind === doc.kind);
+          const established = crd && Date.now() - new Date(crd.createdAt ?? 0).getTime() >= ESTABLISH_MS;
+          if (!established) {
             errors.push(`error: resource mapping not found for name: "${doc.metadata.name}" namespace: "${namespace ?? ''}" from "${source}": no matches for kind "${doc.kind}" in version "${doc.apiVersion}"\nensure CRDs are installed first`);
             continue;
           }
         }
-        if (namespace && !DEFAULT_NAMESPACES.includes(namespace) && !api.objects[`Namespace//${namespace}`]) {
+        if (namespace && !DEFAULT_NAMESPACES.includes(namespace) && !getObject(api, 'Namespace', undefined, namespace)) {
           errors.push(`Error from server (NotFound): error when creating "${source}": namespaces "${namespace}" not found`);
           continue;
         }
-        const key = `${doc.kind}/${namespace ?? ''}/${doc.metadata.name}`;
-        const existing = api.objects[key];
-        const body = keepBody(doc) ? doc : undefined;
+        const existing = getObject(api, doc.kind, namespace, doc.metadata.name);
         if (existing && verb === 'create') {
-          errors.push(`Error from server (AlreadyExists): error when creating "${source}": ${plural(doc)} "${doc.metadata.name}" already exists`);
+          errors.push(`Error from server (AlreadyExists): error when creating "${source}": ${plural(doc.kind)} "${doc.metadata.name}" already exists`);
           continue;
         }
-        const changed = !existing || JSON.stringify(existing.body) !== JSON.stringify(body);
-        api.objects[key] = { apiVersion: doc.apiVersion, kind: doc.kind, name: doc.metadata.name, ...(namespace ? { namespace } : {}), ...(body ? { body } : {}) };
-        lines.push(`${resourceName(doc)}/${doc.metadata.name} ${!existing ? 'created' : changed ? 'configured' : 'unchanged'}`);
+        if (existing && serverSide && existing.manager !== manager && specDiffers(existing.body, doc) && !flags['force-conflicts']) {
+          errors.push(
+            `error: Apply failed with 1 conflict: conflict with "${existing.manager}" using ${doc.apiVersion}: .spec\nPlease review the fields above--they currently have other managers. Here\nare the ways you can resolve this warning:\n* If you intend to manage all of these fields, please re-run the apply\n  command with the \`--force-conflicts\` flag.`,
+          );
+          continue;
+        }
+        const result = putObject(api, doc, { manager, namespace, now: new Date().toISOString() });
+        lines.push(`${resourceName(doc)}/${doc.metadata.name} ${serverSide ? 'serverside-applied' : result}`);
       }
       updateCni(api);
     });
@@ -408,28 +607,26 @@ async function applyManifests(verb, flags) {
   return 0;
 }
 
-/** Only the objects that decide the CNI and its pool are kept whole. */
-function keepBody(doc) {
-  return doc.kind === 'CustomResourceDefinition' || doc.kind === 'Installation' || (doc.kind === 'ConfigMap' && doc.metadata.name === 'kube-flannel-cfg');
-}
-
-function updateCni(api) {
+/** Which CNI the objects install: Flannel's ConfigMap + DaemonSet, or Calico's operator + Installation. */
+export function updateCni(api) {
   const objects = Object.values(api.objects);
   let cni = api.cni?.kind === 'cilium' ? api.cni : null;
   const flannel = objects.find((object) => object.kind === 'ConfigMap' && object.name === 'kube-flannel-cfg');
-  if (flannel && objects.some((object) => object.kind === 'DaemonSet' && object.namespace === flannel.namespace)) {
+  const flannelDs = flannel && objects.find((object) => object.kind === 'DaemonSet' && object.namespace === flannel.namespace);
+  if (flannelDs) {
     let pool = null;
     try {
       pool = JSON.parse(flannel.body.data['net-conf.json']).Network ?? null;
     } catch {
       pool = null;
     }
-    cni = { kind: 'flannel', pool };
+    const image = flannelDs.body?.spec?.template?.spec?.containers?.[0]?.image ?? '';
+    cni = { kind: 'flannel', pool, version: /:(v[\d.]+)$/.exec(image)?.[1] };
   }
   const installation = objects.find((object) => object.kind === 'Installation');
   if (installation && objects.some((object) => object.kind === 'Deployment' && object.name === 'tigera-operator')) {
     const pools = installation.body?.spec?.calicoNetwork?.ipPools;
-    cni = { kind: 'calico', pool: pools?.[0]?.cidr ?? api.cluster?.podSubnet ?? '192.168.0.0/16' };
+    cni = { kind: 'calico', pool: pools?.[0]?.cidr ?? api.cluster?.podSubnet ?? '192.168.0.0/16', version: installationStatus(api).calicoVersion };
   }
   if (JSON.stringify(cni) !== JSON.stringify(api.cni)) {
     api.cni = cni;

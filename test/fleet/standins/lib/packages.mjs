@@ -1,14 +1,13 @@
-// The package universe of a fleet node: base distro packages plus whatever the configured
-// pkgs.k8s.io / CRI-O repositories offer after the last `apt-get update`.
-import { fleetConfig } from './context.mjs';
+// The package universe of a fleet node: its distribution's archive, plus whatever the configured
+// pkgs.k8s.io / CRI-O / Docker repositories offer after the last `apt-get update`.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fleetConfig, nodeState } from './context.mjs';
+import { distroOf, dockerRepoPackages, dockerRepoUrl } from './distros.mjs';
 
 export const K8S_PACKAGES = ['kubelet', 'kubeadm', 'kubectl', 'cri-tools', 'kubernetes-cni'];
 
-const BASE_PACKAGES = {
-  containerd: '2.1.4-1',
-  'containerd.io': '2.1.4-1',
-  haproxy: '2.6.12-1+deb12u2',
-  keepalived: '1:2.2.7-1+b2',
+/** Packages every supported release's archive has, at the versions of Debian 12 (close enough for the tools that only install them). */
+const COMMON_PACKAGES = {
   'apt-transport-https': '2.6.1',
   'ca-certificates': '20230311',
   curl: '7.88.1-10+deb12u12',
@@ -26,11 +25,17 @@ const BASE_PACKAGES = {
 export const k8sRepoUrl = (minor) => `https://pkgs.k8s.io/core:/stable:/v${minor}/deb`;
 export const crioRepoUrl = (minor) => `https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v${minor}/deb`;
 
+export function nodeDistro(state = nodeState()) {
+  return distroOf(state.distro?.name);
+}
+
 /** Every version apt can see for a package, newest first: [{version, origin}]. */
-export function availableVersions(pkg, lists) {
+export function availableVersions(pkg, lists, state = nodeState()) {
   const catalogue = fleetConfig().catalogue ?? {};
+  const distro = nodeDistro(state);
   const out = [];
-  if (BASE_PACKAGES[pkg]) out.push({ version: BASE_PACKAGES[pkg], origin: 'http://deb.debian.org/debian bookworm/main amd64' });
+  const archive = distro.packages[pkg] ?? COMMON_PACKAGES[pkg];
+  if (archive) out.push({ version: archive, origin: distro.archive });
   const k8s = lists.kubernetes;
   if (k8s && catalogue[k8s]) {
     const origin = `${k8sRepoUrl(k8s)}  Packages`;
@@ -43,14 +48,17 @@ export function availableVersions(pkg, lists) {
   if (lists.crio && pkg === 'cri-o') {
     for (const patch of [0, 1]) out.push({ version: `${lists.crio}.${patch}-1.1`, origin: `${crioRepoUrl(lists.crio)}  Packages` });
   }
+  if (lists.docker) {
+    for (const version of dockerRepoPackages(distro)[pkg] ?? []) out.push({ version, origin: `${dockerRepoUrl(distro)} ${distro.codename}/stable amd64 Packages` });
+  }
   return out.sort((a, b) => compareVersions(b.version, a.version));
 }
 
-export function knownPackage(pkg, lists) {
-  return availableVersions(pkg, lists).length > 0;
+export function knownPackage(pkg, lists, state) {
+  return availableVersions(pkg, lists, state).length > 0;
 }
 
-/** Debian-ish version order, good enough for "1.36.10-1.1" > "1.36.9-1.1" and epochs. */
+/** Debian-ish version order, good enough for "1.36.10-1.1" > "1.36.9-1.1", epochs and "~". */
 export function compareVersions(a, b) {
   const parts = (value) => {
     const [epoch, rest] = value.includes(':') ? value.split(/:(.*)/) : ['0', value];
@@ -79,8 +87,72 @@ export const PACKAGE_SERVICES = {
   'cri-o': { service: 'crio', enable: false, start: false },
   haproxy: { service: 'haproxy', enable: true, start: true },
   keepalived: { service: 'keepalived', enable: true, start: false },
+  'docker-ce': { service: 'docker', enable: true, start: true },
+  'docker.io': { service: 'docker', enable: true, start: true },
 };
 
 export function serviceInstalled(service, installed) {
   return Object.entries(PACKAGE_SERVICES).some(([pkg, info]) => info.service === service && installed[pkg]);
+}
+
+// ---------------------------------------------------------------- sources
+
+const LISTS_DIR = '/etc/apt/sources.list.d';
+
+/** One-line `deb [signed-by=…] URL SUITE COMPONENTS` entries and deb822 `.sources` stanzas. */
+export function readSources() {
+  const entries = [];
+  if (!existsSync(LISTS_DIR)) return entries;
+  for (const file of readdirSync(LISTS_DIR).sort()) {
+    const path = `${LISTS_DIR}/${file}`;
+    const text = readFileSync(path, 'utf8');
+    if (file.endsWith('.list')) {
+      for (const raw of text.split('\n')) {
+        const line = raw.trim();
+        if (!line.startsWith('deb ')) continue;
+        const signedBy = /signed-by=([^\s\]]+)/.exec(line)?.[1];
+        const rest = line.replace(/^deb\s+(\[[^\]]*\]\s+)?/, '').split(/\s+/);
+        entries.push({ file: path, url: rest[0] ?? '', suite: rest[1] ?? '', signedBy });
+      }
+    } else if (file.endsWith('.sources')) {
+      for (const stanza of text.split(/\n\s*\n/)) {
+        const fields = Object.fromEntries(stanza.split('\n').map((line) => /^([A-Za-z-]+):\s*(.*)$/.exec(line.trim())).filter(Boolean).map((m) => [m[1].toLowerCase(), m[2].trim()]));
+        if (!fields.uris || fields.enabled === 'no') continue;
+        for (const url of fields.uris.split(/\s+/)) for (const suite of (fields.suites ?? '').split(/\s+/)) entries.push({ file: path, url, suite, signedBy: fields['signed-by'] });
+      }
+    }
+  }
+  return entries.map((entry) => ({ ...entry, url: entry.url.replace(/\/$/, '') }));
+}
+
+/** apt reads every source before any command: two entries for one repository with different keys stop it. */
+export function sourcesConflict(entries = readSources()) {
+  const seen = new Map();
+  for (const entry of entries) {
+    const key = `${entry.url}/ ${entry.suite}`;
+    const other = seen.get(key);
+    if (other !== undefined && other !== (entry.signedBy ?? '')) {
+      return `E: Conflicting values set for option Signed-By regarding source ${entry.url}/ ${entry.suite}: ${other} != ${entry.signedBy ?? ''}\nE: The list of sources could not be read.`;
+    }
+    seen.set(key, entry.signedBy ?? '');
+  }
+  return null;
+}
+
+/** A keyring apt accepts: a key dearmored by the fleet's gpg, or an armored key in a *.asc file. */
+export function validKeyring(path) {
+  if (!path || !existsSync(path)) return false;
+  const text = readFileSync(path);
+  if (text.includes('K8SB-FLEET-KEY')) return true;
+  return path.endsWith('.asc') && text.toString('utf8').includes('-----BEGIN PGP PUBLIC KEY BLOCK-----') && text.toString('utf8').includes('K8SBFLEET');
+}
+
+/** What a source is: { kind: kubernetes|crio|docker|other, minor? }. */
+export function classifySource(entry, distro) {
+  const k8s = /^https:\/\/pkgs\.k8s\.io\/core:\/stable:\/v(\d+\.\d+)\/deb$/.exec(entry.url);
+  if (k8s) return { kind: 'kubernetes', minor: k8s[1] };
+  const crio = /^https:\/\/download\.opensuse\.org\/repositories\/isv:\/cri-o:\/stable:\/v(\d+\.\d+)\/deb$/.exec(entry.url);
+  if (crio) return { kind: 'crio', minor: crio[1] };
+  if (entry.url === dockerRepoUrl(distro)) return { kind: 'docker', suiteOk: entry.suite === distro.codename };
+  return { kind: 'other' };
 }

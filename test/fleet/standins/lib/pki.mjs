@@ -2,7 +2,7 @@
 // and checks is the genuine SPKI sha256 of the CA.
 import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function caCertHash(caPem) {
@@ -22,6 +22,22 @@ export function makeClusterPki() {
     openssl('x509', '-req', '-in', file('admin.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-set_serial', '0x' + Date.now().toString(16), '-days', '365', '-out', file('admin.crt'));
     const read = (name) => readFileSync(file(name), 'utf8');
     return { caCert: read('ca.crt'), caKey: read('ca.key'), adminCert: read('admin.crt'), adminKey: read('admin.key') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A client certificate signed by the cluster CA, valid for `days` (negative: already expired). */
+export function signClientCert(pki, { commonName, organization, days = 365 }) {
+  const dir = mkdtempSync('/tmp/.k8sb-fleet-pki-');
+  try {
+    const file = (name) => join(dir, name);
+    const openssl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    writeFileSync(file('ca.crt'), pki.caCert);
+    writeFileSync(file('ca.key'), pki.caKey, { mode: 0o600 });
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('client.key'), '-out', file('client.csr'), '-subj', `/O=${organization}/CN=${commonName}`);
+    openssl('x509', '-req', '-in', file('client.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-set_serial', `0x${Date.now().toString(16)}${process.pid.toString(16)}`, '-days', String(days), '-out', file('client.crt'));
+    return { cert: readFileSync(file('client.crt'), 'utf8'), key: readFileSync(file('client.key'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

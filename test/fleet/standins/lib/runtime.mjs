@@ -1,39 +1,7 @@
 // containerd and kubelet binaries: only what an installer calls directly (the daemons themselves
 // are simulated by systemctl).
 import { commandNotFound, fail, installedVersion, upstreamVersion } from './context.mjs';
-
-const CONTAINERD_CONFIG = `version = 3
-root = '/var/lib/containerd'
-state = '/run/containerd'
-
-[grpc]
-  address = '/run/containerd/containerd.sock'
-
-[plugins]
-  [plugins.'io.containerd.cri.v1.images']
-    snapshotter = 'overlayfs'
-
-    [plugins.'io.containerd.cri.v1.images'.pinned_images]
-      sandbox = 'registry.k8s.io/pause:3.10'
-
-  [plugins.'io.containerd.cri.v1.runtime']
-    enable_selinux = false
-
-    [plugins.'io.containerd.cri.v1.runtime'.containerd]
-      default_runtime_name = 'runc'
-
-      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes]
-        [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
-          runtime_type = 'io.containerd.runc.v2'
-
-          [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
-            BinaryName = ''
-            SystemdCgroup = false
-
-    [plugins.'io.containerd.cri.v1.runtime'.cni]
-      bin_dirs = ['/opt/cni/bin']
-      conf_dir = '/etc/cni/net.d'
-`;
+import { configDefault, installedContainerd } from './containerd.mjs';
 
 export async function run(tool, argv) {
   if (tool === 'containerd') return containerd(argv);
@@ -41,14 +9,16 @@ export async function run(tool, argv) {
 }
 
 function containerd(argv) {
-  const version = installedVersion('containerd') ?? installedVersion('containerd.io');
-  if (!version) commandNotFound('containerd');
+  const build = installedContainerd();
+  if (!build) commandNotFound('containerd');
   if (argv[0] === 'config' && argv[1] === 'default') {
-    process.stdout.write(CONTAINERD_CONFIG);
+    process.stdout.write(configDefault(build));
     return 0;
   }
   if (argv[0] === '--version' || argv[0] === '-v') {
-    process.stdout.write(`containerd containerd.io ${upstreamVersion(version)} 0000000000000000000000000000000000000000\n`);
+    // Docker's build names itself containerd.io; distro builds name the upstream module.
+    const origin = build.package === 'containerd.io' ? 'containerd.io' : 'github.com/containerd/containerd';
+    process.stdout.write(`containerd ${origin} ${build.package === 'containerd.io' ? build.version : build.full} 0000000000000000000000000000000000000000\n`);
     return 0;
   }
   fail(1, `containerd: flag provided but not defined: ${argv[0] ?? ''}`);

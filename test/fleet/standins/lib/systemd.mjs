@@ -3,11 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { apiState, fail, isRoot, nodeState, parseArgs, recordHistory, thisNode, updateApi, updateNodeState, upstreamVersion } from './context.mjs';
 import { apiNodeOfHost, kubeletStatus, readiness } from './cluster.mjs';
 import { serviceInstalled } from './packages.mjs';
+import { effectiveConfig, installedContainerd } from './containerd.mjs';
 
 const DESCRIPTIONS = {
   kubelet: 'kubelet: The Kubernetes Node Agent',
   containerd: 'containerd container runtime',
   crio: 'Container Runtime Interface for OCI (CRI-O)',
+  docker: 'Docker Application Container Engine',
   haproxy: 'HAProxy Load Balancer',
   keepalived: 'Keepalive Daemon (LVS and VRRP)',
 };
@@ -117,9 +119,12 @@ function startStop(action, services) {
       }
     }
   }
+  const containerd = services.includes('containerd') && action !== 'stop' ? effectiveConfig(installedContainerd()) : null;
   const state = updateNodeState((next) => {
     for (const service of services) {
       next.services[service] = { ...next.services[service], running: action !== 'stop', failed: false, lastError: undefined };
+      // What the CRI plugin runs with until the next restart (kubelet, pods and kubeadm read it).
+      if (service === 'containerd' && containerd) next.runtime = { kind: 'containerd', ...containerd };
       if (service === 'kubelet' && action !== 'stop') next.kubelet = { runningVersion: next.packages.installed.kubelet, startedAt: new Date().toISOString() };
     }
     return next;
@@ -142,6 +147,11 @@ function reportKubeletVersion(packageVersion) {
 }
 
 function startProblem(service) {
+  if (service === 'containerd') {
+    const build = installedContainerd();
+    const config = build && effectiveConfig(build);
+    if (config && !config.ok) return config.error;
+  }
   if (service === 'haproxy') {
     const config = existsSync('/etc/haproxy/haproxy.cfg') ? readFileSync('/etc/haproxy/haproxy.cfg', 'utf8') : '';
     // The API server owns 6443 on a control plane (kubeadm ha-considerations).
