@@ -46,6 +46,8 @@ describe('the plan', () => {
       'join:worker-1',
       'join:worker-2',
       'verify',
+      'verify:etcd',
+      'verify:network',
       'kubeconfig',
     ]);
     const byId = Object.fromEntries(plan.steps.map((s) => [s.id, s]));
@@ -60,7 +62,7 @@ describe('the plan', () => {
     const plan = await planJson(...AWS, '--name', 'ha', '--control-planes', '3', '--workers', '1', '--image-id', 'ami-0123456789abcdef0');
     const ids = plan.steps.map((s) => s.id);
     expect(ids).not.toContain('image');
-    expect(ids.slice(ids.indexOf('init:cp-1'))).toEqual(['init:cp-1', 'cni:calico', 'join:cp-2', 'join:cp-3', 'join:worker-1', 'verify', 'kubeconfig']);
+    expect(ids.slice(ids.indexOf('init:cp-1'))).toEqual(['init:cp-1', 'cni:calico', 'join:cp-2', 'join:cp-3', 'join:worker-1', 'verify', 'verify:etcd', 'verify:network', 'kubeconfig']);
     expect(plan.steps.find((s) => s.id === 'join:cp-2')).toMatchObject({ group: 'Control plane joins', title: 'kubeadm join --control-plane on cp-2' });
   });
 
@@ -91,6 +93,8 @@ describe('the plan', () => {
       'join:cp-3',
       'join:worker-1',
       'verify',
+      'verify:etcd',
+      'verify:network',
       'kubeconfig',
     ]);
   });

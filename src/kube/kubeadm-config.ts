@@ -44,6 +44,8 @@ export interface InitConfigInput {
   certificateKey: string;
   /** @default the spec runtime's socket */
   criSocket?: string;
+  /** No workers: the control plane takes workloads (nodeRegistration.taints: []), as k0s and KubeOne do. */
+  untaintControlPlane?: boolean;
 }
 
 export interface JoinConfigInput {
@@ -56,6 +58,8 @@ export interface JoinConfigInput {
   criSocket?: string;
   /** Present: join as a control plane. */
   controlPlane?: { certificateKey: string; advertiseAddress: string };
+  /** See InitConfigInput.untaintControlPlane (control-plane joins only). */
+  untaintControlPlane?: boolean;
 }
 
 function versionOf(spec: ClusterSpec): KubeVersion {
@@ -69,13 +73,15 @@ function extraArgs(v1beta4: boolean, args: Record<string, string>): unknown {
   return v1beta4 ? Object.entries(args).map(([name, value]) => ({ name, value })) : { ...args };
 }
 
-function nodeRegistration(input: { spec: ClusterSpec; node: NodeIdentity; criSocket?: string }, v1beta4: boolean) {
+function nodeRegistration(input: { spec: ClusterSpec; node: NodeIdentity; criSocket?: string }, v1beta4: boolean, untainted = false) {
   assertNodeName(input.node.name);
   assertIp(input.node.privateIp, `private IP of ${input.node.name}`);
   return {
     name: input.node.name,
     criSocket: input.criSocket ?? criSocketFor(input.spec.kubernetes.runtime),
     kubeletExtraArgs: extraArgs(v1beta4, { 'node-ip': input.node.privateIp }),
+    // kubeadm: nil taints = the control-plane NoSchedule taint, [] = none.
+    ...(untainted ? { taints: [] } : {}),
   };
 }
 
@@ -117,7 +123,7 @@ export function renderInitConfig(input: InitConfigInput): string {
       },
     ],
     localAPIEndpoint: { advertiseAddress: input.node.privateIp, bindPort: API_SERVER_BIND_PORT },
-    nodeRegistration: nodeRegistration(input, v1beta4),
+    nodeRegistration: nodeRegistration(input, v1beta4, input.untaintControlPlane),
     certificateKey: input.certificateKey,
   };
   if (v1beta4) init.timeouts = { controlPlaneComponentHealthCheck: '4m0s' };
@@ -152,7 +158,7 @@ export function renderJoinConfig(input: JoinConfigInput): string {
     apiVersion,
     kind: 'JoinConfiguration',
     discovery,
-    nodeRegistration: nodeRegistration(input, v1beta4),
+    nodeRegistration: nodeRegistration(input, v1beta4, Boolean(input.controlPlane && input.untaintControlPlane)),
   };
   if (input.controlPlane) {
     assertIp(input.controlPlane.advertiseAddress, `advertise address of ${input.node.name}`);

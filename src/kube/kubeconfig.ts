@@ -3,6 +3,7 @@
  * to the public API endpoint and every name made cluster-specific, so it can sit next to other
  * clusters in ~/.kube/config without clobbering them.
  */
+import { X509Certificate } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { ExternalToolError } from '../errors.js';
 
@@ -121,4 +122,26 @@ export function kubeconfigServer(text: string): string | undefined {
   const clusterName = (context?.context as { cluster?: string } | undefined)?.cluster;
   const cluster = config.clusters?.find((c) => c.name === clusterName) ?? config.clusters?.[0];
   return (cluster?.cluster as { server?: string } | undefined)?.server;
+}
+
+/** The operator's kubeconfig is refreshed (and status warns) when its client certificate has less left than this. */
+export const KUBECONFIG_RENEW_BEFORE_MS = 30 * 24 * 3_600_000;
+
+/** The client certificate of a kubeconfig's first user: its base64 data and when it expires. */
+export function clientCertificateOf(text: string): { data: string; notAfter: Date } | undefined {
+  let config: Kubeconfig;
+  try {
+    config = load(text, 'kubeconfig');
+  } catch {
+    return undefined;
+  }
+  const user = config.users?.[0]?.user as Record<string, unknown> | undefined;
+  const data = user?.['client-certificate-data'];
+  if (typeof data !== 'string') return undefined;
+  try {
+    const certificate = new X509Certificate(Buffer.from(data, 'base64'));
+    return { data, notAfter: new Date(certificate.validTo) };
+  } catch {
+    return undefined;
+  }
 }

@@ -46,6 +46,29 @@ export const createManifest = (fileOrUrl: string): Argv => kubectl(['create', '-
 export const waitNodesReady = (timeoutS: number): Argv =>
   kubectl(['wait', '--for=condition=Ready', 'node', '--all', `--timeout=${assertTimeoutSeconds(timeoutS)}s`]);
 
+// ---- what a finished kubeadm init leaves in the cluster, and what a joined control plane runs
+
+/** The objects of kubeadm's upload-config and addon phases (exit 1 naming each one missing). */
+export const initObjects = (): Argv => kubectl(['-n', 'kube-system', 'get', 'configmap/kubeadm-config', 'deployment/coredns', 'daemonset/kube-proxy', '-o', 'name']);
+/** The bootstrap-token phase's public ConfigMap (joins discover the cluster through it). */
+export const clusterInfo = (): Argv => kubectl(['-n', 'kube-public', 'get', 'configmap', 'cluster-info', '-o', 'name']);
+export const podsOnNode = (name: string): Argv => kubectl(['-n', 'kube-system', 'get', 'pods', '--field-selector', `spec.nodeName=${assertNodeName(name)}`, '-o', 'json']);
+/** etcdctl of the etcd image, in the etcd static pod of `node`, with the certificates kubeadm made. */
+export const etcdMemberList = (node: string): Argv =>
+  kubectl([
+    '-n', 'kube-system', 'exec', `etcd-${assertNodeName(node)}`, '--', 'etcdctl', '--endpoints=https://127.0.0.1:2379',
+    '--cacert=/etc/kubernetes/pki/etcd/ca.crt', '--cert=/etc/kubernetes/pki/etcd/server.crt', '--key=/etc/kubernetes/pki/etcd/server.key',
+    'member', 'list', '-w', 'json',
+  ]);
+export const waitAvailable = (namespace: string, deployment: string, timeoutS: number): Argv =>
+  kubectl(['-n', namespace, 'wait', '--for=condition=Available', `deployment/${assertNodeName(deployment)}`, `--timeout=${assertTimeoutSeconds(timeoutS)}s`]);
+export const getPodJson = (namespace: string, name: string): Argv => kubectl(['-n', namespace, 'get', 'pod', assertNodeName(name), '-o', 'json']);
+export const podEvents = (namespace: string, name: string): Argv =>
+  kubectl(['-n', namespace, 'get', 'events', '--field-selector', `involvedObject.name=${assertNodeName(name)}`, '-o', 'json']);
+export const podLogs = (namespace: string, name: string): Argv => kubectl(['-n', namespace, 'logs', assertNodeName(name)]);
+export const deletePod = (namespace: string, name: string): Argv => kubectl(['-n', namespace, 'delete', 'pod', assertNodeName(name), '--ignore-not-found', '--wait=false']);
+export const podsWithLabel = (namespace: string, selector: string): Argv => kubectl(['-n', namespace, 'get', 'pods', '-l', selector, '-o', 'json']);
+
 export const kubeletJournal = (lines = 20): Argv => ['journalctl', '-u', 'kubelet', '-n', String(lines), '--no-pager'];
 export const systemctlIsActive = (unit: string): Argv => ['systemctl', 'is-active', unit];
 /** Exit 0 when the file exists: used by "already done?" checks with allowFailure. */
@@ -127,6 +150,48 @@ export function parseNodeJson(text: string): NodeStatus {
   const parsed = nodeSchema.safeParse(parseJson('get node -o json', text));
   if (!parsed.success) return badOutput('get node -o json', text, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return toStatus(parsed.data);
+}
+
+const podListSchema = z.object({
+  items: z.array(
+    z.object({
+      metadata: z.object({ name: z.string(), labels: z.record(z.string(), z.string()).optional() }),
+      spec: z.object({ nodeName: z.string().optional() }).optional(),
+      status: z.object({ phase: z.string().optional(), message: z.string().optional() }).optional(),
+    }),
+  ),
+});
+
+export interface PodStatus {
+  name: string;
+  phase: string;
+  node?: string;
+  message?: string;
+}
+
+/** `kubectl get pods -o json` → name, phase, node. */
+export function parsePodsJson(text: string): PodStatus[] {
+  const parsed = podListSchema.safeParse(parseJson('get pods -o json', text));
+  if (!parsed.success) return badOutput('get pods -o json', text, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return parsed.data.items.map((pod) => ({ name: pod.metadata.name, phase: pod.status?.phase ?? 'Unknown', node: pod.spec?.nodeName, message: pod.status?.message }));
+}
+
+const etcdMembersSchema = z.object({ members: z.array(z.object({ name: z.string().optional(), isLearner: z.boolean().optional() })).optional() });
+
+/** `etcdctl member list -w json` → names; learners (still joining) marked. */
+export function parseEtcdMembers(text: string): Array<{ name: string; learner: boolean }> {
+  const parsed = etcdMembersSchema.safeParse(parseJson('exec etcd-… -- etcdctl member list -w json', text));
+  if (!parsed.success) return badOutput('exec etcd-… -- etcdctl member list -w json', text, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return (parsed.data.members ?? []).map((member) => ({ name: member.name ?? '(unstarted)', learner: member.isLearner === true }));
+}
+
+const eventsSchema = z.object({ items: z.array(z.object({ reason: z.string().optional(), message: z.string().optional() })) });
+
+/** `kubectl get events -o json` → "Reason: message" lines. */
+export function parseEvents(text: string): string[] {
+  const parsed = eventsSchema.safeParse(parseJson('get events -o json', text));
+  if (!parsed.success) return [];
+  return parsed.data.items.map((event) => `${event.reason ?? 'Event'}: ${event.message ?? ''}`.trim());
 }
 
 /** `kubeadm version -o short` → "1.36.2". */

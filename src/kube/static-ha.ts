@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { renderTemplate, templatePath } from '../tools/template.js';
 import { API_SERVER_BIND_PORT } from './kubeadm-config.js';
+import { APT_LOCK_WAIT } from './upgrade-commands.js';
 import type { Argv } from './node-commands.js';
 import { assertIp, assertNodeName } from './validate-remote.js';
 
@@ -138,7 +139,7 @@ export function parseInterface(stdout: string): string {
  * config), then install our files, then these restarts. Installing files first would make dpkg
  * ask about changed conffiles.
  */
-export const staticHaPackages = (): Argv => ['apt-get', 'install', '-y', 'haproxy', 'keepalived'];
+export const staticHaPackages = (): Argv => ['apt-get', ...APT_LOCK_WAIT, 'install', '-y', 'haproxy', 'keepalived'];
 
 export function staticHaStartCommands(): Argv[] {
   return [

@@ -14,6 +14,12 @@ export const SWITCH_REPO_SCRIPT = 'switch-k8s-repo';
 
 const plain = (version: string) => assertVersion(version).replace(/^v/, '');
 
+/**
+ * apt-get waits for the dpkg lock unattended-upgrades holds after boot (apt >= 2.0; without it
+ * apt-get fails at once with "Could not get lock /var/lib/dpkg/lock-frontend").
+ */
+export const APT_LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=600'];
+
 export const aptMarkUnhold = (packages: KubePackage[]): Argv => ['apt-mark', 'unhold', ...packages];
 export const aptMarkHold = (packages: KubePackage[]): Argv => ['apt-mark', 'hold', ...packages];
 
@@ -23,11 +29,11 @@ export const aptMarkHold = (packages: KubePackage[]): Argv => ['apt-mark', 'hold
  */
 export function aptInstallPinned(packages: KubePackage[], version: string): Argv {
   const pin = `${plain(version)}-*`;
-  return ['apt-get', 'install', '-y', '--allow-change-held-packages', ...packages.map((pkg) => `${pkg}=${pin}`)];
+  return ['apt-get', ...APT_LOCK_WAIT, 'install', '-y', '--allow-change-held-packages', ...packages.map((pkg) => `${pkg}=${pin}`)];
 }
 
 /** CRI-O follows the Kubernetes minor; installing it again picks the newest of the switched repo. */
-export const aptInstallCrio = (): Argv => ['apt-get', 'install', '-y', 'cri-o'];
+export const aptInstallCrio = (): Argv => ['apt-get', ...APT_LOCK_WAIT, 'install', '-y', 'cri-o'];
 
 export const systemctlDaemonReload = (): Argv => ['systemctl', 'daemon-reload'];
 export const systemctlRestart = (unit: 'kubelet' | 'crio'): Argv => ['systemctl', 'restart', unit];

@@ -1,13 +1,14 @@
 /**
  * Kubernetes releases this tool installs. Supported = the newest three minors
  * (kubernetes.io/releases, as of 2026-11: 1.35, 1.36, 1.37).
- * Bump these together when a new minor ships; every other module derives from them.
+ * Bump these together when a new minor ships (and pins.ts); every other module derives from them.
  */
+import { KUBERNETES_PATCHES } from './pins.js';
 export const SUPPORTED_MINORS = ['1.35', '1.36', '1.37'] as const;
 export type SupportedMinor = (typeof SUPPORTED_MINORS)[number];
 
-/** The default is the newest supported minor, at a patch known to be released. */
-export const DEFAULT_KUBERNETES_VERSION = '1.37.1';
+/** The default is the newest supported minor, at its newest released patch (pins.ts). */
+export const DEFAULT_KUBERNETES_VERSION = KUBERNETES_PATCHES['1.37'];
 
 const VERSION_PATTERN = /^v?(\d{1,2})\.(\d{1,3})\.(\d{1,3})$/;
 

@@ -13,7 +13,7 @@ import { inventoryFromSpec, isCloudProvider } from '../providers/index.js';
 import type { Inventory } from '../providers/inventory.js';
 import { serializeSpec } from '../spec/serialize.js';
 import { writeFileAtomic } from '../state/atomic.js';
-import { bootstrapPhases, runTolerantly, verifyPhases, workerFailuresError } from './bootstrap.js';
+import { bootstrapPhases, kubeconfigPhase, runTolerantly, verifyPhases, workerFailuresError } from './bootstrap.js';
 import { nodeUsersOf, type LoadedCluster } from './cluster-context.js';
 import { loadJoinMaterial, saveJoinMaterial } from './join-material.js';
 import { provisionInventory } from './provision.js';
@@ -100,6 +100,8 @@ export async function runAddWorkersWorkflow(ctx: CliContext, options: AddWorkers
         );
         const healthy = newNodes.filter((name) => !failed.nodes.has(name));
         if (healthy.length > 0) await run.runPhases(verifyPhases({ topology, ops, version: plan.version, readyTimeoutMs, nodes: healthy }));
+        // Refreshed when admin.conf's certificate changed (upgrade, renewal) or nears expiry.
+        await run.runPhases([kubeconfigPhase({ topology, ops })]);
         if (failed.nodes.size > 0) throw workerFailuresError(failed, run.logFile);
         return { added: newNodes };
       } finally {

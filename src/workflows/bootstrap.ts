@@ -108,9 +108,10 @@ export function bootstrapPhases(options: BootstrapOptions): BootstrapPhase[] {
           tool: 'kubeadm',
           inputs: version,
           timeoutMs: 15 * 60_000,
-          // A dropped connection mid-init is recovered by the check: admin.conf tells whether it finished.
+          // A failed or dropped init is judged by the cluster (kubeadm-config, CoreDNS, kube-proxy,
+          // cluster-info); one that stopped half-way is reset and run again by the next attempt.
           retries: 1,
-          check: async (ctx) => ((await ops.isInitialised(first, ctx)) ? 'already initialised (admin.conf present)' : undefined),
+          check: async (ctx) => ((await ops.isInitialised(first, ctx)) ? 'already initialised (kubeadm-config, CoreDNS and kube-proxy in the cluster)' : undefined),
           run: (ctx) => ops.initFirstControlPlane(first, topology, version, ctx),
         },
       ],
@@ -195,22 +196,22 @@ function joinStep(node: ClusterNode, controlPlane: boolean, options: BootstrapOp
     timeoutMs: 15 * 60_000,
     retries: RETRIES,
     retryable: isRetryableNodeError,
-    check: async (ctx) => ((await ops.isJoined(node, topology, ctx)) ? 'already joined' : undefined),
-    run: async (ctx: StepContext) => {
-      // A retry after a failed or dropped join: finished means done; half-done is reset first.
-      if (ctx.attempt > 1) {
-        if (await ops.isJoined(node, topology, ctx)) return;
-        await ops.resetNode(node, ctx);
-      }
-      await ops.join(node, topology, controlPlane, ctx);
-    },
+    check: async (ctx) => ((await ops.isJoined(node, topology, ctx)) ? (controlPlane ? 'already joined (control-plane label, etcd and kube-apiserver running)' : 'already joined') : undefined),
+    // The check runs before every attempt; join resets what a failed attempt of ours left.
+    run: (ctx: StepContext) => ops.join(node, topology, controlPlane, ctx),
   };
 }
 
+/**
+ * Verify: every node Ready, etcd with one member per control plane, then pod networking (CoreDNS
+ * available, a pod on a worker resolving a Service name). Nodes Ready is no proof of pod
+ * networking: the CNI's own pods run on the host network.
+ */
 export function verifyPhases(options: Pick<BootstrapOptions, 'topology' | 'ops' | 'version' | 'readyTimeoutMs'> & { nodes?: string[] }): Phase[] {
   const { topology, ops } = options;
   const first = firstControlPlane(topology);
   const names = options.nodes ?? allNodes(topology).map((node) => node.name);
+  const inputs = `${options.version}/${[...names].sort().join(',')}`;
   return [
     {
       title: 'Verify',
@@ -220,9 +221,27 @@ export function verifyPhases(options: Pick<BootstrapOptions, 'topology' | 'ops' 
           title: `Wait until ${names.length} node${names.length === 1 ? ' is' : 's are'} Ready`,
           node: first.name,
           tool: 'kubectl',
-          inputs: `${options.version}/${[...names].sort().join(',')}`,
+          inputs,
           timeoutMs: options.readyTimeoutMs + 60_000,
           run: (ctx) => ops.waitReady(first, topology, names, options.version, options.readyTimeoutMs, ctx),
+        },
+        {
+          stepId: 'verify:etcd',
+          title: `etcd has ${topology.controlPlanes.length} member${topology.controlPlanes.length === 1 ? '' : 's'}, one per control plane`,
+          node: first.name,
+          tool: 'kubectl',
+          inputs: topology.controlPlanes.map((cp) => cp.name).join(','),
+          retries: 1,
+          run: (ctx) => ops.verifyEtcdMembers(first, topology, ctx),
+        },
+        {
+          stepId: 'verify:network',
+          title: 'Pod networking: CoreDNS available, a pod resolves kubernetes.default',
+          node: first.name,
+          tool: 'kubectl',
+          inputs,
+          timeoutMs: 10 * 60_000,
+          run: (ctx) => ops.verifyNetworking(first, topology, ctx),
         },
       ],
     },
@@ -239,9 +258,10 @@ export function kubeconfigPhase(options: Pick<BootstrapOptions, 'topology' | 'op
         title: 'Write the admin kubeconfig (0600)',
         node: first.name,
         tool: 'ssh',
-        inputs: options.topology.apiEndpoint,
+        // Never checkpointed: admin.conf's certificate changes with upgrades and renewals.
+        inputs: `run-${Date.now()}`,
         retries: RETRIES,
-        check: async () => ((await options.ops.hasKubeconfig()) ? 'kubeconfig already written' : undefined),
+        check: (ctx) => options.ops.kubeconfigCurrent(first, options.topology, ctx),
         run: (ctx) => options.ops.writeKubeconfig(first, options.topology, ctx),
       },
     ],

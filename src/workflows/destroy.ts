@@ -8,14 +8,14 @@
 import { readdir, rm } from 'node:fs/promises';
 import type { CliContext } from '../cli/context.js';
 import type { Phase } from '../engine/step.js';
-import { reset } from '../kube/node-commands.js';
 import { inventoryFromSpec, isCloudProvider, providerAdapter } from '../providers/index.js';
 import { secretValues } from '../providers/credentials.js';
 import { resolveTerraformBinary, TerraformCli } from '../tools/terraform.js';
-import { addressOf, nodeUsersOf, type PartialCluster } from './cluster-context.js';
+import { nodeUsersOf, type PartialCluster } from './cluster-context.js';
 import { removeFromUserKubeconfig } from './kubeconfig-merge.js';
 import { withRun, type RunHarness } from './run-harness.js';
 import { createSshPool } from './ssh-setup.js';
+import { SshNodeOps } from './ssh-node-ops.js';
 import { allNodes, topologyFromInventory } from './topology.js';
 
 export interface DestroyRunOptions {
@@ -133,6 +133,7 @@ async function resetNodes(ctx: CliContext, run: RunHarness, options: DestroyRunO
     sshTimeoutMs: options.sshTimeoutMs ?? 2 * 60_000,
     env: ctx.env,
   });
+  const ops = new SshNodeOps({ spec, dir, pool, secrets: run.secrets });
   try {
     await run.runPhases([
       {
@@ -141,20 +142,13 @@ async function resetNodes(ctx: CliContext, run: RunHarness, options: DestroyRunO
         continueOnError: true,
         steps: allNodes(topology).map((node) => ({
           stepId: `destroy:reset:${node.name}`,
-          title: `kubeadm reset -f on ${node.name}`,
+          title: `kubeadm reset -f on ${node.name} (CNI configuration, markers${node.role === 'control-plane' ? ', keepalived/haproxy' : ''})`,
           node: node.name,
           tool: 'kubeadm',
           timeoutMs: RESET_TIMEOUT_MS + 60_000,
           retries: 1,
-          run: async (step) => {
-            await pool.session(addressOf(node)).exec(reset(), {
-              sudo: true,
-              timeoutMs: RESET_TIMEOUT_MS,
-              signal: step.signal,
-              idempotent: true,
-              onLine: (line, stream) => step.output(line, stream),
-            });
-          },
+          // kubeadm reset, /etc/cni/net.d and our markers, keepalived/haproxy stopped on static HA control planes.
+          run: (step) => ops.resetNode(node, topology, step),
         })),
       },
     ]);

@@ -67,7 +67,8 @@ export function describeInitPlan(spec: ClusterSpec, options: DescribeInitPlanOpt
 
   for (const node of all) {
     // Workers are prepared alongside the control-plane steps that follow.
-    add(controlPlanes.includes(node) ? 'Node preparation' : 'Worker preparation', `prepare:${node}`, `Prepare ${node}: swap off, kernel modules, ${spec.kubernetes.runtime}, kubeadm ${version}`, 'ssh', [node]);
+    const runtime = spec.kubernetes.runtime === 'containerd' ? 'containerd 2.x (the distribution\'s, else Docker\'s containerd.io)' : 'CRI-O';
+    add(controlPlanes.includes(node) ? 'Node preparation' : 'Worker preparation', `prepare:${node}`, `Prepare ${node}: swap off, kernel modules, ${runtime}, kubeadm ${version}`, 'ssh', [node]);
   }
 
   if (isStatic && controlPlanes.length > 1 && spec.provider.name === 'static' && !spec.provider.apiEndpoint) {
@@ -87,6 +88,8 @@ export function describeInitPlan(spec: ClusterSpec, options: DescribeInitPlanOpt
   }
 
   add('Verify', 'verify', `Wait until ${all.length} node${all.length === 1 ? ' is' : 's are'} Ready (kubectl get nodes)`, 'kubectl', [first]);
+  add('Verify', 'verify:etcd', `etcd has ${controlPlanes.length} member${controlPlanes.length === 1 ? '' : 's'}, one per control plane (etcdctl member list)`, 'kubectl', [first]);
+  add('Verify', 'verify:network', `Pod networking: CoreDNS available, a pod on ${workers[0] ?? first} resolves kubernetes.default`, 'kubectl', [first]);
   add('Kubeconfig', 'kubeconfig', `Write ${options.dir ? `${options.dir}/kubeconfig` : 'the admin kubeconfig'} (0600)`, 'ssh', [first]);
   return steps;
 }

@@ -6,7 +6,11 @@
 import type { JoinMaterial } from '../kube/join-material.js';
 import type { ClusterDir } from '../state/cluster-dir.js';
 
-export type SavedJoinMaterial = Partial<JoinMaterial> & Pick<JoinMaterial, 'token' | 'certificateKey'>;
+export type SavedJoinMaterial = Partial<JoinMaterial> &
+  Pick<JoinMaterial, 'token' | 'certificateKey'> & {
+    /** Random id of this cluster, in the marker on its nodes: tells a half-done init of ours from another cluster's. */
+    clusterUid?: string;
+  };
 
 const FILE = 'join.json';
 

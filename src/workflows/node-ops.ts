@@ -19,11 +19,17 @@ export interface NodeOps {
   isInitialised(node: ClusterNode, ctx: StepContext): Promise<boolean>;
   initFirstControlPlane(node: ClusterNode, topology: Topology, version: string, ctx: StepContext): Promise<void>;
   installCni(first: ClusterNode, ctx: StepContext): Promise<void>;
+  /** Workers: kubelet.conf and the Node registered; control planes also the label and running etcd/kube-apiserver pods. */
   isJoined(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<boolean>;
-  resetNode(node: ClusterNode, ctx: StepContext): Promise<void>;
+  /** Resets a node of this cluster (or none) and resets and joins it; refuses a node of another cluster. */
   join(node: ClusterNode, topology: Topology, controlPlane: boolean, ctx: StepContext): Promise<void>;
   getNodes(first: ClusterNode, ctx: Pick<StepContext, 'signal' | 'output'>): Promise<NodeStatus[]>;
   waitReady(first: ClusterNode, topology: Topology, names: string[], version: string | undefined, timeoutMs: number, ctx: StepContext): Promise<void>;
-  hasKubeconfig(): Promise<boolean>;
+  /** One voting etcd member per control plane. */
+  verifyEtcdMembers(first: ClusterNode, topology: Topology, ctx: StepContext): Promise<void>;
+  /** CoreDNS available and a pod on a worker resolving a Service name. */
+  verifyNetworking(first: ClusterNode, topology: Topology, ctx: StepContext): Promise<void>;
+  /** A reason the operator's kubeconfig needs no refresh, or undefined. */
+  kubeconfigCurrent(first: ClusterNode, topology: Topology, ctx: Pick<StepContext, 'signal' | 'output'>): Promise<string | undefined>;
   writeKubeconfig(first: ClusterNode, topology: Topology, ctx: StepContext): Promise<void>;
 }

@@ -1,8 +1,9 @@
 /**
  * remove-workers after the plan is confirmed. For each worker, one at a time (so pods evicted
- * from one are never rescheduled onto the next one to go): `kubectl drain --ignore-daemonsets`
- * and `kubectl delete node` on the first control plane, then `kubeadm reset -f` on the worker if
- * it answers (an unreachable worker is a warning: it is already out of the cluster). Then the
+ * from one are never rescheduled onto the next one to go), in the order of the kubeadm docs
+ * ("Remove the node"): `kubectl drain --ignore-daemonsets`, `kubeadm reset -f` on the worker if it
+ * answers (with /etc/cni/net.d cleaned, which kubeadm reset leaves; an unreachable worker is a
+ * warning), then `kubectl delete node`. Then the
  * infrastructure shrinks (cloud: Terraform with the smaller count, whose plan may only destroy
  * workers) or the hosts leave cluster.yaml and inventory.json (static), and the rest of the
  * cluster must still be all-Ready.
@@ -21,7 +22,7 @@ import { provisionInventory } from './provision.js';
 import { withRun } from './run-harness.js';
 import { SshNodeOps } from './ssh-node-ops.js';
 import { createSshPool } from './ssh-setup.js';
-import { allNodes, firstControlPlane, topologyFromInventory, type ClusterNode } from './topology.js';
+import { allNodes, firstControlPlane, topologyFromInventory, type ClusterNode, type Topology } from './topology.js';
 import { currentVersion, nonRemovals, refusedPlanError, type RemoveWorkersPlan } from './worker-plan.js';
 import { HostKeyStore } from '../tools/known-hosts.js';
 
@@ -65,7 +66,7 @@ export async function runRemoveWorkersWorkflow(ctx: CliContext, options: RemoveW
         const byName = new Map(allNodes(topology).map((node) => [node.name, node]));
         const phases: Phase[] = plan.remove.map((entry) => {
           const node = byName.get(entry.name)!;
-          return { title: `Remove ${node.name}`, steps: removalSteps(ops, first, node, drainTimeoutMs, notReset) };
+          return { title: `Remove ${node.name}`, steps: removalSteps(ops, topology, node, drainTimeoutMs, notReset) };
         });
         await run.runPhases(phases);
 
@@ -124,7 +125,8 @@ export async function runRemoveWorkersWorkflow(ctx: CliContext, options: RemoveW
   );
 }
 
-function removalSteps(ops: SshNodeOps, first: ClusterNode, node: ClusterNode, drainTimeoutMs: number, notReset: string[]): Step[] {
+function removalSteps(ops: SshNodeOps, topology: Topology, node: ClusterNode, drainTimeoutMs: number, notReset: string[]): Step[] {
+  const first = firstControlPlane(topology);
   const registered = async (ctx: Parameters<Step['run']>[0]) => (await ops.getNodes(first, ctx)).some((status) => status.name === node.name);
   return [
     {
@@ -154,19 +156,8 @@ function removalSteps(ops: SshNodeOps, first: ClusterNode, node: ClusterNode, dr
       },
     },
     {
-      stepId: `remove-delete:${node.name}`,
-      title: `kubectl delete node ${node.name}`,
-      node: node.name,
-      tool: 'kubectl',
-      retries: 2,
-      check: async (ctx) => ((await registered(ctx)) ? undefined : 'already deleted'),
-      run: async (ctx) => {
-        await ops.sudo(first, cmd.deleteNode(node.name), ctx);
-      },
-    },
-    {
       stepId: `remove-reset:${node.name}`,
-      title: `kubeadm reset -f on ${node.name}`,
+      title: `kubeadm reset -f on ${node.name} (and its CNI configuration)`,
       node: node.name,
       tool: 'kubeadm',
       timeoutMs: 6 * 60_000,
@@ -179,7 +170,18 @@ function removalSteps(ops: SshNodeOps, first: ClusterNode, node: ClusterNode, dr
           ctx.output(`warning: ${node.name} does not answer SSH, so it was not reset; it is no longer part of the cluster. Run "kubeadm reset -f" on it if it comes back.`, 'info');
           return;
         }
-        await ops.sudo(node, cmd.reset(), ctx, { timeoutMs: 5 * 60_000 });
+        await ops.resetNode(node, topology, ctx);
+      },
+    },
+    {
+      stepId: `remove-delete:${node.name}`,
+      title: `kubectl delete node ${node.name}`,
+      node: node.name,
+      tool: 'kubectl',
+      retries: 2,
+      check: async (ctx) => ((await registered(ctx)) ? undefined : 'already deleted'),
+      run: async (ctx) => {
+        await ops.sudo(first, cmd.deleteNode(node.name), ctx);
       },
     },
   ];

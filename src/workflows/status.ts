@@ -4,7 +4,8 @@
  * (inventory, finished and pending steps, last run). The folder's view is always shown, even
  * when the API cannot be reached. Read-only: no lock, nothing written.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { clientCertificateOf, KUBECONFIG_RENEW_BEFORE_MS } from '../kube/kubeconfig.js';
 import { join } from 'node:path';
 import type { StepContext } from '../engine/step.js';
 import { getNodesJson, parseNodesJson } from '../kube/node-commands.js';
@@ -59,6 +60,8 @@ export interface StatusReport {
     lastRun?: { command: string; startedAt: string; logFile: string };
     destroyedAt?: string;
   };
+  /** The operator's kubeconfig (clusters/<name>/kubeconfig) and when its client certificate expires. */
+  kubeconfig?: { file: string; expires: string; daysLeft: number; warning?: string };
   /** Every node Ready and the API reachable. */
   healthy: boolean;
 }
@@ -79,6 +82,7 @@ export async function collectStatus(cluster: LoadedCluster, options: CollectStat
   const nodes = mergeNodes(topology, query.nodes, now());
   const observed = [...new Set((query.nodes ?? []).map((n) => n.kubeletVersion).filter(Boolean))].sort();
   const state = await stateView(cluster, topology);
+  const kubeconfig = await kubeconfigView(cluster.dir.kubeconfigFile, now());
   return {
     cluster: cluster.spec.name,
     provider: cluster.spec.provider.name,
@@ -88,8 +92,30 @@ export async function collectStatus(cluster: LoadedCluster, options: CollectStat
     api: query.nodes ? { reachable: true, via: query.via } : { reachable: false, error: query.error },
     nodes,
     state,
+    ...(kubeconfig ? { kubeconfig } : {}),
     healthy: query.nodes !== undefined && nodes.every((node) => node.ready === true),
   };
+}
+
+/** Days until the kubeconfig's client certificate expires; a warning under 30 days. */
+async function kubeconfigView(file: string, now: number): Promise<StatusReport['kubeconfig']> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const certificate = clientCertificateOf(text);
+  if (!certificate) return undefined;
+  const daysLeft = Math.floor((certificate.notAfter.getTime() - now) / 86_400_000);
+  const expires = certificate.notAfter.toISOString();
+  const warning =
+    daysLeft < 0
+      ? 'the client certificate has expired: kubectl fails with "x509: certificate has expired"'
+      : daysLeft * 86_400_000 < KUBECONFIG_RENEW_BEFORE_MS
+        ? `the client certificate expires in ${daysLeft} days: renew it (sudo kubeadm certs renew admin.conf on the first control plane), then run init again to refresh the kubeconfig`
+        : undefined;
+  return { file, expires, daysLeft, ...(warning ? { warning } : {}) };
 }
 
 interface NodeQuery {
@@ -284,5 +310,9 @@ export function formatStatus(report: StatusReport): string {
   lines.push(`  ${s.finishedSteps} steps finished; ${s.pendingSteps.length} of the ${s.plannedSteps} init steps pending${s.pendingSteps.length > 0 ? `: ${s.pendingSteps.join(', ')}` : ''}`);
   if (s.lastStep) lines.push(`  last finished step: ${s.lastStep.id} at ${s.lastStep.finishedAt}`);
   if (s.lastRun) lines.push(`  last run: ${s.lastRun.command} started ${s.lastRun.startedAt} (log ${s.lastRun.logFile})`);
+  if (report.kubeconfig) {
+    lines.push(`  kubeconfig ${report.kubeconfig.file}: client certificate valid until ${report.kubeconfig.expires.slice(0, 10)} (${report.kubeconfig.daysLeft} days)`);
+    if (report.kubeconfig.warning) lines.push(`  warning: ${report.kubeconfig.warning}`);
+  }
   return lines.join('\n');
 }

@@ -6,7 +6,6 @@
  */
 import type { StepContext } from '../engine/step.js';
 import { ExternalToolError } from '../errors.js';
-import { cniInstallPlan, CNI_MARKER_PATH } from '../kube/cni.js';
 import * as cmd from '../kube/node-commands.js';
 import * as up from '../kube/upgrade-commands.js';
 import { compareKubeVersions, parseKubeVersion } from '../kube/versions.js';
@@ -24,6 +23,12 @@ const KUBEADM_TIMEOUT = 15 * 60_000;
 const SHORT = 60_000;
 /** On top of kubectl's own --timeout: the SSH round trip and kubectl's exit. */
 const DRAIN_GRACE_MS = 10_000;
+
+/** Kubelets from 1.38 on have no fallback for runtimes without the RuntimeConfig RPC (containerd 1.x). */
+export function needsContainerd2(version: string): boolean {
+  const parsed = parseKubeVersion(version);
+  return parsed !== undefined && (parsed.major > 1 || parsed.minor >= 38);
+}
 
 export interface UpgradeNodeOpsOptions {
   spec: ClusterSpec;
@@ -141,17 +146,11 @@ export class UpgradeNodeOps {
   }
 
   /**
-   * Upgrades the CNI only when the version pinned in src/kube/cni.ts differs from what the marker
-   * on the first control plane says was installed; the pins do not change per Kubernetes minor.
+   * Moves the CNI to the version pinned in kube/pins.ts when the cluster runs another one (its
+   * own upgrade procedure: Calico server-side apply, `cilium upgrade`, Flannel apply); nothing
+   * when it runs the pinned version. Judged by the cluster, as init's CNI step is.
    */
   async upgradeCni(ctx: StepContext): Promise<void> {
-    const plan = cniInstallPlan(this.options.spec);
-    const marker = await this.ops.sudo(this.first, ['cat', CNI_MARKER_PATH], ctx, { allowFailure: true, quiet: true });
-    if (marker.code === 0 && marker.stdout.trim() === plan.marker.content.trim()) {
-      ctx.output(`${plan.cni} ${plan.version}: pinned version unchanged, nothing to upgrade`, 'info');
-      return;
-    }
-    ctx.output(`${plan.cni}: installed ${marker.stdout.trim() || 'unknown version'}, pinned ${plan.version}: applying the pinned version`, 'info');
     await this.ops.installCni(this.first, ctx);
   }
 
@@ -182,6 +181,8 @@ export class UpgradeNodeOps {
   /** kubelet + kubectl at V (held), CRI-O of the new minor on CRI-O nodes, daemon-reload, restart kubelet. */
   async upgradeKubelet(node: ClusterNode, version: string, ctx: StepContext): Promise<void> {
     const runtime = this.options.spec.kubernetes.runtime;
+    // The kubelet drops containerd 1.x in 1.38 (KEP-4033): the node moves to containerd 2.x first.
+    if (runtime === 'containerd' && needsContainerd2(version)) await this.ops.prepare(node, version, runtime, ctx, { RUNTIME_ONLY: '1' });
     // The repository was switched by this node's kubeadm step, which always runs first.
     await this.installPinned(node, ['kubelet', 'kubectl'], version, ctx);
     if (runtime === 'cri-o') {

@@ -4,20 +4,17 @@
  * one minor at a time, control plane first, kubelets never newer than the API server and at most
  * three minors older, no downgrades.
  *
- * Intermediate hops (1.35.2 → 1.37.1 goes through 1.36) use the newest patch of that minor this
- * release of k8s-bootstrap knows (NEWEST_KNOWN_PATCH): the newest patch carries the fixes, and a
- * fixed table makes the plan the same on every run. The plan is saved in the state so that a
+ * Intermediate hops (1.35.2 → 1.37.1 goes through 1.36) use the newest released patch of that
+ * minor as of this release of k8s-bootstrap (KUBERNETES_PATCHES in kube/pins.ts, refreshed with
+ * every release): a fixed table makes the plan the same on every run. The plan is saved in the state so that a
  * resumed run takes the same hops even if the table changes in between.
  */
 import { UsageError } from '../errors.js';
+import { KUBERNETES_PATCHES } from '../kube/pins.js';
 import { SUPPORTED_MINORS, compareKubeVersions, formatKubeVersion, isSupportedMinor, minorOf, parseKubeVersion, type KubeVersion, type SupportedMinor } from '../kube/versions.js';
 
-/** Newest released patch per supported minor (kubernetes.io/releases). Bump with SUPPORTED_MINORS. */
-export const NEWEST_KNOWN_PATCH: Record<SupportedMinor, string> = {
-  '1.35': '1.35.3',
-  '1.36': '1.36.2',
-  '1.37': '1.37.1',
-};
+/** Newest released patch per supported minor: the one table in kube/pins.ts. */
+export const NEWEST_KNOWN_PATCH: Record<SupportedMinor, string> = KUBERNETES_PATCHES;
 
 export interface NodeVersion {
   name: string;

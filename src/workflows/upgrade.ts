@@ -20,6 +20,7 @@ import { createSshPool } from './ssh-setup.js';
 import type { Topology } from './topology.js';
 import { UpgradeNodeOps } from './upgrade-node-ops.js';
 import { hopPhases } from './upgrade-phases.js';
+import { kubeconfigPhase } from './bootstrap.js';
 import type { HopPlan, SavedUpgradePlan } from './upgrade-plan.js';
 import { checkSnapshot, drainedByUpgrade, inspectCluster, type ClusterSnapshot } from './upgrade-preflight.js';
 
@@ -132,6 +133,8 @@ export async function runUpgradeWorkflow(ctx: CliContext, options: UpgradeRunOpt
         await writeFileAtomic(dir.specFile, serializeSpec({ ...spec, kubernetes: { ...spec.kubernetes, version } }), 0o644);
         run.note(`cluster ${spec.name} runs v${version}; recorded in ${dir.stateFile} and ${dir.specFile}`);
       }
+      // kubeadm upgrade apply renewed admin.conf's client certificate: the operator's copy follows.
+      await run.runPhases([kubeconfigPhase({ topology, ops })]);
       await run.state.update((state) => {
         delete state.facts[FACT_TARGET];
         delete state.facts[FACT_HOPS];

@@ -7,6 +7,7 @@ errorExit() {
 }
 
 curl -sfk --max-time 2 https://localhost:{{frontendPort}}/readyz -o /dev/null || errorExit "Error GET https://localhost:{{frontendPort}}/readyz"
-if grep -qF '{{vip}}' /proc/net/fib_trie 2>/dev/null; then
+# " VIP/" matches the address exactly: "10.0.0.1" must not match 10.0.0.10 or 10.0.0.100.
+if ip -o -4 addr show 2>/dev/null | grep -qF ' {{vip}}/'; then
     curl -sfk --max-time 2 https://{{vip}}:{{frontendPort}}/readyz -o /dev/null || errorExit "Error GET https://{{vip}}:{{frontendPort}}/readyz"
 fi

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the pinned cilium CLI on the first control plane (k8s-bootstrap). Idempotent: does
-# nothing when that version is already installed. Version comes from src/kube/cni.ts.
+# Installs the pinned cilium CLI on the first control plane (k8s-bootstrap), the way the
+# cilium-cli README does: the release tarball and its published .sha256sum, checked with
+# `sha256sum --check` before anything is installed. Idempotent: does nothing when that version
+# is already installed. The version comes from src/kube/pins.ts.
 set -euo pipefail
 
 version='{{ciliumCliVersion}}'
@@ -19,7 +21,15 @@ esac
 
 workdir=$(mktemp -d)
 trap 'rm -rf "$workdir"' EXIT
-curl -fsSL "https://github.com/cilium/cilium-cli/releases/download/${version}/cilium-linux-${arch}.tar.gz" -o "$workdir/cilium.tar.gz"
-tar -xzf "$workdir/cilium.tar.gz" -C "$workdir"
-install -m 0755 "$workdir/cilium" "$target"
-echo "installed cilium CLI ${version}"
+cd "$workdir"
+tarball="cilium-linux-${arch}.tar.gz"
+url="https://github.com/cilium/cilium-cli/releases/download/${version}/${tarball}"
+curl -fsSL -o "$tarball" "$url"
+curl -fsSL -o "${tarball}.sha256sum" "${url}.sha256sum"
+if ! sha256sum --check --status "${tarball}.sha256sum"; then
+  echo "the cilium CLI download does not match its published sha256 (${url}.sha256sum); nothing was installed" >&2
+  exit 1
+fi
+tar -xzf "$tarball"
+install -m 0755 cilium "$target"
+echo "installed cilium CLI ${version} (sha256 verified)"

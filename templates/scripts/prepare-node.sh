@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# prepare-node.sh: makes an Ubuntu LTS machine ready for kubeadm, the way the Kubernetes docs do it.
-# Used by Packer (image builds) and over SSH for static nodes, so it depends on neither.
+# prepare-node.sh: makes an Ubuntu 22.04/24.04 or Debian 12/13 machine ready for kubeadm, the way
+# the Kubernetes docs do it. Used by Packer (image builds) and over SSH for static nodes and for
+# upgrades, so it depends on neither.
 #
 # Idempotent: every step looks before it acts, so a second run changes nothing.
 # Runs as root. Inputs (environment):
@@ -8,8 +9,17 @@
 #   K8S_MINOR     1.Y                (optional, must match K8S_VERSION) pkgs.k8s.io repository minor
 #   RUNTIME       containerd|cri-o   (default containerd)
 #   PULL_IMAGES   0|1                (default 0) pre-pull the control-plane images
+#   RUNTIME_ONLY  0|1                (default 0) only the container runtime: an upgrade moves a node
+#                                    to containerd 2.x before its kubelet goes to 1.38 or later
 #   K8SB_PREPARE_ROOT  absolute dir  (tests only, default empty) prefix for every file path
 # Last step writes /etc/k8s-bootstrap/prepared: "version=<K8S_VERSION> runtime=<RUNTIME>".
+#
+# containerd is always 2.x: the kubelet drops containerd 1.x in 1.38 (KEP-4033; kubernetes-facts.md
+# §3), and 2.x tells the kubelet its cgroup driver. It is the distribution's package when the
+# archive has 2.x (Ubuntu noble-updates), else Docker's `containerd.io` (Debian 12/13 ship 1.6/1.7).
+# A host that already runs Docker keeps its containerd.io (Docker CE depends on it), and a
+# config.toml with settings of its own keeps them: only the keys Kubernetes needs are set, after a
+# backup (kubernetes.io/docs/setup/production-environment/container-runtimes/#containerd).
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -25,6 +35,7 @@ die() {
 K8S_VERSION="${K8S_VERSION:-}"
 RUNTIME="${RUNTIME:-containerd}"
 PULL_IMAGES="${PULL_IMAGES:-0}"
+RUNTIME_ONLY="${RUNTIME_ONLY:-0}"
 ROOT="${K8SB_PREPARE_ROOT:-}"
 
 [[ "$K8S_VERSION" =~ ^1\.[0-9]{1,3}\.[0-9]{1,3}$ ]] ||
@@ -35,6 +46,7 @@ K8S_MINOR="${K8S_MINOR:-$DERIVED_MINOR}"
 [[ "$K8S_MINOR" == "$DERIVED_MINOR" ]] || die "K8S_MINOR ${K8S_MINOR} does not match K8S_VERSION ${K8S_VERSION}"
 [[ "$RUNTIME" == containerd || "$RUNTIME" == cri-o ]] || die "RUNTIME must be containerd or cri-o (got '${RUNTIME}')"
 [[ "$PULL_IMAGES" == 0 || "$PULL_IMAGES" == 1 ]] || die "PULL_IMAGES must be 0 or 1 (got '${PULL_IMAGES}')"
+[[ "$RUNTIME_ONLY" == 0 || "$RUNTIME_ONLY" == 1 ]] || die "RUNTIME_ONLY must be 0 or 1 (got '${RUNTIME_ONLY}')"
 [[ -z "$ROOT" || "$ROOT" =~ ^/[A-Za-z0-9._/-]+$ ]] || die "K8SB_PREPARE_ROOT must be an absolute path (got '${ROOT}')"
 MINOR_NUMBER="${K8S_MINOR#1.}"
 
@@ -59,10 +71,54 @@ write_if_changed() {
 # shellcheck disable=SC2016 # ${Version} is dpkg-query's format, not a shell expansion
 installed_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
 
+# upstream_version V: "1:2.2.1-0ubuntu1~24.04.3" -> "2.2.1", "1.6.20~ds1-1" -> "1.6.20".
+upstream_version() {
+  local v="${1#*:}"
+  printf '%s' "${v%%[-~+]*}"
+}
+
+# version_newer A B: true when version A (packaging suffixes ignored) is newer than B.
+version_newer() {
+  local -a a b
+  IFS=. read -r -a a <<<"$(upstream_version "$1")"
+  IFS=. read -r -a b <<<"$(upstream_version "$2")"
+  local i
+  for i in 0 1 2; do
+    ((10#${a[i]:-0} > 10#${b[i]:-0})) && return 0
+    ((10#${a[i]:-0} < 10#${b[i]:-0})) && return 1
+  done
+  return 1
+}
+
+# at_least_2 V: the package version V is 2.0 or newer.
+at_least_2() { [[ -n "$1" ]] && ! version_newer 2.0.0 "$1"; }
+
+# After boot, unattended-upgrades and apt-daily hold apt's locks for minutes. DPkg::Lock::Timeout
+# (apt >= 2.0) makes apt-get wait for the dpkg lock; `apt-get update` takes the lists lock without
+# waiting whatever the option says (apt-pkg/acquire.cc), so it gets a retry loop of its own.
+APT_LOCK_WAIT_S=600
+apt_get() { apt-get -o DPkg::Lock::Timeout="$APT_LOCK_WAIT_S" "$@"; }
+
+apt_update() {
+  local attempt output
+  for ((attempt = 1; ; attempt++)); do
+    if output="$(apt_get update 2>&1)"; then
+      printf '%s\n' "$output"
+      return 0
+    fi
+    if ! grep -q 'Could not get lock' <<<"$output" || ((attempt * 5 >= APT_LOCK_WAIT_S)); then
+      printf '%s\n' "$output" >&2
+      die "apt-get update failed"
+    fi
+    printf '    apt lists are locked by another process (apt-daily?), retrying in 5s\n'
+    sleep 5
+  done
+}
+
 APT_UPDATED=0
 apt_update_once() {
   if [[ "$APT_UPDATED" == 0 ]]; then
-    apt-get update
+    apt_update
     APT_UPDATED=1
   fi
 }
@@ -78,7 +134,7 @@ install_missing() {
     return 0
   fi
   apt_update_once
-  apt-get install -y "${missing[@]}"
+  apt_get install -y "${missing[@]}"
 }
 
 # fetch_key URL KEYRING: (re)writes a dearmored apt key.
@@ -88,21 +144,13 @@ fetch_key() {
   chmod 0644 "$ROOT$2"
 }
 
-# version_newer A B: true when version A (1.Y.Z, any "-rev" suffix ignored) is newer than B.
-version_newer() {
-  local -a a b
-  IFS=. read -r -a a <<<"${1%%-*}"
-  IFS=. read -r -a b <<<"${2%%-*}"
-  local i
-  for i in 0 1 2; do
-    ((10#${a[i]:-0} > 10#${b[i]:-0})) && return 0
-    ((10#${a[i]:-0} < 10#${b[i]:-0})) && return 1
-  done
-  return 1
-}
-
 service_enabled() { [[ "$(systemctl is-enabled "$1" 2>/dev/null || true)" == enabled ]]; }
 service_active() { [[ "$(systemctl is-active "$1" 2>/dev/null || true)" == active ]]; }
+
+# os_release_field NAME: a field of /etc/os-release, read as data (never sourced).
+os_release_field() {
+  sed -n "s/^$1=//p" "$ROOT/etc/os-release" 2>/dev/null | head -n 1 | tr -d '"'"'"
+}
 
 # ---------------------------------------------------------------- cgroup v2
 say "Checking cgroup v2"
@@ -156,37 +204,92 @@ say "apt prerequisites"
 install_missing ca-certificates curl gpg
 
 # ---------------------------------------------------------------- pkgs.k8s.io repository of the minor
-say "pkgs.k8s.io repository v${K8S_MINOR}"
-K8S_KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
-K8S_REPO="https://pkgs.k8s.io/core:/stable:/v${K8S_MINOR}/deb/"
-write_if_changed /etc/apt/sources.list.d/kubernetes.list 0644 "deb [signed-by=${K8S_KEYRING}] ${K8S_REPO} /"
-if [[ "$CHANGED" == 1 || ! -s "$ROOT$K8S_KEYRING" ]]; then
-  # The key is fetched from the same minor path that the list names (kubernetes-facts.md §2).
-  fetch_key "${K8S_REPO}Release.key" "$K8S_KEYRING"
-  APT_UPDATED=0
-else
-  skip "repository configured"
+if [[ "$RUNTIME_ONLY" == 0 ]]; then
+  say "pkgs.k8s.io repository v${K8S_MINOR}"
+  K8S_KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
+  K8S_REPO="https://pkgs.k8s.io/core:/stable:/v${K8S_MINOR}/deb/"
+  write_if_changed /etc/apt/sources.list.d/kubernetes.list 0644 "deb [signed-by=${K8S_KEYRING}] ${K8S_REPO} /"
+  if [[ "$CHANGED" == 1 || ! -s "$ROOT$K8S_KEYRING" ]]; then
+    # The key is fetched from the same minor path that the list names (kubernetes-facts.md §2).
+    fetch_key "${K8S_REPO}Release.key" "$K8S_KEYRING"
+    APT_UPDATED=0
+  else
+    skip "repository configured"
+  fi
 fi
 
-# ---------------------------------------------------------------- container runtime
-if [[ "$RUNTIME" == containerd ]]; then
-  say "containerd with SystemdCgroup"
-  install_missing containerd
-  DEFAULT_CONFIG="$(containerd config default)"
-  # containerd 2.x writes `version = 3`; Kubernetes 1.36+ needs containerd >= 2.0 (kubernetes-facts.md §3).
-  CONFIG_VERSION="$(printf '%s\n' "$DEFAULT_CONFIG" | awk -F'= *' '/^version *=/ { print $2; exit }')"
-  if [[ "${CONFIG_VERSION:-0}" -lt 3 ]] && ((MINOR_NUMBER >= 36)); then
-    die "containerd 2.x is required for Kubernetes ${K8S_MINOR}, but the installed containerd writes config version '${CONFIG_VERSION:-unknown}'"
+# ---------------------------------------------------------------- container runtime package
+# Docker's repository as Docker's install docs set it up (docs.docker.com/engine/install/ubuntu,
+# /debian): the armored key as /etc/apt/keyrings/docker.asc and a deb822 docker.sources. A host
+# that lists the repository already keeps its own entry: a second one with another Signed-By makes
+# every apt command fail ("Conflicting values set for option Signed-By").
+ensure_docker_repo() {
+  if grep -qsE '^[^#]*https?://download\.docker\.com/linux/' "$ROOT/etc/apt/sources.list" "$ROOT"/etc/apt/sources.list.d/*.list "$ROOT"/etc/apt/sources.list.d/*.sources; then
+    skip "Docker's apt repository is already configured on this host (its entry is kept)"
+    return 0
   fi
-  WANTED_CONFIG="$(printf '%s\n' "$DEFAULT_CONFIG" | sed -E 's/^([[:space:]]*)SystemdCgroup = false/\1SystemdCgroup = true/')"
-  grep -q 'SystemdCgroup = true' <<<"$WANTED_CONFIG" || die "containerd's default config has no SystemdCgroup setting to enable"
-  write_if_changed /etc/containerd/config.toml 0644 "$WANTED_CONFIG"
-  if [[ "$CHANGED" == 1 ]] || ! service_active containerd; then
-    systemctl restart containerd
+  local id codename arch
+  id="$(os_release_field ID)"
+  codename="$(os_release_field UBUNTU_CODENAME)"
+  [[ -n "$codename" ]] || codename="$(os_release_field VERSION_CODENAME)"
+  [[ "$id" == ubuntu || "$id" == debian ]] ||
+    die "containerd 2.x is needed and this host's archive has an older one; Docker's repository offers it for Ubuntu and Debian only (this host: ID=${id:-unknown}). Install containerd 2.x yourself, then run again."
+  [[ "$codename" =~ ^[a-z]+$ ]] || die "/etc/os-release names no release codename (VERSION_CODENAME): cannot pick Docker's repository"
+  arch="$(dpkg --print-architecture)"
+  [[ "$arch" =~ ^[a-z0-9]+$ ]] || die "dpkg --print-architecture printed '${arch}'"
+  say "Docker's apt repository (${id} ${codename}) for containerd.io 2.x"
+  install -d -m 0755 "$ROOT/etc/apt/keyrings"
+  curl -fsSL "https://download.docker.com/linux/${id}/gpg" -o "$ROOT/etc/apt/keyrings/docker.asc"
+  chmod a+r "$ROOT/etc/apt/keyrings/docker.asc"
+  write_if_changed /etc/apt/sources.list.d/docker.sources 0644 "Types: deb
+URIs: https://download.docker.com/linux/${id}
+Suites: ${codename}
+Components: stable
+Architectures: ${arch}
+Signed-By: /etc/apt/keyrings/docker.asc"
+  APT_UPDATED=0
+}
+
+install_containerd() {
+  say "containerd 2.x"
+  local docker_pkg distro_pkg candidate
+  docker_pkg="$(installed_version containerd.io)"
+  distro_pkg="$(installed_version containerd)"
+  if [[ -n "$docker_pkg" ]]; then
+    # Docker CE depends on containerd.io: keep the package, move it to 2.x within Docker's repository.
+    if at_least_2 "$docker_pkg"; then
+      skip "containerd.io $(upstream_version "$docker_pkg") (Docker's package, kept)"
+      return 0
+    fi
+    ensure_docker_repo
+    apt_update_once
+    apt_get install -y containerd.io
+  elif at_least_2 "$distro_pkg"; then
+    skip "containerd $(upstream_version "$distro_pkg")"
+    return 0
   else
-    skip "containerd configured and running"
+    apt_update_once
+    candidate="$(apt-cache policy containerd 2>/dev/null | awk '/Candidate:/ { print $2; exit }')"
+    if [[ "$candidate" != "(none)" ]] && at_least_2 "$candidate"; then
+      apt_get install -y containerd
+    else
+      if [[ -n "$(installed_version docker.io)" ]]; then
+        die "this host runs the distribution's Docker (docker.io), which depends on its containerd ${distro_pkg:-package}; containerd 2.x (needed by Kubernetes ${K8S_MINOR} and later minors) would remove it. Move the host to Docker CE from Docker's repository (it keeps its containerd.io), or use a host without docker.io."
+      fi
+      printf '    the archive offers containerd %s; installing containerd.io 2.x from Docker'"'"'s repository\n' "${candidate:-none}"
+      ensure_docker_repo
+      apt_update_once
+      apt_get install -y containerd.io
+    fi
   fi
-  service_enabled containerd || systemctl enable containerd
+  local now
+  now="$(installed_version containerd.io)"
+  [[ -n "$now" ]] || now="$(installed_version containerd)"
+  at_least_2 "$now" || die "containerd ${now:-(none)} is installed, but 2.x is needed"
+}
+
+if [[ "$RUNTIME" == containerd ]]; then
+  install_containerd
 else
   say "CRI-O v${K8S_MINOR}"
   CRIO_KEYRING=/etc/apt/keyrings/cri-o-apt-keyring.gpg
@@ -202,43 +305,199 @@ else
 fi
 
 # ---------------------------------------------------------------- kubelet, kubeadm, kubectl (held)
-say "kubelet, kubeadm, kubectl ${K8S_VERSION}"
-KUBE_PACKAGES=(kubelet kubeadm kubectl)
-NEEDS_INSTALL=0
-for pkg in "${KUBE_PACKAGES[@]}"; do
-  current="$(installed_version "$pkg")"
-  if [[ "$current" != "${K8S_VERSION}-"* ]]; then
-    NEEDS_INSTALL=1
-    # Kubernetes does not support package downgrades; refuse rather than pass --allow-downgrades.
-    if [[ -n "$current" ]] && version_newer "$current" "$K8S_VERSION"; then
-      die "$pkg $current is newer than the requested ${K8S_VERSION}; downgrades are not supported"
-    fi
-  fi
-done
-if [[ "$NEEDS_INSTALL" == 1 ]]; then
-  apt_update_once
-  HELD="$(apt-mark showhold 2>/dev/null || true)"
-  INSTALL_FLAGS=(-y)
+if [[ "$RUNTIME_ONLY" == 0 ]]; then
+  say "kubelet, kubeadm, kubectl ${K8S_VERSION}"
+  KUBE_PACKAGES=(kubelet kubeadm kubectl)
+  NEEDS_INSTALL=0
   for pkg in "${KUBE_PACKAGES[@]}"; do
-    if grep -qx "$pkg" <<<"$HELD"; then
-      INSTALL_FLAGS+=(--allow-change-held-packages)
-      break
+    current="$(installed_version "$pkg")"
+    if [[ "$current" != "${K8S_VERSION}-"* ]]; then
+      NEEDS_INSTALL=1
+      # Kubernetes does not support package downgrades; refuse rather than pass --allow-downgrades.
+      if [[ -n "$current" ]] && version_newer "$current" "$K8S_VERSION"; then
+        die "$pkg $current is newer than the requested ${K8S_VERSION}; downgrades are not supported"
+      fi
     fi
   done
-  apt-get install "${INSTALL_FLAGS[@]}" "kubelet=${K8S_VERSION}-*" "kubeadm=${K8S_VERSION}-*" "kubectl=${K8S_VERSION}-*"
-else
-  skip "kubelet, kubeadm, kubectl ${K8S_VERSION} installed"
+  if [[ "$NEEDS_INSTALL" == 1 ]]; then
+    apt_update_once
+    HELD="$(apt-mark showhold 2>/dev/null || true)"
+    INSTALL_FLAGS=(-y)
+    for pkg in "${KUBE_PACKAGES[@]}"; do
+      if grep -qx "$pkg" <<<"$HELD"; then
+        INSTALL_FLAGS+=(--allow-change-held-packages)
+        break
+      fi
+    done
+    apt_get install "${INSTALL_FLAGS[@]}" "kubelet=${K8S_VERSION}-*" "kubeadm=${K8S_VERSION}-*" "kubectl=${K8S_VERSION}-*"
+  else
+    skip "kubelet, kubeadm, kubectl ${K8S_VERSION} installed"
+  fi
+  HELD="$(apt-mark showhold 2>/dev/null || true)"
+  TO_HOLD=()
+  for pkg in "${KUBE_PACKAGES[@]}"; do
+    grep -qx "$pkg" <<<"$HELD" || TO_HOLD+=("$pkg")
+  done
+  if [[ ${#TO_HOLD[@]} -gt 0 ]]; then
+    apt-mark hold "${TO_HOLD[@]}"
+  else
+    skip "packages held"
+  fi
 fi
-HELD="$(apt-mark showhold 2>/dev/null || true)"
-TO_HOLD=()
-for pkg in "${KUBE_PACKAGES[@]}"; do
-  grep -qx "$pkg" <<<"$HELD" || TO_HOLD+=("$pkg")
-done
-if [[ ${#TO_HOLD[@]} -gt 0 ]]; then
-  apt-mark hold "${TO_HOLD[@]}"
-else
-  skip "packages held"
-fi
+
+# ---------------------------------------------------------------- containerd configuration
+# toml_set TABLE KEY VALUE: stdin -> stdout with KEY = VALUE in [TABLE] (the line replaced, or
+# added at the end of the table, or the table added at the end). Table names compare with
+# whitespace and quote style ignored ("a" vs 'a'), as TOML does.
+toml_set() {
+  awk -v table="$1" -v key="$2" -v value="$3" '
+    function norm(s) { gsub(/"/, "\047", s); gsub(/[ \t]/, "", s); return s }
+    function header(line,   t, c) {
+      t = line; sub(/^[ \t]+/, "", t)
+      if (substr(t, 1, 1) != "[" || substr(t, 1, 2) == "[[") return ""
+      c = index(t, "#"); if (c > 0) t = substr(t, 1, c - 1)
+      sub(/[ \t]+$/, "", t)
+      return substr(t, 2, length(t) - 2)
+    }
+    {
+      name = header($0)
+      if (name != "") {
+        if (inside && !done) { print indent key " = " value; done = 1 }
+        inside = (norm(name) == norm(table))
+        if (inside) { found = 1; match($0, /^[ \t]*/); indent = substr($0, 1, RLENGTH) "  " }
+        print; next
+      }
+      if (inside && !done) {
+        k = $0; sub(/^[ \t]+/, "", k)
+        if (index(k, key) == 1 && substr(k, length(key) + 1) ~ /^[ \t]*=/) {
+          match($0, /^[ \t]*/); print substr($0, 1, RLENGTH) key " = " value; done = 1; next
+        }
+      }
+      print
+    }
+    END {
+      if (inside && !done) { print indent key " = " value; done = 1 }
+      if (!found) { print ""; print "[" table "]"; print "  " key " = " value }
+    }'
+}
+
+# toml_get TABLE KEY: the raw value of KEY in [TABLE], empty when absent.
+toml_get() {
+  awk -v table="$1" -v key="$2" '
+    function norm(s) { gsub(/"/, "\047", s); gsub(/[ \t]/, "", s); return s }
+    {
+      t = $0; sub(/^[ \t]+/, "", t)
+      if (substr(t, 1, 1) == "[" && substr(t, 1, 2) != "[[") {
+        c = index(t, "#"); if (c > 0) t = substr(t, 1, c - 1)
+        sub(/[ \t]+$/, "", t)
+        inside = (norm(substr(t, 2, length(t) - 2)) == norm(table)); next
+      }
+      if (inside && index(t, key) == 1 && substr(t, length(key) + 1) ~ /^[ \t]*=/) {
+        v = substr(t, index(t, "=") + 1); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v); print v; exit
+      }
+    }'
+}
+
+# The top-level `version = N` (before the first table); empty when the file has none.
+config_version() { awk '/^[ \t]*\[/ { exit } /^[ \t]*version[ \t]*=/ { sub(/^[^=]*=[ \t]*/, ""); sub(/[ \t#].*$/, ""); print; exit }'; }
+
+# The lines that say something (comments and blank lines dropped), to recognise stock files.
+meaningful_lines() { sed -e 's/#.*$//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d'; }
+
+# Files nobody wrote by hand: Docker's containerd.io (only the CRI plugin disabled) and Debian's
+# containerd package (only the CNI dir /usr/lib/cni); regenerating them loses nothing.
+DOCKER_STOCK='disabled_plugins = ["cri"]'
+DEBIAN_STOCK='version = 2
+[plugins]
+[plugins."io.containerd.grpc.v1.cri"]
+[plugins."io.containerd.grpc.v1.cri".cni]
+bin_dir = "/usr/lib/cni"
+conf_dir = "/etc/cni/net.d"
+[plugins."io.containerd.internal.v1.opt"]
+path = "/var/lib/containerd/opt"'
+OURS='# Written by k8s-bootstrap (prepare-node.sh) from "containerd config default".'
+
+# edit_containerd_config TEXT PACKAGE_VERSION PAUSE: the keys Kubernetes needs, set in TEXT.
+edit_containerd_config() {
+  local text="$1" containerd_version minor version pause="$3" cri images cni dirs
+  containerd_version="$(upstream_version "$2")"
+  minor="$(cut -d. -f2 <<<"$containerd_version")"
+  version="$(config_version <<<"$text")"
+  [[ "$version" =~ ^[0-9]+$ ]] || die "/etc/containerd/config.toml has no 'version = 2' or 'version = 3' line (config version 1 is not supported); add the line or move the file away, then run again"
+  # The CRI plugin must not be disabled (Docker's package disables it).
+  text="$(awk '/^[ \t]*disabled_plugins[ \t]*=/ { gsub(/["\047](cri|io\.containerd\.grpc\.v1\.cri|io\.containerd\.cri\.v1\.(runtime|images))["\047][ \t]*,?[ \t]*/, ""); sub(/,[ \t]*\]/, "]") } { print }' <<<"$text")"
+  if ((version >= 3)); then
+    cri="plugins.'io.containerd.cri.v1.runtime'"
+    images="plugins.'io.containerd.cri.v1.images'"
+    text="$(toml_set "$cri.containerd.runtimes.runc.options" SystemdCgroup true <<<"$text")"
+    cni="$cri.cni"
+    if ((minor >= 1)); then
+      # 2.1+ reads bin_dirs; a bin_dir next to a non-default bin_dirs stops containerd at start.
+      dirs="$(toml_get "$cni" bin_dirs <<<"$text")"
+      [[ "$dirs" == *"/opt/cni/bin"* ]] || text="$(toml_set "$cni" bin_dirs "['/opt/cni/bin']" <<<"$text")"
+      case "$(toml_get "$cni" bin_dir <<<"$text")" in '' | "''" | '""') ;; *) text="$(toml_set "$cni" bin_dir "''" <<<"$text")" ;; esac
+    else
+      text="$(toml_set "$cni" bin_dir "'/opt/cni/bin'" <<<"$text")"
+    fi
+    [[ -z "$pause" ]] || text="$(toml_set "$images.pinned_images" sandbox "'${pause}'" <<<"$text")"
+  else
+    cri='plugins."io.containerd.grpc.v1.cri"'
+    text="$(toml_set "$cri.containerd.runtimes.runc.options" SystemdCgroup true <<<"$text")"
+    # Debian's package points containerd at /usr/lib/cni; every CNI installs its plugins to /opt/cni/bin.
+    text="$(toml_set "$cri.cni" bin_dir '"/opt/cni/bin"' <<<"$text")"
+    [[ -z "$pause" ]] || text="$(toml_set "$cri" sandbox_image "\"${pause}\"" <<<"$text")"
+  fi
+  printf '%s\n' "$text"
+}
+
+configure_containerd() {
+  say "containerd configuration (SystemdCgroup, CNI plugins in /opt/cni/bin, sandbox image)"
+  local file=/etc/containerd/config.toml package default current wanted pause="" own=0
+  package="$(installed_version containerd.io)"
+  [[ -n "$package" ]] || package="$(installed_version containerd)"
+  default="$(containerd config default)"
+  # The pause image kubeadm uses (its preflight warns when the runtime's differs), read as data.
+  if command -v kubeadm >/dev/null 2>&1; then
+    pause="$(kubeadm config images list --kubernetes-version "v${K8S_VERSION}" 2>/dev/null | grep -m 1 '/pause:' || true)"
+    [[ "$pause" =~ ^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+:[A-Za-z0-9._-]+$ ]] || pause=""
+  fi
+  if [[ -f "$ROOT$file" ]]; then
+    current="$(cat "$ROOT$file")"
+    if [[ "$(head -n 1 <<<"$current")" == "$OURS" || "$current" == "$default" ]] ||
+      [[ "$(meaningful_lines <<<"$current")" == "$DOCKER_STOCK" || "$(meaningful_lines <<<"$current")" == "$DEBIAN_STOCK" ]]; then
+      wanted="${OURS}"$'\n'"$(edit_containerd_config "$default" "$package" "$pause")"
+    else
+      own=1
+      wanted="$(edit_containerd_config "$current" "$package" "$pause")"
+    fi
+  else
+    wanted="${OURS}"$'\n'"$(edit_containerd_config "$default" "$package" "$pause")"
+  fi
+  if [[ "$own" == 1 && "$wanted" != "$current" ]]; then
+    local backup
+    backup="$file.k8sb-backup-$(date -u +%Y%m%dT%H%M%SZ)"
+    cp -p "$ROOT$file" "$ROOT$backup"
+    printf '    %s has settings of its own: kept; set SystemdCgroup, the CNI dirs and the sandbox image only (backup: %s)\n' "$file" "$backup"
+  fi
+  write_if_changed "$file" 0644 "$wanted"
+  if [[ "$CHANGED" == 1 ]] || ! service_active containerd; then
+    if ! systemctl restart containerd; then
+      journalctl -u containerd -n 20 --no-pager >&2 || true
+      die "containerd does not start with ${file} (see its log above)"
+    fi
+  else
+    skip "containerd configured and running"
+  fi
+  service_enabled containerd || systemctl enable containerd
+}
+
+[[ "$RUNTIME" != containerd ]] || configure_containerd
+
+[[ "$RUNTIME_ONLY" == 0 ]] || {
+  say "Container runtime ready"
+  exit 0
+}
+
 if service_enabled kubelet; then
   skip "kubelet enabled"
 else

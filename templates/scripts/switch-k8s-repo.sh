@@ -51,5 +51,18 @@ if [[ "$RUNTIME" == cri-o ]]; then
     "https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v${K8S_MINOR}/deb/"
 fi
 
+# apt-get update takes the lists lock without waiting (DPkg::Lock::Timeout covers only the dpkg
+# lock); apt-daily may hold it after boot, so retry while another process has it.
 say "apt-get update"
-apt-get update
+for attempt in $(seq 1 120); do
+  if output="$(apt-get -o DPkg::Lock::Timeout=600 update 2>&1)"; then
+    printf '%s\n' "$output"
+    exit 0
+  fi
+  if ! grep -q 'Could not get lock' <<<"$output" || [ "$attempt" -eq 120 ]; then
+    printf '%s\n' "$output" >&2
+    die "apt-get update failed"
+  fi
+  echo "    apt lists are locked by another process, retrying in 5s"
+  sleep 5
+done

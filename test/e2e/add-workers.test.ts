@@ -13,7 +13,12 @@ import { DEFAULT_KUBERNETES_VERSION } from '../../src/kube/versions.js';
 const skip = fleetSkipReason();
 
 /** What add-workers may run on the first control plane: mint a token, list nodes, look at files. */
-const ALLOWED_ON_FIRST_CP = /(kubeadm token create --ttl \S+ --print-join-command|kubectl --kubeconfig \/etc\/kubernetes\/admin\.conf get nodes -o json|^sudo -n test -e |^sudo -n cat )/;
+/**
+ * What add-workers may run on the first control plane: mint a token, ask about nodes, read
+ * admin.conf, check etcd and CoreDNS, and run (then delete) Verify's one DNS-check pod.
+ */
+const ALLOWED_ON_FIRST_CP =
+  /(kubeadm token create --ttl \S+ --print-join-command|kubectl --kubeconfig \/etc\/kubernetes\/admin\.conf (get nodes -o json|-n kube-system (exec etcd-cp-1 -- etcdctl .* member list -w json|wait --for=condition=Available deployment\/coredns|(get|delete) pod k8sb-dns-check|logs k8sb-dns-check|get events))|kubectl --kubeconfig \/etc\/kubernetes\/admin\.conf create -f \/etc\/kubernetes\/k8sb\/dns-check\.yaml|^sudo -n test -e |^sudo -n cat |^sftp$|^bash -c mkdir -p -m 0700 \/tmp\/k8sb|^rm -f \/tmp\/k8sb\/[0-9a-f]+-dns-check\.yaml|^sudo -n install |^sudo -n mkdir |^sudo -n rm )/;
 
 describe.skipIf(skip)('add-workers on a static 1+2 cluster', () => {
   let fleet: Fleet;
@@ -79,7 +84,7 @@ describe.skipIf(skip)('add-workers on a static 1+2 cluster', () => {
     for (const command of cpNew) expect(command.replaceAll("'", '')).toMatch(ALLOWED_ON_FIRST_CP);
     const cpTools = fleet.toolCallsOn('cp-1').slice(cpToolsBefore);
     expect(cpTools.some((c) => /^kubeadm token create/.test(c))).toBe(true);
-    expect(cpTools.filter((c) => !/^(kubeadm token create|kubectl .*get nodes)/.test(c))).toEqual([]);
+    expect(cpTools.filter((c) => !/^(kubeadm token create|kubectl .*(get nodes|get pod k8sb-dns-check|delete pod k8sb-dns-check|create -f \/etc\/kubernetes\/k8sb\/dns-check\.yaml|wait --for=condition=Available deployment\/coredns|exec etcd-cp-1|logs|get events))/.test(c))).toEqual([]);
     // The new nodes were joined (once each) by kubeadm.
     for (const name of ['worker-3', 'worker-4']) expect(fleet.toolCallsOn(name).filter((c) => /^kubeadm join/.test(c))).toHaveLength(1);
 

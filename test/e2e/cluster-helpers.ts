@@ -19,8 +19,14 @@ export function nodes(controlPlanes: number, workers: number): FleetNodeSpec[] {
   ];
 }
 
-export async function fleetOf(controlPlanes: number, workers: number, extra: Partial<StartFleetOptions> = {}): Promise<Fleet> {
-  return startFleet({ nodes: nodes(controlPlanes, workers), ...extra });
+/** `perNode` sets a node's distribution or preinstalled packages, e.g. { 'worker-1': { distro: 'debian-12' } }. */
+export async function fleetOf(
+  controlPlanes: number,
+  workers: number,
+  extra: Partial<StartFleetOptions> = {},
+  perNode: Record<string, Partial<FleetNodeSpec>> = {},
+): Promise<Fleet> {
+  return startFleet({ nodes: nodes(controlPlanes, workers).map((node) => ({ ...node, ...perNode[node.name] })), ...extra });
 }
 
 export function tempDir(prefix: string): string {
@@ -98,4 +104,11 @@ export async function onNode(fleet: Fleet, name: string, command: string): Promi
 export async function nodesSeenBy(fleet: Fleet, controlPlane = 'cp-1'): Promise<import('../../src/kube/node-commands.js').NodeStatus[]> {
   const { parseNodesJson } = await import('../../src/kube/node-commands.js');
   return parseNodesJson(await onNode(fleet, controlPlane, 'sudo -n kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes -o json'));
+}
+
+/** The newest run log of a cluster folder (every step's output lines, redacted). */
+export function latestLog(dir: string): string {
+  const logs = join(dir, 'logs');
+  const newest = readdirSync(logs).filter((name) => name.endsWith('.log')).sort().pop();
+  return newest ? readFileSync(join(logs, newest), 'utf8') : '';
 }

@@ -32,7 +32,7 @@ describe.skipIf(skip)('init with CRI-O and Cilium on a 1 + 1 fleet', () => {
     expect(fleet.api().cluster?.podSubnet).toBe('10.32.0.0/16');
     for (const node of ['cp-1', 'worker-1']) {
       expect(await onNode(fleet, node, 'cat /etc/apt/sources.list.d/cri-o.list')).toMatch(/isv:\/cri-o:\/stable:\/v1\.37\/deb/);
-      expect(fleet.toolCallsOn(node).join('\n')).toMatch(/apt-get install -y cri-o/);
+      expect(fleet.toolCallsOn(node).join('\n')).toMatch(/apt-get -o DPkg::Lock::Timeout=600 install -y cri-o/);
     }
     expect(fleet.toolCallsOn('cp-1').join('\n')).toMatch(/cilium install --version \S+ --set ipam.mode=kubernetes/);
   });

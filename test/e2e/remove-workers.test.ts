@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Fleet } from '../fleet/fleet.js';
-import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { cli, onNode, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
 
 const skip = fleetSkipReason();
 
@@ -59,17 +59,20 @@ describe.skipIf(skip)('remove-workers on a static 1+3 cluster', () => {
     expect(run.stderr).toMatch(/Pass --yes/);
   });
 
-  it('drains, deletes and resets the worker, drops it from the files, and the cluster stays all-Ready', async () => {
+  it('drains, resets, then deletes the worker (the kubeadm order), cleans its CNI configuration, drops it from the files, and the cluster stays all-Ready', async () => {
     const historyBefore = fleet.api().history.length;
     const run = await cli([...global(), 'remove-workers', '--node', 'worker-2', '--force', '--yes'], cwd);
     expect(run.code, failureText(run)).toBe(0);
 
     const history = fleet.api().history.slice(historyBefore);
     const drained = history.findIndex((entry) => entry.op === 'drain' && entry.detail?.name === 'worker-2');
+    const reset = history.findIndex((entry) => entry.op === 'reset' && entry.node === 'worker-2');
     const deleted = history.findIndex((entry) => entry.op === 'delete-node');
     expect(drained).toBeGreaterThanOrEqual(0);
-    expect(deleted).toBeGreaterThan(drained);
-    expect(fleet.toolCallsOn('worker-2')).toContain('kubeadm reset -f');
+    expect(reset).toBeGreaterThan(drained);
+    expect(deleted).toBeGreaterThan(reset);
+    expect(fleet.toolCallsOn('worker-2')).toContain('kubeadm reset -f --cri-socket unix:///run/containerd/containerd.sock');
+    expect(await onNode(fleet, 'worker-2', 'ls -A /etc/cni/net.d; ls -A /etc/k8s-bootstrap')).toBe('prepared\n');
 
     const nodes = await nodesSeenBy(fleet);
     expect(nodes.map((n) => n.name).sort()).toEqual(['cp-1', 'worker-1', 'worker-3']);
@@ -94,7 +97,7 @@ describe.skipIf(skip)('remove-workers on a static 1+3 cluster', () => {
       expect(run.code, failureText(run)).toBe(1);
       expect(run.stderr).toMatch(/Draining worker-3 did not finish in time/);
       expect(inventoryWorkers()).toContain('worker-3');
-      expect(fleet.toolCallsOn('worker-3')).not.toContain('kubeadm reset -f');
+      expect(fleet.toolCallsOn('worker-3').filter((call) => call.startsWith('kubeadm reset'))).toEqual([]);
     } finally {
       fleet.setFault('cp-1', {});
     }

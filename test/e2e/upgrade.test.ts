@@ -12,7 +12,9 @@ import { parse } from 'yaml';
 import type { ApiHistoryEntry, Fleet } from '../fleet/fleet.js';
 import { main } from '../../src/cli/main.js';
 import { fakeIo } from '../helpers/fake-io.js';
-import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, onNode, tempDir } from './cluster-helpers.js';
+import { CNI_VERSIONS } from '../../src/kube/cni.js';
+import { NEWEST_KNOWN_PATCH } from '../../src/workflows/upgrade-plan.js';
 
 const skip = fleetSkipReason();
 
@@ -44,6 +46,8 @@ function kubectlOnCp1(fleet: Fleet, args: string): string {
   );
 }
 
+const clientCertOf = (kubeconfig: string) => /client-certificate-data: (\S+)/.exec(kubeconfig)?.[1] ?? '';
+
 const UPGRADE_OPS = new Set(['upgrade-apply', 'upgrade-node', 'kubelet-restart']);
 
 describe.skipIf(skip)('upgrade a 3 control planes + 3 workers cluster one minor up', () => {
@@ -52,6 +56,7 @@ describe.skipIf(skip)('upgrade a 3 control planes + 3 workers cluster one minor 
   let init: Awaited<ReturnType<typeof cli>>;
   let upgrade: Awaited<ReturnType<typeof cli>>;
   let historyBefore = 0;
+  let certBefore = '';
 
   beforeAll(async () => {
     fleet = await fleetOf(3, 3);
@@ -60,7 +65,11 @@ describe.skipIf(skip)('upgrade a 3 control planes + 3 workers cluster one minor 
     const vip = `127.0.${fleet.id}.200`;
     init = await cli(initArgs(fleet, { name: 'up', dir, extra: ['--virtual-ip', vip, '--kubernetes-version', '1.36.1'] }), cwd);
     historyBefore = fleet.api().history.length;
-    if (init.code === 0) upgrade = await cli(upgradeArgs(dir, ['--to', 'v1.37.1']), cwd);
+    if (init.code !== 0) return;
+    // The cluster runs an older Flannel than this release pins (as an earlier k8s-bootstrap installed it).
+    await onNode(fleet, 'cp-1', `sudo -n sed 's/flannel:${CNI_VERSIONS.flannel}/flannel:v0.27.4/' /etc/kubernetes/k8sb/cni/flannel.yaml | sudo -n kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f -`);
+    certBefore = clientCertOf(readFileSync(join(dir, 'kubeconfig'), 'utf8'));
+    upgrade = await cli(upgradeArgs(dir, ['--to', 'v1.37.1']), cwd);
   }, 400_000);
 
   afterAll(() => fleet?.stop());
@@ -113,6 +122,18 @@ describe.skipIf(skip)('upgrade a 3 control planes + 3 workers cluster one minor 
     expect(Object.keys(state.facts).filter((key) => key.startsWith('upgrade.'))).toEqual([]);
     const spec = parse(readFileSync(join(dir, 'cluster.yaml'), 'utf8')) as { kubernetes: { version: string } };
     expect(spec.kubernetes.version).toBe('1.37.1');
+  });
+
+  it('moves the CNI to the version this release pins, judged by what the cluster runs', () => {
+    expect(fleet.api().cni).toMatchObject({ kind: 'flannel', version: CNI_VERSIONS.flannel });
+    expect(fleet.api().history.slice(historyBefore).filter((e) => e.op === 'cni').map((e) => (e.detail as { version: string }).version)).toEqual(['v0.27.4', CNI_VERSIONS.flannel]);
+  });
+
+  it("refreshes the operator's kubeconfig with the client certificate kubeadm upgrade renewed", async () => {
+    const admin = await onNode(fleet, 'cp-1', 'sudo -n cat /etc/kubernetes/admin.conf');
+    const local = clientCertOf(readFileSync(join(dir, 'kubeconfig'), 'utf8'));
+    expect(local).not.toBe(certBefore);
+    expect(local).toBe(clientCertOf(admin));
   });
 
   it('refuses a second upgrade to the same version (exit 2) without touching a node', async () => {
@@ -169,9 +190,9 @@ describe.skipIf(skip)('upgrade two minors ahead', () => {
   it('on a terminal without --to, offers the newest patch of this minor and the next, and a "no" changes nothing', () => {
     expect(prompted.code, prompted.stderr.slice(-3000)).toBe(130);
     expect(prompted.stderr).toContain('Cluster hops runs v1.35.2. Upgrade to:');
-    expect(prompted.stderr).toContain('v1.35.3');
-    expect(prompted.stderr).toContain('v1.36.2');
-    expect(prompted.stderr).toContain('Upgrade plan for cluster hops: v1.35.2 → v1.35.3');
+    expect(prompted.stderr).toContain(`v${NEWEST_KNOWN_PATCH['1.35']}`);
+    expect(prompted.stderr).toContain(`v${NEWEST_KNOWN_PATCH['1.36']}`);
+    expect(prompted.stderr).toContain(`Upgrade plan for cluster hops: v1.35.2 → v${NEWEST_KNOWN_PATCH['1.35']}`);
     expect(prompted.historyAfter).toBe(prompted.historyBefore);
   });
 
@@ -182,14 +203,14 @@ describe.skipIf(skip)('upgrade two minors ahead', () => {
     expect(run.code, failureText(run)).toBe(0);
     expect(run.stderr).toContain('More than one minor ahead');
     const history = fleet.api().history;
-    const applies = history.filter((e) => e.op === 'upgrade-apply').map((e) => e.detail);
+    const applies = history.filter((e) => e.op === 'upgrade-apply').map((e) => ({ from: e.detail?.from, to: e.detail?.to }));
     expect(applies).toEqual([
-      { from: 'v1.35.2', to: 'v1.36.2' },
-      { from: 'v1.36.2', to: 'v1.37.1' },
+      { from: 'v1.35.2', to: `v${NEWEST_KNOWN_PATCH['1.36']}` },
+      { from: `v${NEWEST_KNOWN_PATCH['1.36']}`, to: 'v1.37.1' },
     ]);
-    // Every kubelet reached 1.36.2 before the second apply.
+    // Every kubelet reached the 1.36 hop before the second apply.
     const secondApply = history.findIndex((e) => e.op === 'upgrade-apply' && (e.detail as { to: string }).to === 'v1.37.1');
-    const restartsBefore = history.slice(0, secondApply).filter((e) => e.op === 'kubelet-restart' && (e.detail as { to: string }).to === 'v1.36.2');
+    const restartsBefore = history.slice(0, secondApply).filter((e) => e.op === 'kubelet-restart' && (e.detail as { to: string }).to === `v${NEWEST_KNOWN_PATCH['1.36']}`);
     expect(restartsBefore.map((e) => e.node).sort()).toEqual(['cp-1', 'worker-1', 'worker-2']);
     for (const node of await nodesSeenBy(fleet)) {
       expect(node.ready, node.name).toBe(true);

@@ -36,6 +36,8 @@ export interface Fault {
   failOnce?: OpPattern | OpPattern[];
   /** The first matching operation kills its own SSH session (the client sees exit 255). */
   dropConnectionOnce?: string | string[];
+  /** The first matching operation does its work, then its SSH session drops (a dropped connection after the fact). */
+  dropConnectionAfterOnce?: string | string[];
   /** Every matching operation sleeps forever (until its session or the node is killed). */
   hang?: string | string[];
   /** Extra latency for matching operations on this node (overrides the fleet-wide latencies). */

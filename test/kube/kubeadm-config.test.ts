@@ -24,6 +24,15 @@ function init(version: string, extra: Partial<Parameters<typeof renderInitConfig
 }
 
 describe('renderInitConfig', () => {
+  it('leaves the control plane untainted when the cluster has no workers (nodeRegistration.taints: []), tainted otherwise', () => {
+    expect(init('1.37.1', { untaintControlPlane: true })[0]!.nodeRegistration.taints).toEqual([]);
+    expect(init('1.37.1')[0]!.nodeRegistration).not.toHaveProperty('taints');
+    const join = (untaintControlPlane: boolean, controlPlane: boolean) =>
+      docs(renderJoinConfig({ spec: specFixture({ version: '1.37.1' }), node: { name: 'n', privateIp: '10.0.0.7' }, apiEndpoint: 'api.example.com:6443', token, caCertHash, untaintControlPlane, ...(controlPlane ? { controlPlane: { certificateKey, advertiseAddress: '10.0.0.7' } } : {}) }))[0]!;
+    expect(join(true, true).nodeRegistration.taints).toEqual([]);
+    expect(join(true, false).nodeRegistration).not.toHaveProperty('taints');
+  });
+
   it('emits v1beta4 from 1.31 with name/value extra args and timeouts', () => {
     const [initDoc, cluster, kubelet] = init('1.36.2');
     expect(initDoc).toMatchObject({ apiVersion: 'kubeadm.k8s.io/v1beta4', kind: 'InitConfiguration', certificateKey });

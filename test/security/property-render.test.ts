@@ -173,12 +173,13 @@ function renderAll(spec: ClusterSpec): { sent: Sent[]; files: string[] } {
   }
 
   const cni = cniInstallPlan(spec);
-  for (const file of [...cni.files, cni.marker]) {
+  for (const file of cni.files) {
     files.push(file.content);
     install(file.path);
   }
   for (const script of cni.scripts) sent.push({ argv: ['bash', `/tmp/k8sb/${script.name}.sh`] });
-  for (const command of cni.commands) sent.push({ argv: command.argv, ...(command.env ? { env: command.env } : {}) });
+  for (const command of [...cni.install, ...cni.upgrade]) sent.push({ argv: command.argv, ...(command.env ? { env: command.env } : {}) });
+  sent.push({ argv: cni.probe });
 
   const provider = spec.provider;
   if (provider.name === 'static' && provider.virtualIp && !provider.apiEndpoint && topology.controlPlanes.length > 1) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { UsageError } from '../../src/errors.js';
 import { etcdIsHealthy, parseClusterVersion, parseMadison, aptInstallPinned } from '../../src/kube/upgrade-commands.js';
+import { needsContainerd2 } from '../../src/workflows/upgrade-node-ops.js';
 import { NEWEST_KNOWN_PATCH, parseTargetVersion, planBatches, planHops, upgradeOffers } from '../../src/workflows/upgrade-plan.js';
 
 const kubelets = (version: string, names = ['cp-1', 'worker-1']) => names.map((name) => ({ name, version: `v${version}` }));
@@ -41,7 +42,7 @@ describe('planHops', () => {
 
   it('1.35.2 → 1.37.1 goes through the newest known 1.36 patch', () => {
     expect(planHops({ cluster: '1.35.2', kubelets: kubelets('1.35.2'), target: '1.37.1' }).hops).toEqual([NEWEST_KNOWN_PATCH['1.36'], '1.37.1']);
-    expect(NEWEST_KNOWN_PATCH['1.36']).toBe('1.36.2');
+    expect(NEWEST_KNOWN_PATCH['1.36']).toBe('1.36.4');
   });
 
   it('refuses a downgrade', () => {
@@ -122,15 +123,21 @@ describe('planBatches', () => {
 
 describe('upgradeOffers', () => {
   it('offers the newest patch of the current minor and of the next', () => {
-    expect(upgradeOffers('1.36.0')).toEqual(['1.36.2', '1.37.1']);
-    expect(upgradeOffers('1.36.2')).toEqual(['1.37.1']);
+    expect(upgradeOffers('1.36.0')).toEqual(['1.36.4', '1.37.1']);
+    expect(upgradeOffers('1.36.4')).toEqual(['1.37.1']);
     expect(upgradeOffers('1.37.1')).toEqual([]);
   });
 });
 
 describe('upgrade command builders and parsers', () => {
-  it('pins packages the way the docs do', () => {
-    expect(aptInstallPinned(['kubelet', 'kubectl'], '1.37.1')).toEqual(['apt-get', 'install', '-y', '--allow-change-held-packages', 'kubelet=1.37.1-*', 'kubectl=1.37.1-*']);
+  it('pins packages the way the docs do, waiting for the dpkg lock unattended-upgrades holds after boot', () => {
+    expect(aptInstallPinned(['kubelet', 'kubectl'], '1.37.1')).toEqual(['apt-get', '-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--allow-change-held-packages', 'kubelet=1.37.1-*', 'kubectl=1.37.1-*']);
+  });
+
+  it('moves a node to containerd 2.x before a kubelet of 1.38 or later (KEP-4033), not before', () => {
+    expect(needsContainerd2('1.37.1')).toBe(false);
+    expect(needsContainerd2('1.38.0')).toBe(true);
+    expect(needsContainerd2('2.0.0')).toBe(true);
   });
 
   it('reads the cluster version from kubeadm upgrade plan', () => {

@@ -154,6 +154,14 @@ export async function injectFaults(tool, argv) {
   }
 }
 
+/** `dropConnectionAfterOnce`: the operation did its work, then the SSH session drops (exit 255 for the client). */
+export async function dropAfterIfAsked(tool, argv) {
+  if (!consumeOnce('dropConnectionAfterOnce', [tool, ...argv].join(' '))) return;
+  dropOwnSshSession();
+  await sleep(1_000);
+  fail(255, '');
+}
+
 /**
  * A `failInPhase` fault for the running operation and this phase (or its parent phase), consumed:
  * { op: 'kubeadm init', phase: 'wait-control-plane', message? }.

@@ -287,7 +287,8 @@ function get(api, args, flags) {
     else if (!flags['ignore-not-found']) errors.push(`Error from server (NotFound): ${plural(target.kind)} "${target.name}" not found`);
   }
   const single = wanted.length === 1 && wanted[0].name !== undefined;
-  print(api, found, output, single && found.length === 1, namespace);
+  // --ignore-not-found: nothing at all is printed for what is not there (not even an empty List).
+  if (!(flags['ignore-not-found'] && found.length === 0)) print(api, found, output, single && found.length === 1, namespace);
   if (errors.length > 0) fail(1, errors.join('\n'));
   return 0;
 }

@@ -1,5 +1,5 @@
 // Entry point of every stand-in: bin/<tool> calls main('<tool>').
-import { injectFaults, logToolEvent, ToolExit } from './context.mjs';
+import { dropAfterIfAsked, injectFaults, logToolEvent, ToolExit } from './context.mjs';
 
 const MODULES = {
   'apt-get': './apt.mjs',
@@ -27,6 +27,7 @@ export async function main(tool) {
     await injectFaults(tool, argv);
     const module = await import(MODULES[tool]);
     code = (await module.run(tool, argv)) ?? 0;
+    await dropAfterIfAsked(tool, argv);
   } catch (error) {
     if (error instanceof ToolExit) {
       if (error.stdout) process.stdout.write(error.stdout);
