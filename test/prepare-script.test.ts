@@ -269,6 +269,19 @@ describe('prepare-node.sh', () => {
       expect(config).not.toContain('/usr/lib/cni');
     });
 
+    it('RUNTIME_ONLY=1 (an upgrade hop to 1.38+) moves the runtime to containerd 2.x and leaves the kube packages alone', async () => {
+      await osRelease('debian', 'bookworm');
+      await installed('containerd', '1.6.20~ds1-1+deb12u3');
+      const run = prepare({ ...DEBIAN_ARCHIVE, RUNTIME_ONLY: '1' });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const calls = await takeCalls();
+      expect(calls).toContain('apt-get -o DPkg::Lock::Timeout=600 install -y containerd.io');
+      expect(calls.some((call) => /kubelet|kubeadm=|pkgs\.k8s\.io/.test(call))).toBe(false);
+      await expect(read('etc/k8s-bootstrap/prepared')).rejects.toThrow();
+      expect(await read('etc/containerd/config.toml')).toMatch(/^version = 3$/m);
+    });
+
     it('refuses a config.toml without a version line, naming the file', async () => {
       await installed('containerd.io', '2.2.1-1~debian.12~bookworm');
       await existingConfig('[plugins.cri]\n  sandbox_image = "x"\n');

@@ -6,7 +6,8 @@
 set -euo pipefail
 
 version='{{ciliumCliVersion}}'
-target=/usr/local/bin/cilium
+# K8SB_CILIUM_TARGET: tests only (the binary's path).
+target="${K8SB_CILIUM_TARGET:-/usr/local/bin/cilium}"
 
 if [ -x "$target" ] && "$target" version --client 2>/dev/null | grep -q "cilium-cli: ${version}"; then
   echo "cilium CLI ${version} already installed"

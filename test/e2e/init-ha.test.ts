@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Fleet } from '../fleet/fleet.js';
-import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, onNode, tempDir } from './cluster-helpers.js';
 
 const skip = fleetSkipReason();
 
@@ -13,13 +13,16 @@ describe.skipIf(skip)('init on a static fleet: 3 control planes + 3 workers', ()
   let fleet: Fleet;
   let run: Awaited<ReturnType<typeof cli>>;
   let vip: string;
+  let cwd: string;
+  let dir: string;
 
   beforeAll(async () => {
     // A join takes 1.5 s, so joins that overlapped would start less than that apart.
     fleet = await fleetOf(3, 3, { latencies: { 'kubeadm join': 1500 } });
     vip = `127.0.${fleet.id}.200`;
-    const cwd = tempDir('e2e-ha');
-    run = await cli(initArgs(fleet, { name: 'ha', dir: join(cwd, 'cluster'), extra: ['--virtual-ip', vip, '--kubernetes-version', '1.36.2'] }), cwd);
+    cwd = tempDir('e2e-ha');
+    dir = join(cwd, 'cluster');
+    run = await cli(initArgs(fleet, { name: 'ha', dir, extra: ['--virtual-ip', vip, '--kubernetes-version', '1.36.2'] }), cwd);
   }, 300_000);
 
   afterAll(() => fleet?.stop());
@@ -55,5 +58,13 @@ describe.skipIf(skip)('init on a static fleet: 3 control planes + 3 workers', ()
     const joins = fleet.events().filter((e) => e.kind === 'tool' && /^kubeadm join/.test(e.command));
     const startOf = (node: string) => Date.parse(joins.find((e) => e.node === node)!.time);
     expect(startOf('cp-3') - startOf('cp-2')).toBeGreaterThanOrEqual(1500);
+  });
+
+  it('destroy --reset-nodes stops and disables keepalived and haproxy, so the VIP is no longer held', async () => {
+    const destroyed = await cli(['--dir', dir, '--output', 'plain', '--yes', 'destroy', '--reset-nodes'], cwd);
+    expect(destroyed.code, failureText(destroyed)).toBe(0);
+    for (const cp of ['cp-1', 'cp-2', 'cp-3']) {
+      expect(await onNode(fleet, cp, 'systemctl is-active keepalived haproxy; systemctl is-enabled keepalived haproxy; test -e /etc/keepalived/keepalived.conf || echo gone'), cp).toBe('inactive\ninactive\ndisabled\ndisabled\ngone\n');
+    }
   });
 });

@@ -5,7 +5,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingRequirement } from '../helpers/require-tool.js';
-import { type Fleet, fleetAvailability, startFleet } from './fleet.js';
+import { DEFAULT_CATALOGUE, type Fleet, fleetAvailability, startFleet } from './fleet.js';
 import { type Result, ssh, sshArgs, writeKnownHosts } from './plain-ssh.js';
 
 const availability = fleetAvailability();
@@ -62,7 +62,8 @@ describe.skipIf(skipReason)('simulated fleet', () => {
   let knownHosts: string;
 
   beforeAll(async () => {
-    fleet = await startFleet({ nodes: [{ name: 'cp1', role: 'control-plane' }, { name: 'w1' }, { name: 'w2' }] });
+    // 1.36.2 is the newest 1.36 here: the held-package and upgrade cases below rely on it.
+    fleet = await startFleet({ nodes: [{ name: 'cp1', role: 'control-plane' }, { name: 'w1' }, { name: 'w2' }], catalogue: { ...DEFAULT_CATALOGUE, '1.36': ['1.36.0', '1.36.1', '1.36.2'] } });
     knownHosts = writeKnownHosts(fleet);
   });
   afterAll(() => fleet?.stop());
