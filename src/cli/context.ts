@@ -2,6 +2,8 @@
  * What every command handler receives: the global flags, decided once, and the streams.
  * Results go to stdout; progress, logs and prompts go to stderr.
  */
+import type { SecretSet } from '../engine/redact.js';
+
 export type OutputMode = 'auto' | 'tty' | 'plain' | 'json';
 
 export interface GlobalOptions {
@@ -23,7 +25,12 @@ export interface CliIo {
 
 export interface CliContext extends CliIo {
   globals: GlobalOptions;
-  /** True when a person can answer prompts: TTY in and out, not CI, no --yes. */
+  /**
+   * Every secret value this invocation knows (credentials, tokens, keys learned mid-run): the
+   * event redactor and the final error message on stderr read the same set.
+   */
+  secrets: SecretSet;
+  /** True when a person can answer prompts: keys from a terminal, questions drawn on one, not CI, no --yes. */
   canPrompt: boolean;
   /** The renderer this run uses, with `auto` resolved. */
   outputMode: Exclude<OutputMode, 'auto'>;
@@ -39,8 +46,12 @@ export function isCi(env: NodeJS.ProcessEnv): boolean {
   return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
 }
 
+/**
+ * Prompts read stdin and draw on stderr, so those two decide; stdout may be a pipe
+ * (`init | tee log` still asks, and never takes the pipe for a yes).
+ */
 export function decideCanPrompt(io: CliIo, globals: GlobalOptions): boolean {
-  return Boolean(io.stdin.isTTY && io.stdout.isTTY) && !isCi(io.env) && !globals.yes;
+  return Boolean(io.stdin.isTTY && io.stderr.isTTY) && !isCi(io.env) && !globals.yes;
 }
 
 export function decideOutputMode(io: CliIo, globals: GlobalOptions): Exclude<OutputMode, 'auto'> {

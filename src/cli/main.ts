@@ -7,6 +7,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BootstrapError } from '../errors.js';
+import { inertLine, inertText } from '../engine/inert-text.js';
+import { redactText, SecretSet } from '../engine/redact.js';
 import { COMMANDS } from './commands/index.js';
 import type { CommandDefinition } from './command.js';
 import {
@@ -36,13 +38,14 @@ export function defaultIo(): CliIo {
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   let exitCode = EXIT_OK;
   const interrupt = createInterruptController(io);
-  const program = buildProgram(io, interrupt.signal, (code) => {
+  const secrets = new SecretSet();
+  const program = buildProgram(io, interrupt.signal, secrets, (code) => {
     exitCode = code;
   });
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    exitCode = reportError(error, io, program.opts<{ verbose?: boolean }>().verbose === true);
+    exitCode = reportError(error, io, secrets, program.opts<{ verbose?: boolean }>().verbose === true);
   } finally {
     interrupt.dispose();
   }
@@ -50,7 +53,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   return exitCode;
 }
 
-function buildProgram(io: CliIo, signal: AbortSignal, setExitCode: (code: number) => void): Command {
+function buildProgram(io: CliIo, signal: AbortSignal, secrets: SecretSet, setExitCode: (code: number) => void): Command {
   const program = new Command('k8s-bootstrap')
     .description('From a cloud account, or machines you already have, to a production-grade kubeadm cluster.')
     .version(packageVersion(), '-V, --version')
@@ -70,7 +73,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExitCode: (code: number
     })
     .exitOverride();
 
-  for (const definition of COMMANDS) program.addCommand(buildCommand(definition, io, signal, setExitCode, program));
+  for (const definition of COMMANDS) program.addCommand(buildCommand(definition, io, signal, secrets, setExitCode, program));
   program.addHelpText(
     'after',
     '\nExit codes: 0 success, 1 failure while running, 2 bad usage or configuration, 130 interrupted.\n' +
@@ -83,6 +86,7 @@ function buildCommand(
   definition: CommandDefinition,
   io: CliIo,
   signal: AbortSignal,
+  secrets: SecretSet,
   setExitCode: (code: number) => void,
   program: Command,
 ): Command {
@@ -95,13 +99,13 @@ function buildCommand(
     writeErr: (text) => io.stderr.write(text),
   });
   command.showHelpAfterError('(run with --help for usage)');
-  for (const sub of definition.subcommands ?? []) command.addCommand(buildCommand(sub, io, signal, setExitCode, program));
+  for (const sub of definition.subcommands ?? []) command.addCommand(buildCommand(sub, io, signal, secrets, setExitCode, program));
   if (definition.load) {
     const load = definition.load;
     command.action(async (...actionArgs: unknown[]) => {
       const self = actionArgs[actionArgs.length - 1] as Command;
       const positional = self.args;
-      const ctx = createContext(io, readGlobals(program, io.env), signal);
+      const ctx = createContext(io, readGlobals(program, io.env), signal, secrets);
       const handler = await load();
       const code = await handler(ctx, self.opts(), positional);
       setExitCode(typeof code === 'number' ? code : EXIT_OK);
@@ -130,10 +134,11 @@ function readGlobals(program: Command, env: NodeJS.ProcessEnv): GlobalOptions {
   };
 }
 
-export function createContext(io: CliIo, globals: GlobalOptions, signal: AbortSignal): CliContext {
+export function createContext(io: CliIo, globals: GlobalOptions, signal: AbortSignal, secrets = new SecretSet()): CliContext {
   return {
     ...io,
     globals,
+    secrets,
     canPrompt: decideCanPrompt(io, globals),
     outputMode: decideOutputMode(io, globals),
     useColor: decideColor(io, globals),
@@ -143,7 +148,12 @@ export function createContext(io: CliIo, globals: GlobalOptions, signal: AbortSi
   };
 }
 
-function reportError(error: unknown, io: CliIo, verbose: boolean): number {
+/**
+ * The last thing printed: through the run's redactor (a token or key inside a failed command's
+ * message must not reach a CI log) and made inert (messages quote nodes and tools).
+ */
+function reportError(error: unknown, io: CliIo, secrets: SecretSet, verbose: boolean): number {
+  const safe = (text: string) => inertText(redactText(text, secrets.values()));
   if (error instanceof CommanderError) {
     // --help and --version arrive here too, as "errors" with exit code 0.
     if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
@@ -151,10 +161,10 @@ function reportError(error: unknown, io: CliIo, verbose: boolean): number {
   }
   if (error instanceof BootstrapError) {
     const lines = [`Error: ${error.message}`];
-    for (const detail of error.details) lines.push(`  | ${detail}`);
+    for (const detail of error.details) lines.push(`  | ${inertLine(detail)}`);
     if (error.hint) lines.push(`Hint: ${error.hint}`);
     if (verbose && error.stack) lines.push(error.stack);
-    io.stderr.write(`${lines.join('\n')}\n`);
+    io.stderr.write(`${safe(lines.join('\n'))}\n`);
     return error.exitCode;
   }
   if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) {
@@ -162,6 +172,6 @@ function reportError(error: unknown, io: CliIo, verbose: boolean): number {
     return EXIT_INTERRUPTED;
   }
   const message = error instanceof Error ? (verbose ? error.stack ?? error.message : error.message) : String(error);
-  io.stderr.write(`Unexpected error: ${message}\n${verbose ? '' : 'Run again with --verbose for details.\n'}`);
+  io.stderr.write(`Unexpected error: ${safe(message)}\n${verbose ? '' : 'Run again with --verbose for details.\n'}`);
   return EXIT_FAILURE;
 }

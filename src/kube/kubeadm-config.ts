@@ -20,6 +20,8 @@ export const CRI_SOCKETS: Record<Runtime, string> = {
 export const KUBEADM_CONFIG_DIR = '/etc/kubernetes/k8sb';
 export const INIT_CONFIG_PATH = `${KUBEADM_CONFIG_DIR}/kubeadm-init.yaml`;
 export const JOIN_CONFIG_PATH = `${KUBEADM_CONFIG_DIR}/kubeadm-join.yaml`;
+/** The InitConfiguration that carries the certificate key to `kubeadm init phase upload-certs`. */
+export const UPLOAD_CERTS_CONFIG_PATH = `${KUBEADM_CONFIG_DIR}/upload-certs.yaml`;
 
 export const API_SERVER_BIND_PORT = 6443;
 

@@ -1,11 +1,19 @@
 /**
- * The operator's kubeconfig: admin.conf from the first control plane with the server rewritten
- * to the public API endpoint and every name made cluster-specific, so it can sit next to other
- * clusters in ~/.kube/config without clobbering them.
+ * The operator's kubeconfig, rebuilt (never copied) from admin.conf of the first control plane:
+ * only its CA and admin client certificate and key are taken, checked by the allow-list
+ * (kubeconfig-allowlist.ts); the server is the public API endpoint the tool planned, and every
+ * name is made cluster-specific so it can sit next to other clusters in ~/.kube/config
+ * (kubeconfig-entries.ts merges it there).
  */
 import { X509Certificate } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { ExternalToolError } from '../errors.js';
+import { readUntrustedKubeconfig, type KubeconfigParts } from './kubeconfig-allowlist.js';
+import type { KubeconfigNames } from './kubeconfig-entries.js';
+
+export type { KubeconfigParts } from './kubeconfig-allowlist.js';
+export { isKubeconfigRefusal, readUntrustedKubeconfig } from './kubeconfig-allowlist.js';
+export { mergeKubeconfig, mergedEntriesOf, removeFromKubeconfig, type KubeconfigNames, type MergedEntries } from './kubeconfig-entries.js';
 
 interface Named {
   name: string;
@@ -13,19 +21,10 @@ interface Named {
 }
 
 interface Kubeconfig {
-  apiVersion?: string;
-  kind?: string;
   clusters?: Named[];
-  users?: Named[];
   contexts?: Named[];
   'current-context'?: string;
   [key: string]: unknown;
-}
-
-export interface KubeconfigNames {
-  cluster: string;
-  user: string;
-  context: string;
 }
 
 /** `<name>`, `<name>-admin`, `<name>-admin@<name>`. */
@@ -39,79 +38,61 @@ function load(text: string | undefined, what: string): Kubeconfig {
   try {
     value = parse(text);
   } catch (error) {
-    throw new ExternalToolError('InvalidKubeconfig', `${what} is not valid YAML: ${(error as Error).message}`);
+    throw new ExternalToolError('InvalidKubeconfig', `${what} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new ExternalToolError('InvalidKubeconfig', `${what} is not a kubeconfig mapping.`);
   return value as Kubeconfig;
 }
 
+export interface AdminConfOptions {
+  clusterName: string;
+  /** host:port written as the server. */
+  endpoint: string;
+  /** The node admin.conf came from, for messages. */
+  node: string;
+  /** host:port values kubeadm may have written as admin.conf's server. */
+  allowedServers: string[];
+  /** The cluster CA's "sha256:<hex>" (secrets/join.json), when known. */
+  caCertHash?: string;
+}
+
+/** `https://<endpoint>` (the endpoint is HOST:PORT, or already a URL). */
+export function serverUrl(endpoint: string): string {
+  return endpoint.startsWith('https://') ? endpoint : `https://${endpoint}`;
+}
+
 /**
  * admin.conf → the cluster's kubeconfig: server `https://<endpoint>`, names per kubeconfigNames,
- * current-context set. Credentials are carried over unchanged (the result is a secret: 0600).
+ * current-context set, the CA and client credentials of admin.conf and nothing else of it. An
+ * admin.conf with anything more (exec, proxy-url, …) is refused. The result is a secret: 0600.
  */
-export function rewriteAdminKubeconfig(adminConf: string, options: { clusterName: string; endpoint: string }): string {
-  const config = load(adminConf, 'admin.conf');
-  const cluster = config.clusters?.[0];
-  const user = config.users?.[0];
-  if (!cluster || typeof cluster.cluster !== 'object' || !user || typeof user.user !== 'object') {
-    throw new ExternalToolError('InvalidKubeconfig', 'admin.conf has no cluster or no user entry.');
-  }
-  const names = kubeconfigNames(options.clusterName);
-  const server = options.endpoint.startsWith('https://') ? options.endpoint : `https://${options.endpoint}`;
-  const result: Kubeconfig = {
+export function rewriteAdminKubeconfig(adminConf: string, options: AdminConfOptions): string {
+  const parts = readAdminKubeconfig(adminConf, options);
+  return buildKubeconfig({ ...parts, server: serverUrl(options.endpoint) }, kubeconfigNames(options.clusterName));
+}
+
+/** admin.conf's allow-listed parts (its own server included), or the refusal naming the node. */
+export function readAdminKubeconfig(adminConf: string, options: Pick<AdminConfOptions, 'node' | 'allowedServers' | 'caCertHash'>): KubeconfigParts {
+  return readUntrustedKubeconfig(adminConf, {
+    source: `admin.conf on ${options.node}`,
+    allowedServers: options.allowedServers,
+    caCertHash: options.caCertHash,
+    fix: `The existing kubeconfig is kept. kubeadm writes only server, certificate-authority-data, client-certificate-data and client-key-data into /etc/kubernetes/admin.conf: if nobody changed it on ${options.node} on purpose, treat ${options.node} as compromised.`,
+  });
+}
+
+/** The cluster's kubeconfig from its parts alone. */
+export function buildKubeconfig(parts: KubeconfigParts, names: KubeconfigNames): string {
+  const result = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: names.cluster, cluster: { ...(cluster.cluster as object), server } }],
-    users: [{ name: names.user, user: user.user }],
+    clusters: [{ name: names.cluster, cluster: { 'certificate-authority-data': parts.caData, server: parts.server } }],
+    users: [{ name: names.user, user: { 'client-certificate-data': parts.certData, 'client-key-data': parts.keyData } }],
     contexts: [{ name: names.context, context: { cluster: names.cluster, user: names.user } }],
     'current-context': names.context,
     preferences: {},
   };
-  return stringify(result, { lineWidth: 0 });
-}
-
-function upsert(existing: Named[] | undefined, incoming: Named[] | undefined): Named[] {
-  const result = [...(existing ?? [])];
-  for (const entry of incoming ?? []) {
-    const index = result.findIndex((item) => item.name === entry.name);
-    if (index >= 0) result[index] = entry;
-    else result.push(entry);
-  }
-  return result;
-}
-
-/**
- * Adds the entries of `incoming` to `existing` (e.g. ~/.kube/config). Entries with the same name
- * are replaced; everything else in `existing` stays as it was. current-context is switched only
- * when asked, or when `existing` had none.
- */
-export function mergeKubeconfig(existing: string | undefined, incoming: string, options: { setCurrentContext?: boolean } = {}): string {
-  const base = load(existing, 'the existing kubeconfig');
-  const add = load(incoming, 'the new kubeconfig');
-  const merged: Kubeconfig = {
-    ...base,
-    apiVersion: base.apiVersion ?? 'v1',
-    kind: base.kind ?? 'Config',
-    clusters: upsert(base.clusters, add.clusters),
-    users: upsert(base.users, add.users),
-    contexts: upsert(base.contexts, add.contexts),
-  };
-  if (options.setCurrentContext || !base['current-context']) merged['current-context'] = add['current-context'] ?? base['current-context'];
-  return stringify(merged, { lineWidth: 0 });
-}
-
-/** Removes the cluster's three entries (names per kubeconfigNames); other entries are kept. */
-export function removeFromKubeconfig(existing: string, clusterName: string): string {
-  const config = load(existing, 'the existing kubeconfig');
-  const names = kubeconfigNames(clusterName);
-  const result: Kubeconfig = {
-    ...config,
-    clusters: (config.clusters ?? []).filter((entry) => entry.name !== names.cluster),
-    users: (config.users ?? []).filter((entry) => entry.name !== names.user),
-    contexts: (config.contexts ?? []).filter((entry) => entry.name !== names.context),
-  };
-  if (result['current-context'] === names.context) delete result['current-context'];
   return stringify(result, { lineWidth: 0 });
 }
 
@@ -135,7 +116,8 @@ export function clientCertificateOf(text: string): { data: string; notAfter: Dat
   } catch {
     return undefined;
   }
-  const user = config.users?.[0]?.user as Record<string, unknown> | undefined;
+  const users = config.users as Named[] | undefined;
+  const user = users?.[0]?.user as Record<string, unknown> | undefined;
   const data = user?.['client-certificate-data'];
   if (typeof data !== 'string') return undefined;
   try {

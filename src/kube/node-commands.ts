@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { ExternalToolError } from '../errors.js';
-import { CERTIFICATE_KEY_PATTERN } from './join-material.js';
 import { assertNodeName, assertRemotePath, assertTimeoutSeconds, assertVersion } from './validate-remote.js';
 
 export type Argv = string[];
@@ -19,11 +18,13 @@ const withV = (version: string) => (assertVersion(version).startsWith('v') ? ver
 export const kubeadmInit = (configPath: string): Argv => ['kubeadm', 'init', '--config', assertRemotePath(configPath), '--upload-certs'];
 export const kubeadmJoin = (configPath: string): Argv => ['kubeadm', 'join', '--config', assertRemotePath(configPath)];
 export const tokenCreatePrintJoin = (ttl = '24h0m0s'): Argv => ['kubeadm', 'token', 'create', '--ttl', ttl, '--print-join-command'];
-/** The key is secret: pass it in ExecOptions.secrets too. */
-export function uploadCerts(certificateKey: string): Argv {
-  if (!CERTIFICATE_KEY_PATTERN.test(certificateKey)) throw new ExternalToolError('InvalidCertificateKey', 'The certificate key must be 64 hex characters.');
-  return ['kubeadm', 'init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', certificateKey];
-}
+/**
+ * Re-uploads the control-plane certificates with the key from an InitConfiguration at
+ * `configPath` (certificateKey), never from argv; the key is not printed back either.
+ * kubeadm reference: `kubeadm init phase upload-certs` takes --config, --upload-certs and
+ * --skip-certificate-key-print (kubernetes/website generated/kubeadm_init_phase_upload-certs.md).
+ */
+export const uploadCerts = (configPath: string): Argv => ['kubeadm', 'init', 'phase', 'upload-certs', '--upload-certs', '--config', assertRemotePath(configPath), '--skip-certificate-key-print'];
 export const kubeadmVersion = (): Argv => ['kubeadm', 'version', '-o', 'short'];
 export const imagesPull = (version: string): Argv => ['kubeadm', 'config', 'images', 'pull', '--kubernetes-version', withV(version)];
 export const upgradePlan = (version?: string): Argv => ['kubeadm', 'upgrade', 'plan', ...(version ? [withV(version)] : [])];

@@ -3,19 +3,6 @@ import type { ClusterSpec } from '../spec/schema.js';
 import { checkInventory } from './inventory-check.js';
 import { commonTfvars, moduleDirOf, pickEnv, type ProviderAdapter, type ProvisionExtras } from './terraform-common.js';
 
-/** The standard AWS SDK credential chain, as environment variables. */
-export const AWS_CREDENTIAL_ENV = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-  'AWS_SHARED_CREDENTIALS_FILE',
-  'AWS_CONFIG_FILE',
-  'AWS_ROLE_ARN',
-  'AWS_WEB_IDENTITY_TOKEN_FILE',
-  'AWS_CA_BUNDLE',
-] as const;
-
 export const awsAdapter: ProviderAdapter = {
   name: 'aws',
   terraformModuleDir: () => moduleDirOf('aws'),
@@ -27,6 +14,7 @@ export const awsAdapter: ProviderAdapter = {
       availability_zones: provider?.availabilityZones ?? [],
     };
   },
-  credentialsEnv: (env) => pickEnv(env, AWS_CREDENTIAL_ENV),
+  // The whole AWS SDK chain: keys, profiles, web identity, container credentials, region, endpoints.
+  credentialsEnv: (env) => pickEnv(env, [], ['AWS_']),
   inventoryFromOutputs: (outputs, spec) => checkInventory(outputs, spec),
 };

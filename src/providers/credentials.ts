@@ -3,11 +3,12 @@
  * looked at (the same places Terraform's providers and Packer's builders look), and values are
  * only ever handed to those tools or to log redaction: never printed, never written to a file.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { parse } from 'yaml';
 import type { ValidationIssue } from '../errors.js';
-import type { ProviderName } from '../spec/schema.js';
+import type { ClusterSpec, ProviderName } from '../spec/schema.js';
 
 export interface CredentialDiscovery {
   ok: boolean;
@@ -142,4 +143,60 @@ export function credentialIssue(provider: ProviderName, env: NodeJS.ProcessEnv, 
 /** The secret values present in the environment for this provider, for redacting logs. */
 export function secretValues(provider: ProviderName, env: NodeJS.ProcessEnv): string[] {
   return SECRET_VARIABLES[provider].filter((name) => set(env, name)).map((name) => env[name]!);
+}
+
+/**
+ * Every credential a run of this cluster can meet, for redaction: the provider's variables, the
+ * S3 backend's AWS keys (also used for Exoscale SOS), and the secrets inside the credential
+ * files the tools read (~/.aws/credentials, clouds.yaml and secure.yaml), which Terraform or an
+ * SDK may echo in an error.
+ */
+export function runSecrets(spec: ClusterSpec, env: NodeJS.ProcessEnv, readText: (path: string) => string | undefined = readIfFile): string[] {
+  const values = secretValues(spec.provider.name, env);
+  if (spec.terraform.backend) values.push(...secretValues('aws', env));
+  if (spec.provider.name === 'aws' || spec.terraform.backend) values.push(...awsFileSecrets(env, readText));
+  if (spec.provider.name === 'openstack') values.push(...openstackFileSecrets(env, readText));
+  return [...new Set(values)];
+}
+
+const AWS_FILE_SECRET = /^\s*(?:aws_secret_access_key|aws_session_token|aws_security_token)\s*=\s*(\S+)\s*$/gim;
+
+function awsFileSecrets(env: NodeJS.ProcessEnv, readText: (path: string) => string | undefined): string[] {
+  const file = set(env, 'AWS_SHARED_CREDENTIALS_FILE') ? env.AWS_SHARED_CREDENTIALS_FILE! : join(home(env), '.aws', 'credentials');
+  const text = readText(file) ?? '';
+  return [...text.matchAll(AWS_FILE_SECRET)].map((match) => match[1]!);
+}
+
+const OPENSTACK_SECRET_KEYS = new Set(['password', 'application_credential_secret', 'token']);
+
+function openstackFileSecrets(env: NodeJS.ProcessEnv, readText: (path: string) => string | undefined): string[] {
+  const found: string[] = [];
+  for (const path of cloudsYamlPaths(env).flatMap((file) => [file, join(dirname(file), 'secure.yaml')])) {
+    const text = readText(path);
+    if (text === undefined) continue;
+    try {
+      collectValues(parse(text), OPENSTACK_SECRET_KEYS, found);
+    } catch {
+      // Not YAML: the OpenStack SDK will say so; nothing to redact from it.
+    }
+  }
+  return found;
+}
+
+function collectValues(value: unknown, keys: Set<string>, into: string[]): void {
+  if (Array.isArray(value)) for (const item of value) collectValues(item, keys, into);
+  else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (keys.has(key) && typeof item === 'string') into.push(item);
+      else collectValues(item, keys, into);
+    }
+  }
+}
+
+function readIfFile(path: string): string | undefined {
+  try {
+    return statSync(path).isFile() ? readFileSync(path, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -12,6 +12,8 @@ export {
   backendConfig,
   renderTfvars,
   terraformDirOf,
+  terraformEnvironment,
+  secureTerraformDir,
   BACKEND_FILE,
   TFVARS_FILE,
   type CloudProviderName,

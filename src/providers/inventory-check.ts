@@ -38,7 +38,11 @@ export interface CheckInventoryOptions {
    * does not report pool members' private leases) are exempt from the node-CIDR check.
    */
   workersMayUsePublicAddress?: boolean;
+  /** Where the values come from, for the messages. @default the Terraform outputs */
+  origin?: { what: string; field: string };
 }
+
+const TERRAFORM_ORIGIN = { what: 'The Terraform outputs', field: 'output' };
 
 /** `terraform output -json` wraps each value as {sensitive, type, value}; this unwraps it. */
 export function outputValues(outputs: Record<string, unknown>): Record<string, unknown> {
@@ -52,16 +56,17 @@ export function outputValues(outputs: Record<string, unknown>): Record<string, u
 
 export function checkInventory(raw: unknown, spec: ClusterSpec, options: CheckInventoryOptions = {}): Inventory {
   const values = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? outputValues(raw as Record<string, unknown>) : raw;
+  const origin = options.origin ?? TERRAFORM_ORIGIN;
   const parsed = inventorySchema.safeParse(values, { reportInput: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const [output, ...rest] = issue.path.map(String);
       const missing = issue.code === 'invalid_type' && issue.input === undefined;
       return missing
-        ? `output "${[output, ...rest].join('.')}" is missing`
-        : `output "${[output, ...rest].join('.')}": ${issue.message}${typeof issue.input === 'string' ? ` (got ${JSON.stringify(issue.input)})` : ''}`;
+        ? `${origin.field} "${[output, ...rest].join('.')}" is missing`
+        : `${origin.field} "${[output, ...rest].join('.')}": ${issue.message}${typeof issue.input === 'string' ? ` (got ${JSON.stringify(issue.input)})` : ''}`;
     });
-    throw new ExternalToolError('InventoryInvalid', `The Terraform outputs do not match the inventory contract: ${problems.join('; ')}`, {
+    throw new ExternalToolError('InventoryInvalid', `${origin.what} do not match the inventory contract: ${problems.join('; ')}`, {
       details: problems,
       hint: 'The module in the cluster folder\'s terraform/ must output api_endpoint, ssh_user, bastion, control_plane and workers.',
     });
@@ -94,7 +99,7 @@ export function checkInventory(raw: unknown, spec: ClusterSpec, options: CheckIn
     if (count > 1) problems.push(`node name "${name}" appears ${count} times`);
   }
   if (problems.length > 0) {
-    throw new ExternalToolError('InventoryInvalid', `The Terraform outputs describe an impossible inventory: ${problems.join('; ')}`, {
+    throw new ExternalToolError('InventoryInvalid', `${origin.what} describe an impossible inventory: ${problems.join('; ')}`, {
       details: problems,
     });
   }

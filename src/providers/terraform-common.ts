@@ -4,7 +4,7 @@
  * backend.tf.json). Code writes JSON, which Terraform reads natively; it never builds HCL.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../errors.js';
@@ -88,6 +88,14 @@ export function commonTfvars(spec: ClusterSpec, extras: ProvisionExtras, provide
   };
 }
 
+/**
+ * The variables Terraform gets on top of the base environment (src/tools/subprocess.ts): the
+ * provider's credentials, and the AWS SDK's for an S3-compatible state backend (also SOS).
+ */
+export function terraformEnvironment(adapter: ProviderAdapter, spec: ClusterSpec, env: Record<string, string | undefined>): Record<string, string> {
+  return { ...adapter.credentialsEnv(env), ...(spec.terraform.backend ? pickEnv(env, [], ['AWS_']) : {}) };
+}
+
 /** Picks the named variables (and prefixes) that are set and not empty. */
 export function pickEnv(env: Record<string, string | undefined>, names: readonly string[], prefixes: readonly string[] = []): Record<string, string> {
   const picked: Record<string, string> = {};
@@ -112,6 +120,27 @@ export async function renderTfvars(dir: string, spec: ClusterSpec, extras: Provi
   return path;
 }
 
+/** The key clusters got before keys carried a folder id; kept by the clusters that use it. */
+export function legacyBackendKey(name: string): string {
+  return `k8s-bootstrap/${name}/terraform.tfstate`;
+}
+
+/** A new cluster's key: its name and a random id, so same-named clusters of two folders never share a state. */
+export function newBackendKey(name: string, id: string): string {
+  return `k8s-bootstrap/${name}-${id}/terraform.tfstate`;
+}
+
+/** The key in an existing terraform/backend.tf.json (the state this folder already uses), if any. */
+export async function writtenBackendKey(clusterDir: string): Promise<string | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(join(terraformDirOf(clusterDir), BACKEND_FILE), 'utf8')) as { terraform?: { backend?: { s3?: { key?: unknown } } } };
+    const key = parsed.terraform?.backend?.s3?.key;
+    return typeof key === 'string' ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The S3 backend of spec.terraform.backend as JSON config. Credentials stay in the environment
  * (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, also for Exoscale SOS). `use_lockfile` gives
@@ -122,7 +151,8 @@ export function backendConfig(spec: ClusterSpec): Record<string, unknown> | unde
   if (!backend) return undefined;
   const s3: Record<string, unknown> = {
     bucket: backend.bucket,
-    key: backend.key ?? `k8s-bootstrap/${spec.name}/terraform.tfstate`,
+    // init writes a key into cluster.yaml (backend-key.ts); without one, the key clusters had first.
+    key: backend.key ?? legacyBackendKey(spec.name),
     region: backend.region,
     use_lockfile: true,
   };
@@ -140,6 +170,18 @@ export function backendConfig(spec: ClusterSpec): Record<string, unknown> | unde
 }
 
 /**
+ * State and plans are sensitive (SECURITY.md): the folder is owner-only, and so are the state and
+ * plan files already in it, whatever made them first (an older version, a copied folder).
+ */
+export async function secureTerraformDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isFile() && /(^tfplan$|\.tfplan$|\.tfstate(\.backup)?$)/.test(entry.name)) await chmod(join(dir, entry.name), 0o600);
+  }
+}
+
+/**
  * Makes <cluster>/terraform/ self-contained: the module's files, terraform.tfvars.json and, with
  * a remote backend, backend.tf.json. Returns every path written (the dry run lists them).
  */
@@ -150,7 +192,7 @@ export async function prepareTerraformDirFor(
   extras: ProvisionExtras,
 ): Promise<string[]> {
   const dir = terraformDirOf(clusterDir);
-  await mkdir(dir, { recursive: true });
+  await secureTerraformDir(dir);
   const written: string[] = [];
   // A module of the person's own (extras.moduleDir) brings everything it needs.
   const sources = extras.moduleDir ? [extras.moduleDir] : [sharedModuleDir(), adapter.terraformModuleDir()];

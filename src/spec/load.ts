@@ -3,6 +3,7 @@
  * custom tags, text only. Every failure is a UsageError naming the file and the line; a YAML
  * library's stack trace never reaches the person.
  */
+import { constants, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isCollection, isAlias, parseAllDocuments, visit, type Document } from 'yaml';
 import { UsageError } from '../errors.js';
@@ -99,10 +100,20 @@ function shortMessage(error: unknown): string {
   return firstLine(message).slice(0, 200);
 }
 
-/** Reads at most MAX_SPEC_BYTES + 1 bytes, so /dev/zero or a huge file cannot exhaust memory. */
+/**
+ * Reads at most MAX_SPEC_BYTES + 1 bytes of a regular file, so a huge file cannot exhaust memory.
+ * Opened non-blocking and checked on the open handle: a FIFO would otherwise block open() until a
+ * writer came (and absorb the first Ctrl-C), and a device such as /dev/zero never ends.
+ */
 async function readCapped(path: string): Promise<Buffer> {
-  const handle = await open(path, 'r');
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw new UsageError('ConfigNotAFile', `${path}: is not a regular file (${fileKind(info)}); --config takes a cluster.yaml file`, {
+        hint: 'Save the configuration to a file and pass its path, e.g. "k8s-bootstrap config example > cluster.yaml".',
+      });
+    }
     const chunks: Buffer[] = [];
     let total = 0;
     while (total <= MAX_SPEC_BYTES) {
@@ -118,11 +129,20 @@ async function readCapped(path: string): Promise<Buffer> {
   }
 }
 
+function fileKind(info: Stats): string {
+  if (info.isFIFO()) return 'a named pipe';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isSocket()) return 'a socket';
+  if (info.isDirectory()) return 'a directory';
+  return 'not a file';
+}
+
 export async function readSpecFile(path: string): Promise<unknown> {
   let bytes: Buffer;
   try {
     bytes = await readCapped(path);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw new UsageError('ConfigNotFound', `Configuration file not found: ${path} (given with --config)`, {

@@ -30,7 +30,8 @@ export const LOCAL_PATH = /^[^\u0000-\u001f\u007f]{1,4096}$/;
 /** An object key inside a bucket: path-like. */
 export const OBJECT_KEY = /^[A-Za-z0-9._/-]{1,1024}$/;
 
-export const HTTP_URL = /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~/-]*)?$/;
+/** An https URL (host, optional port and path): Terraform state never travels in clear text. */
+export const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~/-]*)?$/;
 
 /**
  * A best-effort DNS-1123 label made from any text, to suggest as a fix ("My Cluster" -> "my-cluster").

@@ -19,7 +19,7 @@ import {
   workerCountProblem,
   type Problem,
 } from './field-checks.js';
-import { DISPLAY_NAME, HTTP_URL, IDENTIFIER, IMAGE_ID, LOCAL_PATH, OBJECT_KEY } from './patterns.js';
+import { DISPLAY_NAME, HTTPS_URL, IDENTIFIER, IMAGE_ID, LOCAL_PATH, OBJECT_KEY } from './patterns.js';
 import {
   DEFAULT_INSTANCE_TYPES,
   DEFAULT_NETWORK,
@@ -364,7 +364,7 @@ function checkTerraform(spec: ClusterSpec): ValidationIssue[] {
     ...matches('terraform.backend.bucket', backend.bucket, IDENTIFIER, IDENTIFIER_MESSAGE),
     ...matches('terraform.backend.key', backend.key, OBJECT_KEY, 'may contain only letters, digits and . _ / -'),
     ...matches('terraform.backend.region', backend.region, IDENTIFIER, IDENTIFIER_MESSAGE),
-    ...matches('terraform.backend.endpoint', backend.endpoint, HTTP_URL, 'must be an http(s) URL', 'e.g. https://sos-ch-gva-2.exo.io'),
+    ...matches('terraform.backend.endpoint', backend.endpoint, HTTPS_URL, 'must be an https:// URL (the state holds every resource; http would send it in clear text)', 'e.g. https://sos-ch-gva-2.exo.io'),
   ];
 }
 

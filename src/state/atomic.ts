@@ -21,7 +21,11 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
     await rm(temp, { force: true });
     throw error;
   }
-  // fsync the directory so the rename itself survives a power cut.
+  await fsyncFolder(folder);
+}
+
+/** fsync a folder, so that a rename or link just made in it survives a power cut. */
+export async function fsyncFolder(folder: string): Promise<void> {
   const dir = await open(folder, 'r');
   try {
     await dir.sync();

@@ -10,6 +10,8 @@
  */
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { dnsLabelProblem } from '../spec/field-checks.js';
 import { writeFileAtomic } from './atomic.js';
 import { readTextIfExists } from './read-optional.js';
 
@@ -22,8 +24,14 @@ export class ClusterDir {
     this.root = resolve(root);
   }
 
-  static forCluster(name: string, explicitDir?: string, cwd = process.cwd()): ClusterDir {
-    return new ClusterDir(explicitDir ? resolve(cwd, explicitDir) : join(cwd, 'clusters', name));
+  /**
+   * ./clusters/<name>, or --dir. The name becomes a path component, so it must be a DNS-1123
+   * label wherever it came from (a "../../x" in a handed-over cluster.yaml must not pick a folder).
+   */
+  static forCluster(name: string, explicitDir?: string, cwd = process.cwd(), source = 'name'): ClusterDir {
+    if (explicitDir) return new ClusterDir(resolve(cwd, explicitDir));
+    assertClusterName(name, source);
+    return new ClusterDir(join(cwd, 'clusters', name));
   }
 
   get specFile(): string { return join(this.root, 'cluster.yaml'); }
@@ -74,4 +82,13 @@ export class ClusterDir {
     const text = await readTextIfExists(path);
     return text === undefined ? undefined : (JSON.parse(text) as T);
   }
+}
+
+/** Refuses a cluster name that is not a DNS-1123 label; `source` says where it came from. */
+export function assertClusterName(name: string, source = 'name'): void {
+  const problem = dnsLabelProblem(name);
+  if (!problem) return;
+  throw new UsageError('InvalidClusterName', `${source}: ${problem.message} (got ${JSON.stringify(name)})${problem.fix ? `: ${problem.fix}` : ''}`, {
+    hint: 'The cluster name names its folder under ./clusters/; nothing was read or changed.',
+  });
 }

@@ -1,24 +1,31 @@
 /**
- * One writer per cluster: lock.json in the cluster folder names the run holding it
- * {pid, host, command, startedAt}. Mutating commands take it; read-only ones (status,
- * kubeconfig) never call this.
+ * One writer per cluster: lock.json in the cluster folder names the run holding it (see LockInfo).
+ * Mutating commands take it; read-only ones (status, kubeconfig) never call this.
  *
- * The file is written whole to a temp name and then hard-linked to lock.json: link() fails with
- * EEXIST like O_EXCL, and a reader never sees a half-written lock.
+ * lock.json is created whole and exclusively (exclusive-file.ts). A lock whose run has ended is
+ * taken over with a notice; who counts as ended is lock-holder.ts's job, and how several runs
+ * remove one stale lock without two of them ending up holding it is lock-takeover.ts's.
  */
-import { hostname } from 'node:os';
-import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { LockedError } from '../errors.js';
 import type { ClusterDir } from './cluster-dir.js';
+import { createFileExclusively } from './exclusive-file.js';
+import {
+  describeHolder,
+  ownLockInfo,
+  judgeHolder,
+  parseHolder,
+  readHostIdentity,
+  serializeHolder,
+  type LockInfo,
+} from './lock-holder.js';
+import { removeStaleLock, type TakeoverHooks } from './lock-takeover.js';
+import { isK8sBootstrapCommandLine, localSystem, type SystemProbe } from './process-identity.js';
+import { readTextIfExists } from './read-optional.js';
 
-export interface LockInfo {
-  pid: number;
-  host: string;
-  command: string;
-  startedAt: string;
-}
+export { describeHolder, type LockInfo } from './lock-holder.js';
 
 export interface Lock {
   readonly path: string;
@@ -32,126 +39,90 @@ export interface Lock {
 export interface AcquireLockOptions {
   /** For tests. @default process.pid */
   pid?: number;
-  /** @default os.hostname() */
-  host?: string;
-  /** Whether a process of this host is alive. @default signal 0 */
-  isAlive?: (pid: number) => boolean;
+  /** For tests: replaces the /proc and hostname readers. @default localSystem */
+  system?: Partial<SystemProbe>;
+  /** For tests: pauses inside a stale-lock takeover. */
+  takeoverHooks?: TakeoverHooks;
   /** Release on process exit. @default true */
   releaseOnExit?: boolean;
 }
 
+/** A lock released and taken again between two reads is fine; one that keeps changing is not. */
+const MAX_ATTEMPTS = 10;
+
 export async function acquireLock(dir: ClusterDir, command: string, options: AcquireLockOptions = {}): Promise<Lock> {
   const path = dir.lockFile;
-  const info: LockInfo = {
-    pid: options.pid ?? process.pid,
-    host: options.host ?? hostname(),
-    command,
-    startedAt: new Date().toISOString(),
-  };
-  const isAlive = options.isAlive ?? processIsAlive;
+  const system: SystemProbe = { ...localSystem, ...options.system };
+  const here = readHostIdentity(system);
+  const info = ownLockInfo(options.pid ?? process.pid, command, here, system, randomBytes(8).toString('hex'));
+  const text = serializeHolder(info);
+  const releaseOnExit = options.releaseOnExit ?? true;
   await mkdir(dir.root, { recursive: true });
 
-  if (await tryCreate(path, info)) return makeLock(path, info, undefined, options.releaseOnExit ?? true);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (await createFileExclusively(path, text)) return makeLock(path, info, undefined, releaseOnExit);
 
-  const holder = await readHolder(path);
-  if (!holder) {
-    throw new LockedError('ClusterLocked', `${path} exists but cannot be read as a lock`, {
-      hint: `If no other k8s-bootstrap run works on this cluster, remove ${path} and run the command again.`,
+    const holderText = await readTextIfExists(path);
+    if (holderText === undefined) continue; // released just now
+    const holder = parseHolder(holderText);
+    if (!holder) {
+      throw new LockedError('ClusterLocked', `${path} exists but cannot be read as a lock`, {
+        hint: `If no other k8s-bootstrap run works on this cluster, remove ${path} and run the command again.`,
+      });
+    }
+    const described = describeHolder(holder);
+    const verdict = judgeHolder(holder, here, system);
+    if (verdict.state === 'unverifiable') {
+      throw new LockedError('ClusterLocked', `The cluster is locked by ${described}`, {
+        hint: `That run is ${verdict.where}, so it cannot be checked from here. Wait for it to finish; if you are sure it is gone, remove ${path} and run the command again.`,
+      });
+    }
+    if (verdict.state === 'running') {
+      throw new LockedError('ClusterLocked', `The cluster is locked by ${described}`, { hint: waitHint(holder.pid, path, system) });
+    }
+
+    await options.takeoverHooks?.afterStaleJudged?.();
+    const removal = await removeStaleLock(path, holderText, {
+      owner: info,
+      judgeOwner: (owner) => judgeHolder(owner, here, system),
+      hooks: options.takeoverHooks,
     });
-  }
-  const described = describeHolder(holder);
-  if (holder.host !== info.host) {
-    throw new LockedError('ClusterLocked', `The cluster is locked by ${described}`, {
-      hint: `That run is on another machine, so it cannot be checked from here. Wait for it to finish; if you are sure it is gone, remove ${path} and run the command again.`,
-    });
-  }
-  if (isAlive(holder.pid)) {
-    throw new LockedError('ClusterLocked', `The cluster is locked by ${described}`, {
-      hint: `Wait for that run to finish (or stop it with Ctrl-C in its terminal, or kill ${holder.pid}), then run the command again.`,
-    });
-  }
-  await takeOverStale(path, holder);
-  if (!(await tryCreate(path, info))) {
-    const winner = await readHolder(path);
+    if (removal.outcome === 'changed') continue;
+    if (removal.outcome === 'busy') {
+      const by = removal.owner ? ` by ${describeHolder(removal.owner)}` : '';
+      throw new LockedError('ClusterLocked', `The cluster is locked by ${described}, and its stale lock is being taken over${by}`, {
+        hint: `Run the command again in a moment. If this repeats and no other k8s-bootstrap run works on this cluster, remove ${removal.guard}.`,
+      });
+    }
+    await options.takeoverHooks?.afterStaleRemoved?.();
+    if (await createFileExclusively(path, text)) {
+      return makeLock(path, info, `Took over a stale lock from ${described}: ${verdict.reason}.`, releaseOnExit);
+    }
+    const winnerText = await readTextIfExists(path);
+    const winner = winnerText === undefined ? undefined : parseHolder(winnerText);
     throw new LockedError('ClusterLocked', `The cluster is locked by ${winner ? describeHolder(winner) : 'another run'}`, {
       hint: 'Another run took the stale lock at the same moment. Wait for it to finish, then run the command again.',
     });
   }
-  const notice = `Took over a stale lock from ${described}: that process no longer exists.`;
-  return makeLock(path, info, notice, options.releaseOnExit ?? true);
+  throw new LockedError('ClusterLocked', `${path} kept changing while this run tried to take it`, {
+    hint: 'Other runs are taking and releasing this cluster right now. Wait for them to finish, then run the command again.',
+  });
 }
 
-export function describeHolder(holder: LockInfo): string {
-  return `"${holder.command}" (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`;
-}
-
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, it just belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function tryCreate(path: string, info: LockInfo): Promise<boolean> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o644 });
-  try {
-    await link(temp, path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    await rm(temp, { force: true });
-  }
-}
-
-async function readHolder(path: string): Promise<LockInfo | undefined> {
-  try {
-    return parseHolder(await readFile(path, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-function parseHolder(text: string): LockInfo | undefined {
-  try {
-    const raw = JSON.parse(text) as Partial<LockInfo>;
-    if (typeof raw.pid !== 'number' || typeof raw.host !== 'string') return undefined;
-    return { pid: raw.pid, host: raw.host, command: String(raw.command ?? 'unknown command'), startedAt: String(raw.startedAt ?? 'unknown time') };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Moves the stale lock aside atomically. If a racing process already replaced it with a fresh
- * lock, what we moved is not the stale one: put it back untouched.
- */
-async function takeOverStale(path: string, stale: LockInfo): Promise<void> {
-  const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
-  try {
-    await rename(path, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  const moved = await readHolder(aside);
-  if (moved && (moved.pid !== stale.pid || moved.startedAt !== stale.startedAt || moved.host !== stale.host)) {
-    await link(aside, path).catch(() => undefined);
-  }
-  await rm(aside, { force: true });
+/** Suggests `kill` only for a process that /proc shows is this tool: pid 1 or a reused pid is not. */
+function waitHint(pid: number, path: string, system: SystemProbe): string {
+  const wait = 'Wait for that run to finish (or stop it with Ctrl-C in its terminal';
+  const commandLine = system.processCommandLine(pid);
+  if (commandLine && isK8sBootstrapCommandLine(commandLine)) return `${wait}, or kill ${pid}), then run the command again.`;
+  return (
+    `${wait}), then run the command again. Process ${pid} could not be confirmed as k8s-bootstrap from /proc/${pid}/cmdline, ` +
+    `so check it with \`ps -p ${pid} -o args\` before stopping anything; if no k8s-bootstrap run works on this cluster, remove ${path}.`
+  );
 }
 
 function makeLock(path: string, info: LockInfo, notice: string | undefined, releaseOnExit: boolean): Lock {
   let released = false;
-  const isOurs = (text: string) => {
-    const holder = parseHolder(text);
-    return holder !== undefined && holder.pid === info.pid && holder.host === info.host && holder.startedAt === info.startedAt;
-  };
+  const isOurs = (text: string) => parseHolder(text)?.token === info.token;
   // 'exit' handlers must be synchronous.
   const releaseSync = () => {
     if (released) return;

@@ -3,6 +3,7 @@
  * at any point (SIGKILL included) resumes from the last checkpoint.
  */
 import { readFile } from 'node:fs/promises';
+import { DNS1123_LABEL } from '../spec/patterns.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 
@@ -101,9 +102,15 @@ export function parseState(text: string, path: string): ClusterState {
       hint: 'Re-create the state with an older k8s-bootstrap release.',
     });
   }
+  const cluster = String(candidate.cluster ?? '');
+  if (cluster !== '' && !DNS1123_LABEL.test(cluster)) {
+    throw new UsageError('StateCorrupt', `${path} names cluster ${JSON.stringify(cluster)}, which is not a DNS-1123 label`, {
+      hint: 'It was not written by k8s-bootstrap, or was edited; restore it from a backup.',
+    });
+  }
   return {
     version: STATE_VERSION,
-    cluster: String(candidate.cluster ?? ''),
+    cluster,
     kubernetesVersion: candidate.kubernetesVersion,
     image: candidate.image,
     steps: candidate.steps ?? {},

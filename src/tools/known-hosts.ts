@@ -4,12 +4,15 @@
  * read. A key that differs from a pinned one is refused before any command runs.
  *
  * Supported line forms: `host[,host…] type base64 [comment]`, `[host]:port …`, hashed `|1|salt|hmac`
- * entries, `*`/`?` wildcards and `!` negations. `@cert-authority` lines are ignored (no CA support)
- * and `@revoked` keys are always refused.
+ * entries, `*`/`?` wildcards and `!` negations. `@revoked` keys are always refused. Host
+ * certificates are not supported (ssh2 does not negotiate them), so a `@cert-authority` line for a
+ * host is never ignored: a host it covers and no plain key pins is refused, not trusted on first use.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { writeFileAtomic } from '../state/atomic.js';
 
 export interface KnownKey {
   keyType: string;
@@ -20,13 +23,18 @@ export interface KnownKey {
 interface KnownHostLine extends KnownKey {
   marker?: '@revoked' | '@cert-authority';
   hostField: string;
+  /** The file the line came from, for messages. */
+  file: string;
 }
 
 export type HostKeyVerdict =
   | { status: 'match' }
   | { status: 'new' }
   | { status: 'mismatch'; expected: string[] }
-  | { status: 'revoked' };
+  /** `file` marks the presented key @revoked. */
+  | { status: 'revoked'; file: string }
+  /** No plain key pins the host, but `file` names a certificate authority for it (unsupported). */
+  | { status: 'certificate-authority'; file: string };
 
 export interface HostKeyStoreOptions {
   /** Writable store (the cluster's secrets/known_hosts); created 0600 when first key is recorded. */
@@ -66,7 +74,7 @@ export function hostKeyAlgorithmsFor(keyTypes: string[]): string[] {
   return algorithms;
 }
 
-function parseLines(text: string): KnownHostLine[] {
+function parseLines(text: string, file: string): KnownHostLine[] {
   const entries: KnownHostLine[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
@@ -77,7 +85,7 @@ function parseLines(text: string): KnownHostLine[] {
     else if (fields[0]?.startsWith('@')) continue;
     const [hostField, keyType, keyBase64] = fields;
     if (!hostField || !keyType || !keyBase64) continue;
-    entries.push({ marker, hostField, keyType, keyBase64 });
+    entries.push({ marker, hostField, keyType, keyBase64, file });
   }
   return entries;
 }
@@ -111,6 +119,24 @@ export function hostFieldMatches(hostField: string, name: string): boolean {
   return matched;
 }
 
+/**
+ * Rewrites of one known_hosts file run one after another (within this process), each on the
+ * file's current content: two stores of the same file recording at once keep both keys.
+ */
+const rewriteQueues = new Map<string, Promise<unknown>>();
+
+function serialized<T>(file: string, task: () => Promise<T>): Promise<T> {
+  const key = resolve(file);
+  // The queue holds only settled promises: a failed rewrite does not stop the next one.
+  const run = (rewriteQueues.get(key) ?? Promise.resolve()).then(task);
+  const settled = run.catch(() => undefined);
+  rewriteQueues.set(key, settled);
+  void settled.then(() => {
+    if (rewriteQueues.get(key) === settled) rewriteQueues.delete(key);
+  });
+  return run;
+}
+
 export class HostKeyStore {
   private readonly file: string;
   private readonly entries: KnownHostLine[] = [];
@@ -118,7 +144,7 @@ export class HostKeyStore {
   constructor(options: HostKeyStoreOptions) {
     this.file = options.file;
     for (const path of [...(options.readOnlyFiles ?? []), options.file]) {
-      if (existsSync(path)) this.entries.push(...parseLines(readFileSync(path, 'utf8')));
+      if (existsSync(path)) this.entries.push(...parseLines(readFileSync(path, 'utf8'), path));
     }
   }
 
@@ -133,23 +159,37 @@ export class HostKeyStore {
   verify(host: string, port: number, keyBlob: Buffer): HostKeyVerdict {
     const name = knownHostName(host, port);
     const presented = keyBlob.toString('base64');
-    const revoked = this.entries.some(
+    const revoked = this.entries.find(
       (entry) => entry.marker === '@revoked' && entry.keyBase64 === presented && hostFieldMatches(entry.hostField, name),
     );
-    if (revoked) return { status: 'revoked' };
+    if (revoked) return { status: 'revoked', file: revoked.file };
     const known = this.knownKeys(host, port);
-    if (known.length === 0) return { status: 'new' };
     if (known.some((key) => key.keyBase64 === presented)) return { status: 'match' };
-    return { status: 'mismatch', expected: known.map((key) => `${key.keyType} ${fingerprintOf(Buffer.from(key.keyBase64, 'base64'))}`) };
+    if (known.length > 0) {
+      return { status: 'mismatch', expected: known.map((key) => `${key.keyType} ${fingerprintOf(Buffer.from(key.keyBase64, 'base64'))}`) };
+    }
+    const authority = this.entries.find((entry) => entry.marker === '@cert-authority' && hostFieldMatches(entry.hostField, name));
+    if (authority) return { status: 'certificate-authority', file: authority.file };
+    return { status: 'new' };
   }
 
-  /** Appends the key to the writable file (0600 in a 0700 folder) and to memory. */
-  record(host: string, port: number, keyBlob: Buffer): KnownKey {
-    const entry: KnownHostLine = { hostField: knownHostName(host, port), keyType: keyTypeOf(keyBlob), keyBase64: keyBlob.toString('base64') };
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    appendFileSync(this.file, `${entry.hostField} ${entry.keyType} ${entry.keyBase64}\n`, { mode: 0o600 });
-    chmodSync(this.file, 0o600);
+  /**
+   * Pins the key: in memory at once (so a concurrent verify sees it), then in the writable file,
+   * rewritten whole and atomically (0600 in a 0700 folder). Call it only once the host has proved
+   * it holds the key, that is after authentication. When the file cannot be written the key is
+   * taken out of memory again: a pin that is not on disk would not hold for the next run.
+   */
+  async record(host: string, port: number, keyBlob: Buffer): Promise<KnownKey> {
+    const entry: KnownHostLine = { hostField: knownHostName(host, port), keyType: keyTypeOf(keyBlob), keyBase64: keyBlob.toString('base64'), file: this.file };
     this.entries.push(entry);
+    const line = `${entry.hostField} ${entry.keyType} ${entry.keyBase64}`;
+    try {
+      await this.rewrite((lines) => (lines.includes(line) ? lines : [...lines, line]));
+    } catch (error) {
+      const at = this.entries.indexOf(entry);
+      if (at >= 0) this.entries.splice(at, 1);
+      throw error;
+    }
     return { keyType: entry.keyType, keyBase64: entry.keyBase64 };
   }
 
@@ -157,22 +197,29 @@ export class HostKeyStore {
    * Drops the keys this store recorded for host:port (never the read-only files): a destroyed
    * cloud machine's address may come back with a new machine and a new key.
    */
-  forget(host: string, port = 22): number {
+  async forget(host: string, port = 22): Promise<number> {
     const name = knownHostName(host, port);
-    const keep = (entry: KnownHostLine) => entry.hostField !== name;
-    const removed = this.entries.length - this.entries.filter(keep).length;
-    this.entries.splice(0, this.entries.length, ...this.entries.filter(keep));
-    if (!existsSync(this.file)) return removed;
-    const lines = readFileSync(this.file, 'utf8').split('\n');
-    const kept = lines.filter((line) => line.trim().split(/\s+/)[0] !== name);
-    if (kept.length !== lines.length) {
-      writeFileSync(`${this.file}.tmp`, kept.join('\n'), { mode: 0o600 });
-      renameSync(`${this.file}.tmp`, this.file);
-    }
+    const keep = (entry: KnownHostLine) => entry.hostField !== name || entry.file !== this.file;
+    const kept = this.entries.filter(keep);
+    const removed = this.entries.length - kept.length;
+    this.entries.splice(0, this.entries.length, ...kept);
+    await this.rewrite((lines) => lines.filter((line) => line.trim().split(/\s+/)[0] !== name));
     return removed;
   }
 
   get path(): string {
     return this.file;
+  }
+
+  /** Applies `change` to the file's current lines and writes the result atomically; no write when nothing changed. */
+  private rewrite(change: (lines: string[]) => string[]): Promise<void> {
+    return serialized(this.file, async () => {
+      const current = existsSync(this.file) ? await readFile(this.file, 'utf8') : '';
+      const lines = current.split('\n').filter((line, index, all) => line !== '' || index < all.length - 1);
+      const next = change(lines);
+      if (next.length === lines.length && next.every((line, index) => line === lines[index])) return;
+      await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+      await writeFileAtomic(this.file, next.length > 0 ? `${next.join('\n')}\n` : '', 0o600);
+    });
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Building remote command lines (always fully quoted) and their redacted display form, plus the
- * line splitter that turns channel chunks into whole lines. Pure: no SSH here.
+ * tail of output lines kept for error messages. Pure: no SSH here. Splitting output into lines
+ * is remote-output.ts's job.
  */
-import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../errors.js';
 import { assertSafeCommandLine, quoteArg, quoteCommand } from './shell-quote.js';
 
@@ -72,34 +72,6 @@ export function redact(text: string, secrets: readonly string[]): string {
     if (secret.length > 0) result = result.split(secret).join('***');
   }
   return result;
-}
-
-/** Accumulates a byte stream and emits complete lines (without \n or a trailing \r). */
-export class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
-  private pending = '';
-  text = '';
-
-  constructor(private readonly onLine: (line: string) => void) {}
-
-  push(chunk: Buffer): void {
-    const decoded = this.decoder.write(chunk);
-    this.text += decoded;
-    this.pending += decoded;
-    let index: number;
-    while ((index = this.pending.indexOf('\n')) >= 0) {
-      this.onLine(this.pending.slice(0, index).replace(/\r$/, ''));
-      this.pending = this.pending.slice(index + 1);
-    }
-  }
-
-  end(): void {
-    const rest = this.decoder.end();
-    this.text += rest;
-    this.pending += rest;
-    if (this.pending.length > 0) this.onLine(this.pending.replace(/\r$/, ''));
-    this.pending = '';
-  }
 }
 
 /** Keeps the last `size` items. */

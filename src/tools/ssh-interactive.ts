@@ -4,10 +4,15 @@
  * to what the rest of the tool enforces: only the cluster's known_hosts files count
  * (StrictHostKeyChecking=yes, never updated), only the cluster's key, no prompts, no
  * ~/.ssh/config, and the bastion is reached with the same settings through ProxyCommand
- * (ProxyJump would start the jump connection without them).
+ * (ProxyJump would start the jump connection without them). The settings go into generated
+ * ssh_config files (ssh-config-file.ts) in a private temporary folder, so that no path reaches
+ * OpenSSH unescaped, whatever characters the cluster folder has.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { quoteArg } from './shell-quote.js';
+import { proxyCommandWord, renderClientConfig, SSH_CONFIG_ENV } from './ssh-config-file.js';
 import { findExecutable, runTool } from './subprocess.js';
 
 export interface OpenSshTarget {
@@ -22,55 +27,47 @@ export interface OpenSshTarget {
   bastion?: { host: string; port?: number; user: string };
 }
 
-/** OpenSSH expands %-tokens in these paths; refusing them is simpler than escaping twice (ProxyCommand, then the inner ssh). */
-function checkPath(path: string, what: string): string {
-  if (path.includes('%') || path.includes('"') || /[\r\n]/.test(path)) {
-    throw new UsageError('UnsupportedPath', `${what} ${JSON.stringify(path)} contains a character the OpenSSH client cannot be given (%, " or a newline)`, {
-      hint: 'Move the cluster folder (or the file) to a path without those characters.',
-    });
+/** An `ssh` invocation ready to run: its argv, the environment it needs, its config files. */
+export interface OpenSshInvocation {
+  /** Arguments after the program. */
+  argv: string[];
+  /** Added to ssh's environment (see SSH_CONFIG_ENV). */
+  env: Record<string, string>;
+  /** The generated config for the node (and, with a bastion, bastion.conf next to it). */
+  configFile: string;
+  /** Removes the generated config folder. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Writes the session's ssh_config files into a new 0700 folder under the system temp folder and
+ * returns the argv that uses them; `command` words are joined by OpenSSH as usual. Call dispose()
+ * when ssh has exited.
+ */
+export async function prepareOpenSsh(target: OpenSshTarget, sshPath = 'ssh', command: string[] = [], tempRoot = tmpdir()): Promise<OpenSshInvocation> {
+  if (target.knownHostsFiles.length === 0) throw new Error('prepareOpenSsh needs at least one known_hosts file');
+  // mkdtemp creates the folder 0700: nobody else can swap the files before ssh reads them.
+  const folder = await mkdtemp(join(tempRoot, 'k8sb-ssh-'));
+  const dispose = () => rm(folder, { recursive: true, force: true });
+  try {
+    const common = { knownHostsFiles: target.knownHostsFiles, identityFile: target.privateKeyPath };
+    let proxyCommand: string | undefined;
+    const bastion = target.bastion;
+    if (bastion) {
+      const bastionConfig = join(folder, 'bastion.conf');
+      await writeFile(bastionConfig, renderClientConfig(common), { mode: 0o600 });
+      const hop = [sshPath, '-F', bastionConfig, '-p', String(bastion.port ?? 22), '-l', bastion.user].map((word) => proxyCommandWord(word, 'the bastion hop argument'));
+      // ssh fills in %h:%p: the node's address, for the bastion to connect to.
+      proxyCommand = [...hop, '-W', '%h:%p', '--', proxyCommandWord(bastion.host, 'the bastion host')].join(' ');
+    }
+    const configFile = join(folder, 'node.conf');
+    await writeFile(configFile, renderClientConfig({ ...common, proxyCommand }), { mode: 0o600 });
+    const argv = ['-F', configFile, '-p', String(target.port ?? 22), '-l', target.user, '--', target.host, ...command];
+    return { argv, env: { ...SSH_CONFIG_ENV }, configFile, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
   }
-  return path;
-}
-
-/** A path inside an `-o Key=value` option: double-quoted when it has spaces. */
-function optionPath(path: string, what: string): string {
-  checkPath(path, what);
-  return /\s/.test(path) ? `"${path}"` : path;
-}
-
-/** Options every connection (node and bastion) gets. */
-function commonOptions(target: Pick<OpenSshTarget, 'privateKeyPath' | 'knownHostsFiles'>): string[] {
-  if (target.knownHostsFiles.length === 0) throw new Error('openSshArgv needs at least one known_hosts file');
-  const options = [
-    '-F', '/dev/null',
-    '-o', `UserKnownHostsFile=${target.knownHostsFiles.map((file) => optionPath(file, 'known_hosts file')).join(' ')}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'UpdateHostKeys=no',
-    '-o', 'BatchMode=yes',
-    '-o', 'PasswordAuthentication=no',
-  ];
-  if (target.privateKeyPath) options.push('-i', checkPath(target.privateKeyPath, 'private key'), '-o', 'IdentitiesOnly=yes');
-  return options;
-}
-
-/** The argv (without the program) of `ssh` to the target; `command` words are joined like OpenSSH does. */
-export function openSshArgv(target: OpenSshTarget, sshPath = 'ssh', command: string[] = []): string[] {
-  const argv = commonOptions(target);
-  if (target.bastion) {
-    const proxy = [
-      sshPath,
-      ...commonOptions(target),
-      '-p', String(target.bastion.port ?? 22),
-      '-l', target.bastion.user,
-      '-W', '%h:%p',
-      '--', target.bastion.host,
-    ];
-    // ProxyCommand runs through /bin/sh -c: every word is single-quoted, except the %h:%p tokens ssh fills in.
-    argv.push('-o', `ProxyCommand=${proxy.map((word) => (word === '%h:%p' ? word : quoteArg(word))).join(' ')}`);
-  }
-  argv.push('-p', String(target.port ?? 22), '-l', target.user, '--', target.host, ...command);
-  return argv;
 }
 
 export interface InteractiveSshOptions {
@@ -86,13 +83,18 @@ export async function runInteractiveSsh(target: OpenSshTarget, options: Interact
       hint: 'Install openssh-client, or run one command with "k8s-bootstrap ssh NODE -- COMMAND", which does not need it.',
     });
   }
-  const result = await runTool(ssh, openSshArgv(target, ssh), {
-    inheritStdio: true,
-    allowFailure: true,
-    env: options.env,
-    signal: options.signal,
-    killSignal: 'SIGHUP',
-    forceKillAfterMs: 5_000,
-  });
-  return result.exitCode;
+  const invocation = await prepareOpenSsh(target, ssh);
+  try {
+    const result = await runTool(ssh, invocation.argv, {
+      inheritStdio: true,
+      allowFailure: true,
+      env: { ...options.env, ...invocation.env },
+      signal: options.signal,
+      killSignal: 'SIGHUP',
+      forceKillAfterMs: 5_000,
+    });
+    return result.exitCode;
+  } finally {
+    await invocation.dispose();
+  }
 }

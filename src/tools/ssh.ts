@@ -1,7 +1,8 @@
 /**
  * SSH to the nodes, on node-ssh (ssh2): one reused connection per node, bounded parallelism,
- * pinned host keys, per-command timeouts, line streaming, and retry of idempotent commands when a
- * connection drops. Every error names the node and the (redacted) command.
+ * pinned host keys (new ones pinned only after authentication, and only when the pool may pin),
+ * per-command timeouts, line streaming, output capped per command, and retry of idempotent
+ * commands when a connection drops. Every error names the node and the (redacted) command.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile as readLocalFile } from 'node:fs/promises';
@@ -10,12 +11,17 @@ import { join } from 'node:path';
 import { NodeSSH } from 'node-ssh';
 import { AbortError, PreflightError, UsageError } from '../errors.js';
 import { fingerprintOf, hostKeyAlgorithmsFor, HostKeyStore, keyTypeOf, knownHostName } from './known-hosts.js';
-import { buildCommandLine, LineSplitter, redact, Tail, type CommandLineOptions, type RemoteCommand } from './ssh-command.js';
+import { CappedOutput, DEFAULT_OUTPUT_LIMIT_BYTES, LARGE_OUTPUT_LIMIT_BYTES, LineSplitter } from './remote-output.js';
+import { buildCommandLine, redact, Tail, type CommandLineOptions, type RemoteCommand } from './ssh-command.js';
 import {
   ConnectionLostError,
+  HostCertificateUnsupportedError,
   HostKeyMismatchError,
+  HostKeyNotPinnedError,
+  HostKeyRevokedError,
   RemoteCommandError,
   RemoteCommandTimedOutError,
+  RemoteOutputTooLargeError,
   RemoteTransferError,
   SshUnreachableError,
   UnprotectedPrivateKeyError,
@@ -67,6 +73,12 @@ export interface SshPoolOptions {
   /** Attempts of an idempotent operation whose connection drops. @default 3 */
   maxAttempts?: number;
   signal?: AbortSignal;
+  /**
+   * Trust on first use: a host without a pinned key is trusted and its key pinned once it has
+   * authenticated. Only the commands that set machines up (init, add-workers) allow it; otherwise
+   * such a host is refused before anything is sent. @default false
+   */
+  pinNew?: boolean;
   /** Called when a host key is seen for the first time and pinned (trust on first use). */
   onHostKeyLearned?: (info: HostKeyLearned) => void;
 }
@@ -85,6 +97,22 @@ export interface ExecOptions extends CommandLineOptions {
   allowFailure?: boolean;
   /** stdout carries secrets (admin.conf, keys): never streamed, never in error details. */
   secretOutput?: boolean;
+  /**
+   * Bytes of stdout, and separately of stderr, kept for the result; a command that prints more is
+   * stopped and fails with RemoteOutputTooLarge. Streamed lines are cut at 64 KiB either way.
+   * @default DEFAULT_OUTPUT_LIMIT_BYTES (1 MiB); LARGE_OUTPUT_LIMIT_BYTES (16 MiB) for large reads
+   */
+  maxOutputBytes?: number;
+  /**
+   * false: the output only goes to onLine (for output shown to a person, not parsed); the result's
+   * stdout and stderr stay empty and no size limit applies. @default true
+   */
+  captureOutput?: boolean;
+  /**
+   * Keep only the last maxOutputBytes of each stream instead of failing when a command prints
+   * more: for long commands judged by their exit code (a drain that retries evictions for an hour).
+   */
+  keepOutputTail?: boolean;
 }
 
 export interface ExecResult {
@@ -235,18 +263,33 @@ export class SshPool {
     const address = knownHostName(node.host, port);
     const store = this.options.knownHosts;
     const knownTypes = [...new Set(store.knownKeys(node.host, port).map((key) => key.keyType))];
-    let rejection: HostKeyMismatchError | undefined;
+    let rejection: Error | undefined;
+    // ssh2 asks before the server has signed the exchange hash: a new key is only remembered
+    // here, and pinned after authentication (see pinFirstSeen).
+    let firstSeen: Buffer | undefined;
     const hostVerifier = (key: Buffer): boolean => {
       const verdict = store.verify(node.host, port, key);
-      if (verdict.status === 'match') return true;
-      if (verdict.status === 'new') {
-        store.record(node.host, port, key);
-        this.options.onHostKeyLearned?.({ node: node.name, address, keyType: keyTypeOf(key), fingerprint: fingerprintOf(key) });
-        return true;
+      const presented = `${keyTypeOf(key)} ${fingerprintOf(key)}`;
+      switch (verdict.status) {
+        case 'match':
+          return true;
+        case 'new':
+          if (!this.options.pinNew) {
+            rejection = new HostKeyNotPinnedError(node.name, address, presented, store.path);
+            return false;
+          }
+          firstSeen = key;
+          return true;
+        case 'mismatch':
+          rejection = new HostKeyMismatchError(node.name, address, verdict.expected, presented, store.path);
+          return false;
+        case 'revoked':
+          rejection = new HostKeyRevokedError(node.name, address, presented, verdict.file);
+          return false;
+        case 'certificate-authority':
+          rejection = new HostCertificateUnsupportedError(node.name, address, verdict.file, store.path);
+          return false;
       }
-      const expected = verdict.status === 'mismatch' ? verdict.expected : ['(this key is marked @revoked)'];
-      rejection = new HostKeyMismatchError(node.name, address, expected, `${keyTypeOf(key)} ${fingerprintOf(key)}`, store.path);
-      return false;
     };
     const sock = this.options.bastion && viaBastion ? await this.bastionChannel(node, signal) : undefined;
     const ssh = new NodeSSH();
@@ -276,7 +319,41 @@ export class SshPool {
       }
       throw error;
     }
-    return new Link(ssh, ssh.connection as unknown as Ssh2Client);
+    const link = new Link(ssh, ssh.connection as unknown as Ssh2Client);
+    if (firstSeen) {
+      try {
+        await this.pinFirstSeen(node, firstSeen);
+      } catch (error) {
+        link.dispose();
+        throw error;
+      }
+    }
+    return link;
+  }
+
+  /**
+   * Trust on first use, once the server has proved it holds the key (the connection is ready, so
+   * the key exchange was signed and authentication passed). Another connection may have pinned a
+   * key for this host meanwhile: the same one is fine, another one is refused.
+   */
+  private async pinFirstSeen(node: NodeAddress, key: Buffer): Promise<void> {
+    const port = node.port ?? 22;
+    const address = knownHostName(node.host, port);
+    const store = this.options.knownHosts;
+    const verdict = store.verify(node.host, port, key);
+    if (verdict.status === 'match') return;
+    if (verdict.status === 'mismatch') {
+      throw new HostKeyMismatchError(node.name, address, verdict.expected, `${keyTypeOf(key)} ${fingerprintOf(key)}`, store.path);
+    }
+    try {
+      await store.record(node.host, port, key);
+    } catch (error) {
+      throw new PreflightError('HostKeyNotSaved', `Could not pin the host key of node ${node.name} (${address}) in ${store.path}: ${describeError(error)}`, {
+        cause: error,
+        hint: `Check that ${store.path} and its folder are writable and the disk has space, then run again.`,
+      });
+    }
+    this.options.onHostKeyLearned?.({ node: node.name, address, keyType: keyTypeOf(key), fingerprint: fingerprintOf(key) });
   }
 
   private async loadPrivateKey(): Promise<string> {
@@ -381,14 +458,15 @@ export class NodeSession {
     }
   }
 
-  /** A remote file's content (sudo by default); never streamed to output. */
-  async readFile(path: string, options: TransferOptions & { sudo?: boolean } = {}): Promise<string> {
+  /** A remote file's content (sudo by default, at most 16 MiB unless maxOutputBytes says otherwise); never streamed to output. */
+  async readFile(path: string, options: TransferOptions & { sudo?: boolean; maxOutputBytes?: number } = {}): Promise<string> {
     const result = await this.exec(['cat', path], {
       sudo: options.sudo ?? true,
       timeoutMs: options.timeoutMs ?? 60_000,
       idempotent: true,
       secretOutput: true,
       signal: options.signal,
+      maxOutputBytes: options.maxOutputBytes ?? LARGE_OUTPUT_LIMIT_BYTES,
     });
     return result.stdout;
   }
@@ -489,15 +567,17 @@ export class NodeSession {
       tail.push(shown);
       options.onLine?.(shown, stream);
     };
-    const stdout = new LineSplitter(lineHandler('stdout'));
-    const stderr = new LineSplitter(lineHandler('stderr'));
+    const lines = { stdout: new LineSplitter(lineHandler('stdout')), stderr: new LineSplitter(lineHandler('stderr')) };
+    const limit = options.maxOutputBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES;
+    const captured = options.captureOutput === false ? undefined : { stdout: new CappedOutput(limit, options.keepOutputTail), stderr: new CappedOutput(limit, options.keepOutputTail) };
 
     return new Promise<ExecResult>((resolve, reject) => {
       let channel: ExecChannel | undefined;
       let settled = false;
       let exitCode: number | null | undefined;
       let exitSignal: string | undefined;
-      let stopReason: 'timeout' | 'abort' | undefined;
+      /** Why this side stopped the command, as the error it fails with. */
+      let stopError: Error | undefined;
 
       const finish = (outcome: { error: unknown } | { result: ExecResult }) => {
         if (settled) return;
@@ -508,31 +588,39 @@ export class NodeSession {
         if ('error' in outcome) reject(outcome.error);
         else resolve(outcome.result);
       };
-      const stop = (reason: 'timeout' | 'abort') => {
-        stopReason = reason;
-        if (!channel) {
-          finish({ error: reason === 'abort' ? interrupted() : new RemoteCommandTimedOutError(node, display, options.timeoutMs, tail.lines()) });
-          return;
+      const stop = (error: Error) => {
+        if (stopError) return;
+        stopError = error;
+        if (channel) {
+          // Stop the command: TERM first (sudo relays it to its child), KILL shortly after for
+          // what ignores it, then close the channel. Closing alone would leave it running.
+          const open = channel;
+          sendSignal(open, 'TERM');
+          setTimeout(() => {
+            sendSignal(open, 'KILL');
+            open.close();
+          }, 2000).unref();
         }
-        // Stop the command: TERM first (sudo relays it to its child), KILL shortly after for
-        // what ignores it, then close the channel. Closing alone would leave it running.
-        const open = channel;
-        sendSignal(open, 'TERM');
-        setTimeout(() => {
-          sendSignal(open, 'KILL');
-          open.close();
-        }, 2000).unref();
         // Settle now: the server may only confirm the close once the command exits on its own.
-        finish({ error: reason === 'abort' ? interrupted() : new RemoteCommandTimedOutError(node, display, options.timeoutMs, tail.lines()) });
+        finish({ error });
       };
       const interrupted = () => new AbortError('Aborted', `Interrupted while running \`${display}\` on node ${node}.`, { cause: signal?.reason });
-      const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
-      const onAbort = () => stop('abort');
+      const timer = setTimeout(() => stop(new RemoteCommandTimedOutError(node, display, options.timeoutMs, tail.lines())), options.timeoutMs);
+      const onAbort = () => stop(interrupted());
       signal?.addEventListener('abort', onAbort, { once: true });
       const removeClose = link.onClose(() => {
-        if (exitCode !== undefined || stopReason) return;
+        if (exitCode !== undefined || stopError) return;
         finish({ error: new ConnectionDropped(`connection closed while running ${display}`) });
       });
+      const receive = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+        // After a stop, what is still in flight is dropped.
+        if (stopError) return;
+        if (captured && !captured[stream].push(chunk)) {
+          stop(new RemoteOutputTooLargeError(node, display, stream, limit, tail.lines()));
+          return;
+        }
+        lines[stream].push(chunk);
+      };
 
       try {
         link.client.exec(line, {}, (error, opened) => {
@@ -542,22 +630,21 @@ export class NodeSession {
           }
           channel = opened;
           if (settled) return opened.close();
-          opened.on('data', (chunk: Buffer) => stdout.push(chunk));
-          opened.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+          opened.on('data', receive('stdout'));
+          opened.stderr.on('data', receive('stderr'));
           opened.on('exit', (code: number | null, sig?: string) => {
             exitCode = code;
             exitSignal = sig ?? undefined;
           });
           opened.on('close', () => {
-            stdout.end();
-            stderr.end();
-            if (stopReason === 'timeout') return finish({ error: new RemoteCommandTimedOutError(node, display, options.timeoutMs, tail.lines()) });
-            if (stopReason === 'abort') return finish({ error: new AbortError('Aborted', `Interrupted while running \`${display}\` on node ${node}.`) });
+            if (stopError) return finish({ error: stopError });
+            lines.stdout.end();
+            lines.stderr.end();
             if (exitCode === undefined) {
               if (link.closed) return finish({ error: new ConnectionDropped(`connection closed while running ${display}`) });
             }
             const code = typeof exitCode === 'number' ? exitCode : -1;
-            const result: ExecResult = { code, stdout: stdout.text, stderr: stderr.text, ...(exitSignal ? { signal: exitSignal } : {}) };
+            const result: ExecResult = { code, stdout: captured?.stdout.text ?? '', stderr: captured?.stderr.text ?? '', ...(exitSignal ? { signal: exitSignal } : {}) };
             if (code !== 0 && !options.allowFailure) {
               return finish({ error: new RemoteCommandError({ node, command: display, exitCode: exitCode ?? null, signal: exitSignal, tail: tail.lines() }) });
             }

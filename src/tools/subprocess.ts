@@ -6,8 +6,13 @@ import { ExternalToolError } from '../errors.js';
 
 export interface RunOptions {
   cwd?: string;
-  /** Added to the parent environment (never mutate process.env for a child). */
+  /**
+   * What the child needs beyond the base environment (childEnvironment): credentials, tool
+   * settings. The rest of this process's environment is not passed on.
+   */
   env?: Record<string, string | undefined>;
+  /** File-creation mask of the child (Terraform writes its state with 0666 &~ umask). */
+  umask?: number;
   /** Aborting sends `killSignal` (default SIGINT, so tools clean up), then SIGKILL after `forceKillAfterMs`. */
   signal?: AbortSignal;
   killSignal?: NodeJS.Signals;
@@ -61,6 +66,29 @@ export class SubprocessError extends ExternalToolError {
 
 const TAIL_LINES = 20;
 
+/**
+ * The part of this process's environment every child gets: where programs, home and temp are,
+ * locale and time zone, proxies and CA bundles, and each tool's own settings (TF_*, PKR_*,
+ * PACKER_*, K8SB_*). Credentials of other clouds, tokens of other services (GITHUB_TOKEN, …) and
+ * everything else stay here: a child and the plugins it downloads get only what the caller adds.
+ */
+const BASE_NAMES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TZ', 'LANG', 'LANGUAGE', 'TERM', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'CHECKPOINT_DISABLE', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'XDG_RUNTIME_DIR', 'SSH_AUTH_SOCK', 'GIT_SSH', 'GIT_SSH_COMMAND']);
+const BASE_PREFIXES = ['LC_', 'TF_', 'PKR_', 'PACKER_', 'K8SB_'];
+const PROXY_NAMES = new Set(['http_proxy', 'https_proxy', 'no_proxy', 'all_proxy']);
+
+export function childEnvironment(parent: NodeJS.ProcessEnv, extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parent)) {
+    if (value === undefined) continue;
+    if (BASE_NAMES.has(name) || PROXY_NAMES.has(name.toLowerCase()) || BASE_PREFIXES.some((prefix) => name.startsWith(prefix))) env[name] = value;
+  }
+  for (const [name, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
+}
+
 export async function runTool(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const { execa } = await import('execa');
   const tail: string[] = [];
@@ -77,22 +105,29 @@ export async function runTool(file: string, args: readonly string[], options: Ru
       yield text;
     };
   const groupAbort = options.processGroup ? options.signal : undefined;
-  const child = execa(file, args, {
-    detached: options.processGroup === true,
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: true,
-    reject: false,
-    input: options.input,
-    stdin: options.inheritStdio ? 'inherit' : options.input === undefined ? 'ignore' : 'pipe',
-    cancelSignal: groupAbort ? undefined : options.signal,
-    killSignal: options.killSignal ?? 'SIGINT',
-    forceKillAfterDelay: options.forceKillAfterMs ?? 60_000,
-    timeout: options.timeoutMs,
-    stdout: options.inheritStdio ? 'inherit' : { transform: lineHandler('stdout') },
-    stderr: options.inheritStdio ? 'inherit' : { transform: lineHandler('stderr') },
-    stripFinalNewline: true,
-  });
+  // The umask is inherited at spawn, which is synchronous: set it around the call only.
+  const previousUmask = options.umask === undefined ? undefined : process.umask(options.umask);
+  let child: ReturnType<typeof execa>;
+  try {
+    child = execa(file, args, {
+      detached: options.processGroup === true,
+      cwd: options.cwd,
+      env: childEnvironment(process.env, options.env),
+      extendEnv: false,
+      reject: false,
+      input: options.input,
+      stdin: options.inheritStdio ? 'inherit' : options.input === undefined ? 'ignore' : 'pipe',
+      cancelSignal: groupAbort ? undefined : options.signal,
+      killSignal: options.killSignal ?? 'SIGINT',
+      forceKillAfterDelay: options.forceKillAfterMs ?? 60_000,
+      timeout: options.timeoutMs,
+      stdout: options.inheritStdio ? 'inherit' : { transform: lineHandler('stdout') },
+      stderr: options.inheritStdio ? 'inherit' : { transform: lineHandler('stderr') },
+      stripFinalNewline: true,
+    });
+  } finally {
+    if (previousUmask !== undefined) process.umask(previousUmask);
+  }
   let groupAborted = false;
   let forceKillTimer: NodeJS.Timeout | undefined;
   const signalGroup = (signal: NodeJS.Signals) => {

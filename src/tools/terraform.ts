@@ -216,6 +216,8 @@ export class TerraformCli implements Terraform {
     try {
       result = await runTool(this.options.binary, [`-chdir=${this.options.dir}`, ...args], {
         env: { ...this.options.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
+        // terraform.tfstate, its backups and tfplan list every resource: owner-only, like secrets/.
+        umask: 0o077,
         signal: this.options.signal,
         killSignal: 'SIGINT',
         forceKillAfterMs: this.options.graceMs ?? 300_000,

@@ -149,6 +149,39 @@ export async function confirm(ctx: PromptContext, question: ConfirmQuestion): Pr
   return ask({ message: question.message, default: question.default ?? true }, promptStreams(ctx));
 }
 
+export interface ChangeQuestion {
+  /** The command asking, e.g. "init". */
+  command: string;
+  /** The question, e.g. "Create cluster demo now? This creates cloud resources." */
+  message: string;
+  /** What --yes does, for the note: e.g. "creating cluster demo". */
+  doing: string;
+}
+
+/**
+ * The yes a command needs before it creates, changes or removes anything. --yes answers it (and
+ * says so). A person at a terminal is asked, with No pre-selected. Without a terminal to ask
+ * (stdin or stderr is not one, or CI is set) the command stops: a pipe or a CI job must say --yes itself,
+ * never get it by default.
+ */
+export async function confirmChange(ctx: PromptContext, question: ChangeQuestion): Promise<boolean> {
+  if (ctx.globals?.yes) {
+    ctx.stderr.write(`--yes: ${question.doing} without asking.\n`);
+    return true;
+  }
+  assertCanConfirm(ctx, question.command);
+  const { confirm: ask } = await loadInquirer();
+  return ask({ message: question.message, default: false }, promptStreams(ctx));
+}
+
+/** Stops `command` early (before any SSH or cloud call) when neither --yes nor a person can say yes. */
+export function assertCanConfirm(ctx: PromptContext, command: string): void {
+  if (ctx.globals?.yes || ctx.canPrompt) return;
+  throw new UsageError('ConfirmationRequired', `${command} changes things only after a yes, and there is no terminal to ask (stdin or stderr is not a terminal, or CI is set); nothing was changed`, {
+    hint: 'Run it in a terminal to answer the question, or pass --yes to go ahead without it.',
+  });
+}
+
 /** Masked input for secrets; there is never a default, so non-interactive always needs the flag/env. */
 export async function password(ctx: PromptContext, question: PasswordQuestion): Promise<string> {
   if (!ctx.canPrompt) return noAnswer(question);

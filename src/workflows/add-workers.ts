@@ -8,10 +8,10 @@
  */
 import type { CliContext } from '../cli/context.js';
 import { ExternalToolError } from '../errors.js';
-import { secretValues } from '../providers/credentials.js';
+import { runSecrets } from '../providers/credentials.js';
 import { inventoryFromSpec, isCloudProvider } from '../providers/index.js';
 import type { Inventory } from '../providers/inventory.js';
-import { serializeSpec } from '../spec/serialize.js';
+import { saveSpec } from './spec-record.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { bootstrapPhases, kubeconfigPhase, runTolerantly, verifyPhases, workerFailuresError } from './bootstrap.js';
 import { nodeUsersOf, type LoadedCluster } from './cluster-context.js';
@@ -47,7 +47,7 @@ export async function runAddWorkersWorkflow(ctx: CliContext, options: AddWorkers
   return withRun(
     ctx,
     dir,
-    { command: 'add-workers', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: secretValues(spec.provider.name, ctx.env) },
+    { command: 'add-workers', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: runSecrets(spec, ctx.env) },
     async (run) => {
       const before = cluster.inventory;
       let inventory: Inventory;
@@ -69,7 +69,7 @@ export async function runAddWorkersWorkflow(ctx: CliContext, options: AddWorkers
       }
       assertExistingUnchanged(before, inventory);
       // Saved before any join: an interrupted run resumes with `add-workers` and no flags.
-      await writeFileAtomic(dir.specFile, serializeSpec(plan.target), 0o644);
+      await saveSpec(dir, run.state, plan.target);
       await writeFileAtomic(dir.inventoryFile, `${JSON.stringify(inventory, null, 2)}\n`, 0o644);
 
       const newNodes = inventory.workers.filter((node) => !isJoined(run.state.current, node.name)).map((node) => node.name);
@@ -88,6 +88,7 @@ export async function runAddWorkersWorkflow(ctx: CliContext, options: AddWorkers
         concurrency: options.concurrency,
         sshTimeoutMs: options.sshTimeoutMs ?? 5 * 60_000,
         env: ctx.env,
+        pinNew: true,
       });
       try {
         const ops = new SshNodeOps({ spec: plan.target, dir, pool, secrets: run.secrets });

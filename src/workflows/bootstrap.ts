@@ -11,6 +11,7 @@ import { PreflightError, UsageError } from '../errors.js';
 import { mapWithConcurrency } from '../engine/pool.js';
 import type { NodeOps } from './node-ops.js';
 import { allNodes, firstControlPlane, type ClusterNode, type Topology } from './topology.js';
+import { isKubeconfigRefusal } from '../kube/kubeconfig.js';
 
 export interface BootstrapOptions {
   spec: ClusterSpec;
@@ -261,6 +262,8 @@ export function kubeconfigPhase(options: Pick<BootstrapOptions, 'topology' | 'op
         // Never checkpointed: admin.conf's certificate changes with upgrades and renewals.
         inputs: `run-${Date.now()}`,
         retries: RETRIES,
+        // A refused admin.conf reads the same on the next attempt: fail at once.
+        retryable: (error) => !(error instanceof UsageError) && !isKubeconfigRefusal(error),
         check: (ctx) => options.ops.kubeconfigCurrent(first, options.topology, ctx),
         run: (ctx) => options.ops.writeKubeconfig(first, options.topology, ctx),
       },

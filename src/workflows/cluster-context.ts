@@ -4,15 +4,16 @@
  * SSH pool of status and ssh, which never pins a new host key: a node whose key is not pinned yet
  * is refused, because trust-on-first-use belongs to the runs that create nodes.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import { PreflightError, UsageError } from '../errors.js';
+import { readInventory } from './inventory-file.js';
 import type { Inventory } from '../providers/inventory.js';
 import { readSpecFile } from '../spec/load.js';
 import type { ClusterSpec } from '../spec/schema.js';
 import { validateSpec } from '../spec/validate.js';
-import { ClusterDir } from '../state/cluster-dir.js';
+import { assertClusterName, ClusterDir } from '../state/cluster-dir.js';
 import { StateStore, type ClusterState } from '../state/state-store.js';
 import { HostKeyStore, SshPool, type NodeAddress } from '../tools/ssh.js';
 import { knownHostName } from '../tools/known-hosts.js';
@@ -40,15 +41,25 @@ export interface LoadClusterOptions {
 export function loadCluster(ctx: CliContext, name?: string): Promise<LoadedCluster>;
 export function loadCluster(ctx: CliContext, name: string | undefined, options: LoadClusterOptions): Promise<PartialCluster>;
 export async function loadCluster(ctx: CliContext, name?: string, options: LoadClusterOptions = {}): Promise<PartialCluster> {
-  const dir = await findClusterDir(ctx, name);
+  const { dir, askedFor } = await locateCluster(ctx, name);
   if (!(await isFile(dir.specFile))) {
     throw new UsageError('ClusterNotFound', `No cluster.yaml in ${dir.root}`, {
       hint: 'Run "k8s-bootstrap init" first, or point --dir at an existing cluster folder.',
     });
   }
   const spec = validateSpec(await readSpecFile(dir.specFile));
-  const inventory = await readInventory(dir);
+  if (askedFor && askedFor.name !== spec.name) {
+    throw new UsageError('ClusterMismatch', `${dir.specFile} describes cluster "${spec.name}", but ${askedFor.source} names "${askedFor.name}"`, {
+      hint: 'Point --dir at the folder of that cluster (or drop --config); nothing was changed.',
+    });
+  }
+  const inventory = await readInventory(dir, spec);
   const state = (await StateStore.open(dir.stateFile, spec.name)).current;
+  if (state.cluster !== '' && state.cluster !== spec.name) {
+    throw new UsageError('ClusterMismatch', `${dir.stateFile} belongs to cluster "${state.cluster}", but ${dir.specFile} describes "${spec.name}"`, {
+      hint: 'The folder mixes two clusters\' files; restore the right state.json or cluster.yaml. Nothing was changed.',
+    });
+  }
   if (!inventory && options.requireInventory !== false) {
     const destroyedAt = state.facts.destroyedAt;
     const why = typeof destroyedAt === 'string' ? `was destroyed (${destroyedAt})` : 'has not been built';
@@ -61,17 +72,22 @@ export async function loadCluster(ctx: CliContext, name?: string, options: LoadC
 
 /** --dir, else the folder of `name` or of --config's cluster name, else the only folder under ./clusters/. */
 export async function findClusterDir(ctx: CliContext, name?: string): Promise<ClusterDir> {
-  if (ctx.globals.dir) return ClusterDir.forCluster('', ctx.globals.dir, ctx.cwd);
-  if (name) return ClusterDir.forCluster(name, undefined, ctx.cwd);
-  if (ctx.globals.config) {
-    const raw = await readSpecFile(ctx.globals.config);
-    const configName = (raw as { name?: unknown } | null)?.name;
-    const specName = typeof configName === 'string' && configName !== '' ? configName : validateSpec(raw).name;
-    return ClusterDir.forCluster(specName, undefined, ctx.cwd);
-  }
+  return (await locateCluster(ctx, name)).dir;
+}
+
+interface LocatedCluster {
+  dir: ClusterDir;
+  /** The cluster the person named (by argument or --config), which the folder must hold. */
+  askedFor?: { name: string; source: string };
+}
+
+async function locateCluster(ctx: CliContext, name?: string): Promise<LocatedCluster> {
+  const askedFor = name ? { name, source: 'the cluster name' } : ctx.globals.config ? await configClusterName(ctx.globals.config) : undefined;
+  if (ctx.globals.dir) return { dir: ClusterDir.forCluster('', ctx.globals.dir, ctx.cwd), askedFor };
+  if (askedFor) return { dir: ClusterDir.forCluster(askedFor.name, undefined, ctx.cwd, askedFor.source), askedFor };
   const root = join(ctx.cwd, 'clusters');
   const found = await listClusterFolders(root);
-  if (found.length === 1) return new ClusterDir(join(root, found[0]!));
+  if (found.length === 1) return { dir: new ClusterDir(join(root, found[0]!)) };
   if (found.length === 0) {
     throw new UsageError('NoCluster', `No cluster folder found under ${root}`, {
       hint: 'Run "k8s-bootstrap init" first, or name the cluster folder with --dir.',
@@ -80,6 +96,16 @@ export async function findClusterDir(ctx: CliContext, name?: string): Promise<Cl
   throw new UsageError('SeveralClusters', `There are ${found.length} clusters under ${root}: ${found.join(', ')}`, {
     hint: `Choose one with --dir, e.g. --dir ${join(root, found[0]!)}`,
   });
+}
+
+/** The `name` of a --config file, checked as a DNS-1123 label before it names a folder. */
+async function configClusterName(file: string): Promise<{ name: string; source: string }> {
+  const raw = await readSpecFile(file);
+  const configName = (raw as { name?: unknown } | null)?.name;
+  const name = typeof configName === 'string' && configName !== '' ? configName : validateSpec(raw).name;
+  const source = `name in ${file}`;
+  assertClusterName(name, source);
+  return { name, source };
 }
 
 /** Names of the folders under `root` that hold a cluster.yaml, sorted. */
@@ -102,39 +128,6 @@ async function isFile(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function readInventory(dir: ClusterDir): Promise<Inventory | undefined> {
-  let text: string;
-  try {
-    text = await readFile(dir.inventoryFile, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  let raw: Partial<Inventory>;
-  try {
-    raw = JSON.parse(text) as Partial<Inventory>;
-  } catch {
-    throw corruptInventory(dir, 'it is not valid JSON');
-  }
-  if (!raw || typeof raw !== 'object') throw corruptInventory(dir, 'it is not a JSON object');
-  if (typeof raw.api_endpoint !== 'string') throw corruptInventory(dir, '"api_endpoint" is missing');
-  if (typeof raw.ssh_user !== 'string') throw corruptInventory(dir, '"ssh_user" is missing');
-  if (!Array.isArray(raw.control_plane) || raw.control_plane.length === 0) throw corruptInventory(dir, '"control_plane" lists no node');
-  if (!Array.isArray(raw.workers)) throw corruptInventory(dir, '"workers" is missing');
-  for (const node of [...raw.control_plane, ...raw.workers]) {
-    if (!node || typeof node.name !== 'string' || (typeof node.public_ip !== 'string' && typeof node.private_ip !== 'string')) {
-      throw corruptInventory(dir, `a node entry has no name or address: ${JSON.stringify(node)}`);
-    }
-  }
-  return raw as Inventory;
-}
-
-function corruptInventory(dir: ClusterDir, why: string): UsageError {
-  return new UsageError('InventoryCorrupt', `${dir.inventoryFile} cannot be used: ${why}`, {
-    hint: 'Run "k8s-bootstrap init" again: it rewrites the inventory from Terraform or the static hosts.',
-  });
 }
 
 /** Static hosts may each have their own SSH user; keyed by node name like the inventory. */

@@ -1,15 +1,18 @@
 /**
  * `destroy`, after confirmation: `terraform destroy` for cloud providers, `kubeadm reset -f` on
- * static hosts when asked (they are otherwise left as they are), then the kubeconfig context that
- * `kubeconfig --merge` added goes, and the cluster folder forgets the cluster: inventory, join
- * material, kubeconfig and the checkpoints are removed; cluster.yaml, terraform/ (its state) and
- * logs/ stay. Runs under the cluster lock.
+ * static hosts when asked (they are otherwise left as they are), then the kubeconfig entries that
+ * `kubeconfig --merge` recorded go (a same-named entry it did not create stays), and the cluster
+ * folder forgets the cluster: inventory, join material, kubeconfig and the checkpoints are
+ * removed; cluster.yaml, terraform/ (its state) and logs/ stay. Runs under the cluster lock.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import type { Phase } from '../engine/step.js';
-import { inventoryFromSpec, isCloudProvider, providerAdapter } from '../providers/index.js';
-import { secretValues } from '../providers/credentials.js';
+import { inertText } from '../engine/inert-text.js';
+import { SECRET_DIR_MODE, type ClusterDir } from '../state/cluster-dir.js';
+import { inventoryFromSpec, isCloudProvider, providerAdapter, terraformEnvironment, secureTerraformDir } from '../providers/index.js';
+import { runSecrets } from '../providers/credentials.js';
 import { resolveTerraformBinary, TerraformCli } from '../tools/terraform.js';
 import { nodeUsersOf, type PartialCluster } from './cluster-context.js';
 import { removeFromUserKubeconfig } from './kubeconfig-merge.js';
@@ -47,12 +50,13 @@ export async function runDestroyWorkflow(ctx: CliContext, options: DestroyRunOpt
   return withRun(
     ctx,
     dir,
-    { command: 'destroy', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: secretValues(spec.provider.name, ctx.env) },
+    { command: 'destroy', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: runSecrets(spec, ctx.env) },
     async (run) => {
       // Shown whatever the renderer (plain mode hides notes unless --verbose), and logged.
       const say = (message: string) => {
         run.note(message);
-        if (ctx.outputMode !== 'json') ctx.error(message);
+        // Messages may quote files and tools (a kubeconfig error): shown inert.
+        if (ctx.outputMode !== 'json') ctx.error(inertText(message));
       };
       let machines: DestroyOutcome['machines'] = 'left-as-they-are';
       if (isCloudProvider(spec.provider.name)) {
@@ -65,11 +69,26 @@ export async function runDestroyWorkflow(ctx: CliContext, options: DestroyRunOpt
         say('Static hosts are left as they are (Kubernetes still runs on them); run destroy --reset-nodes to run kubeadm reset -f on each.');
       }
 
-      const kubeconfigContextRemovedFrom = await removeFromUserKubeconfig(spec.name, ctx.env);
-      if (kubeconfigContextRemovedFrom) say(`Removed the kubeconfig context of ${spec.name} from ${kubeconfigContextRemovedFrom}`);
+      // Only the entries kubeconfig --merge recorded; a failure here must not undo the destroy above.
+      let kubeconfigContextRemovedFrom: string | undefined;
+      try {
+        const kubeconfigs = await removeFromUserKubeconfig(dir, spec.name, ctx.env);
+        kubeconfigContextRemovedFrom = kubeconfigs.removedFrom[0];
+        for (const file of kubeconfigs.removedFrom) say(`Removed the kubeconfig context of ${spec.name} from ${file}`);
+        for (const entry of kubeconfigs.leftAlone) say(`Left ${entry} as it is: k8s-bootstrap did not create it`);
+      } catch (error) {
+        say(`warning: the kubeconfig entries of ${spec.name} were not removed: ${(error as Error).message}`);
+      }
 
+      // Hosts left running keep their cluster: its admin kubeconfig and join material are the only
+      // way back in, so they move to secrets/archive/ instead of going.
+      const credentials = [dir.secretFile(JOIN_MATERIAL), dir.kubeconfigFile];
+      if (machines === 'left-as-they-are') {
+        const archived = await archiveFiles(dir, credentials);
+        if (archived) say(`Moved the kubeconfig and join material of the still running cluster to ${archived}`);
+      }
       // Cloud machines are gone, and new ones may reuse the addresses with new host keys.
-      const forget = [dir.inventoryFile, dir.secretFile(JOIN_MATERIAL), dir.kubeconfigFile];
+      const forget = machines === 'left-as-they-are' ? [dir.inventoryFile] : [dir.inventoryFile, ...credentials];
       if (machines === 'destroyed') forget.push(dir.knownHostsFile);
       const removed: string[] = [];
       for (const file of forget) {
@@ -101,10 +120,11 @@ function terraformDestroyPhase(ctx: CliContext, cluster: PartialCluster): Phase 
         timeoutMs: 60 * 60_000,
         check: async () => ((await hasFiles(dir.terraformDir)) ? undefined : `nothing was provisioned (no ${dir.terraformDir})`),
         run: async (step) => {
+          await secureTerraformDir(dir.terraformDir);
           const terraform = new TerraformCli({
             dir: dir.terraformDir,
             binary: await resolveTerraformBinary(spec.terraform.binary, ctx.env),
-            env: adapter.credentialsEnv(ctx.env),
+            env: terraformEnvironment(adapter, spec, ctx.env),
             signal: step.signal,
             onEvent: (event) => {
               const message = (event as { message?: string }).message;
@@ -172,5 +192,29 @@ async function removeIfPresent(path: string): Promise<boolean> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
+  }
+}
+
+/** Moves the files that exist into secrets/archive/<time>/ (0700); returns that folder, if any moved. */
+async function archiveFiles(dir: ClusterDir, files: string[]): Promise<string | undefined> {
+  const present = [];
+  for (const file of files) if (await exists(file)) present.push(file);
+  if (present.length === 0) return undefined;
+  const folder = join(dir.secretsDir, 'archive', new Date().toISOString().replace(/[:.]/g, '-'));
+  await mkdir(folder, { recursive: true, mode: SECRET_DIR_MODE });
+  await chmod(join(dir.secretsDir, 'archive'), SECRET_DIR_MODE);
+  for (const file of present) {
+    await chmod(file, 0o600);
+    await rename(file, join(folder, basename(file)));
+  }
+  return folder;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }

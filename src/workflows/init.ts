@@ -6,7 +6,9 @@ import type { CliContext } from '../cli/context.js';
 import type { ClusterSpec } from '../spec/schema.js';
 import type { ClusterDir } from '../state/cluster-dir.js';
 import { writeFileAtomic } from '../state/atomic.js';
-import { secretValues } from '../providers/credentials.js';
+import { runSecrets } from '../providers/credentials.js';
+import type { Lock } from '../state/lock.js';
+import { destructiveChanges, destructivePlanError } from './plan-review.js';
 import { bootstrapPhases, kubeconfigPhase, runTolerantly, verifyPhases, workerFailuresError } from './bootstrap.js';
 import { withRun } from './run-harness.js';
 import { SshNodeOps } from './ssh-node-ops.js';
@@ -18,6 +20,10 @@ import { defaultNodeName } from '../spec/node-names.js';
 export interface InitRunOptions {
   spec: ClusterSpec;
   dir: ClusterDir;
+  /** The cluster lock, taken by the caller before it wrote cluster.yaml. */
+  lock?: Lock;
+  /** Apply a Terraform plan that deletes or replaces resources (--allow-destroy). */
+  allowDestroy?: boolean;
   /** Nodes worked on at once. */
   concurrency: number;
   /** Overall time limit of the run. */
@@ -36,9 +42,17 @@ export async function runInitWorkflow(ctx: CliContext, options: InitRunOptions):
   await withRun(
     ctx,
     dir,
-    { command: 'init', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: secretValues(spec.provider.name, ctx.env) },
+    { command: 'init', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: runSecrets(spec, ctx.env), heldLock: options.lock },
     async (run) => {
-      const inventory = await provisionInventory(run, ctx, { spec, dir, rebuildImage: options.rebuildImage });
+      const inventory = await provisionInventory(run, ctx, {
+        spec,
+        dir,
+        rebuildImage: options.rebuildImage,
+        reviewPlan: (plan) => {
+          const destructive = destructiveChanges(plan.changes);
+          if (destructive.length > 0 && !options.allowDestroy) throw destructivePlanError(destructive, plan.changes);
+        },
+      });
       await writeFileAtomic(dir.inventoryFile, `${JSON.stringify(inventory, null, 2)}\n`, 0o644);
       const topology = topologyFromInventory(inventory, staticUsers(spec));
       const pool = createSshPool(run, {
@@ -49,6 +63,7 @@ export async function runInitWorkflow(ctx: CliContext, options: InitRunOptions):
         sshTimeoutMs: options.sshTimeoutMs ?? 5 * 60_000,
         knownHostsFile: options.knownHostsFile,
         env: ctx.env,
+        pinNew: true,
       });
       try {
         const ops = new SshNodeOps({ spec, dir, pool, secrets: run.secrets });

@@ -10,8 +10,9 @@ import type { Phase, StepContext } from '../engine/step.js';
 import type { ClusterSpec } from '../spec/schema.js';
 import type { ClusterDir } from '../state/cluster-dir.js';
 import { credentialIssue } from '../providers/credentials.js';
-import { inventoryFromSpec, isCloudProvider, prepareTerraformDir, providerAdapter } from '../providers/index.js';
+import { inventoryFromSpec, isCloudProvider, prepareTerraformDir, providerAdapter, terraformEnvironment } from '../providers/index.js';
 import type { Inventory } from '../providers/inventory.js';
+import { readInventory } from './inventory-file.js';
 import { resolveTerraformBinary, TerraformCli, type TerraformEvent } from '../tools/terraform.js';
 import { PackerCli, type PackerEvent } from '../tools/packer.js';
 import { decideImageBuild, preparePackerDir } from '../providers/image.js';
@@ -33,7 +34,8 @@ export async function provisionInventory(run: RunHarness, ctx: CliContext, optio
   const { spec } = options;
   if (!isCloudProvider(spec.provider.name)) return inventoryFromSpec(spec);
   await run.runPhases(cloudPhases(run, ctx, options));
-  const inventory = await options.dir.readJson<Inventory>(options.dir.inventoryFile);
+  // Also read when the infrastructure step was skipped: the file is data, checked like Terraform's outputs.
+  const inventory = await readInventory(options.dir, spec);
   if (!inventory) throw new PreflightError('InventoryMissing', `${options.dir.inventoryFile} is missing after provisioning`);
   return inventory;
 }
@@ -127,7 +129,7 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
             const terraform = new TerraformCli({
               dir: dir.terraformDir,
               binary: terraformBinary,
-              env: adapter.credentialsEnv(ctx.env),
+              env: terraformEnvironment(adapter, spec, ctx.env),
               signal: step.signal,
               onEvent: (event) => forwardTerraform(event, step),
               onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),

@@ -13,8 +13,8 @@ import { ExternalToolError } from '../errors.js';
 import type { Phase, Step } from '../engine/step.js';
 import { formatDuration } from '../engine/timeouts.js';
 import * as cmd from '../kube/node-commands.js';
-import { secretValues } from '../providers/credentials.js';
-import { serializeSpec } from '../spec/serialize.js';
+import { runSecrets } from '../providers/credentials.js';
+import { saveSpec } from './spec-record.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { SshUnreachableError } from '../tools/ssh-errors.js';
 import { nodeUsersOf, type LoadedCluster } from './cluster-context.js';
@@ -55,7 +55,7 @@ export async function runRemoveWorkersWorkflow(ctx: CliContext, options: RemoveW
   return withRun(
     ctx,
     dir,
-    { command: 'remove-workers', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: secretValues(spec.provider.name, ctx.env) },
+    { command: 'remove-workers', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: runSecrets(spec, ctx.env) },
     async (run) => {
       const topology = topologyFromInventory(cluster.inventory, nodeUsersOf(spec));
       const pool = createSshPool(run, { spec, dir, topology, concurrency: 4, sshTimeoutMs: options.sshTimeoutMs ?? 30_000, env: ctx.env });
@@ -85,11 +85,11 @@ export async function runRemoveWorkersWorkflow(ctx: CliContext, options: RemoveW
           await writeFileAtomic(dir.inventoryFile, `${JSON.stringify(after, null, 2)}\n`, 0o644);
           // The machines are gone; a new one may get the same address (and another host key).
           const knownHosts = new HostKeyStore({ file: dir.knownHostsFile });
-          for (const node of plan.remove) knownHosts.forget(node.public_ip || node.private_ip, node.ssh_port ?? 22);
+          for (const node of plan.remove) await knownHosts.forget(node.public_ip || node.private_ip, node.ssh_port ?? 22);
         } else {
           await writeFileAtomic(dir.inventoryFile, `${JSON.stringify(plan.targetInventory, null, 2)}\n`, 0o644);
         }
-        await writeFileAtomic(dir.specFile, serializeSpec(plan.target), 0o644);
+        await saveSpec(dir, run.state, plan.target);
         // The names may come back (a re-added host, a new machine at the same index): they start fresh.
         await run.state.update((state) => {
           for (const node of plan.remove) {
@@ -147,7 +147,7 @@ function removalSteps(ops: SshNodeOps, topology: Topology, node: ClusterNode, dr
         let result;
         try {
           // kubectl enforces --timeout itself; the SSH limit, a little later, catches a kubectl that hangs anyway.
-          result = await ops.sudo(first, cmd.drain(node.name, Math.ceil(drainTimeoutMs / 1000)), ctx, { timeoutMs: drainTimeoutMs + DRAIN_GRACE_MS, allowFailure: true });
+          result = await ops.sudo(first, cmd.drain(node.name, Math.ceil(drainTimeoutMs / 1000)), ctx, { timeoutMs: drainTimeoutMs + DRAIN_GRACE_MS, allowFailure: true, keepOutputTail: true });
         } catch (error) {
           if (ctx.signal.aborted) throw error;
           throw failed('did not finish in time', [error instanceof Error ? error.message : String(error)]);

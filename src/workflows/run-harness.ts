@@ -8,13 +8,14 @@ import { EventBus, type EngineEvent } from '../engine/events.js';
 import type { Phase } from '../engine/step.js';
 import { runPhases, type RunSummary } from '../engine/runner.js';
 import { createRedactor } from '../engine/redact.js';
+import { inertSink, inertText } from '../engine/inert-text.js';
 import { LogFileSink } from '../engine/log-file.js';
 import { formatDuration } from '../engine/timeouts.js';
 import { createRenderer } from '../ui/create-renderer.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import { StateStore } from '../state/state-store.js';
 import type { ClusterDir } from '../state/cluster-dir.js';
-import { SecretSet } from '../engine/redact.js';
+import type { SecretSet } from '../engine/redact.js';
 
 export interface RunHarness {
   readonly bus: EventBus;
@@ -36,6 +37,8 @@ export interface OpenRunOptions {
   timeoutMs: number;
   /** Read-only commands (status) take no lock. */
   lock?: boolean;
+  /** A lock the caller already holds (init takes it before it writes cluster.yaml); released at the end. */
+  heldLock?: Lock;
   /** Secret values known before the run starts (cloud credentials). */
   secrets?: string[];
 }
@@ -50,22 +53,25 @@ export class RunTimedOutError extends BootstrapError {
 
 export async function openRun(ctx: CliContext, dir: ClusterDir, options: OpenRunOptions): Promise<RunHarness> {
   await dir.ensure();
-  const lock: Lock | undefined = options.lock === false ? undefined : await acquireLock(dir, options.command);
+  const lock: Lock | undefined = options.heldLock ?? (options.lock === false ? undefined : await acquireLock(dir, options.command));
   // A state this version refuses (newer, unknown, corrupt) must leave the folder as it was.
   const state = await StateStore.open(dir.stateFile, options.cluster).catch(async (error: unknown) => {
     await lock?.release();
     throw error;
   });
-  if (lock?.notice) ctx.error(lock.notice);
-  const secrets = new SecretSet();
+  // The notice quotes lock.json (a holder's command and host): a file's text, shown inert.
+  if (lock?.notice) ctx.error(inertText(lock.notice));
+  const secrets = ctx.secrets;
   secrets.add(...(options.secrets ?? []));
 
   const bus = new EventBus();
   bus.addTransform(createRedactor(() => secrets.values()));
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const log = await LogFileSink.open(`${dir.logsDir}/${stamp}-${options.command}.log`);
-  bus.addSink(log);
-  bus.addSink(await createRenderer(ctx.outputMode, { stdout: ctx.stdout, stderr: ctx.stderr }, { color: ctx.useColor, verbose: ctx.globals.verbose }));
+  // Text renderers and the log get inert text; the JSON renderer keeps the data and escapes it.
+  bus.addSink(inertSink(log));
+  const renderer = await createRenderer(ctx.outputMode, { stdout: ctx.stdout, stderr: ctx.stderr }, { color: ctx.useColor, verbose: ctx.globals.verbose });
+  bus.addSink(ctx.outputMode === 'json' ? renderer : inertSink(renderer));
 
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = AbortSignal.any([ctx.signal, timeout]);

@@ -15,8 +15,9 @@ import type { ClusterSpec } from '../spec/schema.js';
 import type { ClusterDir } from '../state/cluster-dir.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import type { NodeSession, SshPool } from '../tools/ssh.js';
+import { LARGE_OUTPUT_LIMIT_BYTES } from '../tools/remote-output.js';
 import { renderTemplate, templatePath } from '../tools/template.js';
-import { criSocketFor, renderInitConfig, renderJoinConfig, INIT_CONFIG_PATH, JOIN_CONFIG_PATH } from '../kube/kubeadm-config.js';
+import { criSocketFor, renderInitConfig, renderJoinConfig, INIT_CONFIG_PATH, JOIN_CONFIG_PATH, UPLOAD_CERTS_CONFIG_PATH } from '../kube/kubeadm-config.js';
 import {
   caCertHash,
   certificateKeyIsFresh,
@@ -30,7 +31,17 @@ import { cniInstallPlan, isExistingReleaseError, onlyAlreadyExists, readInstalle
 import { CLUSTER_MARKER_PATH, clusterMarker, KUBEADM_STATE_SCRIPT, ownershipOf, parseKubeadmState, type KubeadmNodeState } from '../kube/node-ownership.js';
 import { DNS_CHECK_IMAGE } from '../kube/pins.js';
 import { detectInterfaceCommand, generateVrrpPassword, parseInterface, renderStaticHa, staticHaPackages, staticHaStartCommands } from '../kube/static-ha.js';
-import { clientCertificateOf, KUBECONFIG_RENEW_BEFORE_MS, rewriteAdminKubeconfig } from '../kube/kubeconfig.js';
+import {
+  clientCertificateOf,
+  KUBECONFIG_RENEW_BEFORE_MS,
+  readAdminKubeconfig,
+  readUntrustedKubeconfig,
+  rewriteAdminKubeconfig,
+  serverUrl,
+  type AdminConfOptions,
+  type KubeconfigParts,
+} from '../kube/kubeconfig.js';
+import { API_SERVER_BIND_PORT } from '../kube/kubeadm-config.js';
 import { loadJoinMaterial, saveJoinMaterial, type SavedJoinMaterial } from './join-material.js';
 import type { NodeOps, NodeStatus } from './node-ops.js';
 import type { SecretSet } from '../engine/redact.js';
@@ -69,6 +80,12 @@ interface SudoOptions {
   quiet?: boolean;
   secretOutput?: boolean;
   env?: Record<string, string>;
+  /** Values shown as *** wherever the command line is displayed (it never carries them; belt and braces). */
+  secrets?: string[];
+  /** Output kept for the result; see ExecOptions.maxOutputBytes. */
+  maxOutputBytes?: number;
+  /** Keep the last bytes instead of failing on a flood; see ExecOptions.keepOutputTail. */
+  keepOutputTail?: boolean;
 }
 
 export class SshNodeOps implements NodeOps {
@@ -93,6 +110,9 @@ export class SshNodeOps implements NodeOps {
       idempotent: extra.idempotent ?? true,
       allowFailure: extra.allowFailure,
       secretOutput: extra.secretOutput,
+      secrets: extra.secrets,
+      maxOutputBytes: extra.maxOutputBytes,
+      keepOutputTail: extra.keepOutputTail,
       onLine: extra.quiet ? undefined : (line, stream) => ctx.output(line, stream),
     });
   }
@@ -227,7 +247,7 @@ export class SshNodeOps implements NodeOps {
   }
 
   async initFirstControlPlane(node: ClusterNode, topology: Topology, version: string, ctx: StepContext): Promise<void> {
-    const { spec, dir, secrets } = this.options;
+    const { dir, secrets } = this.options;
     // Saved before kubeadm sees them: a run killed mid-init resumes with the same values.
     const saved = await loadJoinMaterial(dir);
     const material: SavedJoinMaterial = saved ?? { token: generateBootstrapToken(), certificateKey: generateCertificateKey() };
@@ -237,15 +257,7 @@ export class SshNodeOps implements NodeOps {
     await this.clearOwnLeftovers(node, topology, material, 'kubeadm init', ctx);
     await this.writeClusterMarker(node, material, ctx);
 
-    const config = renderInitConfig({
-      spec: { ...spec, kubernetes: { ...spec.kubernetes, version } },
-      node: { name: node.name, privateIp: node.privateIp },
-      apiEndpoint: topology.apiEndpoint,
-      certSans: certSansOf(topology, this.options.publicEndpoint),
-      token: material.token,
-      certificateKey: material.certificateKey,
-      untaintControlPlane: topology.workers.length === 0,
-    });
+    const config = this.initConfig(node, topology, material, version);
     await this.session(node).installFile(config, INIT_CONFIG_PATH, 0o600, { sudo: true, signal: ctx.signal });
     const startedAt = this.now().toISOString();
     try {
@@ -253,6 +265,8 @@ export class SshNodeOps implements NodeOps {
     } finally {
       // kubeadm makes the CA in its certs phase: later phases may fail, the CA is still the cluster's.
       await this.recordCaHash(node, ctx).catch(() => undefined);
+      // A retry installs it again; a finished init needs it no more (it carries token and key).
+      await this.removeKubeadmConfig(node, INIT_CONFIG_PATH, ctx).catch(() => undefined);
     }
     const current = (await loadJoinMaterial(dir)) ?? material;
     await saveJoinMaterial(dir, { ...current, tokenCreatedAt: startedAt, certificateKeyUploadedAt: startedAt });
@@ -343,7 +357,11 @@ export class SshNodeOps implements NodeOps {
       untaintControlPlane: topology.workers.length === 0,
     });
     await this.session(node).installFile(config, JOIN_CONFIG_PATH, 0o600, { sudo: true, signal: ctx.signal });
-    await this.sudo(node, cmd.kubeadmJoin(JOIN_CONFIG_PATH), ctx, { timeoutMs: KUBEADM, idempotent: false });
+    try {
+      await this.sudo(node, cmd.kubeadmJoin(JOIN_CONFIG_PATH), ctx, { timeoutMs: KUBEADM, idempotent: false });
+    } finally {
+      await this.removeKubeadmConfig(node, JOIN_CONFIG_PATH, ctx).catch(() => undefined);
+    }
   }
 
   /**
@@ -371,7 +389,7 @@ export class SshNodeOps implements NodeOps {
       }
       if (controlPlane && !certificateKeyIsFresh(material, this.now())) {
         ctx.output('control-plane certificates were uploaded 2h ago or more: uploading them again', 'info');
-        await this.sudo(first, cmd.uploadCerts(material.certificateKey), ctx, { quiet: true, secretOutput: true });
+        await this.uploadCerts(first, topology, material, ctx);
         material = { ...material, certificateKeyUploadedAt: this.now().toISOString() };
         await saveJoinMaterial(dir, material);
       }
@@ -381,10 +399,46 @@ export class SshNodeOps implements NodeOps {
     return next;
   }
 
+  /** The first control plane's kubeadm configuration (init, and the upload-certs phase later). */
+  private initConfig(first: ClusterNode, topology: Topology, material: SavedJoinMaterial, version: string): string {
+    const { spec } = this.options;
+    return renderInitConfig({
+      spec: { ...spec, kubernetes: { ...spec.kubernetes, version } },
+      node: { name: first.name, privateIp: first.privateIp },
+      apiEndpoint: topology.apiEndpoint,
+      certSans: certSansOf(topology, this.options.publicEndpoint),
+      token: material.token,
+      certificateKey: material.certificateKey,
+      untaintControlPlane: topology.workers.length === 0,
+    });
+  }
+
+  /**
+   * kubeadm init phase upload-certs with the key in a 0600 InitConfiguration, never in argv (ps,
+   * /proc/<pid>/cmdline and sudo's log would show it); the file is removed once used.
+   */
+  private async uploadCerts(first: ClusterNode, topology: Topology, material: SavedJoinMaterial, ctx: QuietCtx): Promise<void> {
+    const config = this.initConfig(first, topology, material, this.options.spec.kubernetes.version);
+    await this.session(first).installFile(config, UPLOAD_CERTS_CONFIG_PATH, 0o600, { sudo: true, signal: ctx.signal });
+    try {
+      await this.sudo(first, cmd.uploadCerts(UPLOAD_CERTS_CONFIG_PATH), ctx, { quiet: true, secretOutput: true, secrets: [material.certificateKey, material.token] });
+    } finally {
+      await this.removeKubeadmConfig(first, UPLOAD_CERTS_CONFIG_PATH, ctx).catch(() => undefined);
+    }
+  }
+
+  /** A kubeadm config holds the token and maybe the certificate key: gone from the node once used. */
+  private async removeKubeadmConfig(node: ClusterNode, path: string, ctx: QuietCtx): Promise<void> {
+    // Its own time limit, not the step's signal: an interrupted step must still take the secret away.
+    const cleanup = { signal: AbortSignal.timeout(30_000), output: ctx.output };
+    await this.sudo(node, ['rm', '-f', path], cleanup, { allowFailure: true, quiet: true, timeoutMs: 30_000 });
+  }
+
   // ---- cluster queries ---------------------------------------------------------------------
 
   async getNodes(first: ClusterNode, ctx: QuietCtx): Promise<NodeStatus[]> {
-    const result = await this.sudo(first, cmd.getNodesJson(), ctx, { quiet: true });
+    // Grows with the cluster (each Node lists its images): the large-read limit.
+    const result = await this.sudo(first, cmd.getNodesJson(), ctx, { quiet: true, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES });
     return cmd.parseNodesJson(result.stdout);
   }
 
@@ -480,7 +534,7 @@ export class SshNodeOps implements NodeOps {
 
   private async podsError(code: string, message: string, first: ClusterNode, selector: string, ctx: QuietCtx): Promise<ExternalToolError> {
     const details: string[] = [];
-    const pods = await this.sudo(first, cmd.podsWithLabel('kube-system', selector), ctx, { allowFailure: true, quiet: true });
+    const pods = await this.sudo(first, cmd.podsWithLabel('kube-system', selector), ctx, { allowFailure: true, quiet: true, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES });
     for (const pod of pods.code === 0 ? cmd.parsePodsJson(pods.stdout) : []) {
       details.push(`${pod.name} on ${pod.node ?? '(not scheduled)'}: ${pod.phase}${pod.message ? `: ${pod.message}` : ''}`);
       const events = await this.sudo(first, cmd.podEvents('kube-system', pod.name), ctx, { allowFailure: true, quiet: true });
@@ -495,40 +549,61 @@ export class SshNodeOps implements NodeOps {
   // ---- kubeconfig --------------------------------------------------------------------------
 
   /**
-   * Why the operator's kubeconfig needs no refresh, or undefined: it exists, points at the
-   * endpoint, carries the client certificate admin.conf has now (kubeadm upgrade renews it),
-   * and that certificate has more than 30 days left.
+   * Why the operator's kubeconfig needs no refresh, or undefined: it passes the allow-list, points
+   * at the endpoint, carries the CA and client certificate admin.conf has now (kubeadm upgrade
+   * renews it), and that certificate has more than 30 days left. admin.conf is checked as for a
+   * rebuild: a hostile one is refused here too, not skipped because the local file looks current.
    */
   async kubeconfigCurrent(first: ClusterNode, topology: Topology, ctx: QuietCtx): Promise<string | undefined> {
+    const file = this.options.dir.kubeconfigFile;
     let local: string;
     try {
-      local = await readFile(this.options.dir.kubeconfigFile, 'utf8');
+      local = await readFile(file, 'utf8');
     } catch {
       return undefined;
     }
-    const admin = await this.readAdminConf(first, ctx);
-    const mine = clientCertificateOf(local);
-    const theirs = clientCertificateOf(admin);
-    if (!mine || !theirs || mine.data !== theirs.data) return undefined;
-    const endpoint = this.options.publicEndpoint ?? topology.apiEndpoint;
-    const { host, port } = parseEndpoint(endpoint);
-    if (!local.includes(`server: https://${host}:${port}`)) return undefined;
-    if (mine.notAfter.getTime() - this.now().getTime() < KUBECONFIG_RENEW_BEFORE_MS) {
-      ctx.output(`warning: the admin client certificate expires on ${mine.notAfter.toISOString().slice(0, 10)}; renew it on ${first.name} (sudo kubeadm certs renew admin.conf), then run this command again`, 'info');
+    const expected = await this.adminConfExpectations(first, topology);
+    const theirs = readAdminKubeconfig(await this.readAdminConf(first, ctx), { node: first.name, ...expected });
+    let mine: KubeconfigParts;
+    try {
+      mine = readUntrustedKubeconfig(local, { source: file, caCertHash: expected.caCertHash, fix: 'It is written again from admin.conf.' });
+    } catch (error) {
+      ctx.output(`${file} is not as k8s-bootstrap writes it, so it is rebuilt: ${(error as Error).message}`, 'info');
+      return undefined;
     }
-    return `kubeconfig current (client certificate valid until ${mine.notAfter.toISOString().slice(0, 10)})`;
+    const endpoint = this.options.publicEndpoint ?? topology.apiEndpoint;
+    if (mine.server !== serverUrl(endpoint) || mine.caData !== theirs.caData || mine.certData !== theirs.certData || mine.keyData !== theirs.keyData) return undefined;
+    const notAfter = clientCertificateOf(local)?.notAfter;
+    if (!notAfter) return undefined;
+    if (notAfter.getTime() - this.now().getTime() < KUBECONFIG_RENEW_BEFORE_MS) {
+      ctx.output(`warning: the admin client certificate expires on ${notAfter.toISOString().slice(0, 10)}; renew it on ${first.name} (sudo kubeadm certs renew admin.conf), then run this command again`, 'info');
+    }
+    return `kubeconfig current (client certificate valid until ${notAfter.toISOString().slice(0, 10)})`;
+  }
+
+  /**
+   * What admin.conf must hold: the server kubeadm writes there (controlPlaneEndpoint, which the
+   * tool always sets to the topology's endpoint, else the first control plane's advertise address)
+   * and, once recorded, this cluster's CA hash from secrets/join.json.
+   */
+  private async adminConfExpectations(first: ClusterNode, topology: Topology): Promise<Pick<AdminConfOptions, 'allowedServers' | 'caCertHash'>> {
+    const material = await loadJoinMaterial(this.options.dir);
+    const advertise = first.privateIp.includes(':') ? `[${first.privateIp}]` : first.privateIp;
+    return { allowedServers: [topology.apiEndpoint, `${advertise}:${API_SERVER_BIND_PORT}`], caCertHash: material?.caCertHash };
   }
 
   private async readAdminConf(first: ClusterNode, ctx: QuietCtx): Promise<string> {
     const admin = await this.session(first).readFile(cmd.ADMIN_KUBECONFIG, { sudo: true, signal: ctx.signal });
-    for (const match of admin.matchAll(/(?:client-key-data|client-certificate-data|token):\s*(\S+)/g)) this.options.secrets.add(match[1]);
+    for (const match of admin.matchAll(/(?:client-key-data|client-certificate-data|token|password):\s*(\S+)/g)) this.options.secrets.add(match[1]);
     return admin;
   }
 
+  /** Rebuilds the kubeconfig from admin.conf's allow-listed parts; a refused admin.conf writes nothing. */
   async writeKubeconfig(first: ClusterNode, topology: Topology, ctx: StepContext): Promise<void> {
+    const expected = await this.adminConfExpectations(first, topology);
     const admin = await this.readAdminConf(first, ctx);
     const endpoint = this.options.publicEndpoint ?? topology.apiEndpoint;
-    const rewritten = rewriteAdminKubeconfig(admin, { clusterName: this.options.spec.name, endpoint });
+    const rewritten = rewriteAdminKubeconfig(admin, { clusterName: this.options.spec.name, endpoint, node: first.name, ...expected });
     await writeFileAtomic(this.options.dir.kubeconfigFile, rewritten, 0o600);
     const { host, port } = parseEndpoint(endpoint);
     const expires = clientCertificateOf(rewritten)?.notAfter.toISOString().slice(0, 10);

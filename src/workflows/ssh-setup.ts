@@ -2,7 +2,7 @@
  * The SSH pool of a run: the key (the person's, or one generated into secrets/), pinned host
  * keys (secrets/known_hosts plus an optional read-only --known-hosts), the bastion.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { ClusterSpec } from '../spec/schema.js';
 import type { ClusterDir } from '../state/cluster-dir.js';
 import { HostKeyStore, SshPool } from '../tools/ssh.js';
@@ -19,6 +19,8 @@ export interface SshSetupOptions {
   knownHostsFile?: string;
   privateKeyPath?: string;
   env: NodeJS.ProcessEnv;
+  /** Trust and pin hosts with no pinned key (init and add-workers only); others are refused. @default false */
+  pinNew?: boolean;
 }
 
 export const GENERATED_KEY = 'ssh_ed25519';
@@ -38,6 +40,8 @@ export function createSshPool(run: RunHarness, options: SshSetupOptions): SshPoo
   const readOnly = [options.knownHostsFile, options.spec.ssh.knownHosts].filter((f): f is string => Boolean(f)).map(expandHome);
   const knownHosts = new HostKeyStore({ file: options.dir.knownHostsFile, readOnlyFiles: readOnly });
   const privateKeyPath = options.privateKeyPath ?? privateKeyPathFor(options.spec, options.dir);
+  // The key's lines are secrets of the run: a tool that echoes the file must not show them.
+  if (privateKeyPath) run.secrets.add(readPrivateKey(privateKeyPath));
   return new SshPool({
     user: options.topology.sshUser,
     privateKeyPath,
@@ -48,6 +52,16 @@ export function createSshPool(run: RunHarness, options: SshSetupOptions): SshPoo
     readyWaitMs: options.sshTimeoutMs,
     connectTimeoutMs: Math.min(15_000, options.sshTimeoutMs),
     signal: run.signal,
+    pinNew: options.pinNew ?? false,
     onHostKeyLearned: (info) => run.note(`${info.node}: pinned host key ${info.keyType} ${info.fingerprint} (${info.address})`),
   });
+}
+
+/** The private key's text for redaction; an unreadable file is the SSH pool's error to report. */
+function readPrivateKey(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { StepContext } from '../engine/step.js';
 import { getNodesJson, parseNodesJson } from '../kube/node-commands.js';
 import type { SshPool } from '../tools/ssh.js';
+import { LARGE_OUTPUT_LIMIT_BYTES } from '../tools/remote-output.js';
 import type { HostKeyStore } from '../tools/known-hosts.js';
 import { bootstrapPhases, kubeconfigPhase, verifyPhases } from './bootstrap.js';
 import { addressOf, checkPinned, type LoadedCluster } from './cluster-context.js';
@@ -284,6 +285,7 @@ export function sshNodeLister(pool: SshPool, knownHosts: HostKeyStore, topology:
         timeoutMs: Math.max(1000, deadline - Date.now()),
         signal: ctx.signal,
         idempotent: true,
+        maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES,
       });
       return parseNodesJson(result.stdout);
     },

@@ -163,7 +163,7 @@ export class UpgradeNodeOps {
     const hint = `Find what blocks the drain (kubectl get pods -A -o wide --field-selector spec.nodeName=${node.name}: PodDisruptionBudgets, unmanaged pods), or raise --drain-timeout, then run upgrade again. ${node.name} stays cordoned.`;
     let result;
     try {
-      result = await this.ops.sudo(host, cmd.drain(node.name, seconds), ctx, { timeoutMs: drainTimeoutMs + DRAIN_GRACE_MS, allowFailure: true });
+      result = await this.ops.sudo(host, cmd.drain(node.name, seconds), ctx, { timeoutMs: drainTimeoutMs + DRAIN_GRACE_MS, allowFailure: true, keepOutputTail: true });
     } catch (error) {
       if (error instanceof RemoteCommandTimedOutError) {
         throw new ExternalToolError('DrainTimedOut', `Draining ${node.name} did not finish within --drain-timeout (${seconds}s)`, { hint, cause: error });

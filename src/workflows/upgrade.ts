@@ -8,10 +8,8 @@
 import type { CliContext } from '../cli/context.js';
 import type { Phase } from '../engine/step.js';
 import { PreflightError } from '../errors.js';
-import { SecretSet } from '../engine/redact.js';
-import { secretValues } from '../providers/credentials.js';
-import { serializeSpec } from '../spec/serialize.js';
-import { writeFileAtomic } from '../state/atomic.js';
+import { runSecrets } from '../providers/credentials.js';
+import { saveSpec } from './spec-record.js';
 import type { StateStore } from '../state/state-store.js';
 import { checkPinned, openReadOnlyPool, topologyOf, type LoadedCluster } from './cluster-context.js';
 import { withRun } from './run-harness.js';
@@ -50,7 +48,7 @@ export async function inspectForUpgrade(ctx: CliContext, cluster: LoadedCluster,
   const { pool, knownHosts } = openReadOnlyPool(cluster, topology, { signal: options.signal, readyWaitMs: options.sshTimeoutMs ?? 2 * 60_000, env: ctx.env });
   try {
     for (const node of topology.controlPlanes) checkPinned(knownHosts, topology, node);
-    const ops = new SshNodeOps({ spec: cluster.spec, dir: cluster.dir, pool, secrets: new SecretSet() });
+    const ops = new SshNodeOps({ spec: cluster.spec, dir: cluster.dir, pool, secrets: ctx.secrets });
     const uops = new UpgradeNodeOps({ spec: cluster.spec, topology, ops });
     const snapshot = await inspectCluster(uops, { signal: options.signal, output: () => undefined }, cluster.state.kubernetesVersion);
     return { topology, snapshot, drainedByUs: drainedByUpgrade(cluster.state.facts), saved: savedPlanOf(cluster.state.facts) };
@@ -92,7 +90,7 @@ export interface UpgradeOutcome {
 export async function runUpgradeWorkflow(ctx: CliContext, options: UpgradeRunOptions): Promise<UpgradeOutcome> {
   const { cluster, topology, plan } = options;
   const { spec, dir } = cluster;
-  return withRun(ctx, dir, { command: 'upgrade', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: secretValues(spec.provider.name, ctx.env) }, async (run) => {
+  return withRun(ctx, dir, { command: 'upgrade', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: runSecrets(spec, ctx.env) }, async (run) => {
     const pool = createSshPool(run, {
       spec,
       dir,
@@ -130,7 +128,7 @@ export async function runUpgradeWorkflow(ctx: CliContext, options: UpgradeRunOpt
         await run.state.update((state) => {
           state.kubernetesVersion = version;
         });
-        await writeFileAtomic(dir.specFile, serializeSpec({ ...spec, kubernetes: { ...spec.kubernetes, version } }), 0o644);
+        await saveSpec(dir, run.state, { ...spec, kubernetes: { ...spec.kubernetes, version } });
         run.note(`cluster ${spec.name} runs v${version}; recorded in ${dir.stateFile} and ${dir.specFile}`);
       }
       // kubeadm upgrade apply renewed admin.conf's client certificate: the operator's copy follows.

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rewriteAdminKubeconfig } from '../../src/kube/kubeconfig.js';
+import { adminConf, sharedKubePki } from '../fixtures/kube-pki.js';
 import { inventoryFromSpec } from '../../src/providers/index.js';
 import { serializeSpec } from '../../src/spec/serialize.js';
 import { validateSpec } from '../../src/spec/validate.js';
@@ -35,26 +36,6 @@ export async function refusingPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
-
-const ADMIN_CONF = `apiVersion: v1
-kind: Config
-clusters:
-- name: kubernetes
-  cluster:
-    certificate-authority-data: Q0EtREFUQQ==
-    server: https://10.0.0.5:6443
-users:
-- name: kubernetes-admin
-  user:
-    client-certificate-data: Q0VSVA==
-    client-key-data: S0VZ
-contexts:
-- name: kubernetes-admin@kubernetes
-  context:
-    cluster: kubernetes
-    user: kubernetes-admin
-current-context: kubernetes-admin@kubernetes
-`;
 
 export interface MakeClusterOptions {
   cwd?: string;
@@ -90,7 +71,8 @@ export async function makeCluster(name = 'demo', options: MakeClusterOptions = {
   const dir = ClusterDir.forCluster(name, undefined, cwd);
   await dir.ensure();
   await dir.writeFile('cluster.yaml', serializeSpec(spec));
-  await dir.writeFile('inventory.json', `${JSON.stringify(inventoryFromSpec(spec), null, 2)}\n`);
+  const inventory = inventoryFromSpec(spec);
+  await dir.writeFile('inventory.json', `${JSON.stringify(inventory, null, 2)}\n`);
   const state = await StateStore.open(dir.stateFile, name);
   await state.markDone('prepare:cp-1');
   await state.markDone('prepare:worker-1');
@@ -99,8 +81,11 @@ export async function makeCluster(name = 'demo', options: MakeClusterOptions = {
   // By default any well-formed key will do: the connection is refused before a host key is seen.
   const [keyType, keyBase64] = (options.hostKey ?? key.publicKey).trim().split(/\s+/);
   await dir.writeSecret('known_hosts', `[${cpAddress}]:${port} ${keyType} ${keyBase64}\n[${workerAddress}]:${port} ${keyType} ${keyBase64}\n`);
-  await dir.writeSecret('join.json', `${JSON.stringify({ token: 'abcdef.0123456789abcdef', tokenCreatedAt: Date.now(), certificateKey: 'a'.repeat(64) })}\n`);
-  await dir.writeFile('kubeconfig', rewriteAdminKubeconfig(ADMIN_CONF, { clusterName: name, endpoint: '127.0.0.1:6443' }), 0o600);
+  // A real CA and admin certificate: the kubeconfig allow-list parses them.
+  const pki = sharedKubePki();
+  await dir.writeSecret('join.json', `${JSON.stringify({ token: 'abcdef.0123456789abcdef', tokenCreatedAt: Date.now(), certificateKey: 'a'.repeat(64), caCertHash: pki.caHash })}\n`);
+  const kubeconfig = rewriteAdminKubeconfig(adminConf(pki), { clusterName: name, endpoint: inventory.api_endpoint, node: 'cp-1', allowedServers: ['127.0.0.1:6443'], caCertHash: pki.caHash });
+  await dir.writeFile('kubeconfig', kubeconfig, 0o600);
   const oldLog = join(dir.logsDir, '2025-01-02T03-04-05-678Z-init.log');
   await writeFile(oldLog, 'an earlier run\n');
   return { cwd, home, dir, spec, port, oldLog };

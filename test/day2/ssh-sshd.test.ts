@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_FAILURE } from '../../src/cli/main.js';
-import { openSshArgv } from '../../src/tools/ssh-interactive.js';
+import { prepareOpenSsh, type OpenSshTarget } from '../../src/tools/ssh-interactive.js';
 import { hasCommand, missingRequirement } from '../helpers/require-tool.js';
 import { runCli } from '../helpers/fake-io.js';
 import { sshdAvailable, TestSshd, TEST_USER } from '../ssh/sshd-harness.js';
@@ -55,13 +55,22 @@ describe.skipIf(skip)('ssh against a real sshd', () => {
 
   const knownHosts = () => [fixture.dir.knownHostsFile];
 
-  it('the OpenSSH argv connects with the pinned key, directly and through the bastion', () => {
-    const direct = openSshArgv({ host: sshd.hosts[1]!, port: sshd.port, user: TEST_USER, privateKeyPath: sshd.clientKey, knownHostsFiles: knownHosts() }, 'ssh', ['echo', 'direct-ok']);
-    const run1 = spawnSync('ssh', direct, { encoding: 'utf8', timeout: 30_000 });
+  /** Runs the system ssh the way the interactive shell does (generated config), without a terminal. */
+  async function runOpenSsh(target: OpenSshTarget, command: string[]) {
+    const invocation = await prepareOpenSsh(target, 'ssh', command);
+    try {
+      return spawnSync('ssh', invocation.argv, { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...invocation.env } });
+    } finally {
+      await invocation.dispose();
+    }
+  }
+
+  it('the OpenSSH argv connects with the pinned key, directly and through the bastion', async () => {
+    const run1 = await runOpenSsh({ host: sshd.hosts[1]!, port: sshd.port, user: TEST_USER, privateKeyPath: sshd.clientKey, knownHostsFiles: knownHosts() }, ['echo', 'direct-ok']);
     expect(run1.stderr).not.toMatch(/verification failed/);
     expect(run1.stdout.trim()).toBe('direct-ok');
 
-    const viaBastion = openSshArgv(
+    const run2 = await runOpenSsh(
       {
         host: sshd.hosts[1]!,
         port: sshd.port,
@@ -70,17 +79,14 @@ describe.skipIf(skip)('ssh against a real sshd', () => {
         knownHostsFiles: knownHosts(),
         bastion: { host: sshd.hosts[0]!, port: sshd.port, user: TEST_USER },
       },
-      'ssh',
       ['echo', 'bastion-ok'],
     );
-    const run2 = spawnSync('ssh', viaBastion, { encoding: 'utf8', timeout: 30_000 });
     expect(run2.stdout.trim()).toBe('bastion-ok');
   });
 
   it('the OpenSSH argv refuses an unpinned host (StrictHostKeyChecking=yes)', async () => {
     const unpinned = await makeCluster('unpinned', { addresses: [sshd.hosts[0]!, sshd.hosts[1]!], port: sshd.port, ssh: { user: TEST_USER, privateKey: sshd.clientKey } });
-    const argv = openSshArgv({ host: sshd.hosts[1]!, port: sshd.port, user: TEST_USER, privateKeyPath: sshd.clientKey, knownHostsFiles: [unpinned.dir.knownHostsFile] }, 'ssh', ['echo', 'should-not-run']);
-    const result = spawnSync('ssh', argv, { encoding: 'utf8', timeout: 30_000 });
+    const result = await runOpenSsh({ host: sshd.hosts[1]!, port: sshd.port, user: TEST_USER, privateKeyPath: sshd.clientKey, knownHostsFiles: [unpinned.dir.knownHostsFile] }, ['echo', 'should-not-run']);
     expect(result.status).toBe(255);
     expect(result.stdout).not.toContain('should-not-run');
     expect(result.stderr).toMatch(/verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);

@@ -1,12 +1,12 @@
 /** loadCluster's folder choice, status from a scripted node list, and the OpenSSH argv. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createContext } from '../../src/cli/main.js';
 import type { GlobalOptions } from '../../src/cli/context.js';
 import { UsageError } from '../../src/errors.js';
-import { openSshArgv } from '../../src/tools/ssh-interactive.js';
+import { prepareOpenSsh, type OpenSshTarget } from '../../src/tools/ssh-interactive.js';
 import { loadCluster, topologyOf } from '../../src/workflows/cluster-context.js';
 import type { NodeStatus } from '../../src/workflows/node-ops.js';
 import { collectStatus, formatAge, formatStatus } from '../../src/workflows/status.js';
@@ -113,39 +113,50 @@ describe('collectStatus with a scripted node list', () => {
   });
 });
 
-describe('openSshArgv', () => {
-  it('pins host keys to the cluster files only and never prompts', () => {
-    const argv = openSshArgv({ host: '10.0.0.5', port: 2222, user: 'ubuntu', privateKeyPath: '/c/secrets/key', knownHostsFiles: ['/c/secrets/known_hosts', '/my hosts'] });
-    const options = argv.filter((_, i) => argv[i - 1] === '-o');
-    expect(options).toEqual(
+describe('prepareOpenSsh', () => {
+  async function prepared(target: OpenSshTarget, sshPath = 'ssh') {
+    const invocation = await prepareOpenSsh(target, sshPath);
+    try {
+      const config = await readFile(invocation.configFile, 'utf8');
+      const bastion = target.bastion ? await readFile(join(dirname(invocation.configFile), 'bastion.conf'), 'utf8') : undefined;
+      return { invocation, config, bastion };
+    } finally {
+      await invocation.dispose();
+    }
+  }
+
+  it('pins host keys to the cluster files only and never prompts', async () => {
+    const { invocation, config } = await prepared({ host: '10.0.0.5', port: 2222, user: 'ubuntu', privateKeyPath: '/c/secrets/key', knownHostsFiles: ['/c/secrets/known_hosts', '/my hosts'] });
+    expect(config.split('\n')).toEqual(
       expect.arrayContaining([
-        'StrictHostKeyChecking=yes',
-        'UserKnownHostsFile=/c/secrets/known_hosts "/my hosts"',
-        'GlobalKnownHostsFile=/dev/null',
-        'UpdateHostKeys=no',
-        'BatchMode=yes',
-        'IdentitiesOnly=yes',
+        'StrictHostKeyChecking yes',
+        'UserKnownHostsFile "/c/secrets/known_hosts" "/my hosts"',
+        'GlobalKnownHostsFile /dev/null',
+        'UpdateHostKeys no',
+        'BatchMode yes',
+        'IdentityFile "/c/secrets/key"',
+        'IdentitiesOnly yes',
       ]),
     );
-    expect(argv.slice(argv.indexOf('-i'), argv.indexOf('-i') + 2)).toEqual(['-i', '/c/secrets/key']);
-    expect(argv.slice(-6)).toEqual(['-p', '2222', '-l', 'ubuntu', '--', '10.0.0.5']);
+    expect(invocation.argv.slice(0, 2)).toEqual(['-F', invocation.configFile]);
+    expect(invocation.argv.slice(-6)).toEqual(['-p', '2222', '-l', 'ubuntu', '--', '10.0.0.5']);
   });
 
-  it('reaches the node through the bastion with the same pinning (ProxyCommand, quoted)', () => {
-    const argv = openSshArgv(
+  it('reaches the node through the bastion with the same pinning (ProxyCommand, quoted)', async () => {
+    const { invocation, config, bastion } = await prepared(
       { host: '10.0.1.7', user: 'ubuntu', knownHostsFiles: ['/c/known_hosts'], bastion: { host: 'bastion.example', port: 22, user: 'jump' } },
       '/usr/bin/ssh',
     );
-    const proxy = argv.find((word) => word.startsWith('ProxyCommand='))!;
-    expect(proxy).toContain(`'/usr/bin/ssh'`);
-    expect(proxy).toContain(`'StrictHostKeyChecking=yes'`);
-    expect(proxy).toContain(`'UserKnownHostsFile=/c/known_hosts'`);
-    expect(proxy).toContain(`'-l' 'jump' -W %h:%p`.replace('-W', `'-W'`));
-    expect(proxy).toMatch(/'--' 'bastion\.example'$/);
-    expect(argv).not.toContain('ProxyJump');
+    const proxy = config.split('\n').find((line) => line.startsWith('ProxyCommand '))!;
+    const bastionConfig = join(dirname(invocation.configFile), 'bastion.conf');
+    expect(proxy).toBe(`ProxyCommand '/usr/bin/ssh' '-F' '${bastionConfig}' '-p' '22' '-l' 'jump' -W %h:%p -- 'bastion.example'`);
+    expect(bastion).toContain('StrictHostKeyChecking yes');
+    expect(bastion).toContain('UserKnownHostsFile "/c/known_hosts"');
+    expect(bastion).not.toContain('ProxyCommand');
+    expect(config).not.toContain('ProxyJump');
   });
 
-  it('refuses paths OpenSSH would expand', () => {
-    expect(() => openSshArgv({ host: 'h', user: 'u', knownHostsFiles: ['/tmp/100%/known_hosts'] })).toThrow(UsageError);
+  it('refuses paths an ssh_config file cannot hold (control characters)', async () => {
+    await expect(prepareOpenSsh({ host: 'h', user: 'u', knownHostsFiles: ['/tmp/a\nb/known_hosts'] })).rejects.toThrow(UsageError);
   });
 });

@@ -112,3 +112,11 @@ export function latestLog(dir: string): string {
   const newest = readdirSync(logs).filter((name) => name.endsWith('.log')).sort().pop();
   return newest ? readFileSync(join(logs, newest), 'utf8') : '';
 }
+
+/**
+ * A fleet whose nodes boot from an image prepare-node.sh already built for `version` (as Packer
+ * bakes one): for tests that are not about node preparation.
+ */
+export async function preparedFleetOf(controlPlanes: number, workers: number, version: string, extra: Partial<StartFleetOptions> = {}): Promise<Fleet> {
+  return startFleet({ nodes: nodes(controlPlanes, workers).map((node) => ({ ...node, image: { kubernetes: version } })), ...extra });
+}

@@ -8,6 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingRequirement } from '../helpers/require-tool.js';
 import { type Fleet, fleetAvailability, startFleet } from './fleet.js';
+import { readFileSync } from 'node:fs';
+import { templatePath } from '../../src/tools/template.js';
 import { ssh, writeKnownHosts } from './plain-ssh.js';
 
 const availability = fleetAvailability();
@@ -58,6 +60,8 @@ describe.skipIf(skipReason)('fleet stand-ins behave like the real tools', () => 
         { name: 'jammy', distro: 'ubuntu-22.04' },
         { name: 'docker', distro: 'ubuntu-22.04', preinstalled: ['docker-ce'] },
         { name: 'trixie', distro: 'debian-13' },
+        { name: 'fresh' },
+        { name: 'baked', image: { kubernetes: '1.37.1' } },
       ],
     });
     known = writeKnownHosts(fleet);
@@ -115,11 +119,28 @@ describe.skipIf(skipReason)('fleet stand-ins behave like the real tools', () => 
     expect(config.stdout).toContain('containerd containerd.io 2.2.1');
   });
 
+  it('boots a prepared image exactly as prepare-node.sh leaves a node: a run on it changes nothing', async () => {
+    const script = readFileSync(templatePath('scripts', 'prepare-node.sh'), 'utf8');
+    const prepare = (node: string) => run(node, 'sudo -n env K8S_VERSION=1.37.1 K8S_MINOR=1.37 RUNTIME=containerd PULL_IMAGES=0 bash -s', script);
+    const first = await prepare('fresh');
+    expect(first.code, first.stderr).toBe(0);
+    const second = await prepare('fresh');
+    expect(second.code, second.stderr).toBe(0);
+    const baked = await prepare('baked');
+    expect(baked.code, baked.stderr).toBe(0);
+    // The second run on a node it prepared only looks; so must the first run on the image.
+    expect(baked.stdout).toBe(second.stdout);
+    const state = 'dpkg-query -W kubelet kubeadm containerd; apt-mark showhold; systemctl is-active containerd kubelet; cat /etc/k8s-bootstrap/prepared';
+    expect((await run('baked', state)).stdout).toBe((await run('fresh', state)).stdout);
+  });
+
   it('holds the dpkg lock after boot: apt-get fails at once, or waits with DPkg::Lock::Timeout; update never waits', async () => {
-    fleet.setFault('trixie', { aptBusyMs: { dpkg: 1500, lists: 1500 } });
+    // One lock at a time: each starts with the next apt call, so a slow machine does not let it lapse.
+    fleet.setFault('trixie', { aptBusyMs: { lists: 5000 } });
     const update = await run('trixie', 'sudo -n apt-get -o DPkg::Lock::Timeout=60 update');
     expect(update.code).toBe(100);
     expect(update.stderr).toContain('E: Could not get lock /var/lib/apt/lists/lock');
+    fleet.setFault('trixie', { aptBusyMs: { dpkg: 5000 } });
     const now = await run('trixie', 'sudo -n apt-get install -y jq');
     expect(now.code).toBe(100);
     expect(now.stderr).toContain('E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 1187 (unattended-upgr)');

@@ -16,6 +16,12 @@ export interface FleetNodeSpec {
    * ['docker-ce', 'containerd.io'] (their services run; containerd.io's stock config.toml disables the CRI plugin).
    */
   preinstalled?: string[];
+  /**
+   * The node boots from an image that prepare-node.sh built (as Packer bakes one): containerd 2.x
+   * configured, kubelet/kubeadm/kubectl at `kubernetes` held, kernel settings applied, the
+   * `/etc/k8s-bootstrap/prepared` marker. Tests that are not about preparation start faster.
+   */
+  image?: { kubernetes: string; runtime?: 'containerd' };
 }
 
 /** Kubernetes patch versions offered per minor, e.g. { '1.36': ['1.36.0', '1.36.1'] }. */

@@ -29,7 +29,7 @@ describe('node command builders', () => {
     expect(commands.kubeadmInit('/etc/kubernetes/k8sb/kubeadm-init.yaml')).toEqual(['kubeadm', 'init', '--config', '/etc/kubernetes/k8sb/kubeadm-init.yaml', '--upload-certs']);
     expect(commands.kubeadmJoin('/etc/kubernetes/k8sb/kubeadm-join.yaml')).toEqual(['kubeadm', 'join', '--config', '/etc/kubernetes/k8sb/kubeadm-join.yaml']);
     expect(commands.tokenCreatePrintJoin()).toEqual(['kubeadm', 'token', 'create', '--ttl', '24h0m0s', '--print-join-command']);
-    expect(commands.uploadCerts('ab'.repeat(32))).toEqual(['kubeadm', 'init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', 'ab'.repeat(32)]);
+    expect(commands.uploadCerts('/etc/kubernetes/k8sb/upload-certs.yaml')).toEqual(['kubeadm', 'init', 'phase', 'upload-certs', '--upload-certs', '--config', '/etc/kubernetes/k8sb/upload-certs.yaml', '--skip-certificate-key-print']);
     expect(commands.upgradeApply('1.37.1')).toEqual(['kubeadm', 'upgrade', 'apply', 'v1.37.1', '--yes']);
     expect(commands.upgradePlan('v1.37.1')).toEqual(['kubeadm', 'upgrade', 'plan', 'v1.37.1']);
     expect(commands.upgradeNode()).toEqual(['kubeadm', 'upgrade', 'node']);
@@ -51,7 +51,7 @@ describe('node command builders', () => {
     expect(() => commands.deleteNode('a;rm -rf /')).toThrow(/node name/);
     expect(() => commands.upgradeApply('latest')).toThrow(/version/);
     expect(() => commands.kubeadmInit('/etc/../x y')).toThrow(/path/);
-    expect(() => commands.uploadCerts('short')).toThrow(/certificate key/);
+    expect(() => commands.uploadCerts('/etc/k8sb;id')).toThrow(/path/);
   });
 });
 

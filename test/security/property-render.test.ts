@@ -19,7 +19,7 @@ import { topologyFromInventory, allNodes, firstControlPlane } from '../../src/wo
 import { defaultNodeName } from '../../src/spec/node-names.js';
 import { parseCidr } from '../../src/spec/cidr.js';
 import * as cmd from '../../src/kube/node-commands.js';
-import { renderInitConfig, renderJoinConfig, INIT_CONFIG_PATH, JOIN_CONFIG_PATH } from '../../src/kube/kubeadm-config.js';
+import { renderInitConfig, renderJoinConfig, INIT_CONFIG_PATH, JOIN_CONFIG_PATH, UPLOAD_CERTS_CONFIG_PATH } from '../../src/kube/kubeadm-config.js';
 import { generateBootstrapToken, generateCertificateKey } from '../../src/kube/join-material.js';
 import { cniInstallPlan } from '../../src/kube/cni.js';
 import { detectInterfaceCommand, generateVrrpPassword, renderStaticHa, staticHaPackages, staticHaStartCommands } from '../../src/kube/static-ha.js';
@@ -162,7 +162,7 @@ function renderAll(spec: ClusterSpec): { sent: Sent[]; files: string[] } {
     if (node === first) {
       files.push(renderInitConfig({ spec, node: { name: node.name, privateIp: node.privateIp }, apiEndpoint: topology.apiEndpoint, certSans: [node.host], token, certificateKey }));
       install('/etc/kubernetes/k8sb/kubeadm-init.yaml');
-      sent.push({ argv: cmd.kubeadmInit(INIT_CONFIG_PATH) }, { argv: cmd.tokenCreatePrintJoin() }, { argv: cmd.uploadCerts(certificateKey) });
+      sent.push({ argv: cmd.kubeadmInit(INIT_CONFIG_PATH) }, { argv: cmd.tokenCreatePrintJoin() }, { argv: cmd.uploadCerts(UPLOAD_CERTS_CONFIG_PATH) });
       sent.push({ argv: cmd.getNodesJson() }, { argv: cmd.waitNodesReady(600) }, { argv: cmd.readyzVerbose() }, { argv: cmd.upgradePlan(version) }, { argv: cmd.upgradeApply(version) });
     } else {
       const controlPlane = node.role === 'control-plane' ? { certificateKey, advertiseAddress: node.privateIp } : undefined;

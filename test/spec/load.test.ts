@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,9 +125,22 @@ describe('readSpecFile', () => {
     expect(await readSpecFile(path)).toEqual({ name: 'demo' });
   });
 
-  it('stops reading an endless file at the cap', async () => {
+  it('refuses a device such as /dev/zero before reading it', async () => {
     const error = await usageMessageAsync(() => readSpecFile('/dev/zero'));
-    expect(error.message).toBe('/dev/zero: is larger than 1 MiB; a cluster configuration is a few KiB');
+    expect(error.message).toBe('/dev/zero: is not a regular file (a device); --config takes a cluster.yaml file');
+  });
+
+  it('refuses a named pipe at once instead of blocking in open() until a writer comes', async () => {
+    const fifo = join(dir, 'pipe.yaml');
+    execFileSync('mkfifo', [fifo]);
+    // A blocking open() would never return (nothing writes to the pipe): the test would time out.
+    const error = await usageMessageAsync(() => readSpecFile(fifo));
+    expect(error.message).toBe(`${fifo}: is not a regular file (a named pipe); --config takes a cluster.yaml file`);
+  });
+
+  it('refuses a folder', async () => {
+    const error = await usageMessageAsync(() => readSpecFile(dir));
+    expect(error.message).toBe(`${dir}: is not a regular file (a directory); --config takes a cluster.yaml file`);
   });
 });
 

@@ -88,7 +88,8 @@ const cases: BadCase[] = [
   { title: 'image id with command substitution', doc: aws({ image: { id: '$(reboot)' } }), expected: 'image.id: may contain only letters, digits and . _ : / -, starting with a letter or digit' },
   { title: 'region with a space', doc: aws({ provider: { region: 'eu central' } }), expected: `provider.region: ${IDENTIFIER}` },
   { title: 'exoscale template with backticks', doc: aws({ provider: { name: 'exoscale', baseTemplate: 'Ubuntu `reboot`' } }), expected: 'provider.baseTemplate: may contain only letters, digits, spaces and . _ : ( ) + / -, starting with a letter or digit' },
-  { title: 'backend endpoint not http', doc: aws({ terraform: { backend: { bucket: 'state', region: 'ch-gva-2', endpoint: 'ftp://x' } } }), expected: 'terraform.backend.endpoint: must be an http(s) URL' },
+  { title: 'backend endpoint not http', doc: aws({ terraform: { backend: { bucket: 'state', region: 'ch-gva-2', endpoint: 'ftp://x' } } }), expected: 'terraform.backend.endpoint: must be an https:// URL' },
+  { title: 'backend endpoint in clear text', doc: aws({ terraform: { backend: { bucket: 'state', region: 'ch-gva-2', endpoint: 'http://sos-ch-gva-2.exo.io' } } }), expected: 'terraform.backend.endpoint: must be an https:// URL' },
   // static hosts
   { title: 'static without hosts', doc: lab({ provider: { hosts: [] } }), expected: 'provider.hosts: is empty: a static cluster needs its machines listed', fix: 'add a host with "role: control-plane", or pass --control-plane-host ADDRESS' },
   { title: 'static without control-plane host', doc: lab(hosts(worker('192.0.2.21'))), expected: 'provider.hosts: has no control-plane host' },

@@ -38,6 +38,8 @@ describe.skipIf(skip)('SshPool against a real sshd', () => {
       knownHosts: new HostKeyStore({ file: join(work, `known_hosts_${storeCounter++}`) }),
       connectTimeoutMs: 5000,
       readyWaitMs: 5000,
+      // These tests stand for init: first contact pins.
+      pinNew: true,
       ...overrides,
     });
     pools.push(pool);
@@ -120,6 +122,37 @@ describe.skipIf(skip)('SshPool against a real sshd', () => {
       alive = existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
     }
     expect(alive).toBe(false);
+  });
+
+  it('stops a command that prints more than its output cap, and the remote process with it', async () => {
+    const session = await newPool().connect(node(0, 'worker-8'));
+    const pidFile = join(work, `flood-${Date.now()}.pid`);
+    const error = await session
+      .exec({ script: `echo $$ > ${pidFile}; while :; do printf '%065536d' 0; done` }, { timeoutMs: 30_000 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'RemoteOutputTooLarge', node: 'worker-8' });
+    expect((error as Error).message).toMatch(/^On node worker-8: `bash -c .*` printed more than 1 MiB on stdout; it was stopped\.$/);
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    let alive = true;
+    for (let i = 0; i < 100 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      alive = existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+    }
+    expect(alive).toBe(false);
+    expect((await session.exec(['true'], { timeoutMs: 10_000 })).code).toBe(0);
+  });
+
+  it('refuses a host without a pinned key when the pool may not pin (day-2 commands), before logging in', async () => {
+    const storeFile = join(work, 'unpinned_known_hosts');
+    const loginsBefore = sshd.acceptedLogins();
+    const error = await newPool({ knownHosts: new HostKeyStore({ file: storeFile }), pinNew: false })
+      .session(node(3, 'worker-3'))
+      .exec(['touch', join(work, 'must-not-exist-either')], { timeoutMs: 10_000 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'HostKeyNotPinned', node: 'worker-3' });
+    expect(existsSync(join(work, 'must-not-exist-either'))).toBe(false);
+    expect(existsSync(storeFile)).toBe(false);
+    expect(sshd.acceptedLogins()).toBe(loginsBefore);
   });
 
   it('reuses one connection per node across commands and transfers', async () => {

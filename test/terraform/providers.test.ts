@@ -1,10 +1,13 @@
+import { ClusterDir } from '../../src/state/cluster-dir.js';
+import { serializeSpec } from '../../src/spec/serialize.js';
+import { settleBackendKey } from '../../src/workflows/backend-key.js';
 /** Provider adapters: rendered terraform/ dirs, inventory checks, the static inventory, stream parsing. */
-import { readFile, readdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExternalToolError, ValidationError } from '../../src/errors.js';
 import { checkInventory } from '../../src/providers/inventory-check.js';
-import { inventoryFromSpec, prepareTerraformDir, providerAdapter } from '../../src/providers/index.js';
+import { inventoryFromSpec, prepareTerraformDir, providerAdapter, secureTerraformDir } from '../../src/providers/index.js';
 import { parseTerraformLine, redactTerraformLine } from '../../src/tools/terraform-json.js';
 import type { ClusterSpecInput } from '../../src/spec/schema.js';
 import { spec, tempDir } from './helpers.js';
@@ -77,6 +80,52 @@ describe('remote state', () => {
       use_path_style: true,
       use_lockfile: true,
     });
+  });
+});
+
+describe('the default state key (security review finding 8)', () => {
+  const withBackend = spec({ name: 'aws' }, { terraform: { backend: { bucket: 'tfstate', region: 'eu-west-1' } } });
+  const keyOf = (cluster: { terraform: { backend?: { key?: string } } }) => cluster.terraform.backend?.key;
+
+  it('differs between two folders whose clusters have the same name, and is written into cluster.yaml', async () => {
+    const keys: string[] = [];
+    for (const name of ['team-a', 'team-b']) {
+      const dir = new ClusterDir(await tempDir(name));
+      await dir.ensure();
+      const settled = await settleBackendKey(withBackend, dir);
+      expect(keyOf(settled)).toMatch(/^k8s-bootstrap\/demo-[0-9a-f]{8}\/terraform\.tfstate$/);
+      // Once saved, the folder's cluster.yaml carries it: the next run (and a teammate with this file) uses the same state.
+      await dir.writeFile('cluster.yaml', serializeSpec(settled));
+      expect(keyOf(await settleBackendKey(withBackend, dir))).toBe(keyOf(settled));
+      const written = await prepareTerraformDir(dir.root, settled, extras);
+      const backend = JSON.parse(await readFile(written.find((p) => p.endsWith('backend.tf.json'))!, 'utf8'));
+      expect(backend.terraform.backend.s3.key).toBe(keyOf(settled));
+      keys.push(keyOf(settled)!);
+    }
+    expect(keys[0]).not.toBe(keys[1]);
+  });
+
+  it('keeps the old default for a cluster that already uses it, and the spec\'s own key', async () => {
+    const dir = new ClusterDir(await tempDir('legacy'));
+    await dir.ensure();
+    await prepareTerraformDir(dir.root, withBackend, extras);
+    expect(keyOf(await settleBackendKey(withBackend, dir))).toBeUndefined();
+    const ownKey = spec({ name: 'aws' }, { terraform: { backend: { bucket: 'tfstate', region: 'eu-west-1', key: 'teams/a/dev.tfstate' } } });
+    expect(keyOf(await settleBackendKey(ownKey, dir))).toBe('teams/a/dev.tfstate');
+  });
+});
+
+describe('terraform/ holds state and plans: owner-only (security review finding 16)', () => {
+  it('makes an existing folder 0700 and its state, backup and plan files 0600, leaving the module files alone', async () => {
+    const dir = join(await tempDir('secure'), 'terraform');
+    await mkdir(dir, { mode: 0o755 });
+    await chmod(dir, 0o755);
+    for (const name of ['terraform.tfstate', 'terraform.tfstate.backup', 'tfplan', 'main.tf']) await writeFile(join(dir, name), '{}', { mode: 0o644 });
+    await secureTerraformDir(dir);
+    const mode = async (name: string) => (await stat(join(dir, name))).mode & 0o777;
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect(await Promise.all(['terraform.tfstate', 'terraform.tfstate.backup', 'tfplan'].map(mode))).toEqual([0o600, 0o600, 0o600]);
+    expect(await mode('main.tf')).toBe(0o644);
   });
 });
 

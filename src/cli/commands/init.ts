@@ -37,6 +37,7 @@ export const init: CommandDefinition = {
       .option('--known-hosts <file>', 'pinned host keys, OpenSSH known_hosts format')
       .option('--image-id <id>', 'use this node image instead of building one')
       .option('--rebuild-image', 'build the node image even when an up-to-date one exists')
+      .option('--allow-destroy', 'apply a Terraform plan that deletes or replaces existing resources (shown first; refused without this)')
       .option('--concurrency <n>', 'nodes worked on at once (default 32)', parseInteger('--concurrency'))
       .option('--timeout <duration>', 'overall time limit, e.g. 45m (default 60m)')
       .option('--dry-run', 'validate and print the plan; run nothing, need no credentials');

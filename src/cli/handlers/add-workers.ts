@@ -8,7 +8,7 @@
  */
 import { AbortError } from '../../errors.js';
 import { parseDuration } from '../../engine/timeouts.js';
-import { confirm } from '../../wizard/prompts.js';
+import { confirmChange } from '../../wizard/prompts.js';
 import { loadCluster } from '../../workflows/cluster-context.js';
 import { formatAddPlan, planAddWorkers } from '../../workflows/worker-plan.js';
 import type { CommandHandler } from '../command.js';
@@ -41,7 +41,8 @@ export const runAddWorkers: CommandHandler = async (ctx, rawOptions) => {
   const { plan } = decision;
   if (showPlan(ctx, formatAddPlan(cluster, plan), options.dryRun)) return 0;
   requireCredentials(ctx, cluster.spec, 'Cannot add workers');
-  const go = await confirm(ctx, { message: `Add ${plan.targetCount - plan.joined.length} worker(s) to ${cluster.spec.name}?`, default: true, fallback: true });
+  const count = plan.targetCount - plan.joined.length;
+  const go = await confirmChange(ctx, { command: 'add-workers', message: `Add ${count} worker(s) to ${cluster.spec.name}?`, doing: `adding ${count} worker(s) to ${cluster.spec.name}` });
   if (!go) throw new AbortError('Declined', 'Nothing was added');
 
   // Loaded only now: the workflow pulls in the engine, renderers and tool drivers.

@@ -6,7 +6,7 @@ import { AbortError, UsageError, ValidationError } from '../../errors.js';
 import { parseDuration } from '../../engine/timeouts.js';
 import { credentialIssue } from '../../providers/credentials.js';
 import { isCloudProvider } from '../../providers/index.js';
-import { input } from '../../wizard/prompts.js';
+import { assertCanConfirm, input } from '../../wizard/prompts.js';
 import { loadCluster } from '../../workflows/cluster-context.js';
 import type { CommandHandler } from '../command.js';
 
@@ -41,12 +41,8 @@ export const runDestroy: CommandHandler = async (ctx, rawOptions) => {
     : options.resetNodes
       ? `Kubernetes on every host of cluster ${spec.name} (kubeadm reset -f)`
       : `the cluster folder's record of cluster ${spec.name} (the static hosts are left as they are)`;
+  assertCanConfirm(ctx, 'destroy');
   if (!ctx.globals.yes) {
-    if (!ctx.canPrompt) {
-      throw new UsageError('ConfirmationRequired', `destroy asks you to type the cluster name, and nobody can answer here (CI or no terminal)`, {
-        hint: `Pass --yes to destroy ${spec.name} without the question.`,
-      });
-    }
     const answer = await input(ctx, { message: `This destroys ${what}. Type the cluster name (${spec.name}) to confirm:`, flag: '--yes' });
     if (answer.trim() !== spec.name) throw new AbortError('Declined', 'The name did not match; nothing was destroyed');
   } else {

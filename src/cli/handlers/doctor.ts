@@ -4,6 +4,7 @@
  * Credential VALUES are never printed: only where they were found, or the names that are missing.
  * Exit 0 when everything the provider needs is there, 1 otherwise.
  */
+import { toSafeJson } from '../../engine/inert-text.js';
 import { isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { credentialIssue, discoverCredentials } from '../../providers/credentials.js';
@@ -57,7 +58,7 @@ const QUIET_ENV = { CHECKPOINT_DISABLE: '1' };
 export const runDoctor: CommandHandler = async (ctx, options) => {
   const provider = await chooseProvider(ctx, options.provider);
   const report = await buildDoctorReport(ctx, provider);
-  if (ctx.globals.output === 'json') ctx.write(JSON.stringify(report, null, 2));
+  if (ctx.globals.output === 'json') ctx.write(toSafeJson(report, 2));
   else ctx.write(formatDoctorReport(report));
   return report.ok ? 0 : 1;
 };

@@ -3,8 +3,11 @@
  * the wizard; validate it completely before anything touches the disk; write the cluster folder;
  * then either print the plan (--dry-run) or confirm and hand over to the init workflow.
  */
-import { isDeepStrictEqual } from 'node:util';
-import { AbortError, UsageError, ValidationError } from '../../errors.js';
+import { toSafeJson } from '../../engine/inert-text.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AbortError, LockedError, UsageError, ValidationError } from '../../errors.js';
 import { parseDuration } from '../../engine/timeouts.js';
 import { credentialIssue, discoverCredentials } from '../../providers/credentials.js';
 import { parseSpecYaml, readSpecFile } from '../../spec/load.js';
@@ -13,8 +16,11 @@ import { serializeSpec } from '../../spec/serialize.js';
 import { findMissingValues, mergeSpecSources, MissingValuesError, type InitFlags } from '../../spec/sources.js';
 import { validateSpec } from '../../spec/validate.js';
 import { ClusterDir } from '../../state/cluster-dir.js';
+import { acquireLock, type Lock } from '../../state/lock.js';
 import { StateStore } from '../../state/state-store.js';
-import { confirm } from '../../wizard/prompts.js';
+import { appliedSpec, clusterBuilt, sameClusterSpec, saveSpec, specChanges } from '../../workflows/spec-record.js';
+import { settleBackendKey } from '../../workflows/backend-key.js';
+import { assertCanConfirm, confirm, confirmChange } from '../../wizard/prompts.js';
 import { formatSpecSummary } from '../../wizard/summary.js';
 import { describeInitPlan, dryRunRenderers, formatPlan, type PlanStep } from '../../workflows/init-plan.js';
 import type { CommandHandler } from '../command.js';
@@ -29,6 +35,7 @@ export interface InitOptions extends InitFlags {
   concurrency?: number;
   timeout?: string;
   rebuildImage?: boolean;
+  allowDestroy?: boolean;
   knownHosts?: string;
   sshTimeout?: string;
 }
@@ -41,7 +48,9 @@ export const runInit: CommandHandler = async (ctx, rawOptions) => {
   const sshTimeoutMs = options.sshTimeout === undefined ? undefined : parseDuration(options.sshTimeout, '--ssh-timeout');
 
   const resolved = await resolveSpec(ctx, options, dryRun);
-  const { spec, credentials } = resolved;
+  const { credentials } = resolved;
+  const dir = ClusterDir.forCluster(resolved.spec.name, ctx.globals.dir, ctx.cwd);
+  const spec = await settleBackendKey(resolved.spec, dir);
   const env = { ...ctx.env, ...credentials };
   let credentialsSource = resolved.credentialsSource;
   if (!dryRun) {
@@ -50,40 +59,44 @@ export const runInit: CommandHandler = async (ctx, rawOptions) => {
     credentialsSource ??= discoverCredentials(spec.provider.name, env).source;
   }
 
-  const dir = ClusterDir.forCluster(spec.name, ctx.globals.dir, ctx.cwd);
-  await writeClusterFolder(ctx, dir, spec);
-
-  if (resolved.fromWizard || !dryRun) {
+  if (dryRun) return printDryRun(ctx, spec, dir, resolved.fromWizard);
+  // Refused before the lock and the folder: a pipe or a CI job must say --yes itself.
+  assertCanConfirm(ctx, 'init');
+  // The lock first: cluster.yaml is compared and written only by the run that holds it.
+  const lock = await acquireLock(dir, 'init');
+  try {
+    await writeClusterFolder(ctx, dir, spec);
     ctx.error(`\nCluster ${spec.name} (saved to ${dir.specFile}):`);
     ctx.error(formatSpecSummary(spec, credentialsSource));
-  }
-
-  if (dryRun) return printDryRun(ctx, spec, dir);
-
-  const go = await confirm(ctx, {
-    message: `Create cluster ${spec.name} now? This creates cloud resources or changes the hosts.`,
-    default: true,
-    fallback: true,
-  });
-  if (!go) {
-    throw new AbortError('Declined', 'Nothing was created', {
-      hint: `The spec is saved; run "k8s-bootstrap init --config ${dir.specFile}" to continue later.`,
+    const go = await confirmChange(ctx, {
+      command: 'init',
+      message: `Create cluster ${spec.name} now? This creates cloud resources or changes the hosts.`,
+      doing: `creating cluster ${spec.name}`,
     });
+    if (!go) {
+      throw new AbortError('Declined', 'Nothing was created', {
+        hint: `The spec is saved; run "k8s-bootstrap init --config ${dir.specFile}" to continue later.`,
+      });
+    }
+    // Loaded only now: the workflow pulls in the engine, renderers and tool drivers.
+    const { runInitWorkflow } = await import('../../workflows/init.js');
+    return await runInitWorkflow(
+      { ...ctx, env },
+      {
+        spec,
+        dir,
+        lock,
+        concurrency: options.concurrency ?? DEFAULT_INIT_CONCURRENCY,
+        timeoutMs,
+        rebuildImage: options.rebuildImage === true,
+        allowDestroy: options.allowDestroy === true,
+        knownHostsFile: options.knownHosts,
+        sshTimeoutMs,
+      },
+    );
+  } finally {
+    await lock.release();
   }
-  // Loaded only now: the workflow pulls in the engine, renderers and tool drivers.
-  const { runInitWorkflow } = await import('../../workflows/init.js');
-  return runInitWorkflow(
-    { ...ctx, env },
-    {
-      spec,
-      dir,
-      concurrency: options.concurrency ?? DEFAULT_INIT_CONCURRENCY,
-      timeoutMs,
-      rebuildImage: options.rebuildImage === true,
-      knownHostsFile: options.knownHosts,
-      sshTimeoutMs,
-    },
-  );
 };
 
 interface ResolvedSpec {
@@ -116,18 +129,28 @@ async function resolveSpec(ctx: CliContext, options: InitOptions, dryRun: boolea
 }
 
 /**
- * Writes cluster.yaml and an empty state.json. Re-running with the same spec changes nothing;
- * a different spec replaces cluster.yaml only while nothing was built from the old one, and only
- * after confirmation (or --yes), keeping the old file as cluster.yaml.previous.
+ * Writes cluster.yaml (with its fingerprint in state.json), under the cluster lock. Re-running
+ * with the same spec changes nothing. Once init has started, a different spec is refused,
+ * whether it comes from flags or from an edit of cluster.yaml itself: state.json remembers the
+ * spec the cluster was built with. Before that, a different spec replaces cluster.yaml only after
+ * confirmation (or --yes), keeping the old file as cluster.yaml.previous.
  */
 async function writeClusterFolder(ctx: CliContext, dir: ClusterDir, spec: ClusterSpec): Promise<void> {
+  await dir.ensure();
+  const state = await StateStore.open(dir.stateFile, spec.name);
+  const built = clusterBuilt(state.current);
+  const recorded = appliedSpec(state.current);
+  if (built && recorded !== undefined && !sameClusterSpec(recorded, spec)) {
+    throw new UsageError('SpecChanged', `The cluster in ${dir.root} was built from another spec than this one: ${specChanges(recorded, spec).join('; ')}`, {
+      hint: `Undo the change (in ${dir.specFile} or the flags) and run init again to resume; change the cluster with add-workers, remove-workers or upgrade; or choose another --dir or --name. Nothing was changed.`,
+    });
+  }
   const existingText = await readTextIfExists(dir.specFile);
-  if (existingText !== undefined && !(await sameSpec(existingText, dir.specFile, spec))) {
-    const state = await StateStore.open(dir.stateFile, spec.name);
-    const started = Object.keys(state.current.steps).length > 0;
-    if (started) {
-      throw new UsageError('SpecChanged', `${dir.specFile} describes a cluster that init already started, and it differs from this one`, {
-        hint: 'Run init with that file (--config) to resume it, change it with add-workers/upgrade, or choose another --dir or --name.',
+  const same = existingText !== undefined && (await sameSpec(existingText, dir.specFile, spec));
+  if (existingText !== undefined && !same) {
+    if (built) {
+      throw new UsageError('SpecChanged', `${dir.specFile} describes a cluster that init already built, and it differs from this one`, {
+        hint: `Run init --config ${dir.specFile} to resume it; change the cluster with add-workers, remove-workers or upgrade; or choose another --dir or --name. Nothing was changed.`,
       });
     }
     const replace = ctx.canPrompt
@@ -141,19 +164,19 @@ async function writeClusterFolder(ctx: CliContext, dir: ClusterDir, spec: Cluste
     await dir.writeFile('cluster.yaml.previous', existingText);
     ctx.error(`Replaced ${dir.specFile}; the old spec is in cluster.yaml.previous.`);
   }
-  await dir.ensure();
-  if (existingText === undefined || !(await sameSpec(existingText, dir.specFile, spec))) {
-    await dir.writeFile('cluster.yaml', serializeSpec(spec));
+  // Nothing is built yet: the folder now belongs to this spec's cluster (its name too).
+  if (!built && state.current.cluster !== spec.name) {
+    await state.update((current) => {
+      current.cluster = spec.name;
+    });
   }
-  if ((await readTextIfExists(dir.stateFile)) === undefined) {
-    await (await StateStore.open(dir.stateFile, spec.name)).save();
-  }
+  if (!same || recorded === undefined || !sameClusterSpec(recorded, spec)) await saveSpec(dir, state, spec);
 }
 
 /** Same cluster when the file validates to an equal spec; comments and formatting do not count. */
 async function sameSpec(text: string, source: string, spec: ClusterSpec): Promise<boolean> {
   try {
-    return isDeepStrictEqual(validateSpec(parseSpecYaml(text, source)), spec);
+    return sameClusterSpec(validateSpec(parseSpecYaml(text, source)), spec);
   } catch {
     return false;
   }
@@ -168,19 +191,75 @@ export interface DryRunReport {
   steps: PlanStep[];
 }
 
-async function printDryRun(ctx: CliContext, spec: ClusterSpec, dir: ClusterDir): Promise<number> {
-  (await import('../../workflows/dry-run-files.js')).registerDryRunFiles();
-  const files = [dir.specFile, dir.stateFile];
-  for (const render of dryRunRenderers) files.push(...(await render(spec, dir)));
-  const steps = describeInitPlan(spec, { dir: dir.root });
+/**
+ * The dry run renders what the real run would hand to the tools. Into the cluster folder while it
+ * holds no cluster yet (under the lock); into a scratch folder when the folder holds a live
+ * cluster or another run has it locked, so a live cluster's terraform/ and packer/ inputs are
+ * never replaced by placeholders.
+ */
+async function printDryRun(ctx: CliContext, spec: ClusterSpec, dir: ClusterDir, fromWizard: boolean): Promise<number> {
+  const target = await dryRunFolder(ctx, dir, spec);
+  if (fromWizard) {
+    ctx.error(`\nCluster ${spec.name} (saved to ${target.dir.specFile}):`);
+    ctx.error(formatSpecSummary(spec, undefined));
+  }
+  const files = [target.dir.specFile, target.dir.stateFile];
+  try {
+    (await import('../../workflows/dry-run-files.js')).registerDryRunFiles();
+    for (const render of dryRunRenderers) files.push(...(await render(spec, target.dir)));
+  } finally {
+    await target.lock?.release();
+  }
+  const steps = describeInitPlan(spec, { dir: target.dir.root });
   if (ctx.globals.output === 'json') {
-    const report: DryRunReport = { cluster: spec.name, provider: spec.provider.name, dir: dir.root, files, steps };
-    ctx.write(JSON.stringify(report, null, 2));
+    const report: DryRunReport = { cluster: spec.name, provider: spec.provider.name, dir: target.dir.root, files, steps };
+    ctx.write(toSafeJson(report, 2));
     return 0;
   }
   ctx.write(`Plan for cluster ${spec.name} (${spec.provider.name}), dry run: nothing was run.\n`);
   ctx.write(formatPlan(steps));
-  ctx.write(`\nWritten to ${dir.root}:\n${files.map((file) => `  ${file}`).join('\n')}\n`);
+  ctx.write(`\nWritten to ${target.dir.root}:\n${files.map((file) => `  ${file}`).join('\n')}\n`);
   ctx.write(`Run the same command without --dry-run to create the cluster.`);
   return 0;
+}
+
+async function dryRunFolder(ctx: CliContext, dir: ClusterDir, spec: ClusterSpec): Promise<{ dir: ClusterDir; lock?: Lock }> {
+  const why = await liveClusterIn(dir);
+  let lock: Lock | undefined;
+  let busy = why;
+  if (!busy) {
+    try {
+      lock = await acquireLock(dir, 'init --dry-run');
+      // Looked at again under the lock: a run may have finished building in between.
+      busy = await liveClusterIn(dir);
+      if (busy) await lock.release();
+    } catch (error) {
+      if (!(error instanceof LockedError)) throw error;
+      busy = 'another run holds its lock';
+    }
+  }
+  if (busy) {
+    const scratch = new ClusterDir(await mkdtemp(join(tmpdir(), `k8sb-dry-run-${spec.name}-`)));
+    ctx.error(`${dir.root} ${busy}: the dry run writes to ${scratch.root} instead and leaves the cluster folder as it is.`);
+    await scratch.ensure();
+    await (await StateStore.open(scratch.stateFile, spec.name)).save();
+    await scratch.writeFile('cluster.yaml', serializeSpec(spec));
+    return { dir: scratch };
+  }
+  try {
+    await writeClusterFolder(ctx, dir, spec);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+  return { dir, lock };
+}
+
+/** Why `dir` holds a cluster that a dry run must not touch, or undefined. */
+async function liveClusterIn(dir: ClusterDir): Promise<string | undefined> {
+  if ((await readTextIfExists(dir.inventoryFile)) !== undefined) return 'holds a built cluster (inventory.json)';
+  const stateText = await readTextIfExists(dir.stateFile);
+  if (stateText === undefined) return undefined;
+  const state = await StateStore.open(dir.stateFile, '');
+  return Object.keys(state.current.steps).length > 0 ? 'holds a cluster that init started (state.json)' : undefined;
 }

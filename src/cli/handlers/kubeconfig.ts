@@ -1,12 +1,13 @@
 /**
  * `k8s-bootstrap kubeconfig`: the path of <cluster folder>/kubeconfig on stdout, its content with
- * --print, or --merge into ~/.kube/config ($KUBECONFIG's first file). Read-only for the cluster
- * folder: no lock.
+ * --print, or --merge into ~/.kube/config ($KUBECONFIG's first file). Both read the kubeconfig
+ * through the allow-list first, so a tampered one is refused rather than printed or merged. No
+ * cluster lock: --merge writes only its record (kubeconfig-merged.json) into the cluster folder.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import { loadCluster } from '../../workflows/cluster-context.js';
-import { mergeIntoUserKubeconfig } from '../../workflows/kubeconfig-merge.js';
+import { mergeIntoUserKubeconfig, readClusterKubeconfig } from '../../workflows/kubeconfig-merge.js';
 import type { CommandHandler } from '../command.js';
 
 export interface KubeconfigOptions {
@@ -19,7 +20,9 @@ export const runKubeconfig: CommandHandler = async (ctx, rawOptions) => {
   if (options.print && options.merge) {
     throw new UsageError('ConflictingFlags', '--print and --merge cannot be combined', { hint: 'Run the command twice: once with --merge, once with --print.' });
   }
-  const { spec, dir } = await loadCluster(ctx, undefined, { requireInventory: false });
+  const { spec, dir, inventory } = await loadCluster(ctx, undefined, { requireInventory: false });
+  // The server must be the cluster's endpoint as Terraform or the static inventory recorded it.
+  const allowedServers = inventory ? [inventory.api_endpoint] : undefined;
   const file = dir.kubeconfigFile;
   if (!(await isFile(file))) {
     throw new UsageError('KubeconfigMissing', `Cluster ${spec.name} has no kubeconfig yet (${file})`, {
@@ -27,13 +30,14 @@ export const runKubeconfig: CommandHandler = async (ctx, rawOptions) => {
     });
   }
   if (options.print) {
-    const content = await readFile(file, 'utf8');
+    const content = (await readClusterKubeconfig(dir, { allowedServers })).text;
     ctx.stdout.write(content.endsWith('\n') ? content : `${content}\n`);
     return 0;
   }
   if (options.merge) {
-    const result = await mergeIntoUserKubeconfig(file, spec.name, ctx.env);
+    const result = await mergeIntoUserKubeconfig(dir, spec.name, ctx.env, { allowedServers });
     ctx.write(result.changed ? `Merged context ${result.context} into ${result.path}` : `Context ${result.context} in ${result.path} is already up to date`);
+    if (result.backup) ctx.error(`The previous content is in ${result.backup}`);
     if (!result.isCurrent) ctx.error(`Switch to it with: kubectl config use-context ${result.context}`);
     return 0;
   }

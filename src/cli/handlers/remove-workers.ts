@@ -4,9 +4,9 @@
  * over to the workflow (drain, delete, reset, shrink), which takes the cluster lock.
  * Removing a worker that is already gone says so and exits 0.
  */
-import { AbortError, UsageError } from '../../errors.js';
+import { AbortError } from '../../errors.js';
 import { parseDuration } from '../../engine/timeouts.js';
-import { confirm } from '../../wizard/prompts.js';
+import { confirmChange } from '../../wizard/prompts.js';
 import { loadCluster } from '../../workflows/cluster-context.js';
 import { formatRemovePlan, planRemoveWorkers } from '../../workflows/worker-plan.js';
 import type { CommandHandler } from '../command.js';
@@ -41,14 +41,7 @@ export const runRemoveWorkers: CommandHandler = async (ctx, rawOptions) => {
   if (showPlan(ctx, formatRemovePlan(cluster, plan, drainTimeout), options.dryRun)) return 0;
   requireCredentials(ctx, cluster.spec, 'Cannot remove workers');
   const names = plan.remove.map((node) => node.name).join(', ');
-  if (!ctx.globals.yes && !ctx.canPrompt) {
-    // Removing nodes evicts workloads: never on an unanswered question.
-    throw new UsageError('ConfirmationRequired', `remove-workers asks before draining ${names}, and nobody can answer here (CI or no terminal)`, {
-      hint: 'Pass --yes to remove them without the question.',
-    });
-  }
-  // Reached only with --yes or a person to ask: the fallback is --yes's answer.
-  const go = await confirm(ctx, { message: `Drain, delete and reset ${names}?`, default: false, fallback: true });
+  const go = await confirmChange(ctx, { command: 'remove-workers', message: `Drain, delete and reset ${names}?`, doing: `draining, deleting and resetting ${names}` });
   if (!go) throw new AbortError('Declined', 'Nothing was removed');
 
   const { runRemoveWorkersWorkflow } = await import('../../workflows/remove-workers.js');

@@ -57,7 +57,8 @@ export const runSsh: CommandHandler = async (ctx, rawOptions, args) => {
         knownHostsFiles,
         bastion: bastion ? { host: bastion.host, port: bastion.port, user: bastion.user ?? topology.sshUser } : undefined,
       },
-      { signal: ctx.signal, env: ctx.env },
+      // OpenSSH needs the agent's socket and PATH; the rest of the environment stays here.
+      { signal: ctx.signal, env: { PATH: ctx.env.PATH, SSH_AUTH_SOCK: ctx.env.SSH_AUTH_SOCK } },
     );
   }
   return runOneCommand(ctx, cluster, topology, node, command.join(' '), timeoutMs);
@@ -81,6 +82,8 @@ async function runOneCommand(
         timeoutMs,
         signal: ctx.signal,
         allowFailure: true,
+        // Shown, never parsed: nothing is kept, so a long output is no reason to stop it.
+        captureOutput: false,
         onLine: (line, stream) => (stream === 'stdout' ? ctx.stdout : ctx.stderr).write(`${line}\n`),
       },
     );

@@ -3,6 +3,7 @@
  * prints the same as one JSON document. Exit 1 when a node is not Ready or the API cannot be
  * asked. Read-only: takes no lock, and --timeout bounds the whole command.
  */
+import { inertStrings, toSafeJson } from '../../engine/inert-text.js';
 import { parseDuration } from '../../engine/timeouts.js';
 import { loadCluster, openReadOnlyPool, topologyOf } from '../../workflows/cluster-context.js';
 import { collectStatus, formatStatus, sshNodeLister, type NodeLister } from '../../workflows/status.js';
@@ -32,9 +33,11 @@ export const runStatus: CommandHandler = async (ctx, rawOptions) => {
     lister = { getNodes: () => Promise.reject(error) };
   }
   try {
-    const report = await collectStatus(cluster, { topology, lister, signal, deadline });
-    if (ctx.globals.output === 'json') ctx.write(JSON.stringify(report, null, 2));
-    else ctx.write(formatStatus(report));
+    const collected = await collectStatus(cluster, { topology, lister, signal, deadline });
+    // Node names, messages and errors come from the nodes: JSON keeps them escaped, text drops controls.
+    if (ctx.globals.output === 'json') ctx.write(toSafeJson(collected, 2));
+    const report = inertStrings(collected);
+    if (ctx.globals.output !== 'json') ctx.write(formatStatus(report));
     if (!report.api.reachable) ctx.error(`Error: ${report.api.error}`);
     else if (!report.healthy) ctx.error(`Not every node is Ready: ${report.nodes.filter((n) => n.ready !== true).map((n) => n.name).join(', ')}`);
     return report.healthy ? 0 : 1;

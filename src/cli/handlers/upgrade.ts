@@ -9,7 +9,7 @@
 import { AbortError, UsageError } from '../../errors.js';
 import { parseDuration } from '../../engine/timeouts.js';
 import { isCloudProvider } from '../../providers/index.js';
-import { confirm, select } from '../../wizard/prompts.js';
+import { assertCanConfirm, confirmChange, select } from '../../wizard/prompts.js';
 import { loadCluster } from '../../workflows/cluster-context.js';
 import { inspectForUpgrade } from '../../workflows/upgrade.js';
 import { describeUpgradePlan } from '../../workflows/upgrade-describe.js';
@@ -48,11 +48,7 @@ export const runUpgrade: CommandHandler = async (ctx, rawOptions) => {
       hint: 'Pass the target version, e.g. --to 1.37.1.',
     });
   }
-  if (!options.dryRun && !ctx.globals.yes && !ctx.canPrompt) {
-    throw new UsageError('ConfirmationRequired', 'upgrade drains every node and asks for confirmation, and nobody can answer here (CI or no terminal)', {
-      hint: 'Pass --yes to upgrade without the question, or --dry-run to see the plan only.',
-    });
-  }
+  if (!options.dryRun) assertCanConfirm(ctx, 'upgrade');
 
   const cluster = await loadCluster(ctx);
   const { spec } = cluster;
@@ -92,12 +88,8 @@ export const runUpgrade: CommandHandler = async (ctx, rawOptions) => {
     return 0;
   }
   ctx.error(text);
-  if (ctx.globals.yes) {
-    ctx.error(`--yes: upgrading ${spec.name} to v${plan.target} without asking.`);
-  } else {
-    const go = await confirm(ctx, { message: `Upgrade cluster ${spec.name} to v${plan.target}?`, default: true, fallback: false });
-    if (!go) throw new AbortError('Declined', 'Nothing was upgraded');
-  }
+  const go = await confirmChange(ctx, { command: 'upgrade', message: `Upgrade cluster ${spec.name} to v${plan.target}?`, doing: `upgrading ${spec.name} to v${plan.target}` });
+  if (!go) throw new AbortError('Declined', 'Nothing was upgraded');
 
   const { runUpgradeWorkflow } = await import('../../workflows/upgrade.js');
   const outcome = await runUpgradeWorkflow(ctx, {

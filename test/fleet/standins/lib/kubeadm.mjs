@@ -17,6 +17,7 @@ import {
   updateApi,
 } from './context.mjs';
 import { apiNodeOfHost } from './cluster.mjs';
+import { addonImagesOf } from './kubeadm-images.mjs';
 import { compare, criCheck, expiry, kubeadmVersion as installedKubeadm, parseVersion, randomToken, sharedPkiFile, STACK_HINT, TOKEN_RE, writeKubeconfigs, writeManifests } from './kubeadm-common.mjs';
 import { loadKubeadmConfig } from './kubeadm-config.mjs';
 import { init } from './kubeadm-init.mjs';
@@ -146,20 +147,14 @@ async function initPhase(rest, flags) {
     next.certificateKey = { key, uploadedAt: fleetNow(next).toISOString() };
     recordHistory(next, 'upload-certs');
   });
-  process.stdout.write(`[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[upload-certs] Using certificate key:\n${key}\n`);
+  process.stdout.write('[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n');
+  if (!flags['skip-certificate-key-print']) process.stdout.write(`[upload-certs] Using certificate key:\n${key}\n`);
   return 0;
 }
 
-/** Per minor, the images kubeadm lists (as `kubeadm config images list` printed them for 1.35.x/1.36.x). */
-const ADDON_IMAGES = {
-  35: { coredns: 'v1.13.1', pause: '3.10.1', etcd: '3.6.6-0' },
-  36: { coredns: 'v1.14.2', pause: '3.10.2', etcd: '3.6.8-0' },
-  37: { coredns: 'v1.14.6', pause: '3.10.2', etcd: '3.7.0-0' },
-};
-
 function images(sub, flags) {
   const version = parseVersion(flagValue(flags, 'kubernetes-version')) ?? kubeadmVersion;
-  const extra = ADDON_IMAGES[kubeadmVersion.minor] ?? ADDON_IMAGES[37];
+  const extra = addonImagesOf(kubeadmVersion.minor);
   const list = [
     ...['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'].map((name) => `registry.k8s.io/${name}:${version.text}`),
     `registry.k8s.io/coredns/coredns:${extra.coredns}`,
