@@ -186,7 +186,7 @@ describe('the cluster folder', () => {
     const before = readFileSync(join(folder, 'cluster.yaml'), 'utf8');
     const run = await dryRun(...AWS, '--name', 'started', '--workers', '7');
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('describes a cluster that init already started');
+    expect(run.stderr).toContain('describes a cluster that init already built');
     expect(readFileSync(join(folder, 'cluster.yaml'), 'utf8')).toBe(before);
   });
 

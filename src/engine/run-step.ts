@@ -55,7 +55,7 @@ export async function runStep(step: Step, group: string, env: StepRunEnv): Promi
           if (!skipReason) await step.run(ctx);
         },
         env.runSignal,
-        { ...env.limits, timeoutMs },
+        attemptLimits(step, env, timeoutMs),
         (abandoned) => new TimeoutError(step, timeoutMs ?? 0, abandoned ? ' and ignored the cancellation; it was abandoned' : ''),
       );
       // Lines from an attempt that has ended (abandoned, or racing its own end) would land under the wrong attempt.
@@ -78,6 +78,13 @@ export async function runStep(step: Step, group: string, env: StepRunEnv): Promi
     // Only bookkeeping can land here (a check() throwing is handled as an attempt failure): e.g. state.json unwritable.
     return fail(error);
   }
+}
+
+/** The step's own stop grace, when it has one, replaces both of the run's. */
+function attemptLimits(step: Step, env: StepRunEnv, timeoutMs: number | undefined): AttemptLimits {
+  const { timeoutGraceMs, cancelGraceMs } = env.limits;
+  if (step.stopGraceMs === undefined) return { timeoutMs, timeoutGraceMs, cancelGraceMs };
+  return { timeoutMs, timeoutGraceMs: step.stopGraceMs, cancelGraceMs: step.stopGraceMs };
 }
 
 function isRetryable(step: Step, error: unknown): boolean {

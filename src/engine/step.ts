@@ -18,6 +18,11 @@ export interface Step extends Omit<StepRef, 'group'> {
   inputs?: string;
   /** Per-attempt timeout. */
   timeoutMs?: number;
+  /**
+   * How long a cancelled or timed-out attempt may take to stop before it is abandoned; for tools
+   * that must finish writing state (Terraform, Packer). Replaces the run's cancel and timeout grace.
+   */
+  stopGraceMs?: number;
   /** Extra attempts after the first, for idempotent steps. */
   retries?: number;
   /** Decides whether an error is worth another attempt (default: any non-usage error). */

@@ -1,8 +1,12 @@
 /**
  * Exoscale: managed private network, control planes behind a managed Elastic IP (health check
- * on /readyz), workers in an instance pool (templates/terraform/exoscale).
+ * on /readyz), control planes and workers as individual instances with static leases
+ * (templates/terraform/exoscale; the address plan is src/spec/exoscale-network.ts).
  */
-import type { ClusterSpec } from '../spec/schema.js';
+import { ValidationError } from '../errors.js';
+import { parseCidr } from '../spec/cidr.js';
+import { exoscaleNodeCidrProblem } from '../spec/exoscale-network.js';
+import { DEFAULT_NETWORK, type ClusterSpec } from '../spec/schema.js';
 import { checkInventory } from './inventory-check.js';
 import { commonTfvars, moduleDirOf, pickEnv, type ProviderAdapter, type ProvisionExtras } from './terraform-common.js';
 
@@ -13,9 +17,25 @@ export const exoscaleAdapter: ProviderAdapter = {
   terraformModuleDir: () => moduleDirOf('exoscale'),
   tfvars(spec: ClusterSpec, extras: ProvisionExtras) {
     const provider = spec.provider.name === 'exoscale' ? spec.provider : undefined;
-    return { ...commonTfvars(spec, extras, 'exoscale'), zone: provider?.zone ?? 'ch-gva-2' };
+    const vars = commonTfvars(spec, extras, 'exoscale');
+    assertWorkersFit(spec);
+    return { ...vars, zone: provider?.zone ?? 'ch-gva-2' };
   },
   credentialsEnv: (env) => pickEnv(env, EXOSCALE_CREDENTIAL_ENV),
-  // Pool members' private leases are not reported by the provider; see templates/terraform/exoscale/outputs.tf.
-  inventoryFromOutputs: (outputs, spec) => checkInventory(outputs, spec, { workersMayUsePublicAddress: true }),
+  // Every node has a static lease, so every private_ip must be inside the node CIDR.
+  inventoryFromOutputs: (outputs, spec) => checkInventory(outputs, spec),
 };
+
+/**
+ * validateSpec checks the same for cluster.yaml; this catches a worker count that add-workers
+ * raised (--count/--total) past what the address plan has room for, before Terraform runs.
+ */
+function assertWorkersFit(spec: ClusterSpec): void {
+  const text = spec.network.nodeCidr ?? DEFAULT_NETWORK.nodeCidr;
+  const cidr = parseCidr(text);
+  if (typeof cidr === 'string') return; // validateSpec reports a malformed CIDR
+  const problem = exoscaleNodeCidrProblem(cidr, spec.workers.count);
+  if (problem) {
+    throw new ValidationError([{ path: 'network.nodeCidr', message: `${problem.message} (workers.count ${spec.workers.count})`, value: text, fix: problem.fix }]);
+  }
+}

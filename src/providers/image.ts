@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError, ValidationError } from '../errors.js';
+import { ExternalToolError, UsageError, ValidationError } from '../errors.js';
 import { minorOf, parseKubeVersion } from '../kube/versions.js';
 import { DEFAULT_INSTANCE_TYPES, type ClusterSpec, type ProviderName } from '../spec/schema.js';
 import type { ClusterState } from '../state/state-store.js';
@@ -31,6 +31,8 @@ export interface ImageInputs {
   kubernetesVersion: string;
   runtime: string;
   baseImage: string;
+  /** Where the image lives (Exoscale zone, OpenStack or AWS region): an image is reused only there. */
+  location: string;
 }
 
 /**
@@ -52,6 +54,7 @@ export function imageInputsHash(inputs: ImageInputs): string {
   field('kubernetesVersion', inputs.kubernetesVersion);
   field('runtime', inputs.runtime);
   field('baseImage', inputs.baseImage);
+  field('location', inputs.location);
   return hash.digest('hex');
 }
 
@@ -84,6 +87,7 @@ export function specImageInputs(spec: ClusterSpec): ImageInputs {
     kubernetesVersion: spec.kubernetes.version,
     runtime: spec.kubernetes.runtime,
     baseImage: baseImageOf(spec),
+    location: imageLocationOf(spec),
   };
 }
 
@@ -95,7 +99,8 @@ export function decideImageBuild(
 ): ImageDecision {
   if (spec.image.id) {
     const ignored = options.rebuild ? ' (--rebuild-image ignored: the spec names the image)' : '';
-    return { action: 'use-spec-id', inputsHash: '', imageId: spec.image.id, reason: `image.id ${spec.image.id} from the spec${ignored}` };
+    const imageId = nodeImageId(spec, spec.image.id, 'image.id in cluster.yaml');
+    return { action: 'use-spec-id', inputsHash: '', imageId, reason: `image.id ${spec.image.id} from the spec${ignored}` };
   }
   if (!spec.image.build) {
     throw new ValidationError([
@@ -107,9 +112,50 @@ export function decideImageBuild(
   const recorded = state?.image;
   if (!recorded) return { action: 'build', inputsHash, reason: 'no node image built yet' };
   if (recorded.inputsHash === inputsHash) {
-    return { action: 'reuse', inputsHash, imageId: recorded.id, reason: `image ${recorded.id} was built from the same template, script and versions` };
+    const imageId = nodeImageId(spec, recorded.id, 'image.id in state.json');
+    return { action: 'reuse', inputsHash, imageId, reason: `image ${imageId} was built from the same template, script and versions` };
   }
-  return { action: 'build', inputsHash, reason: `inputs changed since image ${recorded.id} (template, prepare-node.sh, version, runtime or base image)` };
+  return { action: 'build', inputsHash, reason: `inputs changed since image ${recorded.id} (template, prepare-node.sh, version, runtime, base image or region)` };
+}
+
+/**
+ * The image id Terraform gets. On AWS, Packer's artifact id is "<region>:<ami-id>", several of
+ * them sorted and joined with "," when the AMI is copied to more regions (hashicorp/packer-plugin-
+ * amazon builder/common/artifact.go, Artifact.Id); EC2 takes only the bare "ami-…" of the
+ * cluster's region. Other clouds' ids (template or Glance UUIDs) are used as they are. Also
+ * applied to ids read back from state.json, which versions before this one wrote unstripped.
+ */
+export function nodeImageId(spec: ClusterSpec, id: string, origin: string): string {
+  if (spec.provider.name !== 'aws' || !id.includes(':')) return id;
+  const region = spec.provider.region;
+  const byRegion = new Map<string, string>();
+  for (const entry of id.split(',')) {
+    const match = /^([a-z0-9-]+):(ami-[0-9a-f]+)$/.exec(entry.trim());
+    if (!match) {
+      throw new ExternalToolError('ImageIdUnreadable', `${origin}: "${id}" is neither an AMI id nor a Packer "<region>:<ami-id>" list`, {
+        hint: 'Set image.id to the bare ami-… id, or run with --rebuild-image.',
+      });
+    }
+    byRegion.set(match[1]!, match[2]!);
+  }
+  const ami = byRegion.get(region);
+  if (ami) return ami;
+  throw new ExternalToolError('ImageNotInRegion', `${origin}: "${id}" has no AMI in provider.region ${region} (only ${[...byRegion.keys()].join(', ')})`, {
+    hint: `An AMI is usable only in its region: run with --rebuild-image to build one in ${region}, or set image.id to an AMI of ${region}.`,
+  });
+}
+
+/** The image Terraform gets for an infrastructure run: the spec's, else the one recorded in state.json. */
+export function terraformImageId(spec: ClusterSpec, state: Pick<ClusterState, 'image'> | undefined): string {
+  if (spec.image.id) return nodeImageId(spec, spec.image.id, 'image.id in cluster.yaml');
+  const recorded = state?.image?.id;
+  return recorded ? nodeImageId(spec, recorded, 'image.id in state.json') : '';
+}
+
+/** Security groups and networks of the build instance (from the image-build module and the spec). */
+export interface BuildPlace {
+  securityGroups: string[];
+  networks: string[];
 }
 
 export interface PackerDirFiles {
@@ -135,6 +181,19 @@ function imageProvider(spec: ClusterSpec): ImageProvider {
   return spec.provider.name;
 }
 
+/** The zone or region an image is made in and usable in. */
+export function imageLocationOf(spec: ClusterSpec): string {
+  switch (spec.provider.name) {
+    case 'exoscale':
+      return spec.provider.zone;
+    case 'openstack':
+    case 'aws':
+      return spec.provider.region ?? '';
+    default:
+      return '';
+  }
+}
+
 /** The base image the build starts from, per provider. */
 export function baseImageOf(spec: ClusterSpec): string {
   switch (spec.provider.name) {
@@ -154,7 +213,7 @@ export function baseImageOf(spec: ClusterSpec): string {
  * shows exactly what was built) and the JSON variables file. Credentials never go in: Packer reads
  * them from the environment through the templates' env() defaults.
  */
-export async function preparePackerDir(clusterDir: string, spec: ClusterSpec): Promise<PackerDirFiles> {
+export async function preparePackerDir(clusterDir: string, spec: ClusterSpec, place?: BuildPlace): Promise<PackerDirFiles> {
   const provider = imageProvider(spec);
   const version = parseKubeVersion(spec.kubernetes.version);
   if (!version) {
@@ -176,6 +235,7 @@ export async function preparePackerDir(clusterDir: string, spec: ClusterSpec): P
     kubernetesVersion: spec.kubernetes.version,
     runtime: spec.kubernetes.runtime,
     baseImage,
+    location: imageLocationOf(spec),
   });
   const variables: Record<string, string | string[]> = {
     image_name: `k8sb-${spec.name}-${spec.kubernetes.version.replaceAll('.', '-')}-${inputsHash.slice(0, 8)}`,
@@ -186,26 +246,42 @@ export async function preparePackerDir(clusterDir: string, spec: ClusterSpec): P
     prepare_script: script,
     base_image: baseImage,
     instance_type: spec.controlPlane.type ?? DEFAULT_INSTANCE_TYPES[provider].controlPlane,
-    ...providerVariables(spec),
+    ...providerVariables(spec, place),
   };
   await writeFileAtomic(varFile, `${JSON.stringify(variables, null, 2)}\n`, 0o644);
   return { template, script, varFile, written: [template, script, varFile], inputsHash, variables };
 }
 
-function providerVariables(spec: ClusterSpec): Record<string, string> {
-  switch (spec.provider.name) {
+function providerVariables(spec: ClusterSpec, place: BuildPlace | undefined): Record<string, string | string[]> {
+  const provider = spec.provider;
+  switch (provider.name) {
     case 'exoscale':
-      return { zone: spec.provider.zone };
-    case 'aws':
-      return { region: spec.provider.region };
-    case 'openstack':
-      // `cloud` names a clouds.yaml entry, not a credential.
+      return { zone: provider.zone, ...optionalList('security_groups', place?.securityGroups) };
+    case 'aws': {
+      const build = provider.imageBuild;
       return {
-        region: spec.provider.region,
-        floating_ip_network: spec.provider.externalNetwork,
-        ...(spec.provider.cloud ? { cloud: spec.provider.cloud } : {}),
+        region: provider.region,
+        ...(build?.subnetId ? { subnet_id: build.subnetId } : {}),
+        ...(build?.vpcId ? { vpc_id: build.vpcId } : {}),
+      };
+    }
+    case 'openstack':
+      // `cloud` names a clouds.yaml entry, not a credential. A region given to the builder wins
+      // over the clouds.yaml entry's (packer-plugin-openstack builder/openstack/access_config.go),
+      // so it is written only when the spec has one.
+      return {
+        ...(provider.region ? { region: provider.region } : {}),
+        floating_ip_network: provider.externalNetwork,
+        ...(provider.cloud ? { cloud: provider.cloud } : {}),
+        ...optionalList('security_groups', place?.securityGroups ?? provider.imageBuild?.securityGroups),
+        ...optionalList('networks', place?.networks ?? provider.imageBuild?.networks),
       };
     default:
       return {};
   }
+}
+
+/** `{ name: values }` when there are values: an empty list would only repeat the template's default. */
+function optionalList(name: string, values: string[] | undefined): Record<string, string[]> {
+  return values && values.length > 0 ? { [name]: values } : {};
 }

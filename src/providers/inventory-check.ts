@@ -33,11 +33,6 @@ const inventorySchema = z.object({
 });
 
 export interface CheckInventoryOptions {
-  /**
-   * Workers whose private_ip is their public address (Exoscale instance pools: the provider
-   * does not report pool members' private leases) are exempt from the node-CIDR check.
-   */
-  workersMayUsePublicAddress?: boolean;
   /** Where the values come from, for the messages. @default the Terraform outputs */
   origin?: { what: string; field: string };
 }
@@ -77,6 +72,11 @@ export function checkInventory(raw: unknown, spec: ClusterSpec, options: CheckIn
   const cidr = cidrText === undefined ? undefined : parseCidr(cidrText);
   const names = new Map<string, number>();
   const privateIps = new Map<string, string>();
+  // Every listed node is a machine the tool prepares and joins over SSH, with its node IP on the
+  // node network. A future second kind of worker group (autoscaled pools whose members join
+  // themselves through cloud-init with a bootstrap token, so Terraform never knows them) would be
+  // its own output, e.g. `worker_pools: [{name, min, max}]`, checked here next to these groups and
+  // never mixed into `workers`, which day-2 commands drain, reset and remove by name.
   const groups: Array<[string, Inventory['workers']]> = [['control_plane', inventory.control_plane], ['workers', inventory.workers]];
   for (const [group, nodes] of groups) {
     for (const item of nodes) {
@@ -86,8 +86,7 @@ export function checkInventory(raw: unknown, spec: ClusterSpec, options: CheckIn
         problems.push(`${group} node "${item.name}": private_ip "${item.private_ip}" is not an IPv4 address`);
         continue;
       }
-      const exempt = group === 'workers' && options.workersMayUsePublicAddress && item.private_ip === item.public_ip;
-      if (cidr && typeof cidr === 'object' && !exempt && !cidrContains(cidr, address)) {
+      if (cidr && typeof cidr === 'object' && !cidrContains(cidr, address)) {
         problems.push(`${group} node "${item.name}": private_ip ${item.private_ip} is outside network.nodeCidr ${cidrText}`);
       }
       const owner = privateIps.get(item.private_ip);

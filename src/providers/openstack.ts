@@ -14,6 +14,12 @@ export const openstackAdapter: ProviderAdapter = {
       external_network: provider?.externalNetwork ?? 'public',
       // Lets native-routing CNIs pass Neutron port security with pod source addresses.
       pod_cidr: spec.network.podCidr,
+      // Unset knobs stay undefined, which JSON leaves out: the module's defaults (the cloud's
+      // Octavia provider, a monitor that suits it, soft-anti-affinity, public resolvers) apply.
+      lb_provider: provider?.lbProvider,
+      api_monitor_type: provider?.apiMonitorType,
+      server_group_policy: provider?.serverGroupPolicy,
+      dns_nameservers: provider?.dnsNameservers,
     };
   },
   // OS_CLOUD (clouds.yaml) or the OS_* variables; the provider reads them itself.

@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ValidationError } from '../errors.js';
+import { ValidationError, type ValidationIssue } from '../errors.js';
+import { terraformVersion, versionAtLeast, type TerraformVersion } from '../tools/terraform.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { DEFAULT_INSTANCE_TYPES, DEFAULT_NETWORK, type ClusterSpec } from '../spec/schema.js';
 import type { Inventory } from './inventory.js';
@@ -85,6 +86,9 @@ export function commonTfvars(spec: ClusterSpec, extras: ProvisionExtras, provide
     worker_type: spec.workers.type ?? types.worker,
     control_plane_disk_gb: spec.controlPlane.diskGb,
     worker_disk_gb: spec.workers.diskGb,
+    // Unset knobs stay out of the file (JSON drops undefined), so the module's defaults apply.
+    allow_all_between_nodes: spec.firewall.allowAllBetweenNodes,
+    nodeport_cidrs: spec.firewall.nodePortCidrs,
   };
 }
 
@@ -157,16 +161,45 @@ export function backendConfig(spec: ClusterSpec): Record<string, unknown> | unde
     use_lockfile: true,
   };
   if (backend.endpoint) {
-    // A non-AWS store: no AWS account or region to validate, path-style bucket addressing.
+    // A non-AWS store: no AWS account or region to validate, path-style bucket addressing, and
+    // no EC2 instance metadata to ask for credentials (skip_metadata_api_check: hashicorp/terraform
+    // v1.10 internal/backend/remote-state/s3/backend.go, and opentofu v1.10 the same).
     Object.assign(s3, {
       endpoints: { s3: backend.endpoint },
       skip_credentials_validation: true,
       skip_region_validation: true,
       skip_requesting_account_id: true,
+      skip_metadata_api_check: true,
       use_path_style: true,
     });
   }
   return { terraform: { backend: { s3 } } };
+}
+
+/**
+ * `use_lockfile` (S3 locking without DynamoDB) arrived in Terraform 1.10 and OpenTofu 1.10
+ * (internal/backend/remote-state/s3/backend.go of both: absent at v1.9.0); older binaries stop at
+ * init with "Unsupported argument". `endpoints`/`use_path_style` need 1.6, which this covers.
+ */
+export const BACKEND_MIN_VERSION = '1.10.0';
+
+/** The issue with spec.terraform.backend on this binary version, if any. */
+export function backendVersionIssue(spec: ClusterSpec, found: TerraformVersion): ValidationIssue | undefined {
+  if (!spec.terraform.backend || versionAtLeast(found.version, BACKEND_MIN_VERSION)) return undefined;
+  const install = found.tool === 'tofu' ? 'https://opentofu.org/docs/intro/install/' : 'https://developer.hashicorp.com/terraform/install';
+  return {
+    path: 'terraform.backend',
+    message: `the S3 state backend (locking with use_lockfile) needs Terraform or OpenTofu >= 1.10, but ${found.tool} is ${found.version}`,
+    value: `${found.tool} ${found.version}`,
+    fix: `install ${found.tool} >= 1.10 (${install}), name a newer binary with terraform.binary or K8SB_TERRAFORM_BINARY, or remove terraform.backend to keep the state in the cluster folder`,
+  };
+}
+
+/** Before anything runs: a configured backend must be usable by the binary (exit 2 otherwise). */
+export async function assertBackendSupported(spec: ClusterSpec, binary: string, signal?: AbortSignal): Promise<void> {
+  if (!spec.terraform.backend) return;
+  const issue = backendVersionIssue(spec, await terraformVersion(binary, signal));
+  if (issue) throw new ValidationError([issue], 'The Terraform binary cannot use the configured state backend');
 }
 
 /**

@@ -49,18 +49,50 @@ const exoscaleProvider = z.strictObject({
   baseTemplate: text('Public template the node image is built from.').default('Linux Ubuntu 24.04 LTS 64-bit'),
 });
 
+/** Octavia health monitors the API pool may use (templates/terraform/openstack/variables.tf). */
+export const API_MONITOR_TYPES = ['HTTPS', 'TCP'] as const;
+/** Nova policies that spread the control planes (affinity would put every etcd member on one host). */
+export const SERVER_GROUP_POLICIES = ['soft-anti-affinity', 'anti-affinity'] as const;
+
 const openstackProvider = z.strictObject({
   name: z.literal('openstack'),
   region: text('OpenStack region (OS_REGION_NAME).').default('RegionOne'),
   cloud: text('Entry of clouds.yaml to use (OS_CLOUD). Credentials themselves never go in this file.').optional(),
   externalNetwork: text('Name of the external network for floating IPs and the router.').default('public'),
-  baseImage: text('Glance image name the node image is built from.').default('Ubuntu 24.04'),
+  baseImage: text('Glance image name the node image is built from; the newest image of that name.').default('Ubuntu 24.04'),
+  imageBuild: z
+    .strictObject({
+      networks: z.array(text('Network UUID.')).optional().describe('Networks (UUIDs) of the Packer build instance, routed to externalNetwork. Default: a temporary network and router made for the build.'),
+      securityGroups: z.array(text('Security group name.')).optional().describe('More security groups (names) for the build instance, on top of the temporary one that admits SSH from ssh.adminCidrs.'),
+    })
+    .optional()
+    .describe('Where the Packer build instance runs (only while the image is built).'),
+  lbProvider: text('Octavia provider of the API load balancer, e.g. amphora or ovn. Unset: the cloud\'s default; the load balancer\'s settings follow the provider Octavia reports.').optional(),
+  apiMonitorType: z
+    .enum(API_MONITOR_TYPES)
+    .optional()
+    .describe('Health check of the API load balancer: HTTPS (GET /readyz) or TCP (connect only). Unset: HTTPS, or TCP on OVN, which has no HTTP monitors.'),
+  serverGroupPolicy: z
+    .enum(SERVER_GROUP_POLICIES)
+    .optional()
+    .describe('Nova server group policy of the control planes. Unset: soft-anti-affinity (spread where possible); anti-affinity refuses to start two on one host.'),
+  dnsNameservers: z
+    .array(text('IPv4 address.'))
+    .optional()
+    .describe('DNS servers of the node subnet (at most 5). Unset: 1.1.1.1 and 9.9.9.9; give the cloud\'s own resolvers to resolve its private names.'),
 });
 
 const awsProvider = z.strictObject({
   name: z.literal('aws'),
   region: text('AWS region, e.g. eu-central-1.').default('eu-central-1'),
   availabilityZones: z.array(text('Availability zone.')).optional().describe('Zones to spread nodes over; defaults to the first zones of the region.'),
+  imageBuild: z
+    .strictObject({
+      subnetId: text('Subnet of the Packer build instance, e.g. subnet-0123456789abcdef0; needed in accounts without a default VPC. The instance gets a public address.').optional(),
+      vpcId: text('VPC of subnetId (needs subnetId); Packer reads it from the subnet when unset.').optional(),
+    })
+    .optional()
+    .describe('Where the Packer build instance runs (only while the image is built). Default: the default VPC.'),
 });
 
 const staticProvider = z.strictObject({
@@ -132,6 +164,16 @@ export const clusterSpecSchema = z
       })
       .prefault({})
       .describe('The node image (cloud providers).'),
+    firewall: z
+      .strictObject({
+        allowAllBetweenNodes: z.boolean().optional().describe('Let nodes reach each other on any port. Unset: true; false opens only the Kubernetes and CNI ports between nodes.'),
+        nodePortCidrs: z
+          .array(text('CIDR'))
+          .optional()
+          .describe('Where NodePorts (30000-32767) on workers may be reached from. Unset: ssh.adminCidrs; [] closes them.'),
+      })
+      .prefault({})
+      .describe('Security groups of cloud clusters (ignored for static hosts).'),
     terraform: z
       .strictObject({
         binary: z.enum(['terraform', 'tofu']).optional().describe('Which binary; defaults to whichever is on PATH (K8SB_TERRAFORM_BINARY).'),
@@ -143,7 +185,7 @@ export const clusterSpecSchema = z
             endpoint: text('S3 endpoint for non-AWS stores, e.g. https://sos-ch-gva-2.exo.io.').optional(),
           })
           .optional()
-          .describe('Remote state for teams. Default: local state in the cluster folder.'),
+          .describe('Remote Terraform state in an S3-compatible bucket (needs Terraform or OpenTofu 1.10+ for use_lockfile). Default: local state in the cluster folder.'),
       })
       .prefault({})
       .describe('How infrastructure is applied (cloud providers).'),

@@ -29,6 +29,7 @@ import {
   type StaticHost,
 } from './schema.js';
 import { toValidationIssues, valueAt } from './zod-issues.js';
+import { exoscaleNodeCidrProblem } from './exoscale-network.js';
 
 /** Addresses of the node network that are not for nodes: AWS keeps 5 per subnet, the most of our clouds. */
 export const NODE_CIDR_RESERVED = 5;
@@ -136,6 +137,7 @@ export function checkSpec(spec: ClusterSpec): ValidationIssue[] {
     ...checkSsh(spec),
     ...checkProvider(spec),
     ...checkMachines(spec),
+    ...checkFirewall(spec),
     ...checkTerraform(spec),
   ];
 }
@@ -150,6 +152,10 @@ export function specWarnings(spec: ClusterSpec): ValidationIssue[] {
       value: '0.0.0.0/0',
       fix: 'limit it to your own addresses, e.g. 203.0.113.7/32',
     });
+  }
+  const firewall = spec.firewall;
+  if (spec.provider.name === 'static' && (firewall.allowAllBetweenNodes !== undefined || firewall.nodePortCidrs !== undefined)) {
+    warnings.push({ path: 'firewall', message: 'is ignored: static hosts keep whatever firewall they have' });
   }
   if (spec.image.id !== undefined && spec.image.build && spec.provider.name !== 'static') {
     warnings.push({ path: 'image.build', message: 'is ignored: image.id is set, so that image is used' });
@@ -277,6 +283,8 @@ function checkNetwork(spec: ClusterSpec): ValidationIssue[] {
         fix: `e.g. ${DEFAULT_NETWORK.nodeCidr}`,
       });
     }
+    // Exoscale gives every node a static lease outside the dynamic DHCP range (exoscale-network.ts).
+    if (spec.provider.name === 'exoscale') issues.push(...at('network.nodeCidr', node.text, exoscaleNodeCidrProblem(node, counts.workers)));
   }
 
   const pod = valid.get('podCidr');
@@ -382,6 +390,13 @@ function checkProvider(spec: ClusterSpec): ValidationIssue[] {
         ...matches('provider.cloud', provider.cloud, IDENTIFIER, IDENTIFIER_MESSAGE),
         ...matches('provider.externalNetwork', provider.externalNetwork, DISPLAY_NAME, DISPLAY_MESSAGE),
         ...matches('provider.baseImage', provider.baseImage, DISPLAY_NAME, DISPLAY_MESSAGE),
+        ...(provider.imageBuild?.networks ?? []).flatMap((id, i) =>
+          matches(`provider.imageBuild.networks[${i}]`, id, UUID, 'must be a network UUID (openstack network list -c ID)', 'e.g. 6a2b1c0d-3e4f-4a5b-8c6d-7e8f9a0b1c2d'),
+        ),
+        ...(provider.imageBuild?.securityGroups ?? []).flatMap((name, i) =>
+          matches(`provider.imageBuild.securityGroups[${i}]`, name, DISPLAY_NAME, DISPLAY_MESSAGE),
+        ),
+        ...checkOpenstackNetwork(provider),
       ];
     case 'aws':
       return [
@@ -389,10 +404,71 @@ function checkProvider(spec: ClusterSpec): ValidationIssue[] {
         ...(provider.availabilityZones ?? []).flatMap((zone, i) =>
           matches(`provider.availabilityZones[${i}]`, zone, IDENTIFIER, IDENTIFIER_MESSAGE, 'e.g. eu-central-1a'),
         ),
+        ...checkAwsImageBuild(provider.imageBuild),
       ];
     case 'static':
       return checkStatic(spec, provider);
   }
+}
+
+/** EC2 resource ids: the prefix and 8 or 17 hex digits. */
+const AWS_SUBNET_ID = /^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+const AWS_VPC_ID = /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+type AwsImageBuild = Extract<ClusterSpec['provider'], { name: 'aws' }>['imageBuild'];
+
+/** Packer needs a subnet to launch into a VPC; a VPC alone says nothing (packer-plugin-amazon: vpc_id "Requires subnet_id"). */
+function checkAwsImageBuild(build: AwsImageBuild): ValidationIssue[] {
+  if (!build) return [];
+  const issues = [
+    ...matches('provider.imageBuild.subnetId', build.subnetId, AWS_SUBNET_ID, 'must be a subnet id', 'e.g. subnet-0123456789abcdef0 (aws ec2 describe-subnets)'),
+    ...matches('provider.imageBuild.vpcId', build.vpcId, AWS_VPC_ID, 'must be a VPC id', 'e.g. vpc-0123456789abcdef0'),
+  ];
+  if (build.vpcId !== undefined && build.subnetId === undefined) {
+    issues.push({
+      path: 'provider.imageBuild.vpcId',
+      message: 'needs provider.imageBuild.subnetId: Packer launches the build instance into a subnet, not a VPC',
+      value: build.vpcId,
+      fix: 'add provider.imageBuild.subnetId (a subnet of that VPC), or remove vpcId',
+    });
+  }
+  return issues;
+}
+
+type OpenstackProvider = Extract<ClusterSpec['provider'], { name: 'openstack' }>;
+
+/** Neutron's max_dns_nameservers default (openstack/neutron neutron/conf/common.py). */
+const MAX_DNS_NAMESERVERS = 5;
+
+/** The API load balancer and the node subnet (templates/terraform/openstack). */
+function checkOpenstackNetwork(provider: OpenstackProvider): ValidationIssue[] {
+  const issues = [...matches('provider.lbProvider', provider.lbProvider, IDENTIFIER, IDENTIFIER_MESSAGE, 'e.g. amphora or ovn (openstack loadbalancer provider list)')];
+  // openstack/ovn-octavia-provider common/constants.py SUPPORTED_HEALTH_MONITOR_TYPES: TCP, UDP-CONNECT.
+  if (provider.lbProvider?.toLowerCase() === 'ovn' && provider.apiMonitorType === 'HTTPS') {
+    issues.push({
+      path: 'provider.apiMonitorType',
+      message: 'cannot be HTTPS with provider.lbProvider ovn: the OVN Octavia provider has only TCP and UDP-CONNECT health monitors',
+      value: provider.apiMonitorType,
+      fix: 'set provider.apiMonitorType: TCP, or remove it (TCP is chosen on OVN)',
+    });
+  }
+  const servers = provider.dnsNameservers ?? [];
+  servers.forEach((server, i) => issues.push(...at(`provider.dnsNameservers[${i}]`, server, ipv4Problem(server))));
+  if (servers.length > MAX_DNS_NAMESERVERS) {
+    issues.push({
+      path: 'provider.dnsNameservers',
+      message: `lists ${servers.length} servers; Neutron takes at most ${MAX_DNS_NAMESERVERS} per subnet`,
+      value: servers,
+      fix: `keep ${MAX_DNS_NAMESERVERS} or fewer`,
+    });
+  }
+  return issues;
+}
+
+/** The security-group knobs every cloud module shares (templates/terraform/shared). */
+function checkFirewall(spec: ClusterSpec): ValidationIssue[] {
+  return (spec.firewall.nodePortCidrs ?? []).flatMap((text, i) => at(`firewall.nodePortCidrs[${i}]`, text, cidrProblem(text, '198.51.100.0/24')));
 }
 
 type StaticProvider = Extract<ClusterSpec['provider'], { name: 'static' }>;

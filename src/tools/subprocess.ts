@@ -20,7 +20,9 @@ export interface RunOptions {
   /**
    * Start the tool in its own process group and deliver `killSignal` (and the later SIGKILL) to the
    * whole group, like a terminal's Ctrl-C does. For tools whose own children would otherwise
-   * outlive them and keep the output pipes open (Packer's shell-local scripts).
+   * outlive them and keep the output pipes open (Packer's shell-local scripts), and for tools that
+   * must get exactly one SIGINT per Ctrl-C (Terraform takes a second one as "exit immediately"):
+   * the terminal's own SIGINT then reaches only this process, which passes it on once.
    */
   processGroup?: boolean;
   timeoutMs?: number;
@@ -89,6 +91,32 @@ export function childEnvironment(parent: NodeJS.ProcessEnv, extra: Record<string
   return env;
 }
 
+/**
+ * Tools started with processGroup, by process group id, each with a promise of its exit. A
+ * terminal's Ctrl-C does not reach these groups; the CLI passes each press on (interrupt.ts).
+ */
+const runningGroups = new Map<number, Promise<void>>();
+
+/**
+ * A further Ctrl-C after the first: sends `signal` once to every running tool group, as the
+ * terminal would have, and waits until they have all exited, at most `waitMs`. Terraform takes a
+ * second SIGINT as "stop now" (it cancels and exits within about 5 s).
+ */
+export async function signalToolGroupsAgain(signal: NodeJS.Signals, waitMs: number): Promise<void> {
+  const exits = [...runningGroups.entries()].map(([groupId, exited]) => {
+    try {
+      process.kill(-groupId, signal);
+    } catch {
+      // the group is already gone
+    }
+    return exited;
+  });
+  if (exits.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(exits), new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+  clearTimeout(timer);
+}
+
 export async function runTool(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const { execa } = await import('execa');
   const tail: string[] = [];
@@ -145,7 +173,10 @@ export async function runTool(file: string, args: readonly string[], options: Ru
   };
   if (groupAbort?.aborted) onGroupAbort();
   else groupAbort?.addEventListener('abort', onGroupAbort, { once: true });
+  const groupId = options.processGroup ? child.pid : undefined;
+  if (groupId !== undefined) runningGroups.set(groupId, child.then(() => undefined, () => undefined));
   const outcome = await child;
+  if (groupId !== undefined) runningGroups.delete(groupId);
   groupAbort?.removeEventListener('abort', onGroupAbort);
   if (forceKillTimer) clearTimeout(forceKillTimer);
   const result: RunResult = {

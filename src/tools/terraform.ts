@@ -4,13 +4,26 @@
  * `-json` UI stream into TerraformEvents, and turns failures into ExternalToolError
  * 'TerraformFailed' carrying each diagnostic's summary, detail and address.
  *
- * Flow: init -> plan -out=tfplan -detailed-exitcode -> apply tfplan. Ctrl-C: the `signal` makes
- * runTool send SIGINT and wait, so Terraform finishes writing state and releases its lock; only
- * after `graceMs` does SIGKILL follow.
+ * Flow: init -> plan -out=tfplan -detailed-exitcode -> apply tfplan (the plan file is deleted
+ * afterwards). init adds: `-json` where the binary has it, an OpenTofu view of the plugin mirror,
+ * `-force-copy` when a backend is added to existing local state, and one retry with `-upgrade`
+ * when the lock file no longer satisfies the module's provider constraints.
+ *
+ * Ctrl-C: Terraform runs in a process group of its own, so a terminal's Ctrl-C (sent to the whole
+ * foreground group) reaches only the CLI, which aborts `signal`; runTool then sends the group one
+ * SIGINT. Terraform takes a second SIGINT as "exit immediately, data loss may have occurred"
+ * (hashicorp/terraform v1.11 internal/command/meta.go RunOperation, views/operation.go), which is
+ * what happened when it shared the terminal's group. After the one SIGINT it finishes what is in
+ * flight, writes its state and releases its lock; SIGKILL only after `graceMs`. A second Ctrl-C
+ * of the person is passed on as Terraform's second SIGINT (src/cli/interrupt.ts).
  */
-import { basename, dirname } from 'node:path';
+import { mkdtemp, copyFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { AbortError, ExternalToolError, PreflightError } from '../errors.js';
 import { findExecutable, runTool, SubprocessError, type RunResult } from './subprocess.js';
+import { tofuPluginDirs } from './terraform-plugin-mirror.js';
+import { addsBackendToLocalState, stateResourceCount } from './terraform-state-migration.js';
 import {
   formatDiagnostic,
   parseTerraformLine,
@@ -53,8 +66,23 @@ export interface InitOptions {
   pluginDir?: string;
   /** Backend settings (`-backend-config=key=value`); values must not be secrets (those come from env). */
   backendConfig?: Record<string, string>;
-  /** `-upgrade`. @default false */
+  /**
+   * `-upgrade` from the start. Without it, init is retried once with -upgrade when the lock file
+   * pins a provider version the module's constraints no longer allow. @default false
+   */
   upgrade?: boolean;
+  /**
+   * The working dir's file that configures the backend; when it is there, the dir has local state
+   * with resources and no backend was initialised yet, init moves the state into the backend.
+   * @default "backend.tf.json" (what k8s-bootstrap writes)
+   */
+  backendFile?: string;
+}
+
+export interface TerraformVersion {
+  tool: TerraformBinaryName;
+  /** e.g. "1.11.4" */
+  version: string;
 }
 
 /** What workflows depend on; tests may substitute a fake. */
@@ -77,7 +105,7 @@ export interface TerraformCliOptions {
   lockTimeout?: string;
   /** Aborting interrupts the running command (SIGINT, then wait). */
   signal?: AbortSignal;
-  /** Time Terraform gets to save state after SIGINT before SIGKILL. @default 300000 */
+  /** Time Terraform gets to save state after SIGINT before SIGKILL. @default TERRAFORM_STOP_GRACE_MS */
   graceMs?: number;
   /** Each parsed event, for StepContext.output/progress. */
   onEvent?: (event: TerraformEvent) => void;
@@ -87,6 +115,57 @@ export interface TerraformCliOptions {
 
 export const PLUGIN_DIR_ENV = 'K8SB_TF_PLUGIN_DIR';
 export const BINARY_ENV = 'K8SB_TERRAFORM_BINARY';
+/** How long Terraform may take after its SIGINT to finish operations in flight and write state. */
+export const TERRAFORM_STOP_GRACE_MS = 10 * 60_000;
+export const DEFAULT_BACKEND_FILE = 'backend.tf.json';
+
+/**
+ * Init's message when .terraform.lock.hcl pins a version the constraints exclude (hashicorp/
+ * terraform internal/providercache/installer.go; the same in opentofu). Text output may wrap it.
+ */
+const LOCKED_VERSION_MISMATCH = /does\s+not\s+match\s+configured\s+version\s+constraint/;
+
+/** `<binary> version -json` (Terraform >= 0.13, every OpenTofu): {"terraform_version": "1.11.4", …}. */
+export async function terraformVersion(binary: string, signal?: AbortSignal): Promise<TerraformVersion> {
+  const tool = toolNameOf(binary);
+  let stdout = '';
+  try {
+    stdout = (await runTool(binary, ['version', '-json'], { signal, env: { TF_IN_AUTOMATION: '1' } })).stdout;
+    const version = (JSON.parse(stdout) as { terraform_version?: unknown }).terraform_version;
+    if (typeof version === 'string' && /^\d+\.\d+/.test(version)) return { tool, version };
+  } catch (error) {
+    throw new PreflightError('TerraformVersionUnknown', `\`${binary} version -json\` failed`, { cause: error });
+  }
+  throw new PreflightError('TerraformVersionUnknown', `could not read the ${tool} version from \`${binary} version -json\`: ${stdout.slice(0, 200)}`);
+}
+
+/** True when `version` (e.g. "1.10.0-beta1") is at least `minimum` ("1.10"). */
+export function versionAtLeast(version: string, minimum: string): boolean {
+  const parts = (text: string) => text.split(/[.-]/).slice(0, 3).map((p) => Number.parseInt(p, 10) || 0);
+  const [a, b] = [parts(version), parts(minimum)];
+  for (let i = 0; i < 3; i += 1) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  }
+  return true;
+}
+
+const initJsonSupport = new Map<string, Promise<boolean>>();
+
+/**
+ * Whether `init` takes -json: Terraform from 1.9, OpenTofu from 1.7 (opentofu #1453). Read from
+ * the binary's own `init -help` rather than from a version table.
+ */
+export function initSupportsJson(binary: string): Promise<boolean> {
+  let known = initJsonSupport.get(binary);
+  if (!known) {
+    known = runTool(binary, ['init', '-help'], { allowFailure: true, env: { TF_IN_AUTOMATION: '1' } }).then(
+      (result) => /^\s+-json\b/m.test(`${result.stdout}\n${result.stderr}`),
+      () => false,
+    );
+    initJsonSupport.set(binary, known);
+  }
+  return known;
+}
 
 /**
  * Picks the binary: an explicit choice (flag or spec.terraform.binary), else env
@@ -122,11 +201,54 @@ export class TerraformCli implements Terraform {
 
   async init(options: InitOptions = {}): Promise<void> {
     const pluginDir = options.pluginDir ?? this.options.env?.[PLUGIN_DIR_ENV] ?? process.env[PLUGIN_DIR_ENV];
-    const args = ['init', '-input=false', '-no-color', `-lock-timeout=${this.lockTimeout}`];
-    if (pluginDir) args.push(`-plugin-dir=${pluginDir}`);
-    for (const [key, value] of Object.entries(options.backendConfig ?? {})) args.push(`-backend-config=${key}=${value}`);
-    if (options.upgrade) args.push('-upgrade');
-    await this.runText('init', args);
+    const base = ['init', '-input=false', '-no-color', `-lock-timeout=${this.lockTimeout}`];
+    const pluginDirs = !pluginDir ? [] : this.toolName === 'tofu' ? await tofuPluginDirs(pluginDir, this.options.dir) : [pluginDir];
+    for (const dir of pluginDirs) base.push(`-plugin-dir=${dir}`);
+    const backendArgs = Object.entries(options.backendConfig ?? {}).map(([key, value]) => `-backend-config=${key}=${value}`);
+    base.push(...backendArgs);
+    const backendFile = options.backendFile ?? DEFAULT_BACKEND_FILE;
+    const environment = { ...process.env, ...this.options.env };
+    if (await addsBackendToLocalState(this.options.dir, backendFile, environment)) {
+      await this.assertBackendEmpty(backendFile, backendArgs);
+      this.options.onEvent?.({ type: 'message', level: 'info', kind: 'text', message: 'Moving the local state into the new backend (-force-copy)' });
+      base.push('-force-copy');
+    }
+    const json = await initSupportsJson(this.options.binary);
+    const runInit = (args: string[]) => (json ? this.runJson('init', [...args, '-json']).then(() => undefined) : this.runText('init', args).then(() => undefined));
+    if (options.upgrade) return runInit([...base, '-upgrade']);
+    try {
+      await runInit(base);
+    } catch (error) {
+      if (!(error instanceof ExternalToolError) || !LOCKED_VERSION_MISMATCH.test([error.message, ...error.details].join('\n'))) throw error;
+      // A new k8s-bootstrap release raised a provider constraint: let init pick a version that fits.
+      this.options.onEvent?.({ type: 'message', level: 'info', kind: 'text', message: 'The lock file pins a provider version the module no longer allows: running init -upgrade' });
+      await runInit([...base, '-upgrade']);
+    }
+  }
+
+  /**
+   * Before -force-copy: the backend must hold no state at this key yet, or forcing would replace
+   * it. Reads it with `state pull` in a scratch dir that has only the backend file.
+   */
+  private async assertBackendEmpty(backendFile: string, backendArgs: string[]): Promise<void> {
+    const scratch = await mkdtemp(join(tmpdir(), 'k8sb-backend-check-'));
+    try {
+      await copyFile(join(this.options.dir, backendFile), join(scratch, backendFile));
+      // Its own data dir too: a TF_DATA_DIR of the person's must not record the scratch backend.
+      const where = { dir: scratch, env: { TF_DATA_DIR: join(scratch, '.terraform') } };
+      await this.run('init', ['init', '-input=false', '-no-color', ...backendArgs], undefined, where);
+      const pulled = await this.run('state pull', ['state', 'pull'], undefined, where);
+      const count = stateResourceCount(pulled.stdout);
+      if (count > 0) {
+        throw new ExternalToolError('TerraformStateInBoth', `the new backend (${backendFile}) already holds a state with ${count} resources, and ${this.options.dir}/terraform.tfstate has one too`, {
+          hint:
+            'Nothing was copied. Point terraform.backend (bucket/key) at an unused key to move this cluster\'s local state there, ' +
+            'or, if the backend\'s state is the right one, move terraform/terraform.tfstate away and run again.',
+        });
+      }
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   }
 
   async plan(options: PlanOptions = {}): Promise<PlanResult> {
@@ -144,6 +266,13 @@ export class TerraformCli implements Terraform {
 
   async apply(planFile = 'tfplan'): Promise<void> {
     await this.runJson('apply', ['apply', '-json', '-input=false', '-no-color', `-lock-timeout=${this.lockTimeout}`, planFile]);
+    // Applied, the plan is spent (Terraform refuses a stale plan) and only repeats the state.
+    await this.discardPlan(planFile);
+  }
+
+  /** Deletes a saved plan (after apply, or when it had no changes). */
+  async discardPlan(planFile = 'tfplan'): Promise<void> {
+    await rm(join(this.options.dir, planFile), { force: true });
   }
 
   async output(): Promise<Record<string, TerraformOutput>> {
@@ -198,8 +327,7 @@ export class TerraformCli implements Terraform {
         observe?.(event);
         this.options.onEvent?.(event);
       },
-      okCodes,
-      diagnostics,
+      { okCodes, diagnostics },
     );
     return { result, diagnostics };
   }
@@ -208,19 +336,20 @@ export class TerraformCli implements Terraform {
     command: string,
     args: string[],
     onLine: ((line: string, stream: 'stdout' | 'stderr') => void) | undefined,
-    okCodes: number[] = [0],
-    diagnostics: TerraformDiagnostic[] = [],
+    { okCodes = [0], diagnostics = [], dir = this.options.dir, env = {} }: { okCodes?: number[]; diagnostics?: TerraformDiagnostic[]; dir?: string; env?: Record<string, string> } = {},
   ): Promise<RunResult> {
     const name = this.toolName;
     let result: RunResult;
     try {
-      result = await runTool(this.options.binary, [`-chdir=${this.options.dir}`, ...args], {
-        env: { ...this.options.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
+      result = await runTool(this.options.binary, [`-chdir=${dir}`, ...args], {
+        env: { ...this.options.env, ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
         // terraform.tfstate, its backups and tfplan list every resource: owner-only, like secrets/.
         umask: 0o077,
         signal: this.options.signal,
+        // Its own group: the terminal's Ctrl-C does not reach it, runTool sends exactly one SIGINT.
+        processGroup: true,
         killSignal: 'SIGINT',
-        forceKillAfterMs: this.options.graceMs ?? 300_000,
+        forceKillAfterMs: this.options.graceMs ?? TERRAFORM_STOP_GRACE_MS,
         onLine,
         allowFailure: true,
       });
@@ -242,8 +371,12 @@ export class TerraformCli implements Terraform {
   }
 
   private get toolName(): TerraformBinaryName {
-    return this.options.binary.split('/').pop() === 'tofu' ? 'tofu' : 'terraform';
+    return toolNameOf(this.options.binary);
   }
+}
+
+function toolNameOf(binary: string): TerraformBinaryName {
+  return binary.split('/').pop() === 'tofu' ? 'tofu' : 'terraform';
 }
 
 function failure(

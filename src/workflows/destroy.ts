@@ -5,7 +5,7 @@
  * folder forgets the cluster: inventory, join material, kubeconfig and the checkpoints are
  * removed; cluster.yaml, terraform/ (its state) and logs/ stay. Runs under the cluster lock.
  */
-import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import type { Phase } from '../engine/step.js';
@@ -14,8 +14,11 @@ import { SECRET_DIR_MODE, type ClusterDir } from '../state/cluster-dir.js';
 import { inventoryFromSpec, isCloudProvider, providerAdapter, terraformEnvironment, secureTerraformDir } from '../providers/index.js';
 import { runSecrets } from '../providers/credentials.js';
 import { resolveTerraformBinary, TerraformCli } from '../tools/terraform.js';
+import { assertBackendSupported } from '../providers/terraform-common.js';
+import { IMAGE_BUILD_DIR } from '../providers/image-build.js';
 import { nodeUsersOf, type PartialCluster } from './cluster-context.js';
 import { removeFromUserKubeconfig } from './kubeconfig-merge.js';
+import { TOOL_STOP_GRACE_MS } from './provision.js';
 import { withRun, type RunHarness } from './run-harness.js';
 import { createSshPool } from './ssh-setup.js';
 import { SshNodeOps } from './ssh-node-ops.js';
@@ -60,6 +63,8 @@ export async function runDestroyWorkflow(ctx: CliContext, options: DestroyRunOpt
       };
       let machines: DestroyOutcome['machines'] = 'left-as-they-are';
       if (isCloudProvider(spec.provider.name)) {
+        // A backend the binary cannot use: a configuration error (exit 2) before anything runs.
+        if (spec.terraform.backend) await assertBackendSupported(spec, await resolveTerraformBinary(spec.terraform.binary, ctx.env), ctx.signal);
         await run.runPhases([terraformDestroyPhase(ctx, options.cluster)]);
         machines = 'destroyed';
       } else if (options.resetNodes) {
@@ -118,6 +123,7 @@ function terraformDestroyPhase(ctx: CliContext, cluster: PartialCluster): Phase 
         title: `terraform destroy (${spec.provider.name})`,
         tool: 'terraform',
         timeoutMs: 60 * 60_000,
+        stopGraceMs: TOOL_STOP_GRACE_MS,
         check: async () => ((await hasFiles(dir.terraformDir)) ? undefined : `nothing was provisioned (no ${dir.terraformDir})`),
         run: async (step) => {
           await secureTerraformDir(dir.terraformDir);
@@ -136,8 +142,44 @@ function terraformDestroyPhase(ctx: CliContext, cluster: PartialCluster): Phase 
           await terraform.destroy();
         },
       },
+      {
+        // What an interrupted or failed image build left: the build instance's security group (and network).
+        stepId: 'destroy:image-build',
+        title: `terraform destroy of the image build's leftovers (${spec.provider.name})`,
+        tool: 'terraform',
+        timeoutMs: 30 * 60_000,
+        stopGraceMs: TOOL_STOP_GRACE_MS,
+        check: async () => ((await stateHasResources(join(dir.root, IMAGE_BUILD_DIR))) ? undefined : 'no image-build leftovers'),
+        run: async (step) => {
+          const buildDir = join(dir.root, IMAGE_BUILD_DIR);
+          await secureTerraformDir(buildDir);
+          const terraform = new TerraformCli({
+            dir: buildDir,
+            binary: await resolveTerraformBinary(spec.terraform.binary, ctx.env),
+            env: adapter.credentialsEnv(ctx.env),
+            signal: step.signal,
+            onEvent: (event) => {
+              const message = (event as { message?: string }).message;
+              if (message) step.output(message, 'stdout');
+            },
+            onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),
+          });
+          await terraform.init();
+          await terraform.destroy();
+        },
+      },
     ],
   };
+}
+
+/** A local terraform.tfstate in `folder` that still lists resources. */
+async function stateHasResources(folder: string): Promise<boolean> {
+  try {
+    const state = JSON.parse(await readFile(join(folder, 'terraform.tfstate'), 'utf8')) as { resources?: unknown[] };
+    return (state.resources ?? []).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 async function resetNodes(ctx: CliContext, run: RunHarness, options: DestroyRunOptions): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * What a dry run of a cloud cluster renders into the cluster folder: the Packer template and its
- * variables, the Terraform module and terraform.tfvars.json — exactly what the real run hands to
+ * variables (and on Exoscale/OpenStack the image-build module for the build instance), the Terraform module and terraform.tfvars.json — exactly what the real run hands to
  * the tools, minus what only exists then (the generated SSH key, the built image id).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import type { ClusterSpec } from '../spec/schema.js';
 import type { ClusterDir } from '../state/cluster-dir.js';
 import { isCloudProvider, prepareTerraformDir } from '../providers/index.js';
 import { decideImageBuild, preparePackerDir } from '../providers/image.js';
+import { prepareImageBuildDir } from '../providers/image-build.js';
 import { emptyState } from '../state/state-store.js';
 import { dryRunRenderers } from './init-plan.js';
 import { expandHome } from './ssh-setup.js';
@@ -18,7 +19,9 @@ export const DRY_RUN_IMAGE_PLACEHOLDER = 'image-built-by-packer-at-init';
 async function renderPackerFiles(spec: ClusterSpec, dir: ClusterDir): Promise<string[]> {
   if (!isCloudProvider(spec.provider.name)) return [];
   if (decideImageBuild(spec, emptyState(spec.name), {}).action !== 'build') return [];
-  return (await preparePackerDir(dir.root, spec)).written;
+  // Exoscale and OpenStack: the module for the build instance's security group (and network) too.
+  const buildPlace = await prepareImageBuildDir(dir.root, spec);
+  return [...(buildPlace?.written ?? []), ...(await preparePackerDir(dir.root, spec)).written];
 }
 
 async function renderTerraformFiles(spec: ClusterSpec, dir: ClusterDir): Promise<string[]> {

@@ -25,10 +25,7 @@ export async function readInventory(dir: ClusterDir, spec: ClusterSpec): Promise
     throw corruptInventory(dir, 'it is not valid JSON');
   }
   try {
-    return checkInventory(raw, spec, {
-      origin: { what: 'Its values', field: 'field' },
-      workersMayUsePublicAddress: spec.provider.name === 'exoscale',
-    });
+    return checkInventory(raw, spec, { origin: { what: 'Its values', field: 'field' } });
   } catch (error) {
     if (!(error instanceof ExternalToolError)) throw error;
     throw corruptInventory(dir, error.message.replace(/^Its values /, 'its values '), error.details);

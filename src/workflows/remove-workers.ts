@@ -23,7 +23,7 @@ import { withRun } from './run-harness.js';
 import { SshNodeOps } from './ssh-node-ops.js';
 import { createSshPool } from './ssh-setup.js';
 import { allNodes, firstControlPlane, topologyFromInventory, type ClusterNode, type Topology } from './topology.js';
-import { currentVersion, nonRemovals, refusedPlanError, type RemoveWorkersPlan } from './worker-plan.js';
+import { currentVersion, nonRemovals, refusedPlanError, workerIndexes, type RemoveWorkersPlan } from './worker-plan.js';
 import { HostKeyStore } from '../tools/known-hosts.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60_000;
@@ -77,7 +77,7 @@ export async function runRemoveWorkersWorkflow(ctx: CliContext, options: RemoveW
             rebuildImage: false,
             workerCount: plan.remaining.length,
             reviewPlan: (terraformPlan) => {
-              const unexpected = nonRemovals(terraformPlan.changes, spec.provider.name);
+              const unexpected = nonRemovals(terraformPlan.changes, spec.provider.name, workerIndexes(cluster.inventory, plan.remove));
               if (unexpected.length > 0) throw refusedPlanError('remove-workers', unexpected, terraformPlan.changes);
             },
           });
@@ -187,7 +187,7 @@ function removalSteps(ops: SshNodeOps, topology: Topology, node: ClusterNode, dr
   ];
 }
 
-/** Exoscale's pool chooses which members to evict: make sure they were the drained ones. */
+/** After the apply, as a last check: exactly the drained workers are gone, every other one is left. */
 function assertOnlyRemovedGone(plan: RemoveWorkersPlan, after: string[]): void {
   const lost = plan.remaining.filter((name) => !after.includes(name));
   const kept = plan.remove.map((node) => node.name).filter((name) => after.includes(name));

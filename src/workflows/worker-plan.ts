@@ -213,27 +213,33 @@ export function nextWorkerIndex(names: string[], workerCount: number): number {
 }
 
 /**
- * add-workers' review of the Terraform plan: only creations, except that Exoscale grows its
- * worker instance pool in place (an update of `exoscale_instance_pool.workers`).
+ * add-workers' review of the Terraform plan: only creations. Every cloud module has one machine
+ * per worker at `<type>.worker[i]` (count), so growing never touches an existing object.
  */
-export function nonAdditions(changes: PlannedChange[], provider: string): PlannedChange[] {
-  return changes.filter((change) => {
-    if (change.action === 'create' || change.action === 'read' || change.action === 'noop') return false;
-    return !(provider === 'exoscale' && change.action === 'update' && isWorkerPool(change.address));
-  });
+export function nonAdditions(changes: PlannedChange[], _provider: string): PlannedChange[] {
+  return changes.filter((change) => !(change.action === 'create' || change.action === 'read' || change.action === 'noop'));
 }
 
-/** remove-workers' review: only the removed workers' machines go (or Exoscale's pool shrinks). */
-export function nonRemovals(changes: PlannedChange[], provider: string): PlannedChange[] {
+/**
+ * remove-workers' review: only the removed workers' machines (and their per-worker objects, such
+ * as OpenStack ports and floating IPs) go. planRemoveWorkers picks the highest indexes, which is
+ * what a smaller worker_count destroys; with `removedIndexes` (the inventory positions of the
+ * drained workers) a per-worker object at any other index (`aws_instance.worker[i]`,
+ * `aws_vpc_security_group_ingress_rule.lb_worker[i]`) is refused as well, so
+ * no machine but the drained ones is ever destroyed.
+ */
+export function nonRemovals(changes: PlannedChange[], _provider: string, removedIndexes?: readonly number[]): PlannedChange[] {
   return changes.filter((change) => {
     if (change.action === 'read' || change.action === 'noop') return false;
-    if (change.action === 'delete') return !/worker/.test(change.address);
-    return !(provider === 'exoscale' && change.action === 'update' && isWorkerPool(change.address));
+    if (change.action !== 'delete' || !/worker/.test(change.address)) return true;
+    const index = /worker\[(\d+)\]$/.exec(change.address)?.[1];
+    return removedIndexes !== undefined && index !== undefined && !removedIndexes.includes(Number(index));
   });
 }
 
-function isWorkerPool(address: string): boolean {
-  return /^exoscale_instance_pool\.workers(\[\d+\])?$/.test(address);
+/** The Terraform count indexes of the workers to remove: their positions in the inventory. */
+export function workerIndexes(inventory: Pick<Inventory, 'workers'>, remove: readonly InventoryNode[]): number[] {
+  return remove.map((node) => inventory.workers.findIndex((worker) => worker.name === node.name));
 }
 
 export function refusedPlanError(what: 'add-workers' | 'remove-workers', unexpected: PlannedChange[], all: PlannedChange[]): ExternalToolError {

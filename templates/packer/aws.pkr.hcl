@@ -7,7 +7,8 @@
 packer {
   required_plugins {
     amazon = {
-      version = ">= 1.3.0"
+      # Latest release v1.8.2 (hashicorp/packer-plugin-amazon tags); any 1.x from 1.8 on.
+      version = "~> 1.8"
       source  = "github.com/hashicorp/amazon"
     }
   }
@@ -52,6 +53,18 @@ variable "pull_images" {
   default = "1"
 }
 
+variable "subnet_id" {
+  type        = string
+  description = "Subnet of the build instance (provider.imageBuild.subnetId); empty: the default VPC."
+  default     = ""
+}
+
+variable "vpc_id" {
+  type        = string
+  description = "VPC of subnet_id (provider.imageBuild.vpcId); empty: taken from the subnet."
+  default     = ""
+}
+
 variable "prepare_script" {
   type        = string
   description = "Path of prepare-node.sh."
@@ -68,6 +81,22 @@ source "amazon-ebs" "node" {
   ssh_username  = "ubuntu"
   ami_name      = "${var.image_name}-${local.timestamp}"
   imds_support  = "v2.0"
+
+  # Where the build instance runs. A named subnet gets a public address, which a non-default
+  # VPC does not hand out by default; without a subnet nothing is set, so the default VPC's
+  # settings apply and no extra IAM permissions are needed (docs-partials/builder/common/
+  # RunConfig-not-required.mdx, associate_public_ip_address).
+  subnet_id                   = var.subnet_id
+  vpc_id                      = var.vpc_id
+  associate_public_ip_address = var.subnet_id != "" ? true : null
+
+  # The temporary security group admits SSH only from this machine's public address (looked up
+  # at https://checkip.amazonaws.com), not from 0.0.0.0/0, which is the plugin's default
+  # (builder/common/run_config.go, TemporarySGSourceCidrs / TemporarySGSourcePublicIp).
+  temporary_security_group_source_public_ip = true
+
+  # Packer's throw-away key must not stay in ~ubuntu/.ssh/authorized_keys of every node.
+  ssh_clear_authorized_keys = true
 
   source_ami_filter {
     filters = {
@@ -88,9 +117,16 @@ source "amazon-ebs" "node" {
 }
 
 build {
+  # This block is the same in all three templates except for `sources`, and
+  # test/packer/templates.test.ts keeps it so. It cannot live in one shared file: Packer HCL has
+  # no include, and `sources` must name sources by their literal type (amazon-ebs, exoscale,
+  # openstack) from the files Packer loads, so one block for the three clouds would need every
+  # cloud's source, variables and plugin in every build.
   sources = ["source.amazon-ebs.node"]
 
-  # First boot: let cloud-init finish so that apt is not locked by it.
+  # First boot: let cloud-init finish so that apt is not locked by it. Every apt call of the
+  # build is in prepare-node.sh, which also waits for the dpkg lock (DPkg::Lock::Timeout) and
+  # retries a locked `apt-get update`, as unattended-upgrades may start at any time.
   provisioner "shell" {
     inline = ["cloud-init status --wait || true"]
   }

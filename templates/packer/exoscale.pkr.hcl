@@ -6,7 +6,8 @@
 packer {
   required_plugins {
     exoscale = {
-      version = ">= 0.5.0"
+      # Latest release v0.5.2 (exoscale/packer-plugin-exoscale tags); 0.x may break in a minor.
+      version = "~> 0.5.2"
       source  = "github.com/exoscale/exoscale"
     }
   }
@@ -63,6 +64,12 @@ variable "pull_images" {
   default = "1"
 }
 
+variable "security_groups" {
+  type        = list(string)
+  description = "Security groups (names) of the build instance; they must admit SSH from here."
+  default     = []
+}
+
 variable "prepare_script" {
   type        = string
   description = "Path of prepare-node.sh."
@@ -79,12 +86,31 @@ source "exoscale" "node" {
   template_name      = var.image_name
   template_username  = "ubuntu"
   ssh_username       = "ubuntu"
+
+  # The image-build module's group (templates/terraform/exoscale-image-build): without one the
+  # instance is in "default", which admits no SSH (builder/exoscale/config.go).
+  instance_security_groups = var.security_groups
+
+  # No per-instance password: with one, cloud-init's Exoscale datasource turns on SSH password
+  # logins on every node (builder/exoscale/step_register_template.go sets
+  # PasswordEnabled = !TemplateDisablePassword; canonical/cloud-init DataSourceExoscale.py).
+  template_disable_password = true
+
+  # Packer's throw-away key must not stay in ~ubuntu/.ssh/authorized_keys of every node.
+  ssh_clear_authorized_keys = true
 }
 
 build {
+  # This block is the same in all three templates except for `sources`, and
+  # test/packer/templates.test.ts keeps it so. It cannot live in one shared file: Packer HCL has
+  # no include, and `sources` must name sources by their literal type (amazon-ebs, exoscale,
+  # openstack) from the files Packer loads, so one block for the three clouds would need every
+  # cloud's source, variables and plugin in every build.
   sources = ["source.exoscale.node"]
 
-  # First boot: let cloud-init finish so that apt is not locked by it.
+  # First boot: let cloud-init finish so that apt is not locked by it. Every apt call of the
+  # build is in prepare-node.sh, which also waits for the dpkg lock (DPkg::Lock::Timeout) and
+  # retries a locked `apt-get update`, as unattended-upgrades may start at any time.
   provisioner "shell" {
     inline = ["cloud-init status --wait || true"]
   }

@@ -7,7 +7,8 @@
 packer {
   required_plugins {
     openstack = {
-      version = ">= 1.1.0"
+      # Latest release v1.1.4 (hashicorp/packer-plugin-openstack tags); any 1.x from 1.1 on.
+      version = "~> 1.1"
       source  = "github.com/hashicorp/openstack"
     }
   }
@@ -20,13 +21,14 @@ variable "cloud" {
 }
 
 variable "region" {
-  type    = string
-  default = env("OS_REGION_NAME")
+  type        = string
+  description = "OpenStack region; empty: the clouds.yaml entry's region (builder/openstack/access_config.go)."
+  default     = env("OS_REGION_NAME")
 }
 
 variable "base_image" {
   type        = string
-  description = "Glance image the build instance boots from."
+  description = "Name of the Glance image the build instance boots from; the newest of that name."
   default     = "Ubuntu 24.04"
 }
 
@@ -38,7 +40,13 @@ variable "instance_type" {
 
 variable "networks" {
   type        = list(string)
-  description = "Network UUIDs for the build instance (empty: the project's default network)."
+  description = "Network UUIDs of the build instance: provider.imageBuild.networks or the image-build module's."
+  default     = []
+}
+
+variable "security_groups" {
+  type        = list(string)
+  description = "Security groups (names) of the build instance; they must admit SSH from here."
   default     = []
 }
 
@@ -80,12 +88,25 @@ variable "prepare_script" {
 source "openstack" "node" {
   cloud               = var.cloud
   region              = var.region
-  source_image_name   = var.base_image
   flavor              = var.instance_type
   networks            = var.networks
+  security_groups     = var.security_groups
   floating_ip_network = var.floating_ip_network
   image_name          = var.image_name
   ssh_username        = "ubuntu"
+
+  # By name, the newest: clouds that keep several images of one name (daily builds) otherwise
+  # fail with "more than one result" (builder/openstack/run_config.go, ImageFilter.MostRecent).
+  source_image_filter {
+    filters {
+      name = var.base_image
+    }
+    most_recent = true
+  }
+
+  # Packer's throw-away key must not stay in ~ubuntu/.ssh/authorized_keys of every node.
+  ssh_clear_authorized_keys = true
+
   metadata = {
     k8s_bootstrap_kubernetes = var.kubernetes_version
     k8s_bootstrap_runtime    = var.runtime
@@ -93,9 +114,16 @@ source "openstack" "node" {
 }
 
 build {
+  # This block is the same in all three templates except for `sources`, and
+  # test/packer/templates.test.ts keeps it so. It cannot live in one shared file: Packer HCL has
+  # no include, and `sources` must name sources by their literal type (amazon-ebs, exoscale,
+  # openstack) from the files Packer loads, so one block for the three clouds would need every
+  # cloud's source, variables and plugin in every build.
   sources = ["source.openstack.node"]
 
-  # First boot: let cloud-init finish so that apt is not locked by it.
+  # First boot: let cloud-init finish so that apt is not locked by it. Every apt call of the
+  # build is in prepare-node.sh, which also waits for the dpkg lock (DPkg::Lock::Timeout) and
+  # retries a locked `apt-get update`, as unattended-upgrades may start at any time.
   provisioner "shell" {
     inline = ["cloud-init status --wait || true"]
   }

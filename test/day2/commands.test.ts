@@ -222,6 +222,12 @@ describe('destroy', () => {
     expect(existsSync(fixture.dir.inventoryFile)).toBe(false);
     expect(existsSync(fixture.dir.kubeconfigFile)).toBe(false);
     expect(existsSync(fixture.dir.secretFile('join.json'))).toBe(false);
+    // The hosts still run the cluster: its kubeconfig and join material are kept, owner-only (security review 22).
+    const archive = join(fixture.dir.secretsDir, 'archive');
+    const [kept] = await readdir(archive);
+    expect(kept).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect((await readdir(join(archive, kept!))).sort()).toEqual(['join.json', 'kubeconfig']);
+    expect((await stat(join(archive, kept!, 'join.json'))).mode & 0o777).toBe(0o600);
     expect(existsSync(fixture.dir.lockFile)).toBe(false);
     const state = JSON.parse(await readFile(fixture.dir.stateFile, 'utf8')) as { steps: object; facts: Record<string, unknown> };
     expect(state.steps).toEqual({});

@@ -49,7 +49,8 @@ describe('destroy on a cloud provider', () => {
     expect(result.stderr).not.toContain(SECRET);
     expect(result.code).toBe(EXIT_OK);
     const calls = (await readFile(record, 'utf8')).trim().split('\n');
-    expect(calls.filter((line) => line.startsWith('ARGS')).map((line) => line.split(' ')[2])).toEqual(['init', 'destroy']);
+    // `init -help` first: the driver asks whether this binary's init takes -json.
+    expect(calls.filter((line) => line.startsWith('ARGS -chdir=')).map((line) => line.split(' ')[2])).toEqual(['init', 'destroy']);
     expect(calls).toContain(`ARGS -chdir=${dir.terraformDir} destroy -json -auto-approve -input=false -no-color -lock-timeout=5m`);
     expect(calls.filter((line) => line === 'ENV secret-present')).toHaveLength(2);
     expect(calls.join('\n')).not.toContain(SECRET);
@@ -60,6 +61,26 @@ describe('destroy on a cloud provider', () => {
     for (const log of await import('node:fs/promises').then((fs) => fs.readdir(dir.logsDir))) {
       expect(await readFile(join(dir.logsDir, log), 'utf8')).not.toContain(SECRET);
     }
+  });
+
+  it("also destroys what an interrupted image build left in image-build/, and skips it when that state is empty", async () => {
+    const { cwd, dir, record, env } = await cloudCluster();
+    const buildDir = join(dir.root, 'image-build');
+    await mkdir(buildDir, { recursive: true });
+    await writeFile(join(buildDir, 'main.tf'), '# module copy\n');
+    await writeFile(join(buildDir, 'terraform.tfstate'), JSON.stringify({ version: 4, resources: [{ type: 'exoscale_security_group', name: 'build' }] }));
+    const result = await runCli(['destroy', '--yes'], { cwd, env });
+    expect(result.code, result.stderr).toBe(EXIT_OK);
+    const calls = (await readFile(record, 'utf8')).trim().split('\n');
+    expect(calls).toContain(`ARGS -chdir=${buildDir} destroy -json -auto-approve -input=false -no-color -lock-timeout=5m`);
+
+    // Run again on an empty image-build state: nothing to destroy there.
+    const again = await cloudCluster();
+    const emptyDir = join(again.dir.root, 'image-build');
+    await mkdir(emptyDir, { recursive: true });
+    await writeFile(join(emptyDir, 'terraform.tfstate'), JSON.stringify({ version: 4, resources: [] }));
+    expect((await runCli(['destroy', '--yes'], { cwd: again.cwd, env: again.env })).code).toBe(EXIT_OK);
+    expect(await readFile(again.record, 'utf8')).not.toContain(`-chdir=${emptyDir}`);
   });
 
   it('refuses --reset-nodes (static only) and missing credentials with exit 2', async () => {

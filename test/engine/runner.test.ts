@@ -6,6 +6,7 @@ import { AbortError, BootstrapError, UsageError } from '../../src/errors.js';
 import { runPhases, RunFailedError, RunInterruptedError } from '../../src/engine/runner.js';
 import { TimeoutError } from '../../src/engine/timeouts.js';
 import { StateStore } from '../../src/state/state-store.js';
+import type { Step } from '../../src/engine/step.js';
 import { deferred, fakeStep, Recorder, work } from './fake-steps.js';
 
 const never = new AbortController().signal;
@@ -174,6 +175,58 @@ describe('runPhases', () => {
     controller.abort();
     await expect(run).rejects.toBeInstanceOf(RunInterruptedError);
     stuck.resolve();
+  });
+
+  it('on abort waits up to the step\'s stopGraceMs (a tool writing state), past the default cancel grace', async () => {
+    const running = new Map([['apply', deferred()], ['ssh', deferred()]]);
+    const stopped: string[] = [];
+    // The step keeps working 150 ms after its signal aborts: longer than the run's cancel grace (30 ms).
+    const slowStop = (id: string) => async (ctx: { signal: AbortSignal }) => {
+      running.get(id)!.resolve();
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await new Promise((r) => setTimeout(r, 150));
+      stopped.push(id);
+      throw new Error('terraform: interrupted, state saved');
+    };
+    const runOne = async (id: string, extra: Partial<Step>) => {
+      const controller = new AbortController();
+      const events = new Recorder();
+      const run = runPhases([{ title: 'Infrastructure', steps: [fakeStep(id, slowStop(id), extra)] }], { events, signal: controller.signal, ...fast, cancelGraceMs: 30 });
+      await running.get(id)!.promise;
+      controller.abort(new Error('SIGINT'));
+      const error = await run.catch((e: unknown) => e);
+      return { error, events, stoppedAtEnd: stopped.includes(id) };
+    };
+
+    const graced = await runOne('apply', { tool: 'terraform', stopGraceMs: 5_000 });
+    expect(graced.error).toBeInstanceOf(RunInterruptedError);
+    expect(graced.stoppedAtEnd).toBe(true);
+    expect(graced.events.of('failed').map((e) => e.error.code)).toEqual(['Interrupted']);
+
+    // Without stopGraceMs the run's cancel grace applies: the step is abandoned while still stopping.
+    const plain = await runOne('ssh', {});
+    expect(plain.error).toBeInstanceOf(RunInterruptedError);
+    expect(plain.stoppedAtEnd).toBe(false);
+    // Let the abandoned attempt end inside this test.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stopped).toEqual(['apply', 'ssh']);
+  });
+
+  it('after a step timeout waits up to the step\'s stopGraceMs before abandoning it', async () => {
+    const events = new Recorder();
+    let stopped = false;
+    const step = fakeStep('apply', async (ctx) => {
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await new Promise((r) => setTimeout(r, 150));
+      stopped = true;
+      throw ctx.signal.reason;
+    }, { tool: 'terraform', timeoutMs: 20, stopGraceMs: 5_000 });
+    const error = await runPhases([{ title: 'Infrastructure', steps: [step] }], { events, signal: never, ...fast, timeoutGraceMs: 30 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunFailedError);
+    expect(stopped).toBe(true);
+    const failed = events.of('failed')[0]!;
+    expect(failed.error.code).toBe('StepTimedOut');
+    expect(failed.error.message).not.toMatch(/abandoned/);
   });
 
   it('throws AbortError without running anything when aborted before start', async () => {

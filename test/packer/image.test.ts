@@ -32,7 +32,7 @@ describe('imageInputsHash', () => {
     const scriptFile = join(dir, 'prepare-node.sh');
     await writeFile(templateFile, 'source "amazon-ebs" "node" {}\n');
     await writeFile(scriptFile, '#!/usr/bin/env bash\necho prepare\n');
-    return { provider: 'aws', templateFile, scriptFile, kubernetesVersion: '1.36.2', runtime: 'containerd', baseImage: 'ubuntu-noble', ...overrides };
+    return { provider: 'aws', templateFile, scriptFile, kubernetesVersion: '1.36.2', runtime: 'containerd', baseImage: 'ubuntu-noble', location: 'eu-west-1', ...overrides };
   }
 
   it('is stable for the same inputs', async () => {
@@ -71,7 +71,8 @@ describe('decideImageBuild', () => {
 
   it('reuses an image built from the same inputs', () => {
     const state = { image: { id: 'eu-central-1:ami-0abc', inputsHash: hash, builtAt: '2026-11-01T00:00:00Z' } };
-    expect(decideImageBuild(aws, state)).toMatchObject({ action: 'reuse', imageId: 'eu-central-1:ami-0abc', inputsHash: hash });
+    // The bare AMI of the spec's region (eu-central-1), as Terraform needs it (test/packer/image-id.test.ts).
+    expect(decideImageBuild(aws, state)).toMatchObject({ action: 'reuse', imageId: 'ami-0abc', inputsHash: hash });
   });
 
   it('rebuilds when the inputs changed or --rebuild-image is given', () => {

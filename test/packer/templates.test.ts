@@ -13,7 +13,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preparePackerDir } from '../../src/providers/image.js';
+import { preparePackerDir, type BuildPlace } from '../../src/providers/image.js';
 import { clusterSpecSchema } from '../../src/spec/schema.js';
 import { renderTemplate, templatePath, templatesRoot, templateVariables, TemplateError } from '../../src/tools/template.js';
 import { hasCommand, missingRequirement } from '../helpers/require-tool.js';
@@ -25,6 +25,29 @@ const PLUGIN_SOURCES = {
   aws: 'github.com/hashicorp/amazon',
 };
 const PACKER_ENV = { ...process.env, CHECKPOINT_DISABLE: '1' };
+
+/** Latest plugin releases, from the plugin repositories' tags: v1.8.2, v0.5.2, v1.1.4. */
+const PLUGIN_VERSIONS = { aws: '~> 1.8', exoscale: '~> 0.5.2', openstack: '~> 1.1' };
+
+/** The top-level `build { … }` block (the templates end with it). */
+function buildBlock(hcl: string): string {
+  const start = hcl.indexOf('\nbuild {\n');
+  expect(start).toBeGreaterThan(0);
+  return hcl.slice(start + 1);
+}
+
+/** What the image-build module hands over, as buildPlaceFromOutputs makes it. */
+const PLACE: BuildPlace = { securityGroups: ['demo-image-build'], networks: ['6a2b1c0d-3e4f-4a5b-8c6d-7e8f9a0b1c2d'] };
+
+/** A spec of each provider with every optional image-build field set. */
+function fullSpec(provider: (typeof PROVIDERS)[number]) {
+  const providers = {
+    exoscale: { name: 'exoscale' },
+    aws: { name: 'aws', imageBuild: { subnetId: 'subnet-0123456789abcdef0', vpcId: 'vpc-0123456789abcdef0' } },
+    openstack: { name: 'openstack', cloud: 'mycloud', imageBuild: { securityGroups: ['egress-proxy'] } },
+  };
+  return clusterSpecSchema.parse({ apiVersion: 'k8s-bootstrap.io/v1alpha1', kind: 'Cluster', name: 'demo', provider: providers[provider] });
+}
 
 function withoutPackerBlock(hcl: string): string {
   return hcl.replace(/^packer \{\n[\s\S]*?\n\}\n/m, '');
@@ -46,6 +69,54 @@ describe('Packer templates (static checks)', () => {
     expect(hcl).not.toMatch(/AKIA|-----BEGIN/);
   });
 
+  it.each(PROVIDERS)('%s pins its plugin with ~> and clears Packer\'s key from authorized_keys', async (provider) => {
+    const hcl = await readFile(templatePath('packer', `${provider}.pkr.hcl`), 'utf8');
+    expect(hcl).toMatch(new RegExp(`version = "${PLUGIN_VERSIONS[provider].replaceAll('.', '\\.')}"\\n\\s*source\\s+= "${PLUGIN_SOURCES[provider].replaceAll('.', '\\.')}"`));
+    expect(hcl).not.toMatch(/version\s*=\s*">=/);
+    expect(hcl).toMatch(/^\s+ssh_clear_authorized_keys = true$/m);
+  });
+
+  it('the build block is the same in the three templates apart from its sources', async () => {
+    const blocks = await Promise.all(PROVIDERS.map(async (provider) => buildBlock(await readFile(templatePath('packer', `${provider}.pkr.hcl`), 'utf8'))));
+    const normalised = blocks.map((block) => block.replace(/sources = \["source\.[a-z-]+\.node"\]/, 'sources = [SOURCE]'));
+    expect(normalised[1]).toBe(normalised[0]);
+    expect(normalised[2]).toBe(normalised[0]);
+    expect(blocks.map((block) => /sources = \["(source\.[a-z-]+\.node)"\]/.exec(block)?.[1])).toEqual(['source.exoscale.node', 'source.openstack.node', 'source.amazon-ebs.node']);
+  });
+
+  it.each(PROVIDERS)('%s runs apt only through prepare-node.sh, which waits for the dpkg lock', async (provider) => {
+    const hcl = await readFile(templatePath('packer', `${provider}.pkr.hcl`), 'utf8');
+    const code = hcl.split('\n').filter((line) => !/^\s*#/.test(line));
+    expect(code.filter((line) => /\bapt(-get)?\s/.test(line))).toEqual([]);
+    const script = await readFile(templatePath('scripts', 'prepare-node.sh'), 'utf8');
+    expect(script).toMatch(/apt_get\(\) \{ apt-get -o DPkg::Lock::Timeout=/);
+    // Every apt-get of the script goes through that wrapper.
+    expect(script.split('\n').filter((line) => /^\s*apt-get\s/.test(line))).toEqual([]);
+  });
+
+  it('exoscale: no template password, and the build instance in the image-build group', async () => {
+    const exoscale = await readFile(templatePath('packer', 'exoscale.pkr.hcl'), 'utf8');
+    expect(exoscale).toMatch(/^\s+template_disable_password = true$/m);
+    expect(exoscale).toMatch(/^\s+instance_security_groups = var\.security_groups$/m);
+  });
+
+  it('aws: SSH to the build instance only from this machine, in the subnet the spec names', async () => {
+    const aws = await readFile(templatePath('packer', 'aws.pkr.hcl'), 'utf8');
+    expect(aws).toMatch(/^\s+temporary_security_group_source_public_ip = true$/m);
+    expect(aws).not.toMatch(/temporary_security_group_source_cidrs/);
+    expect(aws).toMatch(/^\s+subnet_id\s+= var\.subnet_id$/m);
+    expect(aws).toMatch(/^\s+vpc_id\s+= var\.vpc_id$/m);
+    expect(aws).toMatch(/^\s+associate_public_ip_address = var\.subnet_id != "" \? true : null$/m);
+  });
+
+  it('openstack: the newest image of the name, the given networks and security groups', async () => {
+    const openstack = await readFile(templatePath('packer', 'openstack.pkr.hcl'), 'utf8');
+    expect(openstack).not.toMatch(/source_image_name/);
+    expect(openstack).toMatch(/source_image_filter \{\s*filters \{\s*name = var\.base_image\s*\}\s*most_recent = true\s*\}/);
+    expect(openstack).toMatch(/^\s+networks\s+= var\.networks$/m);
+    expect(openstack).toMatch(/^\s+security_groups\s+= var\.security_groups$/m);
+  });
+
   it('exoscale and aws set the documented source arguments', async () => {
     const exoscale = await readFile(templatePath('packer', 'exoscale.pkr.hcl'), 'utf8');
     expect(exoscale).toMatch(/template_zones\s+= \[var\.zone\]/);
@@ -58,16 +129,21 @@ describe('Packer templates (static checks)', () => {
 });
 
 describe('variables file vs template', () => {
-  it.each(PROVIDERS)('%s: every written variable is declared, every variable without default is written', async (provider) => {
+  it.each(PROVIDERS.flatMap((provider) => [[provider, 'minimal'], [provider, 'every image-build field and the build place']] as const))('%s (%s): every written variable is declared, every variable without default is written', async (provider, variant) => {
     const dir = await mkdtemp(join(tmpdir(), 'k8sb-vars-'));
     try {
-      const spec = clusterSpecSchema.parse({ apiVersion: 'k8s-bootstrap.io/v1alpha1', kind: 'Cluster', name: 'demo', provider: { name: provider } });
-      const files = await preparePackerDir(dir, spec);
+      const full = variant !== 'minimal';
+      const spec = full ? fullSpec(provider) : clusterSpecSchema.parse({ apiVersion: 'k8s-bootstrap.io/v1alpha1', kind: 'Cluster', name: 'demo', provider: { name: provider } });
+      const files = await preparePackerDir(dir, spec, full && provider !== 'aws' ? PLACE : undefined);
       const hcl = await readFile(files.template, 'utf8');
       const declared = new Map([...hcl.matchAll(/variable "([a-z_]+)" \{([\s\S]*?)\n\}/g)].map((m) => [m[1]!, /\bdefault\s+=/.test(m[2]!)]));
       const written = Object.keys(JSON.parse(await readFile(files.varFile, 'utf8')) as object);
       for (const name of written) expect(declared.has(name), `${name} declared in ${provider}.pkr.hcl`).toBe(true);
       for (const [name, hasDefault] of declared) if (!hasDefault) expect(written, `${name} written`).toContain(name);
+      if (full) {
+        const expected = { exoscale: ['security_groups'], aws: ['subnet_id', 'vpc_id'], openstack: ['security_groups', 'networks', 'cloud'] }[provider];
+        expect(written).toEqual(expect.arrayContaining(expected));
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -116,7 +192,8 @@ describe.skipIf(noPacker)('Packer templates parsed by the real packer', () => {
       name: 'demo',
       provider: { name: 'openstack' },
     });
-    const files = await preparePackerDir(clusterDir, spec);
+    // With the build place, so networks and security_groups are checked by the builder too.
+    const files = await preparePackerDir(clusterDir, spec, PLACE);
     await writeFile(files.template, withoutPackerBlock(await readFile(files.template, 'utf8')));
     const result = spawnSync('packer', ['validate', `-var-file=${files.varFile}`, files.template], {
       encoding: 'utf8',

@@ -44,7 +44,7 @@ const cases: BadCase[] = [
   { title: 'top-level typo', doc: aws({ workres: { count: 3 } }), expected: 'workres: is not a known field', fix: 'did you mean "workers"?' },
   { title: 'snake_case key', doc: aws({ ssh: { admin_cidrs: ['203.0.113.0/24'] } }), expected: 'ssh.admin_cidrs: is not a known field', fix: 'did you mean "adminCidrs"?' },
   { title: 'unknown key without a match', doc: aws({ kubernetes: { flavour: 'x' } }), expected: 'kubernetes.flavour: is not a known field', fix: 'remove it; known fields here: version, runtime, cni' },
-  { title: 'zone on aws', doc: aws({ provider: { zone: 'x' } }), expected: 'provider.zone: is not a known field', fix: 'remove it; known fields here: name, region, availabilityZones' },
+  { title: 'zone on aws', doc: aws({ provider: { zone: 'x' } }), expected: 'provider.zone: is not a known field', fix: 'remove it; known fields here: name, region, availabilityZones, imageBuild' },
   // kubernetes
   { title: 'CNI typo', doc: aws({ kubernetes: { cni: 'flanel' } }), expected: 'kubernetes.cni: must be one of: calico, flannel, cilium', fix: 'did you mean "flannel"?' },
   { title: 'unknown runtime', doc: aws({ kubernetes: { runtime: 'docker' } }), expected: 'kubernetes.runtime: must be one of: containerd, cri-o' },
@@ -88,8 +88,8 @@ const cases: BadCase[] = [
   { title: 'image id with command substitution', doc: aws({ image: { id: '$(reboot)' } }), expected: 'image.id: may contain only letters, digits and . _ : / -, starting with a letter or digit' },
   { title: 'region with a space', doc: aws({ provider: { region: 'eu central' } }), expected: `provider.region: ${IDENTIFIER}` },
   { title: 'exoscale template with backticks', doc: aws({ provider: { name: 'exoscale', baseTemplate: 'Ubuntu `reboot`' } }), expected: 'provider.baseTemplate: may contain only letters, digits, spaces and . _ : ( ) + / -, starting with a letter or digit' },
-  { title: 'backend endpoint not http', doc: aws({ terraform: { backend: { bucket: 'state', region: 'ch-gva-2', endpoint: 'ftp://x' } } }), expected: 'terraform.backend.endpoint: must be an https:// URL' },
-  { title: 'backend endpoint in clear text', doc: aws({ terraform: { backend: { bucket: 'state', region: 'ch-gva-2', endpoint: 'http://sos-ch-gva-2.exo.io' } } }), expected: 'terraform.backend.endpoint: must be an https:// URL' },
+  { title: 'backend endpoint not http', doc: aws({ terraform: { backend: { bucket: 'state', region: 'ch-gva-2', endpoint: 'ftp://x' } } }), expected: 'terraform.backend.endpoint: must be an https:// URL (the state holds every resource; http would send it in clear text)', fix: 'e.g. https://sos-ch-gva-2.exo.io' },
+  { title: 'backend endpoint in clear text', doc: aws({ terraform: { backend: { bucket: 'state', region: 'ch-gva-2', endpoint: 'http://sos-ch-gva-2.exo.io' } } }), expected: 'terraform.backend.endpoint: must be an https:// URL (the state holds every resource; http would send it in clear text)', fix: 'e.g. https://sos-ch-gva-2.exo.io' },
   // static hosts
   { title: 'static without hosts', doc: lab({ provider: { hosts: [] } }), expected: 'provider.hosts: is empty: a static cluster needs its machines listed', fix: 'add a host with "role: control-plane", or pass --control-plane-host ADDRESS' },
   { title: 'static without control-plane host', doc: lab(hosts(worker('192.0.2.21'))), expected: 'provider.hosts: has no control-plane host' },

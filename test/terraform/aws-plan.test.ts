@@ -27,11 +27,18 @@ async function tf(dir: string, ...args: string[]) {
   return runTool('terraform', [`-chdir=${dir}`, ...args], { env, allowFailure: true });
 }
 
-async function planResources(dir: string, adminCidrs: string[], name: string): Promise<PlannedResource[]> {
+interface PlanShape {
+  clusterName?: string;
+  controlPlanes?: number;
+  workers?: number;
+}
+
+async function planResources(dir: string, adminCidrs: string[], name: string, shape: PlanShape = {}): Promise<PlannedResource[]> {
   const cluster = spec({ name: 'aws', region: 'eu-central-1', availabilityZones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'] }, {
+    name: shape.clusterName ?? 'demo',
     ssh: { adminCidrs },
-    controlPlane: { count: 3 },
-    workers: { count: 5 },
+    controlPlane: { count: shape.controlPlanes ?? 3 },
+    workers: { count: shape.workers ?? 5 },
   });
   const vars = awsAdapter.tfvars(cluster, { sshPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOfflineTestKeyOnlyForPlanning000000000000 test', imageId: 'ami-0123456789abcdef0' });
   await writeFile(join(dir, `${name}.tfvars.json`), JSON.stringify(vars));
@@ -110,5 +117,64 @@ describe.skipIf(skip)('AWS module, offline', () => {
     const open = await planResources(dir, ['0.0.0.0/0'], 'open');
     expect(openToWorld(open, 22).length).toBeGreaterThan(0);
     expect(openToWorld(open, 6443).length).toBeGreaterThan(0);
+  });
+
+  it('encrypts every root volume', () => {
+    const instances = restricted.filter((r) => r.type === 'aws_instance');
+    expect(instances).toHaveLength(8);
+    for (const instance of instances) {
+      const [root] = instance.values.root_block_device as Array<Record<string, unknown>>;
+      expect({ address: instance.address, encrypted: root?.encrypted }).toEqual({ address: instance.address, encrypted: true });
+    }
+  });
+
+  describe('load balancer and target group names', () => {
+    const base32 = 'abcdefghijklmnopqrstuvwxyz01234-';
+    const names = {
+      one: 'a',
+      thirtyOne: 'abcdefghijklmnopqrstuvwxyz01234',
+      thirtyTwo: 'abcdefghijklmnopqrstuvwxyz012345',
+      // Two of 63 characters that share their first 32 (whose last is a hyphen).
+      longOne: `${base32}${'b'.repeat(30)}c`,
+      longTwo: `${base32}${'b'.repeat(30)}d`,
+      // A hyphen as 19th character (where the name is cut) and the prefix AWS reserves.
+      awkward: 'internal-toolsabcd-xyz',
+    };
+    const lbNames = new Map<string, { lb: string; group: string }>();
+
+    beforeAll(async () => {
+      // Two plans at a time: each is mostly the provider starting up.
+      const entries = Object.entries(names);
+      for (let i = 0; i < entries.length; i += 2) {
+        await Promise.all(
+          entries.slice(i, i + 2).map(async ([key, clusterName]) => {
+            const resources = await planResources(dir, ['203.0.113.0/24'], `name-${key}`, { clusterName, controlPlanes: 1, workers: 0 });
+            const lb = resources.find((r) => r.type === 'aws_lb')!.values.name as string;
+            const group = resources.find((r) => r.type === 'aws_lb_target_group')!.values.name as string;
+            lbNames.set(clusterName, { lb, group });
+          }),
+        );
+      }
+    }, 600_000);
+
+    it('plan for cluster names of 1, 31, 32 and 63 characters (and a hyphen at the cut, and "internal-")', () => {
+      expect(Object.values(names).map((n) => n.length)).toEqual([1, 31, 32, 63, 63, 22]);
+      for (const clusterName of Object.values(names)) {
+        const planned = lbNames.get(clusterName)!;
+        for (const name of [planned.lb, planned.group]) {
+          // The provider's own checks ran at plan time; these restate them for the record.
+          expect(name.length, name).toBeLessThanOrEqual(32);
+          expect(name, clusterName).toMatch(/^[0-9A-Za-z](?:[0-9A-Za-z-]*[0-9A-Za-z])?$/);
+          expect(name).not.toMatch(/^internal-/);
+        }
+      }
+    });
+
+    it('differ for two long names that share their first 32 characters', () => {
+      const one = lbNames.get(names.longOne)!;
+      const two = lbNames.get(names.longTwo)!;
+      expect(one.lb).not.toBe(two.lb);
+      expect(one.group).not.toBe(two.group);
+    });
   });
 });

@@ -2,6 +2,7 @@
  * The real driver against the real terraform binary, on a test module of terraform_data
  * resources with the inventory contract's outputs.
  */
+import { existsSync } from 'node:fs';
 import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +60,20 @@ describe.skipIf(skip)('TerraformCli on the fake module', () => {
       { name: 'fake-worker-2', public_ip: '198.51.100.101', private_ip: '10.240.1.11' },
     ]);
     expect(inventory.api_endpoint).toBe('10.240.0.10:6443');
+  });
+
+  it('W12: apply deletes the spent saved plan; a plan without changes can be discarded', async () => {
+    await setVars(dir, { control_plane_count: 3, worker_count: 3 });
+    const plan = await cli().plan();
+    expect(existsSync(join(dir, plan.planFile))).toBe(true);
+    await cli().apply(plan.planFile);
+    expect(existsSync(join(dir, plan.planFile))).toBe(false);
+    await setVars(dir, { control_plane_count: 3, worker_count: 2 });
+    await cli().apply((await cli().plan()).planFile);
+    const unchanged = await cli().plan();
+    expect(unchanged.hasChanges).toBe(false);
+    await cli().discardPlan(unchanged.planFile);
+    expect(existsSync(join(dir, unchanged.planFile))).toBe(false);
   });
 
   it('never lets a sensitive output value reach events, lines or redacted outputs', async () => {

@@ -65,7 +65,7 @@ describe.each(PROVIDERS)('module %s', (provider) => {
 
   it('pins a provider range that admits the versions users have', async () => {
     const versions = await readFile(join(MODULES, provider, 'versions.tf'), 'utf8');
-    const expected = { aws: '">= 5.100, < 7.0"', exoscale: '">= 0.54, < 1.0"', openstack: '">= 3.0, < 4.0"' }[provider];
+    const expected = { aws: '">= 5.100, < 7.0"', exoscale: '"~> 0.70"', openstack: '">= 3.0, < 4.0"' }[provider];
     expect(versions).toContain(`version = ${expected}`);
   });
 });

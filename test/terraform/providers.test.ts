@@ -180,10 +180,11 @@ describe('checkInventory', () => {
     expect(message).toContain('private_ip 10.240.0.10 is also used by "cp-1"');
   });
 
-  it('lets Exoscale pool workers carry their public address', () => {
+  it('exempts no worker from the node CIDR, on Exoscale neither (every node has a static lease)', () => {
     const raw = { ...good, workers: [{ name: 'w-1', public_ip: '198.51.100.2', private_ip: '198.51.100.2' }] };
     expect(failure(raw)).toContain('outside network.nodeCidr');
-    expect(checkInventory(raw, cluster, { workersMayUsePublicAddress: true }).workers).toHaveLength(1);
+    const exoscale = spec({ name: 'exoscale', zone: 'de-fra-1' });
+    expect(() => providerAdapter('exoscale').inventoryFromOutputs(raw, exoscale)).toThrow(/"w-1": private_ip 198\.51\.100\.2 is outside network\.nodeCidr 10\.240\.0\.0\/16/);
   });
 });
 

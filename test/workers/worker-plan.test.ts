@@ -14,6 +14,7 @@ import {
   planAddWorkers,
   planRemoveWorkers,
   refusedPlanError,
+  workerIndexes,
   type AddWorkersPlan,
   type RemoveWorkersPlan,
 } from '../../src/workflows/worker-plan.js';
@@ -36,6 +37,10 @@ function staticSpec(workers: number, extra: Record<string, unknown> = {}) {
 
 function awsSpec(workers: number, min = 0) {
   return validateSpec({ apiVersion: 'k8s-bootstrap.io/v1alpha1', kind: 'Cluster', name: 'demo', provider: { name: 'aws' }, ssh: { adminCidrs: ['192.0.2.0/24'] }, workers: { count: workers, min } });
+}
+
+function exoscaleSpec(workers: number) {
+  return validateSpec({ apiVersion: 'k8s-bootstrap.io/v1alpha1', kind: 'Cluster', name: 'demo', provider: { name: 'exoscale' }, ssh: { adminCidrs: ['192.0.2.0/24'] }, workers: { count: workers } });
 }
 
 function awsInventory(workers: number): Inventory {
@@ -236,15 +241,17 @@ describe('planRemoveWorkers', () => {
 });
 
 describe('reviewing the Terraform plan', () => {
-  it('add-workers accepts only creations (and Exoscale growing its worker pool in place)', () => {
+  it('add-workers accepts only creations, on Exoscale too (no worker pool grows in place any more)', () => {
     const changes = [
       { address: 'aws_instance.worker[2]', action: 'create' as const },
       { address: 'data.aws_ami.ubuntu', action: 'read' as const },
     ];
     expect(nonAdditions(changes, 'aws')).toEqual([]);
+    expect(nonAdditions([{ address: 'exoscale_compute_instance.worker[2]', action: 'create' as const }], 'exoscale')).toEqual([]);
     const pool = { address: 'exoscale_instance_pool.workers[0]', action: 'update' as const };
-    expect(nonAdditions([pool], 'exoscale')).toEqual([]);
-    expect(nonAdditions([pool], 'aws')).toEqual([pool]);
+    expect(nonAdditions([pool], 'exoscale')).toEqual([pool]);
+    const network = { address: 'exoscale_private_network.nodes', action: 'update' as const };
+    expect(nonAdditions([network], 'exoscale')).toEqual([network]);
     const replace = { address: 'aws_instance.control_plane[0]', action: 'replace' as const, reason: 'ami changed' };
     expect(nonAdditions([...changes, replace], 'aws')).toEqual([replace]);
   });
@@ -253,6 +260,28 @@ describe('reviewing the Terraform plan', () => {
     expect(nonRemovals([{ address: 'aws_instance.worker[2]', action: 'delete' as const }], 'aws')).toEqual([]);
     const cp = { address: 'aws_instance.control_plane[0]', action: 'delete' as const };
     expect(nonRemovals([cp], 'aws')).toEqual([cp]);
+    // The Exoscale pool shrink, where Exoscale picked the member, is no longer accepted.
+    const pool = { address: 'exoscale_instance_pool.workers[0]', action: 'update' as const };
+    expect(nonRemovals([pool], 'exoscale')).toEqual([pool]);
+  });
+
+  it('remove-workers on Exoscale destroys exactly the drained machine: the plan, the Terraform index and the name agree', () => {
+    const cluster = { spec: exoscaleSpec(3), inventory: awsInventory(3) };
+    // Only the newest (highest index) can go, as on AWS and OpenStack.
+    expect(usage(() => planRemoveWorkers(cluster, { nodes: ['demo-worker-2'] })).code).toBe('NotNewestWorkers');
+    const plan = removal(planRemoveWorkers(cluster, { nodes: ['demo-worker-3'] }));
+    expect(plan.remove.map((n) => n.name)).toEqual(['demo-worker-3']);
+    expect(plan.target.workers.count).toBe(2);
+    const indexes = workerIndexes(cluster.inventory, plan.remove);
+    expect(indexes).toEqual([2]);
+    // exoscale_compute_instance.worker[2] is named demo-worker-3 (count.index + 1, nodes.tf).
+    const drained = { address: 'exoscale_compute_instance.worker[2]', action: 'delete' as const };
+    expect(nonRemovals([drained], 'exoscale', indexes)).toEqual([]);
+    // A plan that would destroy any other worker is refused before anything is applied.
+    const other = { address: 'exoscale_compute_instance.worker[1]', action: 'delete' as const };
+    expect(nonRemovals([drained, other], 'exoscale', indexes)).toEqual([other]);
+    const otherRule = { address: 'aws_vpc_security_group_ingress_rule.lb_worker[0]', action: 'delete' as const };
+    expect(nonRemovals([otherRule], 'aws', indexes)).toEqual([otherRule]);
   });
 
   it('the refusal lists the whole plan', () => {

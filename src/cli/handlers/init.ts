@@ -3,6 +3,7 @@
  * the wizard; validate it completely before anything touches the disk; write the cluster folder;
  * then either print the plan (--dry-run) or confirm and hand over to the init workflow.
  */
+import { existsSync } from 'node:fs';
 import { toSafeJson } from '../../engine/inert-text.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -138,21 +139,8 @@ async function resolveSpec(ctx: CliContext, options: InitOptions, dryRun: boolea
 async function writeClusterFolder(ctx: CliContext, dir: ClusterDir, spec: ClusterSpec): Promise<void> {
   await dir.ensure();
   const state = await StateStore.open(dir.stateFile, spec.name);
-  const built = clusterBuilt(state.current);
-  const recorded = appliedSpec(state.current);
-  if (built && recorded !== undefined && !sameClusterSpec(recorded, spec)) {
-    throw new UsageError('SpecChanged', `The cluster in ${dir.root} was built from another spec than this one: ${specChanges(recorded, spec).join('; ')}`, {
-      hint: `Undo the change (in ${dir.specFile} or the flags) and run init again to resume; change the cluster with add-workers, remove-workers or upgrade; or choose another --dir or --name. Nothing was changed.`,
-    });
-  }
-  const existingText = await readTextIfExists(dir.specFile);
-  const same = existingText !== undefined && (await sameSpec(existingText, dir.specFile, spec));
+  const { built, recorded, existingText, same } = await assertBuiltFromThisSpec(dir, state, spec);
   if (existingText !== undefined && !same) {
-    if (built) {
-      throw new UsageError('SpecChanged', `${dir.specFile} describes a cluster that init already built, and it differs from this one`, {
-        hint: `Run init --config ${dir.specFile} to resume it; change the cluster with add-workers, remove-workers or upgrade; or choose another --dir or --name. Nothing was changed.`,
-      });
-    }
     const replace = ctx.canPrompt
       ? await confirm(ctx, { message: `${dir.specFile} exists with a different spec. Replace it?`, default: false, fallback: false })
       : ctx.globals.yes;
@@ -171,6 +159,29 @@ async function writeClusterFolder(ctx: CliContext, dir: ClusterDir, spec: Cluste
     });
   }
   if (!same || recorded === undefined || !sameClusterSpec(recorded, spec)) await saveSpec(dir, state, spec);
+}
+
+/**
+ * Refuses a spec other than the one a built cluster came from: the one recorded in state.json
+ * (so an in-place edit of cluster.yaml is caught too), or cluster.yaml itself for older folders.
+ * Reads only; the dry run asks the same question the real run would.
+ */
+async function assertBuiltFromThisSpec(dir: ClusterDir, state: StateStore, spec: ClusterSpec) {
+  const built = clusterBuilt(state.current);
+  const recorded = appliedSpec(state.current);
+  if (built && recorded !== undefined && !sameClusterSpec(recorded, spec)) {
+    throw new UsageError('SpecChanged', `The cluster in ${dir.root} was built from another spec than this one: ${specChanges(recorded, spec).join('; ')}`, {
+      hint: `Undo the change (in ${dir.specFile} or the flags) and run init again to resume; change the cluster with add-workers, remove-workers or upgrade; or choose another --dir or --name. Nothing was changed.`,
+    });
+  }
+  const existingText = await readTextIfExists(dir.specFile);
+  const same = existingText !== undefined && (await sameSpec(existingText, dir.specFile, spec));
+  if (existingText !== undefined && !same && built) {
+    throw new UsageError('SpecChanged', `${dir.specFile} describes a cluster that init already built, and it differs from this one`, {
+      hint: `Run init --config ${dir.specFile} to resume it; change the cluster with add-workers, remove-workers or upgrade; or choose another --dir or --name. Nothing was changed.`,
+    });
+  }
+  return { built, recorded, existingText, same };
 }
 
 /** Same cluster when the file validates to an equal spec; comments and formatting do not count. */
@@ -239,6 +250,8 @@ async function dryRunFolder(ctx: CliContext, dir: ClusterDir, spec: ClusterSpec)
     }
   }
   if (busy) {
+    // A spec the real run would refuse is refused here too, not rendered as if it would apply.
+    if (existsSync(dir.stateFile)) await assertBuiltFromThisSpec(dir, await StateStore.open(dir.stateFile, spec.name), spec);
     const scratch = new ClusterDir(await mkdtemp(join(tmpdir(), `k8sb-dry-run-${spec.name}-`)));
     ctx.error(`${dir.root} ${busy}: the dry run writes to ${scratch.root} instead and leaves the cluster folder as it is.`);
     await scratch.ensure();

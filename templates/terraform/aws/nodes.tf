@@ -23,6 +23,9 @@ resource "aws_instance" "control_plane" {
   root_block_device {
     volume_size = var.control_plane_disk_gb
     volume_type = "gp3"
+    # etcd data and kubelet credentials live here; encrypted even where the account's EBS
+    # default encryption is off (the AWS-managed aws/ebs key unless the account sets another).
+    encrypted = true
   }
 
   metadata_options {
@@ -37,7 +40,10 @@ resource "aws_instance" "control_plane" {
 
   lifecycle {
     # A newer image must not replace running control planes; upgrades go through kubeadm.
-    ignore_changes = [ami]
+    # Changing `encrypted` forces a new instance (checked with hashicorp/aws 5.100 and an
+    # unencrypted volume in the state), so nodes made before volumes were encrypted stay as
+    # they are; every node made from now on is encrypted.
+    ignore_changes = [ami, root_block_device[0].encrypted]
   }
 }
 
@@ -55,6 +61,9 @@ resource "aws_instance" "worker" {
   root_block_device {
     volume_size = var.worker_disk_gb
     volume_type = "gp3"
+    # etcd data and kubelet credentials live here; encrypted even where the account's EBS
+    # default encryption is off (the AWS-managed aws/ebs key unless the account sets another).
+    encrypted = true
   }
 
   metadata_options {
@@ -68,6 +77,6 @@ resource "aws_instance" "worker" {
   }
 
   lifecycle {
-    ignore_changes = [ami]
+    ignore_changes = [ami, root_block_device[0].encrypted]
   }
 }

@@ -1,7 +1,9 @@
-# Security groups. Exoscale filters only the public interface (the private network is not
-# filtered), so these rules are what the internet sees: SSH and the API from admin_cidrs,
-# anything between members of the nodes group, NodePorts on workers from nodeport_cidrs.
-# A group without egress rules lets all egress through, which is what we want.
+# Security groups. Exoscale filters only the public interface (the private network, where the
+# node traffic runs, is not filtered), so these rules are what the internet sees: SSH and the API
+# from admin_cidrs, anything between members of the nodes group, NodePorts on workers from
+# nodeport_cidrs. A group without egress rules lets all egress through, which is what we want.
+# Security groups are organisation-wide, so their names carry the zone: same-named clusters in
+# two zones do not collide.
 
 locals {
   exoscale_protocol = { tcp = "TCP", udp = "UDP", ipip = "IPIP" }
@@ -17,18 +19,33 @@ locals {
 }
 
 resource "exoscale_security_group" "nodes" {
-  name        = "${var.cluster_name}-nodes"
+  name        = "${var.cluster_name}-${var.zone}-nodes"
   description = "Every node of ${var.cluster_name}"
+
+  # The zone joined the name later: a group of an older cluster keeps its name (renaming forces a new group).
+  lifecycle {
+    ignore_changes = [name]
+  }
 }
 
 resource "exoscale_security_group" "control_plane" {
-  name        = "${var.cluster_name}-control-plane"
+  name        = "${var.cluster_name}-${var.zone}-control-plane"
   description = "Control planes of ${var.cluster_name}"
+
+  # The zone joined the name later: a group of an older cluster keeps its name (renaming forces a new group).
+  lifecycle {
+    ignore_changes = [name]
+  }
 }
 
 resource "exoscale_security_group" "workers" {
-  name        = "${var.cluster_name}-workers"
+  name        = "${var.cluster_name}-${var.zone}-workers"
   description = "Workers of ${var.cluster_name}"
+
+  # The zone joined the name later: a group of an older cluster keeps its name (renaming forces a new group).
+  lifecycle {
+    ignore_changes = [name]
+  }
 }
 
 resource "exoscale_security_group_rule" "ssh" {
@@ -55,6 +72,19 @@ resource "exoscale_security_group_rule" "between_nodes" {
   user_security_group_id = exoscale_security_group.nodes.id
 }
 
+# ICMP between nodes (ping, PMTU discovery): type and code -1 mean any, the API's default
+# ("ICMP details (default: -1 (ANY))", egoscale v3 AddRuleToSecurityGroupRequestICMP; the
+# provider accepts -1..254, pkg/resources/security_group/resource_rule.go, v0.70.0).
+resource "exoscale_security_group_rule" "icmp_between_nodes" {
+  security_group_id      = exoscale_security_group.nodes.id
+  description            = "Between nodes: ICMP"
+  type                   = "INGRESS"
+  protocol               = "ICMP"
+  icmp_type              = -1
+  icmp_code              = -1
+  user_security_group_id = exoscale_security_group.nodes.id
+}
+
 resource "exoscale_security_group_rule" "api_admin" {
   for_each = toset(var.admin_cidrs)
 
@@ -78,7 +108,14 @@ resource "exoscale_security_group_rule" "api_nodes" {
   user_security_group_id = exoscale_security_group.nodes.id
 }
 
-# The Elastic IP's /readyz health checks come from Exoscale's health-check sources.
+# The Elastic IP's /readyz health checks. Exoscale documents no source address for managed-EIP
+# checks (community.exoscale.com/product/networking/eip/how-to/managed-eip-healthcheck); the one
+# documented set of health-check sources is the public group "public-nlb-healthcheck-sources",
+# "all IP addresses from Exoscale infrastructure that may reach out to test the availability"
+# (product/networking/security-group/operation/organizing-security-groups). Opening 6443 to the
+# internet instead would work whatever the source, but exposes the API beyond admin_cidrs. If the
+# checks are not admitted, no control plane becomes healthy and kubeadm init times out at its
+# first call through the Elastic IP (README, Exoscale).
 resource "exoscale_security_group_rule" "api_healthcheck" {
   security_group_id     = exoscale_security_group.control_plane.id
   description           = "Elastic IP health checks"

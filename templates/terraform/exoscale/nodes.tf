@@ -1,10 +1,28 @@
-# Control planes are individual instances (fixed names and private addresses, spread by an
-# anti-affinity group). Workers are an instance pool whose size is worker_count, so the pool can
-# grow (add-workers, or the cluster autoscaler later).
+# Control planes and workers are individual instances with fixed names and static leases on the
+# private network, as on AWS and OpenStack: Terraform knows every address, every node's node IP is
+# its private address, and worker_count shrinks from the highest index, so remove-workers knows
+# which machine goes (src/workflows/worker-plan.ts). No instance pool: the provider reports no
+# private lease of pool members, and scaling a pool down lets Exoscale pick the member.
 
+locals {
+  # Node scripts and units are real files (shellcheck-checked), embedded by the cloud-init template.
+  cloud_init_files = {
+    privnet_script = file("${path.module}/privnet-up.sh")
+    hairpin_script = file("${path.module}/api-hairpin.sh")
+    hairpin_unit   = file("${path.module}/k8sb-api-hairpin.service")
+  }
+  worker_user_data = templatefile("${path.module}/cloud-init.yaml.tftpl", merge(local.cloud_init_files, { api_address = null, node_address = null }))
+}
+
+# Anti-affinity groups are organisation-wide: the zone keeps same-named clusters apart.
 resource "exoscale_anti_affinity_group" "control_plane" {
-  name        = "${var.cluster_name}-control-plane"
-  description = "Spreads the control planes of ${var.cluster_name} over hypervisors"
+  name        = "${var.cluster_name}-${var.zone}-control-plane"
+  description = "Spreads the control planes of ${var.cluster_name} (${var.zone}) over hypervisors"
+
+  # Both force a new group, and a new group new control planes: an older cluster keeps its own.
+  lifecycle {
+    ignore_changes = [name, description]
+  }
 }
 
 resource "exoscale_compute_instance" "control_plane" {
@@ -19,7 +37,11 @@ resource "exoscale_compute_instance" "control_plane" {
   security_group_ids      = [exoscale_security_group.nodes.id, exoscale_security_group.control_plane.id]
   anti_affinity_group_ids = [exoscale_anti_affinity_group.control_plane.id]
   elastic_ip_ids          = [exoscale_elastic_ip.api.id]
-  user_data               = local.user_data
+  # Control planes also get the API hairpin redirection (api-endpoint.tf).
+  user_data = templatefile("${path.module}/cloud-init.yaml.tftpl", merge(local.cloud_init_files, {
+    api_address  = exoscale_elastic_ip.api.ip_address
+    node_address = local.control_plane_private_ips[count.index]
+  }))
 
   network_interface {
     network_id = exoscale_private_network.nodes.id
@@ -32,23 +54,30 @@ resource "exoscale_compute_instance" "control_plane" {
   }
 }
 
-resource "exoscale_instance_pool" "workers" {
-  # A pool cannot be empty; without workers there is no pool.
-  count = var.worker_count > 0 ? 1 : 0
+resource "exoscale_compute_instance" "worker" {
+  count = var.worker_count
 
   zone               = var.zone
-  name               = "${var.cluster_name}-workers"
-  description        = "Workers of ${var.cluster_name}"
-  size               = var.worker_count
+  name               = "${var.cluster_name}-worker-${count.index + 1}"
   template_id        = var.image_id
-  instance_type      = var.worker_type
+  type               = var.worker_type
   disk_size          = var.worker_disk_gb
-  key_pair           = exoscale_ssh_key.cluster.name
+  ssh_keys           = [exoscale_ssh_key.cluster.name]
   security_group_ids = [exoscale_security_group.nodes.id, exoscale_security_group.workers.id]
-  network_ids        = [exoscale_private_network.nodes.id]
-  instance_prefix    = "${var.cluster_name}-worker"
-  user_data          = local.user_data
+  user_data          = local.worker_user_data
 
-  # Control planes take their fixed leases first, so DHCP never hands those addresses out.
-  depends_on = [exoscale_compute_instance.control_plane]
+  network_interface {
+    network_id = exoscale_private_network.nodes.id
+    ip_address = local.worker_private_ips[count.index]
+  }
+
+  lifecycle {
+    # New workers take the current image; running ones are not replaced for it.
+    ignore_changes = [template_id]
+
+    precondition {
+      condition     = var.worker_count <= local.worker_capacity
+      error_message = "node_cidr has room for ${local.worker_capacity} workers with static leases (hosts 16 up to the dynamic DHCP range in its last quarter); use a larger network.nodeCidr or fewer workers."
+    }
+  }
 }

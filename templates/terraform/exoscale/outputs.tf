@@ -22,13 +22,11 @@ output "control_plane" {
   }]
 }
 
-# The provider does not report the private-network leases of pool members, so workers carry
-# their public address as private_ip: their node traffic goes over the public interface, where
-# the nodes security group allows it from other nodes only (see README, Exoscale).
+# In index order: the last is the one a smaller worker_count destroys.
 output "workers" {
-  value = [for node in values({ for member in flatten(exoscale_instance_pool.workers[*].instances) : member.name => member }) : {
+  value = [for i, node in exoscale_compute_instance.worker : {
     name       = node.name
     public_ip  = node.public_ip_address
-    private_ip = node.public_ip_address
+    private_ip = local.worker_private_ips[i]
   }]
 }

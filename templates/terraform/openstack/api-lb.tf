@@ -2,14 +2,10 @@
 # port, created before kubeadm runs so controlPlaneEndpoint never changes.
 
 locals {
-  # The listener admits the admin networks, the node network, and the nodes' floating IPs
-  # (nodes that reach the floating IP arrive from those). Adding workers therefore updates the
-  # listener in place.
-  api_allowed_cidrs = distinct(concat(
-    var.admin_cidrs,
-    [var.node_cidr],
-    [for fip in concat(openstack_networking_floatingip_v2.control_plane, openstack_networking_floatingip_v2.worker) : "${fip.address}/32"],
-  ))
+  # Octavia reports the provider it used: lb_provider, or the cloud's default when that is null
+  # (terraform-provider-openstack openstack/resource_openstack_lb_loadbalancer_v2.go: the attribute
+  # is Optional+Computed and read back from the API). api-lb-settings.tf decides from it.
+  lb_provider_in_use = openstack_lb_loadbalancer_v2.api.loadbalancer_provider
 }
 
 resource "openstack_lb_loadbalancer_v2" "api" {
@@ -23,17 +19,25 @@ resource "openstack_lb_listener_v2" "api" {
   loadbalancer_id = openstack_lb_loadbalancer_v2.api.id
   protocol        = "TCP"
   protocol_port   = 6443
-  allowed_cidrs   = local.api_allowed_cidrs
+  # null on OVN, which refuses the option (api-lb-settings.tf).
+  allowed_cidrs = local.api_listener_allowed_cidrs
   # Long-lived watches: keep idle API connections open for an hour.
   timeout_client_data = 3600000
   timeout_member_data = 3600000
+
+  lifecycle {
+    precondition {
+      condition     = local.lb_is_ovn || length(local.external_network_cidrs) > 0
+      error_message = "The external network has no IPv4 subnet the project can read: nodes could not reach the API through its floating IP."
+    }
+  }
 }
 
 resource "openstack_lb_pool_v2" "api" {
   name        = "${var.cluster_name}-api"
   listener_id = openstack_lb_listener_v2.api.id
   protocol    = "TCP"
-  lb_method   = "ROUND_ROBIN"
+  lb_method   = local.api_lb_method
 }
 
 resource "openstack_lb_member_v2" "api" {
@@ -49,12 +53,20 @@ resource "openstack_lb_member_v2" "api" {
 resource "openstack_lb_monitor_v2" "api" {
   name           = "${var.cluster_name}-api"
   pool_id        = openstack_lb_pool_v2.api.id
-  type           = var.api_monitor_type
-  url_path       = var.api_monitor_type == "HTTPS" ? "/readyz" : null
-  expected_codes = var.api_monitor_type == "HTTPS" ? "200" : null
+  type           = local.api_monitor_type
+  url_path       = local.api_monitor_type == "HTTPS" ? "/readyz" : null
+  expected_codes = local.api_monitor_type == "HTTPS" ? "200" : null
   delay          = 10
   timeout        = 5
   max_retries    = 3
+
+  lifecycle {
+    # Known at plan when lb_provider is set; otherwise checked once Octavia reports its provider.
+    precondition {
+      condition     = local.api_monitor_problem == null
+      error_message = "The OVN Octavia provider has only TCP and UDP-CONNECT health monitors: set provider.apiMonitorType to TCP in cluster.yaml, or leave it unset."
+    }
+  }
 }
 
 resource "openstack_networking_floatingip_v2" "api" {

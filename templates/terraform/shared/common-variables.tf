@@ -23,13 +23,18 @@ variable "admin_cidrs" {
 }
 
 variable "nodeport_cidrs" {
-  description = "Where NodePorts 30000-32767 on workers may be reached from; null means admin_cidrs."
+  description = "Where NodePorts 30000-32767 on workers may be reached from (firewall.nodePortCidrs); null means admin_cidrs, [] closes them."
   type        = list(string)
   default     = null
+
+  validation {
+    condition     = var.nodeport_cidrs == null ? true : alltrue([for cidr in var.nodeport_cidrs : can(cidrnetmask(cidr))])
+    error_message = "nodeport_cidrs must be IPv4 CIDRs such as 198.51.100.0/24 (firewall.nodePortCidrs in cluster.yaml)."
+  }
 }
 
 variable "allow_all_between_nodes" {
-  description = "Allow any traffic between nodes; false keeps only the Kubernetes and CNI ports."
+  description = "Allow any traffic between nodes (firewall.allowAllBetweenNodes); false keeps only the Kubernetes and CNI ports."
   type        = bool
   default     = true
 }
