@@ -8,7 +8,7 @@
 import { chmod, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { CliContext } from '../cli/context.js';
-import type { Phase } from '../engine/step.js';
+import type { Phase, StepContext } from '../engine/step.js';
 import { inertText } from '../engine/inert-text.js';
 import { SECRET_DIR_MODE, type ClusterDir } from '../state/cluster-dir.js';
 import { inventoryFromSpec, isCloudProvider, providerAdapter, terraformEnvironment, secureTerraformDir } from '../providers/index.js';
@@ -125,22 +125,7 @@ function terraformDestroyPhase(ctx: CliContext, cluster: PartialCluster): Phase 
         timeoutMs: 60 * 60_000,
         stopGraceMs: TOOL_STOP_GRACE_MS,
         check: async () => ((await hasFiles(dir.terraformDir)) ? undefined : `nothing was provisioned (no ${dir.terraformDir})`),
-        run: async (step) => {
-          await secureTerraformDir(dir.terraformDir);
-          const terraform = new TerraformCli({
-            dir: dir.terraformDir,
-            binary: await resolveTerraformBinary(spec.terraform.binary, ctx.env),
-            env: terraformEnvironment(adapter, spec, ctx.env),
-            signal: step.signal,
-            onEvent: (event) => {
-              const message = (event as { message?: string }).message;
-              if (message) step.output(message, 'stdout');
-            },
-            onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),
-          });
-          await terraform.init();
-          await terraform.destroy();
-        },
+        run: async (step) => terraformDestroy(dir.terraformDir, await resolveTerraformBinary(spec.terraform.binary, ctx.env), terraformEnvironment(adapter, spec, ctx.env), step),
       },
       {
         // What an interrupted or failed image build left: the build instance's security group (and network).
@@ -150,26 +135,29 @@ function terraformDestroyPhase(ctx: CliContext, cluster: PartialCluster): Phase 
         timeoutMs: 30 * 60_000,
         stopGraceMs: TOOL_STOP_GRACE_MS,
         check: async () => ((await stateHasResources(join(dir.root, IMAGE_BUILD_DIR))) ? undefined : 'no image-build leftovers'),
-        run: async (step) => {
-          const buildDir = join(dir.root, IMAGE_BUILD_DIR);
-          await secureTerraformDir(buildDir);
-          const terraform = new TerraformCli({
-            dir: buildDir,
-            binary: await resolveTerraformBinary(spec.terraform.binary, ctx.env),
-            env: adapter.credentialsEnv(ctx.env),
-            signal: step.signal,
-            onEvent: (event) => {
-              const message = (event as { message?: string }).message;
-              if (message) step.output(message, 'stdout');
-            },
-            onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),
-          });
-          await terraform.init();
-          await terraform.destroy();
-        },
+        // Local state of its own, and only the cloud's credentials (no remote backend).
+        run: async (step) => terraformDestroy(join(dir.root, IMAGE_BUILD_DIR), await resolveTerraformBinary(spec.terraform.binary, ctx.env), adapter.credentialsEnv(ctx.env), step),
       },
     ],
   };
+}
+
+/** `terraform init` and `destroy` in `folder`, made owner-only first; the tool's messages go to the step. */
+async function terraformDestroy(folder: string, binary: string, env: Record<string, string>, step: StepContext): Promise<void> {
+  await secureTerraformDir(folder);
+  const terraform = new TerraformCli({
+    dir: folder,
+    binary,
+    env,
+    signal: step.signal,
+    onEvent: (event) => {
+      const message = (event as { message?: string }).message;
+      if (message) step.output(message, 'stdout');
+    },
+    onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),
+  });
+  await terraform.init();
+  await terraform.destroy();
 }
 
 /** A local terraform.tfstate in `folder` that still lists resources. */

@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import type { Fleet } from '../fleet/fleet.js';
 import { hasCommand, missingRequirement } from '../helpers/require-tool.js';
 import { ensureBuilt } from '../helpers/built-cli.js';
-import { fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { fleetSkipReason, initArgs, nodesSeenBy, preparedFleetOf, tempDir } from './cluster-helpers.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../../src/kube/versions.js';
 import { childFailureText, delay, killLeftovers, outputMatching, runCliChild, spawnCli, stepStarted } from '../reliability/child-cli.js';
 import { apiBootstrapCounts, repeatedKubeadm } from '../reliability/kubeadm-once.js';
 import { parseState } from '../../src/state/state-store.js';
@@ -65,7 +66,7 @@ describe.skipIf(fleetSkip ?? missingRequirement(hasCommand('terraform'), 'terraf
 
   beforeAll(async () => {
     await ensureBuilt();
-    fleet = await fleetOf(1, 1);
+    fleet = await preparedFleetOf(1, 1, DEFAULT_KUBERNETES_VERSION);
     cwd = tempDir('int-tf');
     dir = join(cwd, 'cluster');
     moduleDir = join(cwd, 'module');
@@ -121,7 +122,7 @@ describe.skipIf(fleetSkip)('Ctrl-C during worker joins on the fleet', () => {
 
   beforeAll(async () => {
     await ensureBuilt();
-    fleet = await fleetOf(1, 2);
+    fleet = await preparedFleetOf(1, 2, DEFAULT_KUBERNETES_VERSION);
     for (const node of ['worker-1', 'worker-2']) fleet.setFault(node, { latencyMs: { 'kubeadm join': 4000 } });
     cwd = tempDir('int-fleet');
     dir = join(cwd, 'cluster');

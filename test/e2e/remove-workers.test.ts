@@ -10,7 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Fleet } from '../fleet/fleet.js';
-import { cli, onNode, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { cli, onNode, failureText, fleetSkipReason, initArgs, nodesSeenBy, preparedFleetOf, tempDir } from './cluster-helpers.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../../src/kube/versions.js';
 
 const skip = fleetSkipReason();
 
@@ -23,7 +24,8 @@ describe.skipIf(skip)('remove-workers on a static 1+3 cluster', () => {
   const inventoryWorkers = () => (JSON.parse(readFileSync(join(dir, 'inventory.json'), 'utf8')) as { workers: { name: string }[] }).workers.map((w) => w.name);
 
   beforeAll(async () => {
-    fleet = await fleetOf(1, 3);
+    // The subject is removal: the nodes boot prepared (as from the Packer image).
+    fleet = await preparedFleetOf(1, 3, DEFAULT_KUBERNETES_VERSION);
     cwd = tempDir('e2e-remove');
     dir = join(cwd, 'cluster');
     const init = await cli(initArgs(fleet, { name: 'shrink', dir }), cwd);

@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import type { Fleet } from '../fleet/fleet.js';
 import { hasCommand, missingRequirement } from '../helpers/require-tool.js';
 import { ensureBuilt } from '../helpers/built-cli.js';
-import { fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { fleetSkipReason, initArgs, nodesSeenBy, preparedFleetOf, tempDir } from './cluster-helpers.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../../src/kube/versions.js';
 import { childFailureText, delay, killLeftovers, outputMatching, runCliChild, spawnCli, stepStarted } from '../reliability/child-cli.js';
 import { apiBootstrapCounts, repeatedKubeadm, successfulKubeadm } from '../reliability/kubeadm-once.js';
 import { parseState } from '../../src/state/state-store.js';
@@ -49,7 +50,7 @@ describe.skipIf(fleetSkip ?? missingRequirement(hasCommand('terraform'), 'terraf
 
   beforeAll(async () => {
     await ensureBuilt();
-    fleet = await fleetOf(1, 1);
+    fleet = await preparedFleetOf(1, 1, DEFAULT_KUBERNETES_VERSION);
     cwd = tempDir('kill-tf');
     dir = join(cwd, 'cluster');
     moduleDir = join(cwd, 'module');
@@ -96,7 +97,7 @@ describe.skipIf(fleetSkip)('SIGKILL during a control-plane join, then during wor
 
   beforeAll(async () => {
     await ensureBuilt();
-    fleet = await fleetOf(3, 2);
+    fleet = await preparedFleetOf(3, 2, DEFAULT_KUBERNETES_VERSION);
     // A window to kill in: cp-2's join and the workers' joins each take 4 s.
     for (const node of ['cp-2', 'worker-1', 'worker-2']) fleet.setFault(node, { latencyMs: { 'kubeadm join': 4000 } });
     cwd = tempDir('kill-ha');

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import type { ApiHistoryEntry, Fleet } from '../fleet/fleet.js';
 import { main } from '../../src/cli/main.js';
 import { fakeIo } from '../helpers/fake-io.js';
-import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, onNode, tempDir } from './cluster-helpers.js';
+import { cli, failureText, fleetSkipReason, initArgs, nodesSeenBy, onNode, preparedFleetOf, tempDir } from './cluster-helpers.js';
 import { CNI_VERSIONS } from '../../src/kube/cni.js';
 import { NEWEST_KNOWN_PATCH } from '../../src/workflows/upgrade-plan.js';
 
@@ -59,7 +59,8 @@ describe.skipIf(skip)('upgrade a 3 control planes + 3 workers cluster one minor 
   let certBefore = '';
 
   beforeAll(async () => {
-    fleet = await fleetOf(3, 3);
+    // Nodes boot prepared at the old version (the subject is the upgrade, not preparation); the upgrade moves their packages.
+    fleet = await preparedFleetOf(3, 3, '1.36.1');
     const cwd = tempDir('e2e-upgrade');
     dir = join(cwd, 'cluster');
     const vip = `127.0.${fleet.id}.200`;
@@ -178,7 +179,7 @@ describe.skipIf(skip)('upgrade two minors ahead', () => {
   let init: Awaited<ReturnType<typeof cli>>;
 
   beforeAll(async () => {
-    fleet = await fleetOf(1, 2);
+    fleet = await preparedFleetOf(1, 2, '1.35.2');
     const cwd = tempDir('e2e-upgrade-hops');
     const dir = join(cwd, 'cluster');
     init = await cli(initArgs(fleet, { name: 'hops', dir, extra: ['--kubernetes-version', '1.35.2'] }), cwd);
@@ -227,7 +228,7 @@ describe.skipIf(skip)('a drain that exceeds --drain-timeout', () => {
   let stuck: Awaited<ReturnType<typeof cli>>;
 
   beforeAll(async () => {
-    fleet = await fleetOf(1, 2);
+    fleet = await preparedFleetOf(1, 2, '1.36.2');
     cwd = tempDir('e2e-upgrade-drain');
     dir = join(cwd, 'cluster');
     init = await cli(initArgs(fleet, { name: 'drain', dir, extra: ['--kubernetes-version', '1.36.2'] }), cwd);

@@ -14,7 +14,8 @@ import { join, resolve } from 'node:path';
 import type { Fleet } from '../fleet/fleet.js';
 import { hasCommand, missingRequirement } from '../helpers/require-tool.js';
 import { runCli, type FakeRun } from '../helpers/fake-io.js';
-import { cli, failureText, fleetOf, fleetSkipReason, initArgs, publicFiles, tempDir } from '../e2e/cluster-helpers.js';
+import { cli, failureText, fleetSkipReason, initArgs, preparedFleetOf, publicFiles, tempDir } from '../e2e/cluster-helpers.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../../src/kube/versions.js';
 
 const fleetSkip = fleetSkipReason();
 
@@ -93,7 +94,8 @@ describe.skipIf(fleetSkip)('static HA: init and the day-2 commands leak no secre
   ];
 
   beforeAll(async () => {
-    fleet = await fleetOf(3, 2);
+    // Secrets appear from init on; node preparation handles none, so the nodes boot prepared.
+    fleet = await preparedFleetOf(3, 2, '1.36.2');
     cwd = tempDir('secrets-ha');
     dir = join(cwd, 'cluster');
     remember(keySecrets(fleet.privateKeyPath));
@@ -149,7 +151,8 @@ describe.skipIf(fleetSkip ?? missingRequirement(hasCommand('terraform'), 'terraf
   let dir: string;
 
   beforeAll(async () => {
-    fleet = await fleetOf(1, 1);
+    // Cloud nodes boot from the Packer image: prepared, as there.
+    fleet = await preparedFleetOf(1, 1, DEFAULT_KUBERNETES_VERSION);
     cwd = tempDir('secrets-cloud');
     dir = join(cwd, 'cluster');
     const moduleDir = join(cwd, 'module');
