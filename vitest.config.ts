@@ -1,4 +1,45 @@
+import { relative } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The slowest files, slowest first (alone on the 2-core CI machine). Starting them first lets the
+ * two workers finish together instead of one running a long file at the end. Vitest's own sort
+ * (cached durations, longest first) is used once every file has one; this list is for a cold
+ * cache (a fresh checkout), where vitest would sort by file size.
+ */
+const SLOWEST_FIRST = [
+  'test/e2e/real-hosts.test.ts',
+  'test/e2e/upgrade.test.ts',
+  'test/fleet/fleet-realism.test.ts',
+  'test/terraform/aws-plan.test.ts',
+  'test/security/secret-search.test.ts',
+  'test/e2e/add-workers.test.ts',
+  'test/e2e/init-ha.test.ts',
+  'test/e2e/resume-kill.test.ts',
+  'test/e2e/upgrade-resume.test.ts',
+  'test/e2e/init-cloud.test.ts',
+  'test/fleet/fleet.test.ts',
+  'test/prepare-script.test.ts',
+  'test/e2e/interrupt.test.ts',
+  'test/e2e/init-faults.test.ts',
+  'test/e2e/exoscale-remove-workers.test.ts',
+  'test/terraform/init.test.ts',
+];
+
+class SlowestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const key = (file: TestSpecification) => relative(this.ctx.config.root, file.moduleId);
+    const cached = files.every((file) => this.ctx.cache.getFileTestResults(`${file.project.name}:${key(file)}`));
+    const sorted = await super.sort(files);
+    if (cached) return sorted;
+    const rank = (file: TestSpecification) => {
+      const index = SLOWEST_FIRST.indexOf(key(file));
+      return index === -1 ? SLOWEST_FIRST.length : index;
+    };
+    return sorted.map((file, index) => ({ file, index })).sort((a, b) => rank(a.file) - rank(b.file) || a.index - b.index).map(({ file }) => file);
+  }
+}
 
 export default defineConfig({
   test: {
@@ -7,5 +48,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // e2e suites own real sshd processes and namespaces; keep files isolated.
     pool: 'forks',
+    sequence: { sequencer: SlowestFirst },
   },
 });

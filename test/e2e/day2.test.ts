@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fleet } from '../fleet/fleet.js';
-import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, onNode, tempDir } from './cluster-helpers.js';
+import { cli, failureText, fleetSkipReason, initArgs, nodesSeenBy, onNode, preparedFleetOf, tempDir } from './cluster-helpers.js';
 
 const skip = fleetSkipReason();
 
@@ -26,7 +26,8 @@ describe.skipIf(skip)('status, ssh and destroy on a 1 + 2 static cluster', () =>
   let dir: string;
 
   beforeAll(async () => {
-    fleet = await fleetOf(1, 2);
+    // The subject is the day-2 commands: the nodes boot prepared at the cluster's version.
+    fleet = await preparedFleetOf(1, 2, '1.36.2');
     cwd = tempDir('e2e-day2');
     dir = join(cwd, 'cluster');
     const init = await cli(initArgs(fleet, { name: 'day2', dir, extra: ['--kubernetes-version', '1.36.2'] }), cwd);

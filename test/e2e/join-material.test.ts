@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fleet } from '../fleet/fleet.js';
-import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { cli, failureText, fleetSkipReason, initArgs, nodesSeenBy, preparedFleetOf, tempDir } from './cluster-helpers.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../../src/kube/versions.js';
 
 const skip = fleetSkipReason();
 const HOUR = 3600_000;
@@ -22,7 +23,8 @@ describe.skipIf(skip)('init resumed a day after a control-plane join failed', ()
   let failed: Awaited<ReturnType<typeof cli>>;
 
   beforeAll(async () => {
-    fleet = await fleetOf(3, 1);
+    // The subject is join material: the nodes boot prepared (as from the Packer image).
+    fleet = await preparedFleetOf(3, 1, DEFAULT_KUBERNETES_VERSION);
     cwd = tempDir('e2e-late-join');
     dir = join(cwd, 'cluster');
     args = initArgs(fleet, { name: 'late', dir, extra: ['--virtual-ip', `127.0.${fleet.id}.200`] });

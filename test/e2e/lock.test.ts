@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fleet } from '../fleet/fleet.js';
 import { BIN, ensureBuilt } from '../helpers/built-cli.js';
-import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { cli, failureText, fleetSkipReason, initArgs, nodesSeenBy, preparedFleetOf, tempDir } from './cluster-helpers.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../../src/kube/versions.js';
 
 const skip = fleetSkipReason();
 
@@ -47,7 +48,8 @@ describe.skipIf(skip)('the cluster lock: two concurrent add-workers', () => {
 
   beforeAll(async () => {
     await ensureBuilt();
-    fleet = await fleetOf(1, 3);
+    // The subject is the lock: the nodes boot prepared (as from the Packer image).
+    fleet = await preparedFleetOf(1, 3, DEFAULT_KUBERNETES_VERSION);
     cwd = tempDir('e2e-lock');
     dir = join(cwd, 'cluster');
     const init = await cli(initArgs(fleet, { name: 'locked', dir, names: ['cp-1', 'worker-1'] }), cwd);

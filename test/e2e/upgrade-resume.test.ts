@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fleet } from '../fleet/fleet.js';
 import { BIN, ensureBuilt } from '../helpers/built-cli.js';
-import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { cli, failureText, fleetSkipReason, initArgs, nodesSeenBy, preparedFleetOf, tempDir } from './cluster-helpers.js';
 
 const skip = fleetSkipReason();
 const TARGET = '1.37.1';
@@ -56,7 +56,8 @@ describe.skipIf(skip)('an upgrade killed mid-rollout resumes where it stopped', 
 
   beforeAll(async () => {
     await ensureBuilt();
-    fleet = await fleetOf(1, 3);
+    // Nodes boot prepared at the old version; the upgrade really moves their packages.
+    fleet = await preparedFleetOf(1, 3, '1.36.2');
     cwd = tempDir('e2e-upgrade-resume');
     dir = join(cwd, 'cluster');
     init = await cli(initArgs(fleet, { name: 'resume', dir, extra: ['--kubernetes-version', '1.36.2'] }), cwd);
