@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
@@ -48,6 +49,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     // e2e suites own real sshd processes and namespaces; keep files isolated.
     pool: 'forks',
+    // Vitest's default (one core less than the machine) runs one file at a time on the 2-core CI
+    // machine; the e2e files mostly wait on sshd and stand-in processes, so two overlap well.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     sequence: { sequencer: SlowestFirst },
   },
 });
