@@ -18,7 +18,7 @@ import { assertBackendSupported } from '../providers/terraform-common.js';
 import { IMAGE_BUILD_DIR } from '../providers/image-build.js';
 import { nodeUsersOf, type PartialCluster } from './cluster-context.js';
 import { removeFromUserKubeconfig } from './kubeconfig-merge.js';
-import { TOOL_STOP_GRACE_MS } from './provision.js';
+import { forwardToolMessage, TOOL_STOP_GRACE_MS } from './provision.js';
 import { withRun, type RunHarness } from './run-harness.js';
 import { createSshPool } from './ssh-setup.js';
 import { SshNodeOps } from './ssh-node-ops.js';
@@ -150,10 +150,7 @@ async function terraformDestroy(folder: string, binary: string, env: Record<stri
     binary,
     env,
     signal: step.signal,
-    onEvent: (event) => {
-      const message = (event as { message?: string }).message;
-      if (message) step.output(message, 'stdout');
-    },
+    onEvent: (event) => forwardToolMessage(event, step),
     onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),
   });
   await terraform.init();

@@ -117,7 +117,7 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
                         binary: terraformBinary,
                         env,
                         signal: step.signal,
-                        onEvent: (event) => forwardTerraform(event, step),
+                        onEvent: (event) => forwardToolMessage(event, step),
                         onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),
                       })
                     : undefined;
@@ -141,7 +141,7 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
                       force: options.rebuildImage,
                       signal: step.signal,
                       env,
-                      onEvent: (event) => forwardPacker(event, step),
+                      onEvent: (event) => forwardToolMessage(event, step),
                       onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),
                     });
                     // Stripped before it is recorded: state.json then holds what Terraform takes.
@@ -178,7 +178,7 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
               binary: terraformBinary,
               env: terraformEnvironment(adapter, spec, ctx.env),
               signal: step.signal,
-              onEvent: (event) => forwardTerraform(event, step),
+              onEvent: (event) => forwardToolMessage(event, step),
               onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),
             });
             await terraform.init();
@@ -221,12 +221,8 @@ async function removeBuildPlace(terraform: TerraformCli, buildDir: string, step:
   }
 }
 
-function forwardTerraform(event: TerraformEvent, step: StepContext): void {
-  const message = (event as { message?: string }).message;
-  if (message) step.output(message, 'stdout');
-}
-
-function forwardPacker(event: PackerEvent, step: StepContext): void {
+/** A Terraform or Packer event's human message, as the step's output (the rest is for the driver). */
+export function forwardToolMessage(event: TerraformEvent | PackerEvent, step: StepContext): void {
   const message = (event as { message?: string }).message;
   if (message) step.output(message, 'stdout');
 }
