@@ -10,22 +10,22 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * cache (a fresh checkout), where vitest would sort by file size.
  */
 const SLOWEST_FIRST = [
-  'test/e2e/real-hosts.test.ts',
-  'test/e2e/upgrade.test.ts',
+  'test/e2e/cluster/real-hosts.test.ts',
+  'test/e2e/cluster/upgrade.test.ts',
   'test/fleet/fleet-realism.test.ts',
-  'test/terraform/aws-plan.test.ts',
-  'test/security/secret-search.test.ts',
-  'test/e2e/add-workers.test.ts',
-  'test/e2e/init-ha.test.ts',
-  'test/e2e/resume-kill.test.ts',
-  'test/e2e/upgrade-resume.test.ts',
-  'test/e2e/init-cloud.test.ts',
+  'test/e2e/tools/terraform/aws-plan.test.ts',
+  'test/e2e/security/secret-search.test.ts',
+  'test/e2e/cluster/add-workers.test.ts',
+  'test/e2e/cluster/init-ha.test.ts',
+  'test/e2e/cluster/resume-kill.test.ts',
+  'test/e2e/cluster/upgrade-resume.test.ts',
+  'test/e2e/cluster/init-cloud.test.ts',
   'test/fleet/fleet.test.ts',
-  'test/prepare-script.test.ts',
-  'test/e2e/interrupt.test.ts',
-  'test/e2e/init-faults.test.ts',
-  'test/e2e/exoscale-remove-workers.test.ts',
-  'test/terraform/init.test.ts',
+  'test/e2e/tools/prepare-script.test.ts',
+  'test/e2e/cluster/interrupt.test.ts',
+  'test/e2e/cluster/init-faults.test.ts',
+  'test/e2e/cluster/exoscale-remove-workers.test.ts',
+  'test/e2e/tools/terraform/init.test.ts',
 ];
 
 class SlowestFirst extends BaseSequencer {
@@ -42,9 +42,13 @@ class SlowestFirst extends BaseSequencer {
   }
 }
 
+/**
+ * Two projects: `unit` runs in-process (no root, no external tool but node and sh) and takes
+ * seconds; `e2e` drives real programs (the fleet's sshd nodes, terraform, packer, tmux, the built
+ * CLI) and needs root for the fleet's namespaces. `npm test` runs both, `npm run test:unit` one.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // e2e suites own real sshd processes and namespaces; keep files isolated.
@@ -53,5 +57,9 @@ export default defineConfig({
     // machine; the e2e files mostly wait on sshd and stand-in processes, so two overlap well.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     sequence: { sequencer: SlowestFirst },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts', 'test/fleet/**/*.test.ts'] } },
+    ],
   },
 });

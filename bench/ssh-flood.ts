@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { hostKeyPair, startHostileNode } from '../test/fixtures/hostile-node/hostile-node.js';
-import { HostKeyStore } from '../src/tools/known-hosts.js';
-import { SshPool } from '../src/tools/ssh.js';
+import { HostKeyStore } from '../src/tools/ssh/known-hosts.js';
+import { SshPool } from '../src/tools/ssh/pool.js';
 
 const MiB = 1024 * 1024;
 

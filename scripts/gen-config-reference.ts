@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { renderConfigReference } from '../src/spec/config-reference.js';
+import { renderConfigReference } from '../src/config/config-reference.js';
 
 const target = fileURLToPath(new URL('../docs/config-reference.md', import.meta.url));
 const text = renderConfigReference();

@@ -23,7 +23,7 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { ExternalToolError } from '../errors.js';
-import type { ClusterSpec, Cni } from '../spec/schema.js';
+import type { ClusterSpec, Cni } from '../config/schema.js';
 import { renderTemplate, templatePath } from '../tools/template.js';
 import { KUBEADM_CONFIG_DIR } from './kubeadm-config.js';
 import { ADMIN_KUBECONFIG, kubectl, type Argv } from './node-commands.js';

@@ -6,7 +6,7 @@
  */
 import { stringify } from 'yaml';
 import { UsageError } from '../errors.js';
-import type { ClusterSpec, Runtime } from '../spec/schema.js';
+import type { ClusterSpec, Runtime } from '../config/schema.js';
 import { CA_HASH_PATTERN, CERTIFICATE_KEY_PATTERN, TOKEN_PATTERN } from './join-material.js';
 import { assertHost, assertIp, assertNodeName, parseEndpoint } from './validate-remote.js';
 import { kubeadmApiVersion, parseKubeVersion, type KubeVersion } from './versions.js';

@@ -1,6 +1,6 @@
 /**
  * Every version this release of k8s-bootstrap installs, in one table, each with where it was
- * read. Bump them together (test/kube/pins.test.ts keeps them consistent with each other, with
+ * read. Bump them together (test/unit/kube/pins.test.ts keeps them consistent with each other, with
  * the supported minors and with the test fleet's catalogue).
  */
 import type { SupportedMinor } from './versions.js';

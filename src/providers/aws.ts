@@ -1,5 +1,5 @@
 /** AWS: VPC, NLB with client-IP preservation off, instances (templates/terraform/aws). */
-import type { ClusterSpec } from '../spec/schema.js';
+import type { ClusterSpec } from '../config/schema.js';
 import { checkInventory } from './inventory-check.js';
 import { commonTfvars, moduleDirOf, pickEnv, type ProviderAdapter, type ProvisionExtras } from './terraform-common.js';
 

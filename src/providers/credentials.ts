@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import type { ValidationIssue } from '../errors.js';
-import type { ClusterSpec, ProviderName } from '../spec/schema.js';
+import type { ClusterSpec, ProviderName } from '../config/schema.js';
 
 export interface CredentialDiscovery {
   ok: boolean;

@@ -1,12 +1,12 @@
 /**
  * Exoscale: managed private network, control planes behind a managed Elastic IP (health check
  * on /readyz), control planes and workers as individual instances with static leases
- * (templates/terraform/exoscale; the address plan is src/spec/exoscale-network.ts).
+ * (templates/terraform/exoscale; the address plan is src/config/exoscale-network.ts).
  */
 import { ValidationError } from '../errors.js';
-import { parseCidr } from '../spec/cidr.js';
-import { exoscaleNodeCidrProblem } from '../spec/exoscale-network.js';
-import { DEFAULT_NETWORK, type ClusterSpec } from '../spec/schema.js';
+import { parseCidr } from '../config/cidr.js';
+import { exoscaleNodeCidrProblem } from '../config/exoscale-network.js';
+import { DEFAULT_NETWORK, type ClusterSpec } from '../config/schema.js';
 import { checkInventory } from './inventory-check.js';
 import { commonTfvars, moduleDirOf, pickEnv, type ProviderAdapter, type ProvisionExtras } from './terraform-common.js';
 

@@ -9,7 +9,7 @@
 import { copyFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExternalToolError } from '../errors.js';
-import type { ClusterSpec } from '../spec/schema.js';
+import type { ClusterSpec } from '../config/schema.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import type { BuildPlace } from './image.js';
 import { packageRoot, secureTerraformDir, TFVARS_FILE } from './terraform-common.js';

@@ -11,7 +11,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExternalToolError, UsageError, ValidationError } from '../errors.js';
 import { minorOf, parseKubeVersion } from '../kube/versions.js';
-import { DEFAULT_INSTANCE_TYPES, type ClusterSpec, type ProviderName } from '../spec/schema.js';
+import { DEFAULT_INSTANCE_TYPES, type ClusterSpec, type ProviderName } from '../config/schema.js';
 import type { ClusterState } from '../state/state-store.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { templatePath } from '../tools/template.js';

@@ -1,6 +1,6 @@
 /** Provider adapters by name, and the cluster folder's terraform/ preparation. */
 import { UsageError } from '../errors.js';
-import type { ClusterSpec, ProviderName } from '../spec/schema.js';
+import type { ClusterSpec, ProviderName } from '../config/schema.js';
 import { awsAdapter } from './aws.js';
 import { exoscaleAdapter } from './exoscale.js';
 import { openstackAdapter } from './openstack.js';

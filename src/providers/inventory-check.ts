@@ -4,10 +4,10 @@
  */
 import { z } from 'zod';
 import { ExternalToolError } from '../errors.js';
-import { cidrContains, parseCidr, parseIpv4 } from '../spec/cidr.js';
-import { DEFAULT_NETWORK, type ClusterSpec } from '../spec/schema.js';
+import { cidrContains, parseCidr, parseIpv4 } from '../config/cidr.js';
+import { DEFAULT_NETWORK, type ClusterSpec } from '../config/schema.js';
 import type { Inventory } from './inventory.js';
-import { DNS1123_LABEL, DNS_NAME, LINUX_USER } from '../spec/patterns.js';
+import { DNS1123_LABEL, DNS_NAME, LINUX_USER } from '../config/patterns.js';
 
 // Names, addresses and users from outputs reach node commands and configs: same strict patterns as the spec.
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;

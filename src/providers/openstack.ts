@@ -1,5 +1,5 @@
 /** OpenStack: tenant network + router, Octavia LB with a floating IP (templates/terraform/openstack). */
-import type { ClusterSpec } from '../spec/schema.js';
+import type { ClusterSpec } from '../config/schema.js';
 import { checkInventory } from './inventory-check.js';
 import { commonTfvars, moduleDirOf, pickEnv, type ProviderAdapter, type ProvisionExtras } from './terraform-common.js';
 

@@ -1,7 +1,7 @@
 /** The static provider: no Terraform; the Inventory comes straight from spec.provider.hosts. */
 import { UsageError } from '../errors.js';
-import type { ClusterSpec } from '../spec/schema.js';
-import { defaultNodeName } from '../spec/node-names.js';
+import type { ClusterSpec } from '../config/schema.js';
+import { defaultNodeName } from '../config/node-names.js';
 import type { Inventory, InventoryNode } from './inventory.js';
 
 /** Port of the haproxy that k8s-bootstrap runs next to kube-apiserver (which holds 6443) for a keepalived VIP. */

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import { terraformVersion, versionAtLeast, type TerraformVersion } from '../tools/terraform.js';
 import { writeFileAtomic } from '../state/atomic.js';
-import { DEFAULT_INSTANCE_TYPES, DEFAULT_NETWORK, type ClusterSpec } from '../spec/schema.js';
+import { DEFAULT_INSTANCE_TYPES, DEFAULT_NETWORK, type ClusterSpec } from '../config/schema.js';
 import type { Inventory } from './inventory.js';
 
 export type CloudProviderName = 'exoscale' | 'openstack' | 'aws';

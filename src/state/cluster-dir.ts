@@ -11,7 +11,7 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { dnsLabelProblem } from '../spec/field-checks.js';
+import { dnsLabelProblem } from '../config/field-checks.js';
 import { writeFileAtomic } from './atomic.js';
 import { readTextIfExists } from './read-optional.js';
 

@@ -3,7 +3,7 @@
  * at any point (SIGKILL included) resumes from the last checkpoint.
  */
 import { readFile } from 'node:fs/promises';
-import { DNS1123_LABEL } from '../spec/patterns.js';
+import { DNS1123_LABEL } from '../config/patterns.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 

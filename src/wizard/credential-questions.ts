@@ -2,7 +2,7 @@
  * What the wizard asks when a provider's credentials are not in the environment. Answers live
  * in memory only: they are handed to the tools through the child environment, never written.
  */
-import type { ProviderName } from '../spec/schema.js';
+import type { ProviderName } from '../config/schema.js';
 
 export interface CredentialQuestion {
   env: string;

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { cidrsOverlap, parseCidr } from '../spec/cidr.js';
+import { cidrsOverlap, parseCidr } from '../config/cidr.js';
 import {
   API_VERSION,
   CNIS,
@@ -17,9 +17,9 @@ import {
   PROVIDERS,
   RUNTIMES,
   type ProviderName,
-} from '../spec/schema.js';
-import { endpointProblem, formatProblem } from '../spec/field-checks.js';
-import { validators } from '../spec/validate.js';
+} from '../config/schema.js';
+import { endpointProblem, formatProblem } from '../config/field-checks.js';
+import { validators } from '../config/validate/index.js';
 import { discoverCredentials } from '../providers/credentials.js';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_MINORS } from '../kube/versions.js';
 import { CREDENTIAL_QUESTIONS } from './credential-questions.js';

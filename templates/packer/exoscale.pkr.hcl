@@ -102,7 +102,7 @@ source "exoscale" "node" {
 
 build {
   # This block is the same in all three templates except for `sources`, and
-  # test/packer/templates.test.ts keeps it so. It cannot live in one shared file: Packer HCL has
+  # test/e2e/tools/packer/templates.test.ts keeps it so. It cannot live in one shared file: Packer HCL has
   # no include, and `sources` must name sources by their literal type (amazon-ebs, exoscale,
   # openstack) from the files Packer loads, so one block for the three clouds would need every
   # cloud's source, variables and plugin in every build.

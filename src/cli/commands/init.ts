@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { collect, parseInteger, type CommandDefinition } from '../command.js';
 
-/** Flags that fill ClusterSpec fields; shared with the wizard through spec/sources.ts. */
+/** Flags that fill ClusterSpec fields; shared with the wizard through config/resolve.ts. */
 export const init: CommandDefinition = {
   name: 'init',
   summary: 'Create a cluster: wizard (or flags/--config), image, infrastructure, kubeadm, CNI, kubeconfig',

@@ -9,8 +9,8 @@
 import { AbortError } from '../../errors.js';
 import { parseDuration } from '../../engine/timeouts.js';
 import { confirmChange } from '../../wizard/prompts.js';
-import { loadCluster } from '../../workflows/cluster-context.js';
-import { formatAddPlan, planAddWorkers } from '../../workflows/worker-plan.js';
+import { loadCluster } from '../../workflows/run/load-cluster.js';
+import { formatAddPlan, planAddWorkers } from '../../workflows/workers/plan.js';
 import type { CommandHandler } from '../command.js';
 import { requireCredentials, showPlan } from './plan-output.js';
 
@@ -46,7 +46,7 @@ export const runAddWorkers: CommandHandler = async (ctx, rawOptions) => {
   if (!go) throw new AbortError('Declined', 'Nothing was added');
 
   // Loaded only now: the workflow pulls in the engine, renderers and tool drivers.
-  const { runAddWorkersWorkflow } = await import('../../workflows/add-workers.js');
+  const { runAddWorkersWorkflow } = await import('../../workflows/workers/add.js');
   const outcome = await runAddWorkersWorkflow(ctx, { cluster, plan, concurrency, timeoutMs, sshTimeoutMs });
   ctx.write(
     outcome.added.length > 0

@@ -4,11 +4,11 @@
  */
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { exampleSpec } from '../../spec/example.js';
-import { readSpecFile } from '../../spec/load.js';
-import { PROVIDERS, type ProviderName } from '../../spec/schema.js';
-import { clusterJsonSchema, serializeSpec } from '../../spec/serialize.js';
-import { specWarnings, validateSpec } from '../../spec/validate.js';
+import { exampleSpec } from '../../config/example.js';
+import { readSpecFile } from '../../config/load.js';
+import { PROVIDERS, type ProviderName } from '../../config/schema.js';
+import { clusterJsonSchema, serializeSpec } from '../../config/serialize.js';
+import { specWarnings, validateSpec } from '../../config/validate/index.js';
 import { formatIssue } from '../../errors.js';
 import type { CommandHandler } from '../command.js';
 

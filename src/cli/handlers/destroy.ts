@@ -7,7 +7,7 @@ import { parseDuration } from '../../engine/timeouts.js';
 import { credentialIssue } from '../../providers/credentials.js';
 import { isCloudProvider } from '../../providers/index.js';
 import { assertCanConfirm, input } from '../../wizard/prompts.js';
-import { loadCluster } from '../../workflows/cluster-context.js';
+import { loadCluster } from '../../workflows/run/load-cluster.js';
 import type { CommandHandler } from '../command.js';
 
 export const DEFAULT_DESTROY_TIMEOUT = '60m';
@@ -50,7 +50,7 @@ export const runDestroy: CommandHandler = async (ctx, rawOptions) => {
   }
 
   // Loaded only now: the workflow pulls in the engine, renderers and tool drivers.
-  const { runDestroyWorkflow } = await import('../../workflows/destroy.js');
+  const { runDestroyWorkflow } = await import('../../workflows/destroy/index.js');
   const outcome = await runDestroyWorkflow(ctx, { cluster, resetNodes: options.resetNodes === true, concurrency, timeoutMs });
   if (ctx.outputMode !== 'json') {
     const machines = {

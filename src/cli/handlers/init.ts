@@ -11,19 +11,19 @@ import { join } from 'node:path';
 import { AbortError, LockedError, UsageError, ValidationError } from '../../errors.js';
 import { parseDuration } from '../../engine/timeouts.js';
 import { credentialIssue, discoverCredentials } from '../../providers/credentials.js';
-import { parseSpecYaml, readSpecFile } from '../../spec/load.js';
-import type { ClusterSpec } from '../../spec/schema.js';
-import { serializeSpec } from '../../spec/serialize.js';
-import { findMissingValues, mergeSpecSources, MissingValuesError, type InitFlags } from '../../spec/sources.js';
-import { validateSpec } from '../../spec/validate.js';
+import { parseSpecYaml, readSpecFile } from '../../config/load.js';
+import type { ClusterSpec } from '../../config/schema.js';
+import { serializeSpec } from '../../config/serialize.js';
+import { findMissingValues, mergeSpecSources, MissingValuesError, type InitFlags } from '../../config/resolve.js';
+import { validateSpec } from '../../config/validate/index.js';
 import { ClusterDir } from '../../state/cluster-dir.js';
 import { acquireLock, type Lock } from '../../state/lock.js';
 import { StateStore } from '../../state/state-store.js';
-import { appliedSpec, clusterBuilt, sameClusterSpec, saveSpec, specChanges } from '../../workflows/spec-record.js';
-import { settleBackendKey } from '../../workflows/backend-key.js';
+import { appliedSpec, clusterBuilt, sameClusterSpec, saveSpec, specChanges } from '../../state/spec-record.js';
+import { settleBackendKey } from '../../workflows/init/backend-key.js';
 import { assertCanConfirm, confirm, confirmChange } from '../../wizard/prompts.js';
 import { formatSpecSummary } from '../../wizard/summary.js';
-import { describeInitPlan, dryRunRenderers, formatPlan, type PlanStep } from '../../workflows/init-plan.js';
+import { describeInitPlan, dryRunRenderers, formatPlan, type PlanStep } from '../../workflows/init/plan.js';
 import type { CommandHandler } from '../command.js';
 import type { CliContext } from '../context.js';
 import { readTextIfExists } from '../../state/read-optional.js';
@@ -80,7 +80,7 @@ export const runInit: CommandHandler = async (ctx, rawOptions) => {
       });
     }
     // Loaded only now: the workflow pulls in the engine, renderers and tool drivers.
-    const { runInitWorkflow } = await import('../../workflows/init.js');
+    const { runInitWorkflow } = await import('../../workflows/init/index.js');
     return await runInitWorkflow(
       { ...ctx, env },
       {
@@ -216,7 +216,7 @@ async function printDryRun(ctx: CliContext, spec: ClusterSpec, dir: ClusterDir, 
   }
   const files = [target.dir.specFile, target.dir.stateFile];
   try {
-    (await import('../../workflows/dry-run-files.js')).registerDryRunFiles();
+    (await import('../../workflows/init/dry-run-files.js')).registerDryRunFiles();
     for (const render of dryRunRenderers) files.push(...(await render(spec, target.dir)));
   } finally {
     await target.lock?.release();

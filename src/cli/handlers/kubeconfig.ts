@@ -6,8 +6,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
-import { loadCluster } from '../../workflows/cluster-context.js';
-import { mergeIntoUserKubeconfig, readClusterKubeconfig } from '../../workflows/kubeconfig-merge.js';
+import { loadCluster } from '../../workflows/run/load-cluster.js';
+import { mergeIntoUserKubeconfig, readClusterKubeconfig } from '../../state/user-kubeconfig.js';
 import type { CommandHandler } from '../command.js';
 
 export interface KubeconfigOptions {

@@ -2,7 +2,7 @@
 import { ValidationError } from '../../errors.js';
 import { credentialIssue } from '../../providers/credentials.js';
 import { isCloudProvider } from '../../providers/index.js';
-import type { ClusterSpec } from '../../spec/schema.js';
+import type { ClusterSpec } from '../../config/schema.js';
 import type { CliContext } from '../context.js';
 
 /**

@@ -7,8 +7,8 @@
 import { AbortError } from '../../errors.js';
 import { parseDuration } from '../../engine/timeouts.js';
 import { confirmChange } from '../../wizard/prompts.js';
-import { loadCluster } from '../../workflows/cluster-context.js';
-import { formatRemovePlan, planRemoveWorkers } from '../../workflows/worker-plan.js';
+import { loadCluster } from '../../workflows/run/load-cluster.js';
+import { formatRemovePlan, planRemoveWorkers } from '../../workflows/workers/plan.js';
 import type { CommandHandler } from '../command.js';
 import { requireCredentials, showPlan } from './plan-output.js';
 
@@ -44,7 +44,7 @@ export const runRemoveWorkers: CommandHandler = async (ctx, rawOptions) => {
   const go = await confirmChange(ctx, { command: 'remove-workers', message: `Drain, delete and reset ${names}?`, doing: `draining, deleting and resetting ${names}` });
   if (!go) throw new AbortError('Declined', 'Nothing was removed');
 
-  const { runRemoveWorkersWorkflow } = await import('../../workflows/remove-workers.js');
+  const { runRemoveWorkersWorkflow } = await import('../../workflows/workers/remove.js');
   const outcome = await runRemoveWorkersWorkflow(ctx, { cluster, plan, timeoutMs, drainTimeoutMs, sshTimeoutMs });
   for (const name of outcome.notReset) ctx.error(`Warning: ${name} did not answer SSH and was not reset (kubeadm reset -f); it is no longer part of the cluster.`);
   if (plan.alreadyGone.length > 0) ctx.error(`${plan.alreadyGone.join(', ')}: not a worker of the cluster (already removed?), skipped.`);

@@ -6,8 +6,8 @@
  */
 import { UsageError } from '../../errors.js';
 import { parseDuration } from '../../engine/timeouts.js';
-import { HostKeyStore, checkPrivateKeyFile } from '../../tools/ssh.js';
-import { runInteractiveSsh } from '../../tools/ssh-interactive.js';
+import { HostKeyStore, checkPrivateKeyFile } from '../../tools/ssh/pool.js';
+import { runInteractiveSsh } from '../../tools/ssh/interactive.js';
 import {
   addressOf,
   checkPinned,
@@ -16,9 +16,9 @@ import {
   openReadOnlyPool,
   readOnlyKnownHosts,
   topologyOf,
-} from '../../workflows/cluster-context.js';
-import { privateKeyPathFor } from '../../workflows/ssh-setup.js';
-import { firstControlPlane } from '../../workflows/topology.js';
+} from '../../workflows/run/load-cluster.js';
+import { privateKeyPathFor } from '../../workflows/run/ssh-pool.js';
+import { firstControlPlane } from '../../workflows/run/topology.js';
 import type { CommandHandler } from '../command.js';
 import type { CliContext } from '../context.js';
 

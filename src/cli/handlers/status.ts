@@ -5,9 +5,9 @@
  */
 import { inertStrings, toSafeJson } from '../../engine/inert-text.js';
 import { parseDuration } from '../../engine/timeouts.js';
-import { loadCluster, openReadOnlyPool, topologyOf } from '../../workflows/cluster-context.js';
-import { collectStatus, formatStatus, sshNodeLister, type NodeLister } from '../../workflows/status.js';
-import type { SshPool } from '../../tools/ssh.js';
+import { loadCluster, openReadOnlyPool, topologyOf } from '../../workflows/run/load-cluster.js';
+import { collectStatus, formatStatus, sshNodeLister, type NodeLister } from '../../workflows/status/index.js';
+import type { SshPool } from '../../tools/ssh/pool.js';
 import type { CommandHandler } from '../command.js';
 
 export const DEFAULT_STATUS_TIMEOUT = '2m';

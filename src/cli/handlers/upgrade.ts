@@ -10,11 +10,11 @@ import { AbortError, UsageError } from '../../errors.js';
 import { parseDuration } from '../../engine/timeouts.js';
 import { isCloudProvider } from '../../providers/index.js';
 import { assertCanConfirm, confirmChange, select } from '../../wizard/prompts.js';
-import { loadCluster } from '../../workflows/cluster-context.js';
-import { inspectForUpgrade } from '../../workflows/upgrade.js';
-import { describeUpgradePlan } from '../../workflows/upgrade-describe.js';
-import { parseTargetVersion, planHops, upgradeOffers } from '../../workflows/upgrade-plan.js';
-import { checkSnapshot } from '../../workflows/upgrade-preflight.js';
+import { loadCluster } from '../../workflows/run/load-cluster.js';
+import { inspectForUpgrade } from '../../workflows/upgrade/index.js';
+import { describeUpgradePlan } from '../../workflows/upgrade/describe.js';
+import { parseTargetVersion, planHops, upgradeOffers } from '../../workflows/upgrade/plan.js';
+import { checkSnapshot } from '../../workflows/upgrade/preflight.js';
 import type { CommandHandler } from '../command.js';
 
 export const DEFAULT_UPGRADE_TIMEOUT = '3h';
@@ -91,7 +91,7 @@ export const runUpgrade: CommandHandler = async (ctx, rawOptions) => {
   const go = await confirmChange(ctx, { command: 'upgrade', message: `Upgrade cluster ${spec.name} to v${plan.target}?`, doing: `upgrading ${spec.name} to v${plan.target}` });
   if (!go) throw new AbortError('Declined', 'Nothing was upgraded');
 
-  const { runUpgradeWorkflow } = await import('../../workflows/upgrade.js');
+  const { runUpgradeWorkflow } = await import('../../workflows/upgrade/index.js');
   const outcome = await runUpgradeWorkflow(ctx, {
     cluster,
     topology,

@@ -1,5 +1,5 @@
 # The address plan of the managed private network on node_cidr. Only locals, so the tests can
-# evaluate it with terraform console and no provider. src/spec/exoscale-network.ts computes the
+# evaluate it with terraform console and no provider. src/config/exoscale-network.ts computes the
 # same plan and refuses a cluster.yaml whose workers do not fit.
 #
 #   host 1-9      left alone

@@ -1,7 +1,7 @@
 # Control planes and workers are individual instances with fixed names and static leases on the
 # private network, as on AWS and OpenStack: Terraform knows every address, every node's node IP is
 # its private address, and worker_count shrinks from the highest index, so remove-workers knows
-# which machine goes (src/workflows/worker-plan.ts). No instance pool: the provider reports no
+# which machine goes (src/workflows/workers/plan.ts). No instance pool: the provider reports no
 # private lease of pool members, and scaling a pool down lets Exoscale pick the member.
 
 locals {

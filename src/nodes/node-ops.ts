@@ -1,0 +1,35 @@
+/**
+ * What the bootstrap, add-workers and upgrade steps do on a node, over SSH, with the official
+ * commands (see the kube layer). The workflows only call this interface, so its SSH and kubeadm
+ * details stay in one place.
+ */
+import type { StepContext } from '../engine/step.js';
+import type { ClusterNode, Topology } from '../workflows/run/topology.js';
+
+export type { NodeStatus } from '../kube/node-commands.js';
+import type { NodeStatus } from '../kube/node-commands.js';
+
+export interface NodeOps {
+  /** Connects (waiting for SSH after boot) and checks the pinned host key; runs nothing. */
+  reach(node: ClusterNode, ctx: Pick<StepContext, 'signal'>): Promise<void>;
+  isPrepared(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<boolean>;
+  prepare(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<void>;
+  needsHaLoadBalancer(topology: Topology): boolean;
+  setupHaLoadBalancer(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<void>;
+  isInitialised(node: ClusterNode, ctx: StepContext): Promise<boolean>;
+  initFirstControlPlane(node: ClusterNode, topology: Topology, version: string, ctx: StepContext): Promise<void>;
+  installCni(first: ClusterNode, ctx: StepContext): Promise<void>;
+  /** Workers: kubelet.conf and the Node registered; control planes also the label and running etcd/kube-apiserver pods. */
+  isJoined(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<boolean>;
+  /** Resets a node of this cluster (or none) and resets and joins it; refuses a node of another cluster. */
+  join(node: ClusterNode, topology: Topology, controlPlane: boolean, ctx: StepContext): Promise<void>;
+  getNodes(first: ClusterNode, ctx: Pick<StepContext, 'signal' | 'output'>): Promise<NodeStatus[]>;
+  waitReady(first: ClusterNode, topology: Topology, names: string[], version: string | undefined, timeoutMs: number, ctx: StepContext): Promise<void>;
+  /** One voting etcd member per control plane. */
+  verifyEtcdMembers(first: ClusterNode, topology: Topology, ctx: StepContext): Promise<void>;
+  /** CoreDNS available and a pod on a worker resolving a Service name. */
+  verifyNetworking(first: ClusterNode, topology: Topology, ctx: StepContext): Promise<void>;
+  /** A reason the operator's kubeconfig needs no refresh, or undefined. */
+  kubeconfigCurrent(first: ClusterNode, topology: Topology, ctx: Pick<StepContext, 'signal' | 'output'>): Promise<string | undefined>;
+  writeKubeconfig(first: ClusterNode, topology: Topology, ctx: StepContext): Promise<void>;
+}

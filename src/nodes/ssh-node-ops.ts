@@ -1,0 +1,625 @@
+/**
+ * NodeOps over SSH: each method is one of the official procedures, with the commands of the
+ * kube layer. "Already done?" is judged by the cluster (the objects a finished kubeadm init
+ * leaves, a control plane's label and static pods, the CNI's own objects), never by a file on a
+ * node, and a node is only ever reset when its kubeadm state belongs to this cluster or to none.
+ * Join material lives in secrets/, and every secret is registered for redaction before it can
+ * appear in any output.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { StepContext } from '../engine/step.js';
+import { sleep } from '../engine/backoff.js';
+import { ExternalToolError, PreflightError } from '../errors.js';
+import type { ClusterSpec } from '../config/schema.js';
+import type { ClusterDir } from '../state/cluster-dir.js';
+import { writeFileAtomic } from '../state/atomic.js';
+import type { NodeSession, SshPool } from '../tools/ssh/pool.js';
+import { LARGE_OUTPUT_LIMIT_BYTES } from '../tools/ssh/remote-output.js';
+import { renderTemplate, templatePath } from '../tools/template.js';
+import { criSocketFor, renderInitConfig, renderJoinConfig, INIT_CONFIG_PATH, JOIN_CONFIG_PATH, UPLOAD_CERTS_CONFIG_PATH } from '../kube/kubeadm-config.js';
+import {
+  caCertHash,
+  certificateKeyIsFresh,
+  generateBootstrapToken,
+  generateCertificateKey,
+  parseJoinCommand,
+  tokenIsFresh,
+} from '../kube/join-material.js';
+import * as cmd from '../kube/node-commands.js';
+import { cniInstallPlan, isExistingReleaseError, onlyAlreadyExists, readInstalled, type CniCommand, type InstalledCni } from '../kube/cni.js';
+import { CLUSTER_MARKER_PATH, clusterMarker, KUBEADM_STATE_SCRIPT, ownershipOf, parseKubeadmState, type KubeadmNodeState } from '../kube/node-ownership.js';
+import { DNS_CHECK_IMAGE } from '../kube/pins.js';
+import { detectInterfaceCommand, generateVrrpPassword, parseInterface, renderStaticHa, staticHaPackages, staticHaStartCommands } from '../kube/static-ha.js';
+import {
+  clientCertificateOf,
+  KUBECONFIG_RENEW_BEFORE_MS,
+  readAdminKubeconfig,
+  readUntrustedKubeconfig,
+  rewriteAdminKubeconfig,
+  serverUrl,
+  type AdminConfOptions,
+  type KubeconfigParts,
+} from '../kube/kubeconfig.js';
+import { API_SERVER_BIND_PORT } from '../kube/kubeadm-config.js';
+import { loadJoinMaterial, saveJoinMaterial, type SavedJoinMaterial } from '../state/join-material.js';
+import type { NodeOps, NodeStatus } from './node-ops.js';
+import type { SecretSet } from '../engine/redact.js';
+import { allNodes, firstControlPlane, type ClusterNode, type Topology } from '../workflows/run/topology.js';
+import { parseEndpoint } from '../kube/validate-remote.js';
+
+const SHORT = 60_000;
+const KUBEADM = 15 * 60_000;
+const PREPARE = 20 * 60_000;
+const RESET = 5 * 60_000;
+const COREDNS_WAIT_S = 300;
+const DNS_CHECK_MS = 180_000;
+const DNS_CHECK_POD = 'k8sb-dns-check';
+export const PREPARED_MARKER = '/etc/k8s-bootstrap/prepared';
+
+export function preparedMarker(version: string, runtime: string): string {
+  return `version=${version} runtime=${runtime}`;
+}
+
+export interface SshNodeOpsOptions {
+  spec: ClusterSpec;
+  dir: ClusterDir;
+  pool: SshPool;
+  secrets: SecretSet;
+  /** Public API endpoint written into the kubeconfig; defaults to the topology's endpoint. */
+  publicEndpoint?: string;
+  now?: () => Date;
+}
+
+type QuietCtx = Pick<StepContext, 'signal' | 'output'>;
+
+interface SudoOptions {
+  timeoutMs?: number;
+  idempotent?: boolean;
+  allowFailure?: boolean;
+  quiet?: boolean;
+  secretOutput?: boolean;
+  env?: Record<string, string>;
+  /** Values shown as *** wherever the command line is displayed (it never carries them; belt and braces). */
+  secrets?: string[];
+  /** Output kept for the result; see ExecOptions.maxOutputBytes. */
+  maxOutputBytes?: number;
+  /** Keep the last bytes instead of failing on a flood; see ExecOptions.keepOutputTail. */
+  keepOutputTail?: boolean;
+}
+
+export class SshNodeOps implements NodeOps {
+  private readonly now: () => Date;
+  /** Serialises join-material refreshes: parallel workers must not each mint a token. */
+  private materialQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: SshNodeOpsOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  session(node: ClusterNode): NodeSession {
+    return this.options.pool.session({ name: node.name, host: node.host, port: node.port, user: node.user });
+  }
+
+  async sudo(node: ClusterNode, argv: string[], ctx: QuietCtx, extra: SudoOptions = {}) {
+    return this.session(node).exec(argv, {
+      sudo: true,
+      env: extra.env,
+      timeoutMs: extra.timeoutMs ?? SHORT,
+      signal: ctx.signal,
+      idempotent: extra.idempotent ?? true,
+      allowFailure: extra.allowFailure,
+      secretOutput: extra.secretOutput,
+      secrets: extra.secrets,
+      maxOutputBytes: extra.maxOutputBytes,
+      keepOutputTail: extra.keepOutputTail,
+      onLine: extra.quiet ? undefined : (line, stream) => ctx.output(line, stream),
+    });
+  }
+
+  private async fileExists(node: ClusterNode, path: string, ctx: QuietCtx): Promise<boolean> {
+    return (await this.sudo(node, cmd.fileExists(path), ctx, { allowFailure: true, quiet: true })).code === 0;
+  }
+
+  async reach(node: ClusterNode, ctx: Pick<StepContext, 'signal'>): Promise<void> {
+    await this.options.pool.connect({ name: node.name, host: node.host, port: node.port, user: node.user }, ctx.signal);
+  }
+
+  // ---- preparation -------------------------------------------------------------------------
+
+  async isPrepared(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<boolean> {
+    const result = await this.sudo(node, ['cat', PREPARED_MARKER], ctx, { allowFailure: true, quiet: true });
+    return result.code === 0 && result.stdout.trim() === preparedMarker(version, runtime);
+  }
+
+  async prepare(node: ClusterNode, version: string, runtime: string, ctx: StepContext, extraEnv: Record<string, string> = {}): Promise<void> {
+    const minor = version.split('.').slice(0, 2).join('.');
+    // The prepare script is the same file Packer runs: inputs come as environment, not template variables.
+    await this.session(node).runScript('prepare-node', {}, {
+      env: { K8S_VERSION: version, K8S_MINOR: minor, RUNTIME: runtime, PULL_IMAGES: '0', ...extraEnv },
+      timeoutMs: PREPARE,
+      signal: ctx.signal,
+      idempotent: true,
+      onLine: (line, stream) => ctx.output(line, stream),
+    });
+  }
+
+  // ---- static HA ---------------------------------------------------------------------------
+
+  needsHaLoadBalancer(topology: Topology): boolean {
+    const provider = this.options.spec.provider;
+    return provider.name === 'static' && !provider.apiEndpoint && topology.controlPlanes.length > 1 && Boolean(provider.virtualIp);
+  }
+
+  async setupHaLoadBalancer(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<void> {
+    const provider = this.options.spec.provider;
+    if (provider.name !== 'static' || !provider.virtualIp) return;
+    // One VRRP password for the whole cluster, kept with the other secrets so re-runs agree.
+    let authPass = (await this.options.dir.readSecret('vrrp_pass'))?.trim();
+    if (!authPass) {
+      authPass = generateVrrpPassword();
+      await this.options.dir.writeSecret('vrrp_pass', authPass);
+    }
+    this.options.secrets.add(authPass);
+    const iface = parseInterface((await this.sudo(node, detectInterfaceCommand(node.privateIp), ctx, { quiet: true })).stdout);
+    const files = renderStaticHa({
+      clusterName: this.options.spec.name,
+      vip: provider.virtualIp,
+      controlPlanes: topology.controlPlanes.map((cp) => ({ name: cp.name, privateIp: cp.privateIp })),
+      self: node.name,
+      interface: iface,
+      authPass,
+    });
+    await this.sudo(node, staticHaPackages(), ctx, { timeoutMs: PREPARE });
+    for (const file of files) await this.session(node).installFile(file.content, file.path, file.mode, { sudo: true, signal: ctx.signal });
+    for (const argv of staticHaStartCommands()) await this.sudo(node, argv, ctx);
+  }
+
+  // ---- whose kubeadm state a node holds ----------------------------------------------------
+
+  async kubeadmState(node: ClusterNode, ctx: QuietCtx): Promise<KubeadmNodeState> {
+    const result = await this.session(node).runScript(KUBEADM_STATE_SCRIPT, {}, { timeoutMs: SHORT, signal: ctx.signal, idempotent: true });
+    return parseKubeadmState(result.stdout);
+  }
+
+  /**
+   * Makes the node ready for a kubeadm run: a node with no kubeadm state is left as it is; one
+   * holding this cluster's (a failed or interrupted init or join) is reset; one holding another
+   * cluster's is refused, untouched.
+   */
+  private async clearOwnLeftovers(node: ClusterNode, topology: Topology, material: SavedJoinMaterial, what: string, ctx: StepContext): Promise<void> {
+    const state = await this.kubeadmState(node, ctx);
+    const owner = ownershipOf(state, { caCertHash: material.caCertHash, uid: material.clusterUid });
+    if (owner === 'foreign') {
+      throw new PreflightError('NodeInAnotherCluster', `${node.name} (${node.host}) already holds the kubeadm state of another Kubernetes cluster: k8s-bootstrap does not reset machines it did not set up`, {
+        details: [`its /etc/kubernetes/pki/ca.crt: ${state.caCertHash ?? 'none'}; this cluster's CA: ${material.caCertHash ?? 'not created yet'}`],
+        hint: `If that cluster is gone, run "sudo kubeadm reset -f" and "sudo rm -rf /etc/cni/net.d" on ${node.name} yourself, then run the command again; otherwise use another machine.`,
+      });
+    }
+    if (owner === 'ours') {
+      ctx.output(`${node.name} holds a ${what} of this cluster that did not finish: kubeadm reset -f, then ${what} again`, 'info');
+      await this.resetNode(node, topology, ctx);
+    }
+  }
+
+  private async writeClusterMarker(node: ClusterNode, material: SavedJoinMaterial, ctx: QuietCtx): Promise<void> {
+    if (!material.clusterUid) return;
+    await this.session(node).installFile(clusterMarker(material.clusterUid, this.options.spec.name), CLUSTER_MARKER_PATH, 0o644, { sudo: true, signal: ctx.signal });
+  }
+
+  /** kubeadm reset -f with the runtime's socket, /etc/cni/net.d and our markers cleaned (reset-node.sh). */
+  async resetNode(node: ClusterNode, topology: Topology, ctx: QuietCtx): Promise<void> {
+    const staticHa = node.role === 'control-plane' && this.needsHaLoadBalancer(topology);
+    await this.session(node).runScript('reset-node', {}, {
+      env: { CRI_SOCKET: criSocketFor(this.options.spec.kubernetes.runtime), STATIC_HA: staticHa ? '1' : '0' },
+      timeoutMs: RESET,
+      signal: ctx.signal,
+      idempotent: true,
+      onLine: (line, stream) => ctx.output(line, stream),
+    });
+  }
+
+  // ---- first control plane -----------------------------------------------------------------
+
+  /**
+   * Finished = the API answers with what kubeadm's last phases create: the kubeadm-config
+   * ConfigMap (upload-config), CoreDNS and kube-proxy (addon) and kube-public/cluster-info
+   * (bootstrap-token). admin.conf alone proves nothing: kubeadm writes it in its third phase.
+   */
+  async isInitialised(node: ClusterNode, ctx: StepContext): Promise<boolean> {
+    if (!(await this.fileExists(node, cmd.ADMIN_KUBECONFIG, ctx))) return false;
+    for (const argv of [cmd.initObjects(), cmd.clusterInfo()]) {
+      if ((await this.sudo(node, argv, ctx, { allowFailure: true, quiet: true })).code !== 0) return false;
+    }
+    await this.recordCaHash(node, ctx);
+    return true;
+  }
+
+  /** The CA hash is recorded whenever the CA exists, also after a failed or interrupted init. */
+  private async recordCaHash(node: ClusterNode, ctx: QuietCtx): Promise<void> {
+    const material = await loadJoinMaterial(this.options.dir);
+    if (!material) return;
+    const ca = await this.sudo(node, ['cat', cmd.CA_CERT_PATH], ctx, { allowFailure: true, quiet: true });
+    if (ca.code !== 0 || !ca.stdout.includes('BEGIN CERTIFICATE')) return;
+    const hash = caCertHash(ca.stdout);
+    if (material.caCertHash === hash) return;
+    await saveJoinMaterial(this.options.dir, { ...material, caCertHash: hash });
+  }
+
+  async initFirstControlPlane(node: ClusterNode, topology: Topology, version: string, ctx: StepContext): Promise<void> {
+    const { dir, secrets } = this.options;
+    // Saved before kubeadm sees them: a run killed mid-init resumes with the same values.
+    const saved = await loadJoinMaterial(dir);
+    const material: SavedJoinMaterial = saved ?? { token: generateBootstrapToken(), certificateKey: generateCertificateKey() };
+    material.clusterUid ??= randomUUID();
+    secrets.add(material.token, material.certificateKey);
+    await saveJoinMaterial(dir, material);
+    await this.clearOwnLeftovers(node, topology, material, 'kubeadm init', ctx);
+    await this.writeClusterMarker(node, material, ctx);
+
+    const config = this.initConfig(node, topology, material, version);
+    await this.session(node).installFile(config, INIT_CONFIG_PATH, 0o600, { sudo: true, signal: ctx.signal });
+    const startedAt = this.now().toISOString();
+    try {
+      await this.sudo(node, cmd.kubeadmInit(INIT_CONFIG_PATH), ctx, { timeoutMs: KUBEADM, idempotent: false });
+    } finally {
+      // kubeadm makes the CA in its certs phase: later phases may fail, the CA is still the cluster's.
+      await this.recordCaHash(node, ctx).catch(() => undefined);
+      // A retry installs it again; a finished init needs it no more (it carries token and key).
+      await this.removeKubeadmConfig(node, INIT_CONFIG_PATH, ctx).catch(() => undefined);
+    }
+    const current = (await loadJoinMaterial(dir)) ?? material;
+    await saveJoinMaterial(dir, { ...current, tokenCreatedAt: startedAt, certificateKeyUploadedAt: startedAt });
+  }
+
+  // ---- CNI ---------------------------------------------------------------------------------
+
+  async installedCni(first: ClusterNode, ctx: QuietCtx): Promise<InstalledCni> {
+    const plan = cniInstallPlan(this.options.spec);
+    const probe = await this.sudo(first, plan.probe, ctx, { allowFailure: true, quiet: true });
+    // Calico's CRD missing ("doesn't have a resource type") means no Calico either.
+    if (probe.code !== 0) return { present: false };
+    return readInstalled(plan.cni, probe.stdout);
+  }
+
+  /**
+   * Installs the pinned CNI, or moves an installed one to the pinned version (its own upgrade
+   * procedure), judged by what the cluster runs. Nothing to do when it runs the pinned version.
+   */
+  async installCni(first: ClusterNode, ctx: StepContext): Promise<void> {
+    const plan = cniInstallPlan(this.options.spec);
+    const installed = await this.installedCni(first, ctx);
+    if (installed.present && installed.version === plan.version) {
+      ctx.output(`${plan.cni} ${plan.version} already runs in the cluster (pool ${plan.pool})`, 'info');
+      return;
+    }
+    const session = this.session(first);
+    for (const file of plan.files) await session.installFile(file.content, file.path, file.mode, { sudo: true, signal: ctx.signal });
+    for (const script of plan.scripts) {
+      await session.runScript(script.name, script.vars, { timeoutMs: 10 * 60_000, signal: ctx.signal, idempotent: true, onLine: (l, s) => ctx.output(l, s) });
+    }
+    if (installed.present) ctx.output(`${plan.cni} ${installed.version ?? '(version not reported yet)'} runs in the cluster: moving it to ${plan.version}`, 'info');
+    const commands = installed.present ? plan.upgrade : plan.install;
+    for (const command of commands) {
+      const done = await this.runCniCommand(first, command, ctx);
+      // A Cilium release an earlier attempt created: upgrade it instead of installing again.
+      if (!done && plan.cni === 'cilium' && !installed.present) {
+        ctx.output('a Cilium release exists already (an earlier attempt): upgrading it instead', 'info');
+        for (const upgrade of plan.upgrade) await this.runCniCommand(first, upgrade, ctx, { strict: true });
+      }
+    }
+  }
+
+  /** Runs one CNI command; false when it failed only because the Cilium release exists (caller decides). */
+  private async runCniCommand(first: ClusterNode, command: CniCommand, ctx: StepContext, { strict = false } = {}): Promise<boolean> {
+    ctx.output(command.description, 'info');
+    // Not retried on a dropped connection by the SSH layer: `cilium install` is no idempotent
+    // command. The step's retry asks the cluster what is installed first.
+    const result = await this.sudo(first, command.argv, ctx, { timeoutMs: command.timeoutMs, env: command.env, allowFailure: true, idempotent: false });
+    if (result.code === 0) return true;
+    if (command.tolerateExisting && onlyAlreadyExists(result.stderr)) return true;
+    if (!strict && isExistingReleaseError(`${result.stdout}\n${result.stderr}`)) return false;
+    throw new ExternalToolError('CniInstallFailed', `${command.description} failed on ${first.name} (exit ${result.code})`, {
+      details: `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-20),
+    });
+  }
+
+  // ---- joins -------------------------------------------------------------------------------
+
+  /**
+   * A worker is joined when its kubelet.conf exists and its Node is registered. A control plane
+   * only when its Node also carries the control-plane label (kubeadm's last join phase) and its
+   * etcd and kube-apiserver static pods run: kubelet-start registers the Node before etcd joins.
+   */
+  async isJoined(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<boolean> {
+    if (!(await this.fileExists(node, cmd.KUBELET_KUBECONFIG, ctx))) return false;
+    const first = firstControlPlane(topology);
+    const status = (await this.getNodes(first, ctx)).find((entry) => entry.name === node.name);
+    if (!status) return false;
+    if (node.role !== 'control-plane') return true;
+    if (!status.roles.includes('control-plane')) return false;
+    const pods = cmd.parsePodsJson((await this.sudo(first, cmd.podsOnNode(node.name), ctx, { quiet: true })).stdout);
+    return ['etcd', 'kube-apiserver'].every((component) => pods.some((pod) => pod.name === `${component}-${node.name}` && pod.phase === 'Running'));
+  }
+
+  async join(node: ClusterNode, topology: Topology, controlPlane: boolean, ctx: StepContext): Promise<void> {
+    const material = await this.freshMaterial(topology, controlPlane, ctx);
+    // A join that failed half-way (here or in an earlier run) left this cluster's state: reset it.
+    await this.clearOwnLeftovers(node, topology, material, controlPlane ? 'control-plane join' : 'join', ctx);
+    await this.writeClusterMarker(node, material, ctx);
+    const config = renderJoinConfig({
+      spec: this.options.spec,
+      node: { name: node.name, privateIp: node.privateIp },
+      apiEndpoint: topology.apiEndpoint,
+      token: material.token,
+      caCertHash: material.caCertHash!,
+      controlPlane: controlPlane ? { certificateKey: material.certificateKey, advertiseAddress: node.privateIp } : undefined,
+      untaintControlPlane: topology.workers.length === 0,
+    });
+    await this.session(node).installFile(config, JOIN_CONFIG_PATH, 0o600, { sudo: true, signal: ctx.signal });
+    try {
+      await this.sudo(node, cmd.kubeadmJoin(JOIN_CONFIG_PATH), ctx, { timeoutMs: KUBEADM, idempotent: false });
+    } finally {
+      await this.removeKubeadmConfig(node, JOIN_CONFIG_PATH, ctx).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A saved token older than ~23 h is replaced (`kubeadm token create --print-join-command`);
+   * for control-plane joins, certificates uploaded ~2 h ago or more are uploaded again.
+   */
+  async freshMaterial(topology: Topology, controlPlane: boolean, ctx: QuietCtx): Promise<SavedJoinMaterial> {
+    const next = this.materialQueue.then(async () => {
+      const { dir, secrets } = this.options;
+      const first = firstControlPlane(topology);
+      let material = await loadJoinMaterial(dir);
+      if (!material?.caCertHash) {
+        throw new ExternalToolError('JoinMaterialMissing', 'The join material of this cluster is missing from the cluster folder', {
+          hint: 'Run init again: it finishes the first control plane and records the CA hash.',
+        });
+      }
+      secrets.add(material.token, material.certificateKey);
+      if (!tokenIsFresh(material, this.now())) {
+        ctx.output('the saved bootstrap token is older than 23h or missing: creating a new one', 'info');
+        const result = await this.sudo(first, cmd.tokenCreatePrintJoin(), ctx, { quiet: true, secretOutput: true });
+        const parsed = parseJoinCommand(result.stdout);
+        secrets.add(parsed.token);
+        material = { ...material, token: parsed.token, tokenCreatedAt: this.now().toISOString(), caCertHash: parsed.caCertHashes[0] };
+        await saveJoinMaterial(dir, material);
+      }
+      if (controlPlane && !certificateKeyIsFresh(material, this.now())) {
+        ctx.output('control-plane certificates were uploaded 2h ago or more: uploading them again', 'info');
+        await this.uploadCerts(first, topology, material, ctx);
+        material = { ...material, certificateKeyUploadedAt: this.now().toISOString() };
+        await saveJoinMaterial(dir, material);
+      }
+      return material;
+    });
+    this.materialQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The first control plane's kubeadm configuration (init, and the upload-certs phase later). */
+  private initConfig(first: ClusterNode, topology: Topology, material: SavedJoinMaterial, version: string): string {
+    const { spec } = this.options;
+    return renderInitConfig({
+      spec: { ...spec, kubernetes: { ...spec.kubernetes, version } },
+      node: { name: first.name, privateIp: first.privateIp },
+      apiEndpoint: topology.apiEndpoint,
+      certSans: certSansOf(topology, this.options.publicEndpoint),
+      token: material.token,
+      certificateKey: material.certificateKey,
+      untaintControlPlane: topology.workers.length === 0,
+    });
+  }
+
+  /**
+   * kubeadm init phase upload-certs with the key in a 0600 InitConfiguration, never in argv (ps,
+   * /proc/<pid>/cmdline and sudo's log would show it); the file is removed once used.
+   */
+  private async uploadCerts(first: ClusterNode, topology: Topology, material: SavedJoinMaterial, ctx: QuietCtx): Promise<void> {
+    const config = this.initConfig(first, topology, material, this.options.spec.kubernetes.version);
+    await this.session(first).installFile(config, UPLOAD_CERTS_CONFIG_PATH, 0o600, { sudo: true, signal: ctx.signal });
+    try {
+      await this.sudo(first, cmd.uploadCerts(UPLOAD_CERTS_CONFIG_PATH), ctx, { quiet: true, secretOutput: true, secrets: [material.certificateKey, material.token] });
+    } finally {
+      await this.removeKubeadmConfig(first, UPLOAD_CERTS_CONFIG_PATH, ctx).catch(() => undefined);
+    }
+  }
+
+  /** A kubeadm config holds the token and maybe the certificate key: gone from the node once used. */
+  private async removeKubeadmConfig(node: ClusterNode, path: string, ctx: QuietCtx): Promise<void> {
+    // Its own time limit, not the step's signal: an interrupted step must still take the secret away.
+    const cleanup = { signal: AbortSignal.timeout(30_000), output: ctx.output };
+    await this.sudo(node, ['rm', '-f', path], cleanup, { allowFailure: true, quiet: true, timeoutMs: 30_000 });
+  }
+
+  // ---- cluster queries ---------------------------------------------------------------------
+
+  async getNodes(first: ClusterNode, ctx: QuietCtx): Promise<NodeStatus[]> {
+    // Grows with the cluster (each Node lists its images): the large-read limit.
+    const result = await this.sudo(first, cmd.getNodesJson(), ctx, { quiet: true, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES });
+    return cmd.parseNodesJson(result.stdout);
+  }
+
+  async waitReady(first: ClusterNode, topology: Topology, names: string[], version: string | undefined, timeoutMs: number, ctx: StepContext): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let poll = 0; ; poll += 1) {
+      const nodes = await this.getNodes(first, ctx);
+      const pending = names.filter((name) => !isReadyAt(nodes.find((n) => n.name === name), version));
+      ctx.progress(names.length - pending.length, names.length, pending.length ? `waiting for ${pending.join(', ')}` : 'all Ready');
+      if (pending.length === 0) return;
+      if (Date.now() >= deadline) throw await this.notReadyError(pending, nodes, topology, version, timeoutMs, ctx);
+      await sleep(Math.min(5_000, 250 * 2 ** Math.min(poll, 5)), ctx.signal);
+    }
+  }
+
+  private async notReadyError(pending: string[], nodes: NodeStatus[], topology: Topology, version: string | undefined, timeoutMs: number, ctx: QuietCtx) {
+    const details: string[] = [];
+    for (const name of pending) {
+      const status = nodes.find((n) => n.name === name);
+      const why = !status
+        ? 'not registered with the API server'
+        : !status.ready
+          ? `NotReady${status.readyMessage ? `: ${status.readyMessage}` : ''}`
+          : `runs ${status.kubeletVersion}, expected v${version}`;
+      details.push(`${name}: ${why}`);
+      const node = allNodes(topology).find((n) => n.name === name);
+      if (!node) continue;
+      const journal = await this.sudo(node, cmd.kubeletJournal(5), ctx, { allowFailure: true, quiet: true, timeoutMs: 20_000 }).catch(() => undefined);
+      for (const line of journal?.stdout.split('\n').filter(Boolean).slice(-5) ?? []) details.push(`  ${name} kubelet: ${line}`);
+    }
+    return new ExternalToolError(
+      'NodesNotReady',
+      `${pending.length} node${pending.length === 1 ? ' is' : 's are'} not Ready after ${Math.round(timeoutMs / 1000)}s: ${pending.join(', ')}`,
+      { details, hint: 'Look at the kubelet on those nodes (k8s-bootstrap ssh NODE -- sudo journalctl -u kubelet), then run the command again.' },
+    );
+  }
+
+  /** etcd has one voting member per control plane, no learner and no stranger. */
+  async verifyEtcdMembers(first: ClusterNode, topology: Topology, ctx: StepContext): Promise<void> {
+    const members = cmd.parseEtcdMembers((await this.sudo(first, cmd.etcdMemberList(first.name), ctx, { quiet: true })).stdout);
+    const wanted = topology.controlPlanes.map((cp) => cp.name).sort();
+    const voting = members.filter((member) => !member.learner).map((member) => member.name).sort();
+    if (JSON.stringify(voting) === JSON.stringify(wanted) && members.length === wanted.length) {
+      ctx.output(`etcd: ${voting.length} member${voting.length === 1 ? '' : 's'} (${voting.join(', ')})`, 'info');
+      return;
+    }
+    throw new ExternalToolError('EtcdMembersMismatch', `etcd has ${voting.length} voting member${voting.length === 1 ? '' : 's'} for ${wanted.length} control plane${wanted.length === 1 ? '' : 's'}`, {
+      details: [
+        `members: ${members.map((m) => `${m.name}${m.learner ? ' (learner)' : ''}`).join(', ') || 'none'}`,
+        `control planes: ${wanted.join(', ')}`,
+      ],
+      hint: 'A control plane whose join stopped in its etcd phase is reset and joined again by the next run: run the same command again.',
+    });
+  }
+
+  /**
+   * Pod networking and cluster DNS: CoreDNS available, then a pod on a worker looks up
+   * kubernetes.default (the Kubernetes "Debugging DNS Resolution" check). Names what is missing.
+   */
+  async verifyNetworking(first: ClusterNode, topology: Topology, ctx: StepContext): Promise<void> {
+    const coredns = await this.sudo(first, cmd.waitAvailable('kube-system', 'coredns', COREDNS_WAIT_S), ctx, { allowFailure: true, quiet: true, timeoutMs: (COREDNS_WAIT_S + 30) * 1000 });
+    if (coredns.code !== 0) throw await this.podsError('CoreDnsUnavailable', 'CoreDNS is not available', first, 'k8s-app=kube-dns', ctx);
+    ctx.output('CoreDNS is available', 'info');
+    const target = topology.workers[0] ?? first;
+    const manifest = renderTemplate(await readFile(templatePath('kube', 'dns-check.yaml'), 'utf8'), { podName: DNS_CHECK_POD, nodeName: target.name, image: DNS_CHECK_IMAGE }, 'kube/dns-check.yaml');
+    const path = `${INIT_CONFIG_PATH.replace(/[^/]+$/, '')}dns-check.yaml`;
+    await this.session(first).installFile(manifest, path, 0o600, { sudo: true, signal: ctx.signal });
+    await this.sudo(first, cmd.deletePod('kube-system', DNS_CHECK_POD), ctx, { quiet: true });
+    await this.sudo(first, cmd.createManifest(path), ctx, { quiet: true });
+    try {
+      const deadline = Date.now() + DNS_CHECK_MS;
+      for (let poll = 0; ; poll++) {
+        const pod = JSON.parse((await this.sudo(first, cmd.getPodJson('kube-system', DNS_CHECK_POD), ctx, { quiet: true })).stdout) as { status?: { phase?: string; message?: string } };
+        const phase = pod.status?.phase ?? 'Unknown';
+        if (phase === 'Succeeded') {
+          ctx.output(`a pod on ${target.name} resolved kubernetes.default through CoreDNS`, 'info');
+          return;
+        }
+        if (phase === 'Failed' || Date.now() >= deadline) {
+          const logs = await this.sudo(first, cmd.podLogs('kube-system', DNS_CHECK_POD), ctx, { allowFailure: true, quiet: true });
+          const events = cmd.parseEvents((await this.sudo(first, cmd.podEvents('kube-system', DNS_CHECK_POD), ctx, { allowFailure: true, quiet: true })).stdout || '{"items":[]}');
+          throw new ExternalToolError('PodNetworkBroken', phase === 'Failed' ? `A pod on ${target.name} could not resolve kubernetes.default through CoreDNS` : `A pod on ${target.name} did not start within ${DNS_CHECK_MS / 1000}s (${phase})`, {
+            details: [...events.slice(-5), ...logs.stdout.split('\n').filter(Boolean).slice(-5), ...(pod.status?.message ? [pod.status.message] : [])],
+            hint: `Pod networking on ${target.name} does not work: check the CNI pods (kubectl get pods -A -o wide) and that containerd finds the CNI plugins in /opt/cni/bin (k8s-bootstrap ssh ${target.name} -- sudo containerd config dump), then run the command again.`,
+          });
+        }
+        await sleep(Math.min(3_000, 250 * 2 ** Math.min(poll, 4)), ctx.signal);
+      }
+    } finally {
+      await this.sudo(first, cmd.deletePod('kube-system', DNS_CHECK_POD), ctx, { allowFailure: true, quiet: true }).catch(() => undefined);
+    }
+  }
+
+  private async podsError(code: string, message: string, first: ClusterNode, selector: string, ctx: QuietCtx): Promise<ExternalToolError> {
+    const details: string[] = [];
+    const pods = await this.sudo(first, cmd.podsWithLabel('kube-system', selector), ctx, { allowFailure: true, quiet: true, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES });
+    for (const pod of pods.code === 0 ? cmd.parsePodsJson(pods.stdout) : []) {
+      details.push(`${pod.name} on ${pod.node ?? '(not scheduled)'}: ${pod.phase}${pod.message ? `: ${pod.message}` : ''}`);
+      const events = await this.sudo(first, cmd.podEvents('kube-system', pod.name), ctx, { allowFailure: true, quiet: true });
+      for (const event of events.code === 0 ? cmd.parseEvents(events.stdout).slice(-2) : []) details.push(`  ${event}`);
+    }
+    return new ExternalToolError(code, message, {
+      details,
+      hint: 'Pods that are not on the host network cannot start: check the CNI pods (kubectl get pods -A -o wide) and the events above, then run the command again.',
+    });
+  }
+
+  // ---- kubeconfig --------------------------------------------------------------------------
+
+  /**
+   * Why the operator's kubeconfig needs no refresh, or undefined: it passes the allow-list, points
+   * at the endpoint, carries the CA and client certificate admin.conf has now (kubeadm upgrade
+   * renews it), and that certificate has more than 30 days left. admin.conf is checked as for a
+   * rebuild: a hostile one is refused here too, not skipped because the local file looks current.
+   */
+  async kubeconfigCurrent(first: ClusterNode, topology: Topology, ctx: QuietCtx): Promise<string | undefined> {
+    const file = this.options.dir.kubeconfigFile;
+    let local: string;
+    try {
+      local = await readFile(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const expected = await this.adminConfExpectations(first, topology);
+    const theirs = readAdminKubeconfig(await this.readAdminConf(first, ctx), { node: first.name, ...expected });
+    let mine: KubeconfigParts;
+    try {
+      mine = readUntrustedKubeconfig(local, { source: file, caCertHash: expected.caCertHash, fix: 'It is written again from admin.conf.' });
+    } catch (error) {
+      ctx.output(`${file} is not as k8s-bootstrap writes it, so it is rebuilt: ${(error as Error).message}`, 'info');
+      return undefined;
+    }
+    const endpoint = this.options.publicEndpoint ?? topology.apiEndpoint;
+    if (mine.server !== serverUrl(endpoint) || mine.caData !== theirs.caData || mine.certData !== theirs.certData || mine.keyData !== theirs.keyData) return undefined;
+    const notAfter = clientCertificateOf(local)?.notAfter;
+    if (!notAfter) return undefined;
+    if (notAfter.getTime() - this.now().getTime() < KUBECONFIG_RENEW_BEFORE_MS) {
+      ctx.output(`warning: the admin client certificate expires on ${notAfter.toISOString().slice(0, 10)}; renew it on ${first.name} (sudo kubeadm certs renew admin.conf), then run this command again`, 'info');
+    }
+    return `kubeconfig current (client certificate valid until ${notAfter.toISOString().slice(0, 10)})`;
+  }
+
+  /**
+   * What admin.conf must hold: the server kubeadm writes there (controlPlaneEndpoint, which the
+   * tool always sets to the topology's endpoint, else the first control plane's advertise address)
+   * and, once recorded, this cluster's CA hash from secrets/join.json.
+   */
+  private async adminConfExpectations(first: ClusterNode, topology: Topology): Promise<Pick<AdminConfOptions, 'allowedServers' | 'caCertHash'>> {
+    const material = await loadJoinMaterial(this.options.dir);
+    const advertise = first.privateIp.includes(':') ? `[${first.privateIp}]` : first.privateIp;
+    return { allowedServers: [topology.apiEndpoint, `${advertise}:${API_SERVER_BIND_PORT}`], caCertHash: material?.caCertHash };
+  }
+
+  private async readAdminConf(first: ClusterNode, ctx: QuietCtx): Promise<string> {
+    const admin = await this.session(first).readFile(cmd.ADMIN_KUBECONFIG, { sudo: true, signal: ctx.signal });
+    for (const match of admin.matchAll(/(?:client-key-data|client-certificate-data|token|password):\s*(\S+)/g)) this.options.secrets.add(match[1]);
+    return admin;
+  }
+
+  /** Rebuilds the kubeconfig from admin.conf's allow-listed parts; a refused admin.conf writes nothing. */
+  async writeKubeconfig(first: ClusterNode, topology: Topology, ctx: StepContext): Promise<void> {
+    const expected = await this.adminConfExpectations(first, topology);
+    const admin = await this.readAdminConf(first, ctx);
+    const endpoint = this.options.publicEndpoint ?? topology.apiEndpoint;
+    const rewritten = rewriteAdminKubeconfig(admin, { clusterName: this.options.spec.name, endpoint, node: first.name, ...expected });
+    await writeFileAtomic(this.options.dir.kubeconfigFile, rewritten, 0o600);
+    const { host, port } = parseEndpoint(endpoint);
+    const expires = clientCertificateOf(rewritten)?.notAfter.toISOString().slice(0, 10);
+    ctx.output(`kubeconfig written to ${this.options.dir.kubeconfigFile} (server https://${host}:${port}${expires ? `, client certificate valid until ${expires}` : ''})`, 'info');
+  }
+}
+
+function isReadyAt(status: NodeStatus | undefined, version: string | undefined): boolean {
+  if (!status?.ready) return false;
+  return version === undefined || status.kubeletVersion.replace(/^v/, '') === version;
+}
+
+/** Every address clients may use for the API: the endpoints and each control plane's addresses. */
+function certSansOf(topology: Topology, publicEndpoint?: string): string[] {
+  const sans = topology.controlPlanes.flatMap((cp) => [cp.privateIp, cp.host]);
+  if (publicEndpoint) sans.push(parseEndpoint(publicEndpoint).host);
+  return [...new Set(sans.filter((s) => s.length > 0))];
+}
+

@@ -1,0 +1,228 @@
+/**
+ * Provider -> Inventory. Static: the spec's hosts. Cloud: Preflight (credentials, tools, key),
+ * Image (Packer, reused while its inputs are unchanged), Infrastructure (Terraform plan + apply),
+ * then `terraform output -json`, checked against the contract.
+ */
+import { createHash } from 'node:crypto';
+import type { CliContext } from '../../cli/context.js';
+import { PreflightError, ValidationError } from '../../errors.js';
+import type { Phase, StepContext } from '../../engine/step.js';
+import type { ClusterSpec } from '../../config/schema.js';
+import type { ClusterDir } from '../../state/cluster-dir.js';
+import { credentialIssue } from '../../providers/credentials.js';
+import { inventoryFromSpec, isCloudProvider, prepareTerraformDir, providerAdapter, terraformEnvironment } from '../../providers/index.js';
+import type { Inventory } from '../../providers/inventory.js';
+import { readInventory } from '../../state/inventory-file.js';
+import { resolveTerraformBinary, TERRAFORM_STOP_GRACE_MS, TerraformCli, type TerraformEvent } from '../../tools/terraform.js';
+import { assertBackendSupported } from '../../providers/terraform-common.js';
+import { PACKER_CLEANUP_GRACE_MS, PackerCli, type PackerEvent } from '../../tools/packer.js';
+import { decideImageBuild, nodeImageId, preparePackerDir, terraformImageId, type BuildPlace } from '../../providers/image.js';
+import { buildPlaceFromOutputs, prepareImageBuildDir } from '../../providers/image-build.js';
+import { findExecutable } from '../../tools/subprocess.js';
+import type { RunHarness } from './session.js';
+import { ensureSshKey } from './ssh-key.js';
+
+export interface ProvisionOptions {
+  spec: ClusterSpec;
+  dir: ClusterDir;
+  rebuildImage: boolean;
+  /** Worker count to provision, when it differs from the spec (add-workers before it is saved). */
+  workerCount?: number;
+  /** Called with the plan before apply; throwing stops the run (add-workers: only additions). */
+  reviewPlan?: (plan: import('../../tools/terraform.js').PlanResult) => void;
+}
+
+/**
+ * stopGraceMs of a Terraform or Packer step: after Ctrl-C or a timeout the tool gets its own grace
+ * to save state or delete build resources (then SIGKILL); the run waits that long plus a margin,
+ * so the lock is not released and the exit reported while the tool is still writing.
+ */
+export const TOOL_STOP_GRACE_MS = Math.max(TERRAFORM_STOP_GRACE_MS, PACKER_CLEANUP_GRACE_MS) + 30_000;
+
+export async function provisionInventory(run: RunHarness, ctx: CliContext, options: ProvisionOptions): Promise<Inventory> {
+  const { spec } = options;
+  if (!isCloudProvider(spec.provider.name)) return inventoryFromSpec(spec);
+  // Before any step (and the hour-long image build): a backend the binary cannot use is a
+  // configuration error, exit 2.
+  if (spec.terraform.backend) await assertBackendSupported(spec, await resolveTerraformBinary(spec.terraform.binary, ctx.env), ctx.signal);
+  await run.runPhases(cloudPhases(run, ctx, options));
+  // Also read when the infrastructure step was skipped: the file is data, checked like Terraform's outputs.
+  const inventory = await readInventory(options.dir, spec);
+  if (!inventory) throw new PreflightError('InventoryMissing', `${options.dir.inventoryFile} is missing after provisioning`);
+  return inventory;
+}
+
+function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions): Phase[] {
+  const { spec, dir } = options;
+  const adapter = providerAdapter(spec.provider.name);
+  let terraformBinary = '';
+  // The packer preflight found on the run's PATH, so the build runs that very binary.
+  let packerBinary = 'packer';
+  let publicKey = '';
+
+  const image = decideImageBuild(spec, run.state.current, { rebuild: options.rebuildImage });
+  // Always the bare id Terraform can use (nodeImageId), also for a state.json of an older version.
+  let imageId = image.imageId ?? '';
+  return [
+    {
+      title: 'Preflight',
+      steps: [
+        {
+          stepId: 'preflight',
+          title: `Check terraform${image.action === 'build' ? ', packer' : ''} and ${spec.provider.name} credentials`,
+          tool: 'local',
+          // Never checkpointed: cheap, and the environment may have changed since the last run.
+          inputs: `run-${Date.now()}`,
+          run: async (ctx2) => {
+            const issue = credentialIssue(spec.provider.name, ctx.env);
+            if (issue) throw new ValidationError([issue], `No ${spec.provider.name} credentials`);
+            terraformBinary = await resolveTerraformBinary(spec.terraform.binary, ctx.env);
+            ctx2.output(`terraform: ${terraformBinary}`, 'info');
+            if (image.action === 'build') {
+              const found = await findExecutable('packer', ctx.env.PATH ?? '');
+              if (!found) {
+                throw new PreflightError('PackerMissing', 'packer was not found on PATH', {
+                  hint: 'Install Packer (https://developer.hashicorp.com/packer/install), or set image.id in cluster.yaml to use an existing image.',
+                });
+              }
+              packerBinary = found;
+            }
+            publicKey = (await ensureSshKey(spec, dir)).publicKey;
+          },
+        },
+      ],
+    },
+    {
+      title: 'Image',
+      steps:
+        image.action === 'build'
+          ? [
+              {
+                stepId: 'image',
+                title: `Build the node image with Packer (${spec.kubernetes.runtime}, Kubernetes ${spec.kubernetes.version})`,
+                tool: 'packer',
+                inputs: image.inputsHash,
+                timeoutMs: 60 * 60_000,
+                stopGraceMs: TOOL_STOP_GRACE_MS,
+                check: async () => {
+                  const built = run.state.current.image;
+                  return built?.inputsHash === image.inputsHash && !options.rebuildImage ? `image ${built.id} is up to date` : undefined;
+                },
+                run: async (step) => {
+                  const env = adapter.credentialsEnv(ctx.env);
+                  const buildDir = await prepareImageBuildDir(dir.root, spec);
+                  const buildTerraform = buildDir
+                    ? new TerraformCli({
+                        dir: buildDir.dir,
+                        binary: terraformBinary,
+                        env,
+                        signal: step.signal,
+                        onEvent: (event) => forwardToolMessage(event, step),
+                        onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),
+                      })
+                    : undefined;
+                  try {
+                    let place: BuildPlace | undefined;
+                    if (buildTerraform) {
+                      step.output('Security group (and on OpenStack a network) for the build instance, with Terraform', 'info');
+                      await buildTerraform.init();
+                      const plan = await buildTerraform.plan();
+                      if (plan.hasChanges) await buildTerraform.apply(plan.planFile);
+                      else await buildTerraform.discardPlan(plan.planFile);
+                      place = buildPlaceFromOutputs(spec, await buildTerraform.output());
+                    }
+                    const files = await preparePackerDir(dir.root, spec, place);
+                    const packer = new PackerCli(packerBinary);
+                    const init = await packer.init(files.template, { signal: step.signal, env, onLine: (l, s) => step.output(l, s) });
+                    if (init.notice) step.output(init.notice, 'info');
+                    const result = await packer.build({
+                      template: files.template,
+                      varFile: files.varFile,
+                      force: options.rebuildImage,
+                      signal: step.signal,
+                      env,
+                      onEvent: (event) => forwardToolMessage(event, step),
+                      onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),
+                    });
+                    // Stripped before it is recorded: state.json then holds what Terraform takes.
+                    const built = nodeImageId(spec, result.artifactId, 'the Packer artifact id');
+                    imageId = built;
+                    await run.state.update((state) => {
+                      state.image = { id: built, inputsHash: image.inputsHash ?? '', builtAt: new Date().toISOString() };
+                    });
+                  } finally {
+                    if (buildDir && buildTerraform) await removeBuildPlace(buildTerraform, buildDir.dir, step);
+                  }
+                },
+              },
+            ]
+          : [],
+    },
+    {
+      title: 'Infrastructure',
+      steps: [
+        {
+          stepId: 'infrastructure',
+          title: `Network, firewall, API load balancer and machines on ${spec.provider.name}`,
+          tool: 'terraform',
+          timeoutMs: 60 * 60_000,
+          stopGraceMs: TOOL_STOP_GRACE_MS,
+          // Done once per set of inputs; a changed spec, image or worker count plans again.
+          inputs: infrastructureInputs(options, image.inputsHash ?? spec.image.id ?? ''),
+          run: async (step) => {
+            imageId = imageId || terraformImageId(spec, run.state.current);
+            const workingSpec = options.workerCount === undefined ? spec : { ...spec, workers: { ...spec.workers, count: options.workerCount } };
+            await prepareTerraformDir(dir.root, workingSpec, { sshPublicKey: publicKey, imageId, moduleDir: ctx.env.K8SB_TERRAFORM_MODULE_DIR || undefined });
+            const terraform = new TerraformCli({
+              dir: dir.terraformDir,
+              binary: terraformBinary,
+              env: terraformEnvironment(adapter, spec, ctx.env),
+              signal: step.signal,
+              onEvent: (event) => forwardToolMessage(event, step),
+              onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),
+            });
+            await terraform.init();
+            const plan = await terraform.plan();
+            step.output(`plan: ${plan.summary.add} to add, ${plan.summary.change} to change, ${plan.summary.remove} to destroy`, 'info');
+            options.reviewPlan?.(plan);
+            if (plan.hasChanges) await terraform.apply(plan.planFile);
+            else await terraform.discardPlan(plan.planFile);
+            const outputs = await terraform.output();
+            const inventory = adapter.inventoryFromOutputs(outputs, workingSpec);
+            await dir.writeFile('inventory.json', `${JSON.stringify(inventory, null, 2)}\n`);
+          },
+        },
+      ],
+    },
+  ];
+}
+
+function infrastructureInputs(options: ProvisionOptions, image: string): string {
+  const { spec } = options;
+  const relevant = { provider: spec.provider, network: spec.network, controlPlane: spec.controlPlane, workers: { ...spec.workers, count: options.workerCount ?? spec.workers.count }, ssh: spec.ssh, cni: spec.kubernetes.cni, terraform: spec.terraform, image };
+  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The build instance's security group and network are only for the build. After Ctrl-C nothing
+ * more is started (the next run applies the same module again and removes it after its build);
+ * a failed destroy is reported, not fatal: the image is there and the leftovers hold no machine.
+ */
+async function removeBuildPlace(terraform: TerraformCli, buildDir: string, step: StepContext): Promise<void> {
+  const leftover = `left in place: remove it with "terraform -chdir=${buildDir} destroy" (or the next image build does)`;
+  if (step.signal.aborted) {
+    step.output(`The build instance's temporary security group/network was ${leftover}`, 'info');
+    return;
+  }
+  try {
+    await terraform.destroy();
+  } catch (error) {
+    step.output(`Removing the build instance's temporary security group/network failed (${(error as Error).message}); ${leftover}`, 'stderr');
+  }
+}
+
+/** A Terraform or Packer event's human message, as the step's output (the rest is for the driver). */
+export function forwardToolMessage(event: TerraformEvent | PackerEvent, step: StepContext): void {
+  const message = (event as { message?: string }).message;
+  if (message) step.output(message, 'stdout');
+}

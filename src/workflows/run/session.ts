@@ -1,0 +1,125 @@
+/**
+ * Everything a mutating command needs around its phases: the lock, the state, the event bus with
+ * redaction, the renderer and the log file, and a signal that fires on Ctrl-C or on --timeout.
+ */
+import type { CliContext } from '../../cli/context.js';
+import { BootstrapError } from '../../errors.js';
+import { EventBus, type EngineEvent } from '../../engine/events.js';
+import type { Phase } from '../../engine/step.js';
+import { runPhases, type RunSummary } from '../../engine/runner.js';
+import { createRedactor } from '../../engine/redact.js';
+import { inertSink, inertText } from '../../engine/inert-text.js';
+import { LogFileSink } from '../../engine/log-file.js';
+import { formatDuration } from '../../engine/timeouts.js';
+import { createRenderer } from '../../ui/create-renderer.js';
+import { acquireLock, type Lock } from '../../state/lock.js';
+import { StateStore } from '../../state/state-store.js';
+import type { ClusterDir } from '../../state/cluster-dir.js';
+import type { SecretSet } from '../../engine/redact.js';
+
+export interface RunHarness {
+  readonly bus: EventBus;
+  readonly state: StateStore;
+  readonly dir: ClusterDir;
+  readonly secrets: SecretSet;
+  /** Fires on Ctrl-C or when --timeout runs out. */
+  readonly signal: AbortSignal;
+  readonly logFile: string;
+  runPhases(phases: Phase[]): Promise<RunSummary>;
+  /** A line for the person (through the renderer and the log, redacted). */
+  note(message: string): void;
+  finish(outcome: 'succeeded' | 'failed' | 'interrupted', message?: string): Promise<void>;
+}
+
+export interface OpenRunOptions {
+  command: string;
+  cluster: string;
+  timeoutMs: number;
+  /** Read-only commands (status) take no lock. */
+  lock?: boolean;
+  /** A lock the caller already holds (init takes it before it writes cluster.yaml); released at the end. */
+  heldLock?: Lock;
+  /** Secret values known before the run starts (cloud credentials). */
+  secrets?: string[];
+}
+
+export class RunTimedOutError extends BootstrapError {
+  constructor(command: string, timeoutMs: number) {
+    super('RunTimedOut', `${command} did not finish within ${formatDuration(timeoutMs)}`, {
+      hint: 'Raise --timeout, or run the same command again to continue from where it stopped.',
+    });
+  }
+}
+
+export async function openRun(ctx: CliContext, dir: ClusterDir, options: OpenRunOptions): Promise<RunHarness> {
+  await dir.ensure();
+  const lock: Lock | undefined = options.heldLock ?? (options.lock === false ? undefined : await acquireLock(dir, options.command));
+  // A state this version refuses (newer, unknown, corrupt) must leave the folder as it was.
+  const state = await StateStore.open(dir.stateFile, options.cluster).catch(async (error: unknown) => {
+    await lock?.release();
+    throw error;
+  });
+  // The notice quotes lock.json (a holder's command and host): a file's text, shown inert.
+  if (lock?.notice) ctx.error(inertText(lock.notice));
+  const secrets = ctx.secrets;
+  secrets.add(...(options.secrets ?? []));
+
+  const bus = new EventBus();
+  bus.addTransform(createRedactor(() => secrets.values()));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const log = await LogFileSink.open(`${dir.logsDir}/${stamp}-${options.command}.log`);
+  // Text renderers and the log get inert text; the JSON renderer keeps the data and escapes it.
+  bus.addSink(inertSink(log));
+  const renderer = await createRenderer(ctx.outputMode, { stdout: ctx.stdout, stderr: ctx.stderr }, { color: ctx.useColor, verbose: ctx.globals.verbose });
+  bus.addSink(ctx.outputMode === 'json' ? renderer : inertSink(renderer));
+
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = AbortSignal.any([ctx.signal, timeout]);
+  const startedAt = Date.now();
+  bus.emit({ type: 'run-started', time: startedAt, command: options.command, cluster: options.cluster, logFile: log.path });
+
+  let finished = false;
+  const harness: RunHarness = {
+    bus,
+    state,
+    dir,
+    secrets,
+    signal,
+    logFile: log.path,
+    async runPhases(phases) {
+      try {
+        return await runPhases(phases, { events: bus, state, signal, logFile: log.path });
+      } catch (error) {
+        // A --timeout is a failure (exit 1), not a person's Ctrl-C (exit 130).
+        if (timeout.aborted && !ctx.signal.aborted) throw new RunTimedOutError(options.command, options.timeoutMs);
+        throw error;
+      }
+    },
+    note(message) {
+      const event: EngineEvent = { type: 'output', time: Date.now(), stepId: 'run', group: 'Run', title: options.command, line: message, stream: 'info' };
+      bus.emit(event);
+    },
+    async finish(outcome, message) {
+      if (finished) return;
+      finished = true;
+      bus.emit({ type: 'run-finished', time: Date.now(), outcome, durationMs: Date.now() - startedAt, message });
+      await bus.close();
+      await lock?.release();
+    },
+  };
+  return harness;
+}
+
+/** Runs `body` inside a harness and always finishes it (lock released, renderer closed). */
+export async function withRun<T>(ctx: CliContext, dir: ClusterDir, options: OpenRunOptions, body: (run: RunHarness) => Promise<T>): Promise<T> {
+  const run = await openRun(ctx, dir, options);
+  try {
+    const result = await body(run);
+    await run.finish('succeeded');
+    return result;
+  } catch (error) {
+    const interrupted = ctx.signal.aborted;
+    await run.finish(interrupted ? 'interrupted' : 'failed', error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+}
