@@ -43,9 +43,10 @@ class SlowestFirst extends BaseSequencer {
 }
 
 /**
- * Two projects: `unit` runs in-process (no root, no external tool but node and sh) and takes
- * seconds; `e2e` drives real programs (the fleet's sshd nodes, terraform, packer, tmux, the built
- * CLI) and needs root for the fleet's namespaces. `npm test` runs both, `npm run test:unit` one.
+ * Two projects: `unit` runs in-process (no root, no network; of outside programs only a base
+ * system's sh, openssl and tar) and takes about a minute; `e2e` drives real programs (the fleet's
+ * sshd nodes, terraform, packer, ssh-keygen, tmux, the built CLI) and needs root for the fleet's
+ * namespaces. `npm test` runs both, `npm run test:unit` one.
  */
 export default defineConfig({
   test: {

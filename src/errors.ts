@@ -78,6 +78,18 @@ export class AbortError extends BootstrapError {
   override readonly exitCode = 130;
 }
 
+/**
+ * A broken invariant of the tool itself (a caller passed what it must not, the installed package
+ * lacks a file): exit 1, printed like every other error, with a hint to report it.
+ */
+export class InternalError extends BootstrapError {
+  override readonly source = 'internal' as const;
+
+  constructor(code: string, message: string, options: BootstrapErrorOptions = {}) {
+    super(code, message, { hint: 'This is a bug in k8s-bootstrap: please report it with the command and its --verbose output.', ...options });
+  }
+}
+
 export function isBootstrapError(error: unknown): error is BootstrapError {
   return error instanceof BootstrapError;
 }

@@ -10,7 +10,7 @@ import { BootstrapError } from '../errors.js';
 import { inertLine, inertText } from '../engine/inert-text.js';
 import { redactText, SecretSet } from '../engine/redact.js';
 import { COMMANDS } from './commands/index.js';
-import type { CommandDefinition } from './command.js';
+import { commanderOptions, type CommandDefinition } from './command.js';
 import {
   decideCanPrompt,
   decideColor,
@@ -92,7 +92,7 @@ function buildCommand(
 ): Command {
   const command = new Command(definition.name).description(definition.summary);
   if (definition.arguments) command.arguments(definition.arguments);
-  definition.configure?.(command);
+  for (const option of commanderOptions(definition.options)) command.addOption(option);
   command.addHelpText('after', `\nExamples:\n${definition.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
   command.exitOverride().configureOutput({
     writeOut: (text) => io.stdout.write(text),
@@ -100,14 +100,12 @@ function buildCommand(
   });
   command.showHelpAfterError('(run with --help for usage)');
   for (const sub of definition.subcommands ?? []) command.addCommand(buildCommand(sub, io, signal, secrets, setExitCode, program));
-  if (definition.load) {
-    const load = definition.load;
+  const run = definition.run;
+  if (run) {
     command.action(async (...actionArgs: unknown[]) => {
       const self = actionArgs[actionArgs.length - 1] as Command;
-      const positional = self.args;
       const ctx = createContext(io, readGlobals(program, io.env), signal, secrets);
-      const handler = await load();
-      const code = await handler(ctx, self.opts(), positional);
+      const code = await run(ctx, self.opts(), self.args);
       setExitCode(typeof code === 'number' ? code : EXIT_OK);
     });
   }

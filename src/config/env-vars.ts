@@ -3,6 +3,8 @@
  * Precedence everywhere: flag > --config file > environment variable > schema default.
  * Provider credentials (EXOSCALE_*, OS_*, AWS_*) are the providers' own; see providers/credentials.ts.
  */
+import { INIT_FIELDS, type InitFieldRow } from './init-fields.js';
+
 export interface EnvVarInfo {
   /** The spec field it fills, when it fills one. */
   field?: string;
@@ -11,21 +13,16 @@ export interface EnvVarInfo {
   description: string;
 }
 
+type InitEnvRow = Extract<InitFieldRow, { env: object }>;
+type InitEnvVars = { readonly [Row in InitEnvRow as Row['env']['name']]: { field: Row['field']; flag: Row['flag']; description: string } };
+
+/** The variables of init's spec flags: their flag and field come from INIT_FIELDS. */
+const INIT_ENV_VARS = Object.fromEntries(
+  INIT_FIELDS.flatMap((row) => ('env' in row ? [[row.env.name, { field: row.field, flag: row.flag, description: row.env.description }]] : [])),
+) as InitEnvVars;
+
 export const ENV_VARS = {
-  /** Cluster name (spec `name`). */
-  K8SB_NAME: { field: 'name', flag: '--name', description: 'Cluster name (DNS-1123 label).' },
-  /** Provider: exoscale, openstack, aws or static (spec `provider.name`). */
-  K8SB_PROVIDER: { field: 'provider.name', flag: '--provider', description: 'Provider: exoscale, openstack, aws or static.' },
-  /** Exoscale zone; ignored for other providers (spec `provider.zone`). */
-  K8SB_ZONE: { field: 'provider.zone', flag: '--zone', description: 'Exoscale zone; ignored for other providers.' },
-  /** AWS or OpenStack region; ignored for other providers (spec `provider.region`). */
-  K8SB_REGION: { field: 'provider.region', flag: '--region', description: 'AWS or OpenStack region; ignored for other providers.' },
-  /** Kubernetes version, MAJOR.MINOR.PATCH (spec `kubernetes.version`). */
-  K8SB_KUBERNETES_VERSION: { field: 'kubernetes.version', flag: '--kubernetes-version', description: 'Kubernetes version, e.g. 1.37.1.' },
-  /** Path of the SSH private key (spec `ssh.privateKey`). */
-  K8SB_SSH_KEY: { field: 'ssh.privateKey', flag: '--ssh-key', description: 'Path of the SSH private key file.' },
-  /** Comma-separated CIDRs allowed to reach SSH and the API (spec `ssh.adminCidrs`). */
-  K8SB_ADMIN_CIDRS: { field: 'ssh.adminCidrs', flag: '--admin-cidr', description: 'Comma-separated CIDRs allowed to reach SSH and the API.' },
+  ...INIT_ENV_VARS,
   /** The cluster.yaml to read (global --config). */
   K8SB_CONFIG: { flag: '--config', description: 'cluster.yaml to read.' },
   /** The cluster folder (global --dir). */

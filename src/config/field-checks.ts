@@ -1,6 +1,7 @@
 /**
- * Checks of single values, shared by the spec's semantic checks (validate.ts), the prompt
- * validators of the wizard and the flag parsing: one wording for one mistake, wherever it is made.
+ * Checks of single values, shared by the spec's semantic checks (validate/), the wizard's prompt
+ * validators (wizard/validators.ts) and the flag parsing: one wording for one mistake, wherever it
+ * is made.
  * Each returns undefined when the value is fine, else what is wrong and how to fix it.
  */
 import { canonicalCidr, parseCidr, parseIpv4, type Cidr } from './cidr.js';

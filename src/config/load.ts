@@ -7,6 +7,8 @@ import { constants, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isCollection, isAlias, parseAllDocuments, visit, type Document } from 'yaml';
 import { UsageError } from '../errors.js';
+import type { ClusterSpec } from './schema.js';
+import { validateSpec } from './validate/index.js';
 
 /** A cluster.yaml is a few KiB; anything above this is a mistake or an attack. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
@@ -164,4 +166,9 @@ export async function readSpecFile(path: string): Promise<unknown> {
     throw invalid(path, 'is not UTF-8 text');
   }
   return parseSpecYaml(text, path);
+}
+
+/** A cluster.yaml as a validated ClusterSpec: read safely, then every check of validateSpec. */
+export async function loadSpec(path: string): Promise<ClusterSpec> {
+  return validateSpec(await readSpecFile(path));
 }

@@ -18,7 +18,8 @@ export interface NodeNames {
 
 /**
  * Names of the nodes a spec describes. Static hosts keep their own `name` when set; unnamed
- * hosts get the default name of their position within their role.
+ * hosts get the default name of their position within their role. Cloud machines are named by
+ * the Terraform modules: `<cluster>-cp-1`, `<cluster>-worker-1` (templates/terraform/<provider>/nodes.tf).
  */
 export function planNodeNames(spec: ClusterSpec): NodeNames {
   if (spec.provider.name === 'static') {
@@ -29,8 +30,8 @@ export function planNodeNames(spec: ClusterSpec): NodeNames {
     };
   }
   return {
-    controlPlanes: range(spec.controlPlane.count).map((i) => defaultNodeName('control-plane', i)),
-    workers: range(spec.workers.count).map((i) => defaultNodeName('worker', i)),
+    controlPlanes: range(spec.controlPlane.count).map((i) => `${spec.name}-${defaultNodeName('control-plane', i)}`),
+    workers: range(spec.workers.count).map((i) => `${spec.name}-${defaultNodeName('worker', i)}`),
   };
 }
 

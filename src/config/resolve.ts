@@ -4,35 +4,9 @@
  * any other. Without prompts, findMissingValues names what is still needed and how to give it.
  */
 import { UsageError } from '../errors.js';
-import { ENV_VARS, envValue, type EnvVarName } from './env-vars.js';
+import { envValue } from './env-vars.js';
+import { INIT_FIELDS, initField, initFieldKey, type InitFieldKey, type InitFieldRow, type InitSpecFlags } from './init-fields.js';
 import { API_VERSION, KIND, type StaticHostInput } from './schema.js';
-
-/** The `init` options as commander hands them over (camelCase of the flag names). */
-export interface InitFlags {
-  name?: string;
-  provider?: string;
-  zone?: string;
-  region?: string;
-  controlPlanes?: number;
-  workers?: number;
-  controlPlaneType?: string;
-  workerType?: string;
-  kubernetesVersion?: string;
-  runtime?: string;
-  cni?: string;
-  nodeCidr?: string;
-  podCidr?: string;
-  serviceCidr?: string;
-  adminCidr?: string[];
-  sshKey?: string;
-  sshUser?: string;
-  controlPlaneHost?: string[];
-  workerHost?: string[];
-  apiEndpoint?: string;
-  virtualIp?: string;
-  knownHosts?: string;
-  imageId?: string;
-}
 
 type Doc = Record<string, unknown>;
 
@@ -49,17 +23,91 @@ function section(doc: Doc, key: string): Doc {
   return created;
 }
 
-/** Sets `key` from the first defined of flag, existing value, env. */
-function fill(target: Doc, key: string, flag: unknown, env?: string): void {
-  if (flag !== undefined) target[key] = flag;
-  else if (target[key] === undefined && env !== undefined) target[key] = env;
+/** The mapping that holds a dotted path's last key, and that key. */
+function parentOf(doc: Doc, path: string): [Doc, string] {
+  const keys = path.split('.');
+  const last = keys.pop()!;
+  return [keys.reduce(section, doc), last];
 }
 
-const REGION_PROVIDERS = ['aws', 'openstack'];
+function valueAt(doc: Doc, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (isMapping(value) ? value[key] : undefined), doc);
+}
 
-export function mergeSpecSources(input: { file?: unknown; flags: InitFlags; env: NodeJS.ProcessEnv }): Doc {
-  const { flags, env } = input;
-  const fromEnv = (name: EnvVarName) => envValue(env, name);
+function providerNameOf(doc: Doc): string | undefined {
+  const name = valueAt(doc, 'provider.name');
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** "the exoscale provider", "the aws and openstack providers". */
+function providerList(providers: readonly string[]): string {
+  return providers.length === 1 ? `the ${providers[0]} provider` : `the ${providers.join(' and ')} providers`;
+}
+
+/** The flag's value when it was given (a list counts when it has an entry). */
+function flagValue(flags: InitSpecFlags, row: InitFieldRow): unknown {
+  const value: unknown = flags[initFieldKey(row)];
+  return Array.isArray(value) && value.length === 0 ? undefined : value;
+}
+
+/** The row's variable, read as its kind reads text (a list is comma-separated). */
+function envFor(row: InitFieldRow, env: NodeJS.ProcessEnv): unknown {
+  if (!('env' in row)) return undefined;
+  const text = envValue(env, row.env.name);
+  if (text === undefined || row.kind !== 'list') return text;
+  const items = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return items.length > 0 ? items : undefined;
+}
+
+/** Orders provider.hosts control planes first, then workers, then anything else, each as it came. */
+const ROLE_ORDER = ['control-plane', 'worker'];
+function roleRank(host: unknown): number {
+  const rank = isMapping(host) && typeof host.role === 'string' ? ROLE_ORDER.indexOf(host.role) : -1;
+  return rank === -1 ? ROLE_ORDER.length : rank;
+}
+
+/** One row's flag or variable into the document; the row says where and under which conditions. */
+function mergeField(doc: Doc, row: InitFieldRow, flag: unknown, fromEnv: unknown): void {
+  if (row.field === 'provider.name') {
+    // Switching the provider with --provider drops the file's settings of the other provider.
+    if (flag !== undefined && flag !== providerNameOf(doc)) doc.provider = { name: flag };
+    else if (doc.provider === undefined && fromEnv !== undefined) doc.provider = { name: fromEnv };
+    return;
+  }
+  const providerName = providerNameOf(doc);
+  const applies = !('providers' in row) || (providerName !== undefined && (row.providers as readonly string[]).includes(providerName));
+  if (flag !== undefined && 'providers' in row && providerName !== undefined && !applies) {
+    const hint = 'wrongProviderHint' in row ? (row.wrongProviderHint as Partial<Record<string, string>>)[providerName] : undefined;
+    throw new UsageError('FlagNotApplicable', `${row.flag} applies to ${providerList(row.providers)} only (provider is ${providerName})`, { hint });
+  }
+  const current = valueAt(doc, row.field);
+  let value: unknown;
+  if ('hostRole' in row) {
+    if (!Array.isArray(flag)) return;
+    const given = flag.map((text: string) => parseHostFlag(text, row.hostRole));
+    const kept = Array.isArray(current) ? current.filter((host: unknown) => !isMapping(host) || host.role !== row.hostRole) : [];
+    value = [...kept, ...given].sort((a, b) => roleRank(a) - roleRank(b));
+  } else if (flag !== undefined) {
+    value = Array.isArray(flag) ? [...flag] : flag;
+  } else if (fromEnv !== undefined && applies && current === undefined) {
+    value = fromEnv;
+  } else {
+    return;
+  }
+  const [parent, key] = parentOf(doc, row.field);
+  parent[key] = value;
+}
+
+/** The sections init's fields live in; provider has its own rules (switching, hosts). */
+const FIELD_SECTIONS = [...new Set(INIT_FIELDS.map((row) => row.field.split('.')).filter((path) => path.length > 1).map((path) => path[0]!))].filter(
+  (key) => key !== 'provider',
+);
+
+/**
+ * The file, then each INIT_FIELDS flag over it, then each field's K8SB_* variable where the value
+ * is still open, as one raw document for validateSpec.
+ */
+export function mergeSpecSources(input: { file?: unknown; flags: InitSpecFlags; env: NodeJS.ProcessEnv }): Doc {
   if (input.file !== undefined && input.file !== null && !isMapping(input.file)) {
     throw new UsageError('InvalidConfig', 'The configuration file must be a YAML mapping (key: value) at the top level', {
       hint: 'start from "k8s-bootstrap config example"',
@@ -68,94 +116,16 @@ export function mergeSpecSources(input: { file?: unknown; flags: InitFlags; env:
   const doc: Doc = isMapping(input.file) ? (structuredClone(input.file) as Doc) : {};
   doc.apiVersion ??= API_VERSION;
   doc.kind ??= KIND;
-  fill(doc, 'name', flags.name, fromEnv('K8SB_NAME'));
-
-  // Provider: switching it with --provider drops the file's settings of the other provider.
-  const fileProvider = isMapping(doc.provider) ? doc.provider : undefined;
-  const fileProviderName = typeof fileProvider?.name === 'string' ? fileProvider.name : undefined;
-  if (flags.provider !== undefined && flags.provider !== fileProviderName) doc.provider = { name: flags.provider };
-  else if (doc.provider === undefined && fromEnv('K8SB_PROVIDER') !== undefined) doc.provider = { name: fromEnv('K8SB_PROVIDER') };
-  const providerName = isMapping(doc.provider) && typeof doc.provider.name === 'string' ? doc.provider.name : undefined;
-
-  if (flags.zone !== undefined && providerName !== undefined && providerName !== 'exoscale') {
-    throw new UsageError('FlagNotApplicable', `--zone applies to the exoscale provider only (provider is ${providerName})`, {
-      hint: REGION_PROVIDERS.includes(providerName) ? 'use --region' : undefined,
-    });
-  }
-  if (flags.region !== undefined && providerName !== undefined && !REGION_PROVIDERS.includes(providerName)) {
-    throw new UsageError('FlagNotApplicable', `--region applies to the aws and openstack providers only (provider is ${providerName})`, {
-      hint: providerName === 'exoscale' ? 'Exoscale has zones: use --zone' : undefined,
-    });
-  }
-  const hostFlags = (flags.controlPlaneHost?.length ?? 0) + (flags.workerHost?.length ?? 0);
-  if ((hostFlags > 0 || flags.apiEndpoint !== undefined || flags.virtualIp !== undefined) && providerName !== undefined && providerName !== 'static') {
-    const flag = hostFlags > 0 ? (flags.controlPlaneHost?.length ? '--control-plane-host' : '--worker-host') : '--api-endpoint';
-    throw new UsageError('FlagNotApplicable', `${flag} applies to the static provider only (provider is ${providerName})`);
-  }
-
-  if (flags.zone !== undefined || (providerName === 'exoscale' && fromEnv('K8SB_ZONE') !== undefined)) {
-    fill(section(doc, 'provider'), 'zone', flags.zone, fromEnv('K8SB_ZONE'));
-  }
-  if (flags.region !== undefined || (providerName !== undefined && REGION_PROVIDERS.includes(providerName) && fromEnv('K8SB_REGION') !== undefined)) {
-    fill(section(doc, 'provider'), 'region', flags.region, fromEnv('K8SB_REGION'));
-  }
-  if (hostFlags > 0) {
-    const provider = section(doc, 'provider');
-    const fileHosts = Array.isArray(provider.hosts) ? (provider.hosts as unknown[]) : [];
-    const keep = (role: string) => fileHosts.filter((host) => isMapping(host) && host.role === role);
-    const controlPlanes = flags.controlPlaneHost?.length
-      ? flags.controlPlaneHost.map((text) => parseHostFlag(text, 'control-plane'))
-      : keep('control-plane');
-    const workers = flags.workerHost?.length ? flags.workerHost.map((text) => parseHostFlag(text, 'worker')) : keep('worker');
-    const others = fileHosts.filter((host) => !isMapping(host) || (host.role !== 'control-plane' && host.role !== 'worker'));
-    provider.hosts = [...controlPlanes, ...workers, ...others];
-  }
-  if (flags.apiEndpoint !== undefined) section(doc, 'provider').apiEndpoint = flags.apiEndpoint;
-  if (flags.virtualIp !== undefined) section(doc, 'provider').virtualIp = flags.virtualIp;
-
-  const kubernetes = section(doc, 'kubernetes');
-  fill(kubernetes, 'version', flags.kubernetesVersion, fromEnv('K8SB_KUBERNETES_VERSION'));
-  fill(kubernetes, 'runtime', flags.runtime);
-  fill(kubernetes, 'cni', flags.cni);
-
-  const network = section(doc, 'network');
-  fill(network, 'nodeCidr', flags.nodeCidr);
-  fill(network, 'podCidr', flags.podCidr);
-  fill(network, 'serviceCidr', flags.serviceCidr);
-
-  const controlPlane = section(doc, 'controlPlane');
-  fill(controlPlane, 'count', flags.controlPlanes);
-  fill(controlPlane, 'type', flags.controlPlaneType);
-  const workers = section(doc, 'workers');
-  fill(workers, 'count', flags.workers);
-  fill(workers, 'type', flags.workerType);
-
-  const ssh = section(doc, 'ssh');
-  const envCidrs = fromEnv('K8SB_ADMIN_CIDRS')
-    ?.split(',')
-    .map((cidr) => cidr.trim())
-    .filter((cidr) => cidr !== '');
-  if (flags.adminCidr !== undefined && flags.adminCidr.length > 0) ssh.adminCidrs = [...flags.adminCidr];
-  else if (ssh.adminCidrs === undefined && envCidrs !== undefined && envCidrs.length > 0) ssh.adminCidrs = envCidrs;
-  fill(ssh, 'privateKey', flags.sshKey, fromEnv('K8SB_SSH_KEY'));
-  fill(ssh, 'user', flags.sshUser);
-  fill(ssh, 'knownHosts', flags.knownHosts);
-
-  if (flags.imageId !== undefined) section(doc, 'image').id = flags.imageId;
-
-  // Sections the merge created but left empty are noise in a written cluster.yaml.
-  for (const key of ['kubernetes', 'network', 'controlPlane', 'workers', 'ssh']) {
-    const value = doc[key];
-    if (isMapping(value) && Object.keys(value).length === 0 && !(isMapping(input.file) && key in input.file)) delete doc[key];
-  }
+  // A section the file names but leaves empty (YAML "network:" is null) counts as an empty mapping.
+  for (const key of FIELD_SECTIONS) if (key in doc && !isMapping(doc[key])) doc[key] = {};
+  for (const row of INIT_FIELDS) mergeField(doc, row, flagValue(input.flags, row), envFor(row, input.env));
   return doc;
 }
 
 const HOST_KEYS = ['private', 'name', 'port', 'user'] as const;
 
 /** `ADDRESS[,private=IP][,name=NAME][,port=N][,user=U]`, as --control-plane-host / --worker-host take it. */
-export function parseHostFlag(text: string, role: 'control-plane' | 'worker'): StaticHostInput {
-  const flag = role === 'control-plane' ? '--control-plane-host' : '--worker-host';
+export function parseHostFlag(text: string, role: 'control-plane' | 'worker', flag = role === 'control-plane' ? '--control-plane-host' : '--worker-host'): StaticHostInput {
   const [addressPart, ...options] = text.split(',');
   const address = addressPart?.trim() ?? '';
   const usage = `${flag} takes ADDRESS[,private=IP][,name=NAME][,port=N][,user=U]`;
@@ -195,27 +165,28 @@ export interface MissingValue {
 
 const CLOUD_PROVIDERS = ['exoscale', 'openstack', 'aws'];
 
-function envFor(field: string): string | undefined {
-  return Object.entries(ENV_VARS).find(([, info]) => 'field' in info && info.field === field)?.[0];
+/** What to tell about a missing value: `label` names it, its INIT_FIELDS row how to give it. */
+function missingValue(label: string, key: InitFieldKey): MissingValue {
+  const row = initField(key);
+  return 'env' in row ? { field: label, flag: row.flag, env: row.env.name } : { field: label, flag: row.flag };
 }
 
 /** What a run without prompts still lacks; empty when the document can go to validateSpec. */
 export function findMissingValues(raw: Record<string, unknown>): MissingValue[] {
   const missing: MissingValue[] = [];
   const blank = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
-  if (blank(raw.name)) missing.push({ field: 'name', flag: '--name', env: envFor('name') });
+  if (blank(raw.name)) missing.push(missingValue('name', 'name'));
   const provider = isMapping(raw.provider) ? raw.provider : undefined;
   const providerName = typeof provider?.name === 'string' ? provider.name : undefined;
-  if (blank(providerName)) missing.push({ field: 'provider', flag: '--provider', env: envFor('provider.name') });
+  if (blank(providerName)) missing.push(missingValue('provider', 'provider'));
   if (providerName === 'static') {
     const hosts = Array.isArray(provider?.hosts) ? provider.hosts : [];
     if (!hosts.some((host) => isMapping(host) && host.role === 'control-plane')) {
-      missing.push({ field: 'provider.hosts (a control-plane host)', flag: '--control-plane-host' });
+      missing.push(missingValue('provider.hosts (a control-plane host)', 'controlPlaneHost'));
     }
   } else if (providerName !== undefined && CLOUD_PROVIDERS.includes(providerName)) {
-    const ssh = isMapping(raw.ssh) ? raw.ssh : undefined;
-    const cidrs = ssh?.adminCidrs;
-    if (!Array.isArray(cidrs) || cidrs.length === 0) missing.push({ field: 'ssh.adminCidrs', flag: '--admin-cidr', env: envFor('ssh.adminCidrs') });
+    const cidrs = valueAt(raw, 'ssh.adminCidrs');
+    if (!Array.isArray(cidrs) || cidrs.length === 0) missing.push(missingValue('ssh.adminCidrs', 'adminCidr'));
   }
   return missing;
 }

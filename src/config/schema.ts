@@ -1,7 +1,8 @@
 /**
  * The ClusterSpec: the one source of truth for cluster.yaml. Field descriptions feed the JSON
- * Schema (`config schema`) and the README's config reference; defaults live here and only here.
- * Semantic checks that span fields (CIDR overlap, counts, versions) live in validate.ts.
+ * Schema (`config schema`) and the README's config reference; defaults live here and only here
+ * (defaults.ts applies the provider-dependent ones, after parsing). Semantic checks that span
+ * fields (CIDR overlap, counts, versions) live in validate/.
  */
 import { z } from 'zod';
 import { DEFAULT_KUBERNETES_VERSION } from '../kube/versions.js';

@@ -13,12 +13,16 @@ export function describeEvent(event: EngineEvent): string {
       return `[${event.group}] ${event.steps.length} step${event.steps.length === 1 ? '' : 's'}, ${event.concurrency} at a time`;
     case 'phase-finished':
       return `[${event.group}] ${event.outcome} in ${formatDuration(event.durationMs)}`;
+    case 'note':
+      return event.level === 'warning' ? `Warning: ${event.text}` : event.text;
+    case 'plan':
+      return event.text;
     default:
       return `[${event.group}] ${event.node ?? '-'}: ${stepMessage(event)}`;
   }
 }
 
-type StepEvent = Exclude<EngineEvent, { type: 'run-started' | 'run-finished' | 'phase-started' | 'phase-finished' }>;
+type StepEvent = Exclude<EngineEvent, { type: 'run-started' | 'run-finished' | 'phase-started' | 'phase-finished' | 'note' | 'plan' }>;
 
 function stepMessage(event: StepEvent): string {
   switch (event.type) {

@@ -2,6 +2,11 @@
  * Step -> events contract. Steps only emit; renderers (src/ui) and the log file only consume.
  * Every event passes the redactor (src/engine/redact.ts) before anyone sees it.
  */
+import type { PlanStep } from './describe.js';
+
+/** Bumped when an event changes shape incompatibly; carried by run-started and result lines. */
+export const EVENTS_VERSION = 1;
+
 export interface StepRef {
   /** Stable id, also the checkpoint key, e.g. "join-worker:worker-3". */
   stepId: string;
@@ -31,8 +36,12 @@ export type EngineEvent =
   /** A phase begins: the renderer learns every step of the group up front (listr2 needs its task list at start). */
   | { type: 'phase-started'; time: number; group: string; concurrency: number; steps: Array<Omit<StepRef, 'group'>> }
   | { type: 'phase-finished'; time: number; group: string; outcome: 'succeeded' | 'failed' | 'interrupted'; durationMs: number }
-  | { type: 'run-started'; time: number; command: string; cluster: string; logFile?: string }
-  | { type: 'run-finished'; time: number; outcome: 'succeeded' | 'failed' | 'interrupted'; durationMs: number; message?: string };
+  | { type: 'run-started'; v: typeof EVENTS_VERSION; time: number; command: string; cluster: string; logFile?: string }
+  | { type: 'run-finished'; time: number; outcome: 'succeeded' | 'failed' | 'interrupted'; durationMs: number; message?: string }
+  /** A line for the person outside any step: a warning, what --yes answered, a replaced file. */
+  | { type: 'note'; time: number; level: 'info' | 'warning'; text: string }
+  /** What the command is about to do (before its confirmation), or would do (--dry-run). */
+  | { type: 'plan'; time: number; command: string; cluster: string; dryRun: boolean; steps: PlanStep[]; text: string };
 
 export type EventType = EngineEvent['type'];
 

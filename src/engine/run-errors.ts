@@ -11,7 +11,12 @@ export interface RunSummary {
   succeeded: string[];
   skipped: string[];
   failed: FailedStep[];
-  /** Steps never started because an earlier step of their phase failed or the run was stopped. */
+  /** Failures on nodes the run went on without (RunPhasesOptions.tolerate); the caller fails at its end. */
+  tolerated: FailedStep[];
+  /**
+   * Steps never started: an earlier step of their phase failed, the run was stopped, or their
+   * node was left behind after a tolerated failure.
+   */
   notStarted: string[];
 }
 
@@ -19,10 +24,12 @@ const RESUME = 'Run the same command again to resume: finished steps are skipped
 
 export class RunFailedError extends BootstrapError {
   override readonly source = 'tool' as const;
+  /** Names every failed step, the tolerated ones too: a run that went on without a worker still failed it. */
   constructor(readonly summary: RunSummary, logFile?: string) {
-    const lines = summary.failed.map((f) => `  - ${f.node ?? f.stepId}: ${messageOf(f.error)}`);
-    const noun = summary.failed.length === 1 ? 'step' : 'steps';
-    super('RunFailed', `${summary.failed.length} ${noun} failed:\n${lines.join('\n')}`, {
+    const failed = [...summary.tolerated, ...summary.failed];
+    const lines = failed.map((f) => `  - ${f.node ?? f.stepId}: ${messageOf(f.error)}`);
+    const noun = failed.length === 1 ? 'step' : 'steps';
+    super('RunFailed', `${failed.length} ${noun} failed:\n${lines.join('\n')}`, {
       hint: `${logFile ? `Full output: ${logFile}. ` : ''}Fix the cause, then ${RESUME.charAt(0).toLowerCase()}${RESUME.slice(1)}`,
     });
   }

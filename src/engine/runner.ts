@@ -1,14 +1,15 @@
 /**
- * Runs phases in order; steps inside a phase with bounded concurrency; per-step timeout,
- * retries with exponential backoff, skip via checkpoint or step.check(); cancellation through
- * `signal`; emits EngineEvents to `events`; records finished steps in `state`.
+ * Runs phases in order (a background phase alongside the ones after it); steps inside a phase
+ * with bounded concurrency; per-step timeout, retries with exponential backoff, skip via
+ * checkpoint or step.check(); failures of tolerated nodes set aside until the caller's end;
+ * cancellation through `signal`; emits EngineEvents to `events`; records finished steps in `state`.
  */
 import type { EventSink } from './events.js';
 import type { Phase } from './step.js';
 import type { StateStore } from '../state/state-store.js';
 import { mapWithConcurrency } from './pool.js';
 import { runStep, type StepOutcome, type StepRunEnv } from './run-step.js';
-import { RunFailedError, RunInterruptedError, type RunSummary } from './run-errors.js';
+import { RunFailedError, RunInterruptedError, type FailedStep, type RunSummary } from './run-errors.js';
 
 export type { RunSummary, FailedStep } from './run-errors.js';
 export { RunFailedError, RunInterruptedError } from './run-errors.js';
@@ -32,11 +33,25 @@ export interface RunPhasesOptions {
   now?: () => number;
   /** Source of backoff jitter. @default Math.random */
   random?: () => number;
+  /**
+   * Nodes the run may go on without (workers). When every failure of a continueOnError phase is
+   * on one of them, the run continues without those nodes: their steps in later phases are left
+   * out, and the failures land in `summary.tolerated` instead of failing the run. The caller
+   * finishes what it can (verifies the other nodes), then fails with RunFailedError(summary).
+   */
+  tolerate?: ReadonlySet<string>;
+}
+
+type PhaseOutcome = 'succeeded' | 'failed' | 'interrupted';
+
+/** The nodes a run went on without: they failed, and the caller fails the command at its end. */
+export function toleratedNodes(summary: RunSummary): Set<string> {
+  return new Set(summary.tolerated.flatMap((failure) => (failure.node ? [failure.node] : [])));
 }
 
 export async function runPhases(phases: Phase[], options: RunPhasesOptions): Promise<RunSummary> {
   const now = options.now ?? Date.now;
-  const summary: RunSummary = { succeeded: [], skipped: [], failed: [], notStarted: [] };
+  const summary: RunSummary = { succeeded: [], skipped: [], failed: [], tolerated: [], notStarted: [] };
   const env: StepRunEnv = {
     emit: (event) => options.events.emit(event),
     now,
@@ -50,22 +65,52 @@ export async function runPhases(phases: Phase[], options: RunPhasesOptions): Pro
     retryBaseDelayMs: options.retryBaseDelayMs ?? 1_000,
     random: options.random,
   };
+  const left = new Set<string>();
+  const start = (phase: Phase): Promise<PhaseOutcome> => {
+    const steps = phase.steps.filter((step) => !step.node || !left.has(step.node));
+    summary.notStarted.push(...phase.steps.filter((step) => !steps.includes(step)).map((step) => step.stepId));
+    if (steps.length === 0) return Promise.resolve('succeeded');
+    return runPhase({ ...phase, steps }, env, summary, (failures) => {
+      if (!phase.continueOnError || !failures.every((f) => f.node !== undefined && options.tolerate?.has(f.node))) return false;
+      for (const failure of failures) left.add(failure.node!);
+      return true;
+    });
+  };
 
-  for (const phase of phases) {
-    if (options.signal.aborted) {
-      summary.notStarted.push(...phase.steps.map((s) => s.stepId));
-      continue;
+  const background: Array<Promise<PhaseOutcome>> = [];
+  const settled = () => Promise.all(background.splice(0));
+  let stopped = false;
+  try {
+    for (const phase of phases) {
+      if (!stopped && phase.waitsForBackground) stopped = (await settled()).includes('failed');
+      if (stopped) continue;
+      if (options.signal.aborted) {
+        summary.notStarted.push(...phase.steps.map((s) => s.stepId));
+        continue;
+      }
+      if (!phase.background) stopped = (await start(phase)) === 'failed';
+      else {
+        const running = start(phase);
+        // Observed now, awaited later: a rejection (only bookkeeping can reject) must not go unhandled meanwhile.
+        running.catch(() => undefined);
+        background.push(running);
+      }
     }
-    if (phase.steps.length === 0) continue;
-    const outcome = await runPhase(phase, env, summary);
-    if (outcome === 'failed') break;
+    await settled();
+  } finally {
+    // A background phase is never left running behind a failure.
+    await Promise.allSettled(background.splice(0));
   }
   if (options.signal.aborted) throw new RunInterruptedError(summary, options.logFile);
   if (summary.failed.length > 0) throw new RunFailedError(summary, options.logFile);
   return summary;
 }
 
-async function runPhase(phase: Phase, env: StepRunEnv, summary: RunSummary): Promise<'succeeded' | 'failed' | 'interrupted'> {
+/**
+ * One phase; its failures go to `summary.failed`, or to `summary.tolerated` when `tolerates`
+ * accepts all of them (the phase then counts as done for the run, though its event says failed).
+ */
+async function runPhase(phase: Phase, env: StepRunEnv, summary: RunSummary, tolerates: (failures: FailedStep[]) => boolean): Promise<PhaseOutcome> {
   const startedAt = env.now();
   const concurrency = Math.max(1, phase.concurrency ?? 1);
   env.emit({
@@ -78,7 +123,7 @@ async function runPhase(phase: Phase, env: StepRunEnv, summary: RunSummary): Pro
   // Stops the pool from starting more steps after a failure; running steps are left to finish.
   const stopStarting = new AbortController();
   const started = new Set<string>();
-  let failed = false;
+  const failures: FailedStep[] = [];
   await mapWithConcurrency(
     phase.steps,
     concurrency,
@@ -88,8 +133,7 @@ async function runPhase(phase: Phase, env: StepRunEnv, summary: RunSummary): Pro
       if (result.status === 'succeeded') summary.succeeded.push(step.stepId);
       else if (result.status === 'skipped') summary.skipped.push(step.stepId);
       else if (result.status === 'failed') {
-        failed = true;
-        summary.failed.push({ stepId: step.stepId, ...(step.node ? { node: step.node } : {}), error: result.error });
+        failures.push({ stepId: step.stepId, ...(step.node ? { node: step.node } : {}), error: result.error });
         if (!phase.continueOnError) stopStarting.abort();
       }
     },
@@ -97,7 +141,14 @@ async function runPhase(phase: Phase, env: StepRunEnv, summary: RunSummary): Pro
   ).catch(() => undefined); // the pool only rejects because we stopped it; outcomes are already recorded
   summary.notStarted.push(...phase.steps.filter((s) => !started.has(s.stepId)).map((s) => s.stepId));
 
+  const failed = failures.length > 0;
   const outcome = env.runSignal.aborted ? 'interrupted' : failed ? 'failed' : 'succeeded';
   env.emit({ type: 'phase-finished', time: env.now(), group: phase.title, outcome, durationMs: env.now() - startedAt });
+  if (!failed) return outcome;
+  if (outcome === 'failed' && tolerates(failures)) {
+    summary.tolerated.push(...failures);
+    return 'succeeded';
+  }
+  summary.failed.push(...failures);
   return outcome;
 }

@@ -12,8 +12,10 @@ export interface StepContext {
 }
 
 export interface Step extends Omit<StepRef, 'group'> {
-  /** Tool this step runs (packer, terraform, ssh, kubectl), shown in the plan. */
+  /** Tool this step runs (packer, terraform, ssh, kubectl), shown in the plan. @default "local" in a plan */
   tool?: string;
+  /** What the title leaves out, for the plan a dry run prints ("swap off, kernel modules, containerd, kubeadm 1.37.1"). */
+  detail?: string;
   /** Fingerprint of the step's inputs; a checkpoint only counts when it matches. */
   inputs?: string;
   /** Per-attempt timeout. */
@@ -41,8 +43,18 @@ export interface Phase {
   steps: Step[];
   /** Steps of this phase running at once; default 1 (in order). */
   concurrency?: number;
-  /** Keep running the other steps of the phase after one fails; the phase still fails at its end. */
+  /**
+   * Keep running the other steps of the phase after one fails; the phase still fails at its end,
+   * unless every failure is on a node the run tolerates (RunPhasesOptions.tolerate).
+   */
   continueOnError?: boolean;
+  /**
+   * Runs alongside the phases after it, until one marked `waitsForBackground` (or the end): worker
+   * preparation, which needs no cluster, overlaps the control plane coming up.
+   */
+  background?: boolean;
+  /** Starts only after the background phase before it has finished (worker joins wait for worker preparation). */
+  waitsForBackground?: boolean;
 }
 
 export type { EngineEvent };

@@ -8,7 +8,8 @@ import { stringify } from 'yaml';
 import { UsageError } from '../errors.js';
 import type { ClusterSpec, Runtime } from '../config/schema.js';
 import { CA_HASH_PATTERN, CERTIFICATE_KEY_PATTERN, TOKEN_PATTERN } from './join-material.js';
-import { assertHost, assertIp, assertNodeName, parseEndpoint } from './validate-remote.js';
+import { assertHost, assertIp, assertNodeName } from './validate-remote.js';
+import { parseEndpoint } from './endpoint.js';
 import { kubeadmApiVersion, parseKubeVersion, type KubeVersion } from './versions.js';
 
 export const CRI_SOCKETS: Record<Runtime, string> = {

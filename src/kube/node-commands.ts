@@ -1,7 +1,7 @@
 /**
  * Typed builders for every command the installer runs on a node (argv arrays, quoted later by
- * the SSH layer), and parsers for what they print. The forms are exactly those of
- * /work/brief/NODE-PROTOCOL.md, i.e. of the real tools. All run under `sudo -n`.
+ * the SSH layer), and parsers for what they print. The forms are the real tools' own, as
+ * docs/node-protocol.md lists them (keep the two in step). All run under `sudo -n`.
  */
 import { z } from 'zod';
 import { ExternalToolError } from '../errors.js';

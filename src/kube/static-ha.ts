@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import type { ClusterSpec } from '../config/schema.js';
 import { renderTemplate, templatePath } from '../tools/template.js';
 import { API_SERVER_BIND_PORT } from './kubeadm-config.js';
 import { APT_LOCK_WAIT } from './upgrade-commands.js';
@@ -36,6 +37,14 @@ export interface HaFile {
   path: string;
   content: string;
   mode: number;
+}
+
+/**
+ * Whether keepalived + haproxy are this tool's to install: a static cluster of several control
+ * planes, with a virtual IP and no external load balancer. The phases and the node steps ask here.
+ */
+export function needsStaticHa(provider: ClusterSpec['provider'], controlPlanes: number): boolean {
+  return provider.name === 'static' && !provider.apiEndpoint && controlPlanes > 1 && Boolean(provider.virtualIp);
 }
 
 export function staticHaEndpoint(vip: string, port = HA_FRONTEND_PORT): string {

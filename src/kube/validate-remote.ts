@@ -14,53 +14,44 @@ const VERSION = /^v?\d{1,2}\.\d{1,3}\.\d{1,3}$/;
 const REMOTE_PATH = /^(\/[A-Za-z0-9._@+-]+)+\/?$/;
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/;
 
-function fail(what: string, value: unknown, fix: string): never {
+/** The UsageError every check here throws: which value, why, and how to write it. */
+export function rejectRemoteValue(what: string, value: unknown, fix: string): never {
   throw new UsageError('InvalidRemoteValue', `${what}: ${JSON.stringify(value)} is not valid. ${fix}`, { hint: fix });
 }
 
 export function assertNodeName(name: string, field = 'node name'): string {
   if (!NODE_NAME.test(name) || name.split('.').some((label) => label.length > 63)) {
-    fail(field, name, 'Use lowercase letters, digits and "-" (DNS-1123), starting and ending with a letter or digit, e.g. worker-1.');
+    rejectRemoteValue(field, name, 'Use lowercase letters, digits and "-" (DNS-1123), starting and ending with a letter or digit, e.g. worker-1.');
   }
   return name;
 }
 
 /** "1.36.2" or "v1.36.2". */
 export function assertVersion(version: string, field = 'Kubernetes version'): string {
-  if (!VERSION.test(version)) fail(field, version, 'Use MAJOR.MINOR.PATCH, e.g. 1.36.2.');
+  if (!VERSION.test(version)) rejectRemoteValue(field, version, 'Use MAJOR.MINOR.PATCH, e.g. 1.36.2.');
   return version;
 }
 
 export function assertRemotePath(path: string, field = 'remote path'): string {
   if (!REMOTE_PATH.test(path) || path.split('/').some((segment) => segment === '..' || segment === '.')) {
-    fail(field, path, 'Use an absolute path of letters, digits, ".", "_", "-", e.g. /etc/kubernetes/k8sb/init.yaml.');
+    rejectRemoteValue(field, path, 'Use an absolute path of letters, digits, ".", "_", "-", e.g. /etc/kubernetes/k8sb/init.yaml.');
   }
   return path;
 }
 
 export function assertIp(ip: string, field = 'IP address'): string {
-  if (isIP(ip) === 0) fail(field, ip, 'Use an IPv4 or IPv6 address.');
+  if (isIP(ip) === 0) rejectRemoteValue(field, ip, 'Use an IPv4 or IPv6 address.');
   return ip;
 }
 
 /** An IP or a DNS name (for endpoints and SANs). */
 export function assertHost(host: string, field = 'host'): string {
-  if (isIP(host) === 0 && !HOSTNAME.test(host)) fail(field, host, 'Use an IP address or a DNS name.');
+  if (isIP(host) === 0 && !HOSTNAME.test(host)) rejectRemoteValue(field, host, 'Use an IP address or a DNS name.');
   return host;
-}
-
-/** "host:port"; IPv6 as "[::1]:6443". Returns the parts. */
-export function parseEndpoint(endpoint: string, field = 'API endpoint'): { host: string; port: number } {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(endpoint);
-  const host = match?.[1] ?? match?.[2];
-  const port = Number(match?.[3]);
-  if (!match || !host || port < 1 || port > 65535) fail(field, endpoint, 'Use HOST:PORT, e.g. 10.0.0.10:6443 or api.example.com:6443.');
-  assertHost(host, field);
-  return { host, port };
 }
 
 /** Durations such as 300s for kubectl --timeout. */
 export function assertTimeoutSeconds(seconds: number, field = 'timeout'): number {
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) fail(field, seconds, 'Use a whole number of seconds between 1 and 86400.');
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) rejectRemoteValue(field, seconds, 'Use a whole number of seconds between 1 and 86400.');
   return seconds;
 }

@@ -3,6 +3,7 @@
  * (kubernetes.io/releases, as of 2026-11: 1.35, 1.36, 1.37).
  * Bump these together when a new minor ships (and pins.ts); every other module derives from them.
  */
+import { InternalError } from '../errors.js';
 import { KUBERNETES_PATCHES } from './pins.js';
 export const SUPPORTED_MINORS = ['1.35', '1.36', '1.37'] as const;
 export type SupportedMinor = (typeof SUPPORTED_MINORS)[number];
@@ -31,6 +32,13 @@ export function formatKubeVersion(version: KubeVersion): string {
 
 export function minorOf(version: KubeVersion): string {
   return `${version.major}.${version.minor}`;
+}
+
+/** "1.37.1" → "1.37"; the text is one of the versions this tool planned, so it always reads. */
+export function minorOfText(version: string): string {
+  const parsed = parseKubeVersion(version.trim());
+  if (!parsed) throw new InternalError('UnreadableVersion', `Cannot read the version "${version}"`);
+  return minorOf(parsed);
 }
 
 export function compareKubeVersions(a: KubeVersion, b: KubeVersion): number {

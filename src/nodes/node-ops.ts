@@ -4,7 +4,7 @@
  * details stay in one place.
  */
 import type { StepContext } from '../engine/step.js';
-import type { ClusterNode, Topology } from '../workflows/run/topology.js';
+import type { ClusterNode, Topology } from './topology.js';
 
 export type { NodeStatus } from '../kube/node-commands.js';
 import type { NodeStatus } from '../kube/node-commands.js';
@@ -14,7 +14,6 @@ export interface NodeOps {
   reach(node: ClusterNode, ctx: Pick<StepContext, 'signal'>): Promise<void>;
   isPrepared(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<boolean>;
   prepare(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<void>;
-  needsHaLoadBalancer(topology: Topology): boolean;
   setupHaLoadBalancer(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<void>;
   isInitialised(node: ClusterNode, ctx: StepContext): Promise<boolean>;
   initFirstControlPlane(node: ClusterNode, topology: Topology, version: string, ctx: StepContext): Promise<void>;

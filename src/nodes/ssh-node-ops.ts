@@ -14,7 +14,8 @@ import { ExternalToolError, PreflightError } from '../errors.js';
 import type { ClusterSpec } from '../config/schema.js';
 import type { ClusterDir } from '../state/cluster-dir.js';
 import { writeFileAtomic } from '../state/atomic.js';
-import type { NodeSession, SshPool } from '../tools/ssh/pool.js';
+import type { SshPool } from '../tools/ssh/pool.js';
+import type { NodeSession } from '../tools/ssh/session.js';
 import { LARGE_OUTPUT_LIMIT_BYTES } from '../tools/ssh/remote-output.js';
 import { renderTemplate, templatePath } from '../tools/template.js';
 import { criSocketFor, renderInitConfig, renderJoinConfig, INIT_CONFIG_PATH, JOIN_CONFIG_PATH, UPLOAD_CERTS_CONFIG_PATH } from '../kube/kubeadm-config.js';
@@ -30,7 +31,7 @@ import * as cmd from '../kube/node-commands.js';
 import { cniInstallPlan, isExistingReleaseError, onlyAlreadyExists, readInstalled, type CniCommand, type InstalledCni } from '../kube/cni.js';
 import { CLUSTER_MARKER_PATH, clusterMarker, KUBEADM_STATE_SCRIPT, ownershipOf, parseKubeadmState, type KubeadmNodeState } from '../kube/node-ownership.js';
 import { DNS_CHECK_IMAGE } from '../kube/pins.js';
-import { detectInterfaceCommand, generateVrrpPassword, parseInterface, renderStaticHa, staticHaPackages, staticHaStartCommands } from '../kube/static-ha.js';
+import { detectInterfaceCommand, generateVrrpPassword, needsStaticHa, parseInterface, renderStaticHa, staticHaPackages, staticHaStartCommands } from '../kube/static-ha.js';
 import {
   clientCertificateOf,
   KUBECONFIG_RENEW_BEFORE_MS,
@@ -45,8 +46,9 @@ import { API_SERVER_BIND_PORT } from '../kube/kubeadm-config.js';
 import { loadJoinMaterial, saveJoinMaterial, type SavedJoinMaterial } from '../state/join-material.js';
 import type { NodeOps, NodeStatus } from './node-ops.js';
 import type { SecretSet } from '../engine/redact.js';
-import { allNodes, firstControlPlane, type ClusterNode, type Topology } from '../workflows/run/topology.js';
-import { parseEndpoint } from '../kube/validate-remote.js';
+import { allNodes, firstControlPlane, type ClusterNode, type Topology } from './topology.js';
+import { parseEndpoint } from '../kube/endpoint.js';
+import { loadNodeScript } from '../kube/node-scripts.js';
 
 const SHORT = 60_000;
 const KUBEADM = 15 * 60_000;
@@ -135,7 +137,7 @@ export class SshNodeOps implements NodeOps {
   async prepare(node: ClusterNode, version: string, runtime: string, ctx: StepContext, extraEnv: Record<string, string> = {}): Promise<void> {
     const minor = version.split('.').slice(0, 2).join('.');
     // The prepare script is the same file Packer runs: inputs come as environment, not template variables.
-    await this.session(node).runScript('prepare-node', {}, {
+    await this.session(node).runScript(await loadNodeScript('prepare-node'), {
       env: { K8S_VERSION: version, K8S_MINOR: minor, RUNTIME: runtime, PULL_IMAGES: '0', ...extraEnv },
       timeoutMs: PREPARE,
       signal: ctx.signal,
@@ -147,8 +149,7 @@ export class SshNodeOps implements NodeOps {
   // ---- static HA ---------------------------------------------------------------------------
 
   needsHaLoadBalancer(topology: Topology): boolean {
-    const provider = this.options.spec.provider;
-    return provider.name === 'static' && !provider.apiEndpoint && topology.controlPlanes.length > 1 && Boolean(provider.virtualIp);
+    return needsStaticHa(this.options.spec.provider, topology.controlPlanes.length);
   }
 
   async setupHaLoadBalancer(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<void> {
@@ -178,7 +179,7 @@ export class SshNodeOps implements NodeOps {
   // ---- whose kubeadm state a node holds ----------------------------------------------------
 
   async kubeadmState(node: ClusterNode, ctx: QuietCtx): Promise<KubeadmNodeState> {
-    const result = await this.session(node).runScript(KUBEADM_STATE_SCRIPT, {}, { timeoutMs: SHORT, signal: ctx.signal, idempotent: true });
+    const result = await this.session(node).runScript(await loadNodeScript(KUBEADM_STATE_SCRIPT), { timeoutMs: SHORT, signal: ctx.signal, idempotent: true });
     return parseKubeadmState(result.stdout);
   }
 
@@ -210,7 +211,7 @@ export class SshNodeOps implements NodeOps {
   /** kubeadm reset -f with the runtime's socket, /etc/cni/net.d and our markers cleaned (reset-node.sh). */
   async resetNode(node: ClusterNode, topology: Topology, ctx: QuietCtx): Promise<void> {
     const staticHa = node.role === 'control-plane' && this.needsHaLoadBalancer(topology);
-    await this.session(node).runScript('reset-node', {}, {
+    await this.session(node).runScript(await loadNodeScript('reset-node'), {
       env: { CRI_SOCKET: criSocketFor(this.options.spec.kubernetes.runtime), STATIC_HA: staticHa ? '1' : '0' },
       timeoutMs: RESET,
       signal: ctx.signal,
@@ -296,7 +297,7 @@ export class SshNodeOps implements NodeOps {
     const session = this.session(first);
     for (const file of plan.files) await session.installFile(file.content, file.path, file.mode, { sudo: true, signal: ctx.signal });
     for (const script of plan.scripts) {
-      await session.runScript(script.name, script.vars, { timeoutMs: 10 * 60_000, signal: ctx.signal, idempotent: true, onLine: (l, s) => ctx.output(l, s) });
+      await session.runScript(await loadNodeScript(script.name, script.vars), { timeoutMs: 10 * 60_000, signal: ctx.signal, idempotent: true, onLine: (l, s) => ctx.output(l, s) });
     }
     if (installed.present) ctx.output(`${plan.cni} ${installed.version ?? '(version not reported yet)'} runs in the cluster: moving it to ${plan.version}`, 'info');
     const commands = installed.present ? plan.upgrade : plan.install;

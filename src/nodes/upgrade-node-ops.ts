@@ -1,6 +1,6 @@
 /**
  * The node operations of an upgrade, each one command class of the official kubeadm procedure
- * (kubernetes-facts.md §2), over the SSH operations of init. kubectl runs on a control plane with
+ * (docs/kubernetes-facts.md §2), over the SSH operations of init. kubectl runs on a control plane with
  * the admin kubeconfig; for a control plane's own drain/uncordon another control plane is used
  * when there is one, so the node being restarted is never the one asked.
  */
@@ -8,13 +8,14 @@ import type { StepContext } from '../engine/step.js';
 import { ExternalToolError } from '../errors.js';
 import * as cmd from '../kube/node-commands.js';
 import * as up from '../kube/upgrade-commands.js';
+import { loadNodeScript } from '../kube/node-scripts.js';
 import { compareKubeVersions, parseKubeVersion } from '../kube/versions.js';
 import type { ClusterSpec } from '../config/schema.js';
 import { RemoteCommandTimedOutError } from '../tools/ssh/errors.js';
 import type { NodeStatus } from './node-ops.js';
 import { PREPARED_MARKER, preparedMarker, type SshNodeOps } from './ssh-node-ops.js';
-import { firstControlPlane, type ClusterNode, type Topology } from '../workflows/run/topology.js';
-import { minorOfText } from '../workflows/upgrade/plan.js';
+import { firstControlPlane, type ClusterNode, type Topology } from './topology.js';
+import { minorOfText } from '../kube/versions.js';
 
 type QuietCtx = Pick<StepContext, 'signal' | 'output'>;
 
@@ -73,7 +74,7 @@ export class UpgradeNodeOps {
 
   /** Points apt at the target minor's pkgs.k8s.io (and CRI-O) repository, then apt-get update. */
   async switchRepo(node: ClusterNode, version: string, ctx: StepContext): Promise<void> {
-    await this.ops.session(node).runScript(up.SWITCH_REPO_SCRIPT, {}, {
+    await this.ops.session(node).runScript(await loadNodeScript(up.SWITCH_REPO_SCRIPT), {
       env: { K8S_MINOR: minorOfText(version), RUNTIME: this.options.spec.kubernetes.runtime },
       timeoutMs: APT_TIMEOUT,
       signal: ctx.signal,
@@ -141,7 +142,7 @@ export class UpgradeNodeOps {
   }
 
   async upgradeNode(node: ClusterNode, ctx: StepContext): Promise<void> {
-    // Idempotent by design (kubernetes-facts.md §2), so a dropped connection may run it again.
+    // Idempotent by design (docs/kubernetes-facts.md §2), so a dropped connection may run it again.
     await this.ops.sudo(node, cmd.upgradeNode(), ctx, { timeoutMs: KUBEADM_TIMEOUT, idempotent: true });
   }
 

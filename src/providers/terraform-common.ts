@@ -8,6 +8,7 @@ import { chmod, copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationError, type ValidationIssue } from '../errors.js';
+import { templatesNotFound } from '../tools/template.js';
 import { terraformVersion, versionAtLeast, type TerraformVersion } from '../tools/terraform.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { DEFAULT_INSTANCE_TYPES, DEFAULT_NETWORK, type ClusterSpec } from '../config/schema.js';
@@ -45,7 +46,7 @@ export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): str
   for (;;) {
     if (existsSync(join(dir, 'templates', 'terraform')) && existsSync(join(dir, 'package.json'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`templates/terraform not found above ${from}`);
+    if (parent === dir) throw templatesNotFound('templates/terraform', from);
     dir = parent;
   }
 }

@@ -21,6 +21,11 @@ export class PlainRenderer implements EventSink {
 
   emit(event: EngineEvent): void {
     if (event.type === 'output' && !this.options.verbose) return;
+    if (event.type === 'note' || event.type === 'plan') {
+      // Words for the person, not progress: as they are, without a timestamp.
+      this.stream.write(`${event.type === 'note' && event.level === 'warning' ? this.paint.yellow(describeEvent(event)) : describeEvent(event)}\n`);
+      return;
+    }
     const lines = [`${this.paint.dim(isoTime(event.time))} ${this.colour(event, describeEvent(event))}`];
     if (event.type === 'failed') {
       for (const detail of event.error.details ?? []) lines.push(`    ${this.paint.dim('|')} ${detail}`);

@@ -46,6 +46,13 @@ export class TtyRenderer implements EventSink {
       case 'run-started':
       case 'run-finished':
         return;
+      case 'note':
+        // While a tree is drawn, listr2 holds such writes back and prints them under the tree.
+        this.stream.write(`${event.level === 'warning' ? `Warning: ${event.text}` : event.text}\n`);
+        return;
+      case 'plan':
+        this.stream.write(`${event.text}\n`);
+        return;
       default:
         this.onStepEvent(event);
     }

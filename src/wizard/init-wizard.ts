@@ -19,7 +19,7 @@ import {
   type ProviderName,
 } from '../config/schema.js';
 import { endpointProblem, formatProblem } from '../config/field-checks.js';
-import { validators } from '../config/validate/index.js';
+import { validators } from './validators.js';
 import { discoverCredentials } from '../providers/credentials.js';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_MINORS } from '../kube/versions.js';
 import { CREDENTIAL_QUESTIONS } from './credential-questions.js';

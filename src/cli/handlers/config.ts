@@ -10,21 +10,28 @@ import { PROVIDERS, type ProviderName } from '../../config/schema.js';
 import { clusterJsonSchema, serializeSpec } from '../../config/serialize.js';
 import { specWarnings, validateSpec } from '../../config/validate/index.js';
 import { formatIssue } from '../../errors.js';
-import type { CommandHandler } from '../command.js';
+import type { ConfigExampleFlags } from '../commands/config.js';
+import type { CliContext } from '../context.js';
+import { printResult } from '../host.js';
 
-export const runConfigSchema: CommandHandler = async (ctx) => {
-  ctx.write(`${JSON.stringify(clusterJsonSchema(), null, 2)}\n`);
-};
+// The schema and the example are the output (`> cluster.schema.json`); under --output json each
+// is a field of the one result line, like every command's output.
+export async function runConfigSchema(ctx: CliContext): Promise<void> {
+  if (ctx.outputMode === 'json') printResult(ctx, 'config schema', { schema: clusterJsonSchema(), summary: [] });
+  else ctx.write(`${JSON.stringify(clusterJsonSchema(), null, 2)}\n`);
+}
 
-export const runConfigExample: CommandHandler = async (ctx, options) => {
-  const provider = (options.provider ?? 'exoscale') as ProviderName;
+export async function runConfigExample(ctx: CliContext, options: ConfigExampleFlags): Promise<void> {
+  const provider = options.provider as ProviderName;
   if (!PROVIDERS.includes(provider)) {
     throw new UsageError('InvalidProvider', `--provider must be one of ${PROVIDERS.join(', ')}, got "${String(provider)}"`);
   }
-  ctx.write(serializeSpec(exampleSpec(provider)));
-};
+  const yaml = serializeSpec(exampleSpec(provider));
+  if (ctx.outputMode === 'json') printResult(ctx, 'config example', { provider, yaml, summary: [] });
+  else ctx.write(yaml);
+}
 
-export const runConfigValidate: CommandHandler = async (ctx) => {
+export async function runConfigValidate(ctx: CliContext): Promise<void> {
   const file = ctx.globals.config;
   if (file === undefined || file === '') {
     throw new UsageError('MissingConfig', 'config validate needs a file: pass --config <file> (or set K8SB_CONFIG)', {
@@ -32,6 +39,7 @@ export const runConfigValidate: CommandHandler = async (ctx) => {
     });
   }
   const spec = validateSpec(await readSpecFile(resolve(ctx.cwd, file)));
-  for (const warning of specWarnings(spec)) ctx.error(`warning: ${formatIssue(warning)}`);
-  ctx.write(`ok: ${file} is a valid cluster configuration`);
-};
+  const warnings = specWarnings(spec).map(formatIssue);
+  for (const warning of warnings) ctx.error(`warning: ${warning}`);
+  printResult(ctx, 'config validate', { file, valid: true, cluster: spec.name, warnings, summary: [`ok: ${file} is a valid cluster configuration`] });
+}

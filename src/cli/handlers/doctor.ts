@@ -4,7 +4,6 @@
  * Credential VALUES are never printed: only where they were found, or the names that are missing.
  * Exit 0 when everything the provider needs is there, 1 otherwise.
  */
-import { toSafeJson } from '../../engine/inert-text.js';
 import { isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { credentialIssue, discoverCredentials } from '../../providers/credentials.js';
@@ -13,7 +12,8 @@ import { PROVIDERS, type ProviderName } from '../../config/schema.js';
 import { parsePackerVersion, versionAtLeast } from '../../tools/packer-machine-readable.js';
 import { PACKER_INIT_MIN_VERSION } from '../../tools/packer.js';
 import { findExecutable, runTool } from '../../tools/subprocess.js';
-import type { CommandHandler } from '../command.js';
+import type { DoctorFlags } from '../commands/doctor.js';
+import { printResult } from '../host.js';
 import type { CliContext } from '../context.js';
 
 export type ToolName = 'terraform' | 'tofu' | 'packer' | 'ssh' | 'node';
@@ -55,13 +55,12 @@ export const INSTALL_HINTS: Record<ToolName, string> = {
 // Terraform and Packer call checkpoint.hashicorp.com on `version` unless told not to.
 const QUIET_ENV = { CHECKPOINT_DISABLE: '1' };
 
-export const runDoctor: CommandHandler = async (ctx, options) => {
+export async function runDoctor(ctx: CliContext, options: DoctorFlags): Promise<number> {
   const provider = await chooseProvider(ctx, options.provider);
   const report = await buildDoctorReport(ctx, provider);
-  if (ctx.globals.output === 'json') ctx.write(toSafeJson(report, 2));
-  else ctx.write(formatDoctorReport(report));
+  printResult(ctx, 'doctor', { ...report, summary: [formatDoctorReport(report)] });
   return report.ok ? 0 : 1;
-};
+}
 
 async function chooseProvider(ctx: CliContext, flag: unknown): Promise<ProviderName | undefined> {
   if (typeof flag === 'string') return asProvider(flag, '--provider');

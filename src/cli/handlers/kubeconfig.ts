@@ -8,19 +8,15 @@ import { stat } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import { loadCluster } from '../../workflows/run/load-cluster.js';
 import { mergeIntoUserKubeconfig, readClusterKubeconfig } from '../../state/user-kubeconfig.js';
-import type { CommandHandler } from '../command.js';
+import type { KubeconfigFlags } from '../commands/kubeconfig.js';
+import type { CliContext } from '../context.js';
+import { clusterRefOf, printResult } from '../host.js';
 
-export interface KubeconfigOptions {
-  print?: boolean;
-  merge?: boolean;
-}
-
-export const runKubeconfig: CommandHandler = async (ctx, rawOptions) => {
-  const options = rawOptions as KubeconfigOptions;
+export async function runKubeconfig(ctx: CliContext, options: KubeconfigFlags): Promise<number> {
   if (options.print && options.merge) {
     throw new UsageError('ConflictingFlags', '--print and --merge cannot be combined', { hint: 'Run the command twice: once with --merge, once with --print.' });
   }
-  const { spec, dir, inventory } = await loadCluster(ctx, undefined, { requireInventory: false });
+  const { spec, dir, inventory } = await loadCluster(ctx, clusterRefOf(ctx), { requireInventory: false });
   // The server must be the cluster's endpoint as Terraform or the static inventory recorded it.
   const allowedServers = inventory ? [inventory.api_endpoint] : undefined;
   const file = dir.kubeconfigFile;
@@ -31,19 +27,26 @@ export const runKubeconfig: CommandHandler = async (ctx, rawOptions) => {
   }
   if (options.print) {
     const content = (await readClusterKubeconfig(dir, { allowedServers })).text;
-    ctx.stdout.write(content.endsWith('\n') ? content : `${content}\n`);
+    // The content is the output (`> admin.conf`); under --output json it is a field of the result line.
+    if (ctx.outputMode === 'json') printResult(ctx, 'kubeconfig', { cluster: spec.name, file, content, summary: [] });
+    else ctx.stdout.write(content.endsWith('\n') ? content : `${content}\n`);
     return 0;
   }
   if (options.merge) {
     const result = await mergeIntoUserKubeconfig(dir, spec.name, ctx.env, { allowedServers });
-    ctx.write(result.changed ? `Merged context ${result.context} into ${result.path}` : `Context ${result.context} in ${result.path} is already up to date`);
     if (result.backup) ctx.error(`The previous content is in ${result.backup}`);
     if (!result.isCurrent) ctx.error(`Switch to it with: kubectl config use-context ${result.context}`);
+    printResult(ctx, 'kubeconfig', {
+      cluster: spec.name,
+      file,
+      merged: { path: result.path, context: result.context, changed: result.changed },
+      summary: [result.changed ? `Merged context ${result.context} into ${result.path}` : `Context ${result.context} in ${result.path} is already up to date`],
+    });
     return 0;
   }
-  ctx.write(file);
+  printResult(ctx, 'kubeconfig', { cluster: spec.name, file, summary: [file] });
   return 0;
-};
+}
 
 async function isFile(path: string): Promise<boolean> {
   try {

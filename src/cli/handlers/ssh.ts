@@ -5,8 +5,8 @@
  * host keys are accepted, and the bastion is used when there is one. Read-only: no lock.
  */
 import { UsageError } from '../../errors.js';
-import { parseDuration } from '../../engine/timeouts.js';
-import { HostKeyStore, checkPrivateKeyFile } from '../../tools/ssh/pool.js';
+import { HostKeyStore } from '../../tools/ssh/known-hosts.js';
+import { checkPrivateKeyFile } from '../../tools/ssh/keys.js';
 import { runInteractiveSsh } from '../../tools/ssh/interactive.js';
 import {
   addressOf,
@@ -16,22 +16,21 @@ import {
   openReadOnlyPool,
   readOnlyKnownHosts,
   topologyOf,
+  type LoadedCluster,
 } from '../../workflows/run/load-cluster.js';
 import { privateKeyPathFor } from '../../workflows/run/ssh-pool.js';
-import { firstControlPlane } from '../../workflows/run/topology.js';
-import type { CommandHandler } from '../command.js';
+import { firstControlPlane, type ClusterNode, type Topology } from '../../nodes/topology.js';
+import type { SshFlags } from '../commands/ssh.js';
 import type { CliContext } from '../context.js';
+import { clusterRefOf } from '../host.js';
 
-/** A command given after `--` may run this long unless --timeout says otherwise. */
-export const DEFAULT_SSH_COMMAND_TIMEOUT = '24h';
 /** How long to wait for the node to accept SSH. */
 const SSH_WAIT_MS = 30_000;
 
-export const runSsh: CommandHandler = async (ctx, rawOptions, args) => {
-  const options = rawOptions as { timeout?: string };
-  const timeoutMs = parseDuration(options.timeout ?? DEFAULT_SSH_COMMAND_TIMEOUT, '--timeout');
+export async function runSsh(ctx: CliContext, options: SshFlags, args: string[]): Promise<number> {
+  const timeoutMs = options.timeout;
   const [nodeName, ...command] = args;
-  const cluster = await loadCluster(ctx);
+  const cluster = await loadCluster(ctx, clusterRefOf(ctx));
   const topology = topologyOf(cluster);
   const node = nodeName ? findNode(topology, nodeName) : firstControlPlane(topology);
 
@@ -62,13 +61,13 @@ export const runSsh: CommandHandler = async (ctx, rawOptions, args) => {
     );
   }
   return runOneCommand(ctx, cluster, topology, node, command.join(' '), timeoutMs);
-};
+}
 
 async function runOneCommand(
   ctx: CliContext,
-  cluster: Awaited<ReturnType<typeof loadCluster>>,
-  topology: ReturnType<typeof topologyOf>,
-  node: ReturnType<typeof findNode>,
+  cluster: LoadedCluster,
+  topology: Topology,
+  node: ClusterNode,
   script: string,
   timeoutMs: number,
 ): Promise<number> {

@@ -5,13 +5,13 @@
  * (StrictHostKeyChecking=yes, never updated), only the cluster's key, no prompts, no
  * ~/.ssh/config, and the bastion is reached with the same settings through ProxyCommand
  * (ProxyJump would start the jump connection without them). The settings go into generated
- * ssh_config files (ssh-config-file.ts) in a private temporary folder, so that no path reaches
+ * ssh_config files (config-file.ts) in a private temporary folder, so that no path reaches
  * OpenSSH unescaped, whatever characters the cluster folder has.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../../errors.js';
+import { InternalError, UsageError } from '../../errors.js';
 import { proxyCommandWord, renderClientConfig, SSH_CONFIG_ENV } from './config-file.js';
 import { findExecutable, runTool } from '../subprocess.js';
 
@@ -45,7 +45,7 @@ export interface OpenSshInvocation {
  * when ssh has exited.
  */
 export async function prepareOpenSsh(target: OpenSshTarget, sshPath = 'ssh', command: string[] = [], tempRoot = tmpdir()): Promise<OpenSshInvocation> {
-  if (target.knownHostsFiles.length === 0) throw new Error('prepareOpenSsh needs at least one known_hosts file');
+  if (target.knownHostsFiles.length === 0) throw new InternalError('NoKnownHostsFile', 'prepareOpenSsh needs at least one known_hosts file');
   // mkdtemp creates the folder 0700: nobody else can swap the files before ssh reads them.
   const folder = await mkdtemp(join(tempRoot, 'k8sb-ssh-'));
   const dispose = () => rm(folder, { recursive: true, force: true });

@@ -1,15 +1,15 @@
 /**
  * Small concurrency and timing helpers for the SSH layer: a counting semaphore (bounded
- * parallelism across nodes, and channels per connection) and an abortable sleep.
+ * parallelism across nodes, and channels per connection) and a sleep that an abort ends with an error.
  */
-import { AbortError } from '../../errors.js';
+import { AbortError, InternalError } from '../../errors.js';
 
 export class Semaphore {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1) throw new InternalError('InvalidConcurrency', `concurrency must be a positive integer, got ${limit}`);
   }
 
   /** Resolves with a release function once a slot is free; rejects if `signal` aborts first. */
@@ -58,7 +58,11 @@ export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw abortErrorOf(signal);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Waits `ms`, and rejects with an AbortError when `signal` aborts first: the wait is part of an
+ * operation that must stop. (engine/backoff.ts#sleep resolves early instead, for waits that end quietly.)
+ */
+export function sleepOrThrow(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortErrorOf(signal));
     const timer = setTimeout(() => {

@@ -1,6 +1,7 @@
 /**
  * The slice of ssh2's client API this project uses. @types/ssh2 is not a dependency, so node-ssh's
- * `connection` arrives untyped; these structural types keep ssh.ts checked.
+ * `connection` arrives untyped; these structural types keep pool.ts, session.ts and channel.ts
+ * checked.
  */
 import type { Duplex, Readable } from 'node:stream';
 

@@ -1,5 +1,6 @@
 /**
- * `destroy`, after confirmation: `terraform destroy` for cloud providers, `kubeadm reset -f` on
+ * `destroy`: asks for the cluster name to be typed (a host that answers by itself, e.g. --yes,
+ * answers with it), then `terraform destroy` for cloud providers, `kubeadm reset -f` on
  * static hosts when asked (they are otherwise left as they are), then the kubeconfig entries that
  * `kubeconfig --merge` recorded go (a same-named entry it did not create stays), and the cluster
  * folder forgets the cluster: inventory, join material, kubeconfig and the checkpoints are
@@ -7,35 +8,48 @@
  */
 import { chmod, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { CliContext } from '../../cli/context.js';
+import { AbortError, UsageError } from '../../errors.js';
+import type { Host, ResultBase } from '../../engine/host.js';
 import type { Phase, StepContext } from '../../engine/step.js';
-import { inertText } from '../../engine/inert-text.js';
+import { DEFAULTS } from '../defaults.js';
+import { assertCredentials } from '../run/credentials-check.js';
 import { SECRET_DIR_MODE, type ClusterDir } from '../../state/cluster-dir.js';
 import { inventoryFromSpec, isCloudProvider, providerAdapter, terraformEnvironment, secureTerraformDir } from '../../providers/index.js';
 import { runSecrets } from '../../providers/credentials.js';
 import { resolveTerraformBinary, TerraformCli } from '../../tools/terraform.js';
 import { assertBackendSupported } from '../../providers/terraform-common.js';
 import { IMAGE_BUILD_DIR } from '../../providers/image-build.js';
-import { nodeUsersOf, type PartialCluster } from '../run/load-cluster.js';
+import { loadCluster, nodeUsersOf, type PartialCluster } from '../run/load-cluster.js';
+import type { ClusterRef } from '../run/cluster-ref.js';
 import { removeFromUserKubeconfig } from '../../state/user-kubeconfig.js';
 import { forwardToolMessage, TOOL_STOP_GRACE_MS } from '../run/provision.js';
 import { withRun, type RunHarness } from '../run/session.js';
 import { createSshPool } from '../run/ssh-pool.js';
 import { SshNodeOps } from '../../nodes/ssh-node-ops.js';
-import { allNodes, topologyFromInventory } from '../run/topology.js';
+import { allNodes, topologyFromInventory } from '../../nodes/topology.js';
 
-export interface DestroyRunOptions {
-  cluster: PartialCluster;
+export interface DestroyOptions extends ClusterRef {
   /** Static: run `kubeadm reset -f` on every node. */
-  resetNodes: boolean;
+  resetNodes?: boolean;
   /** Nodes reset at once. */
-  concurrency: number;
-  timeoutMs: number;
-  /** How long to wait for a node to answer SSH. @default 2 min */
+  concurrency?: number;
+  /** Overall time limit of the run. */
+  timeoutMs?: number;
+  /** How long to wait for a node to answer SSH. */
   sshTimeoutMs?: number;
 }
 
-export interface DestroyOutcome {
+interface DestroyRunOptions {
+  cluster: PartialCluster;
+  resetNodes: boolean;
+  concurrency: number;
+  timeoutMs: number;
+  sshTimeoutMs: number;
+}
+
+export interface DestroyResult extends ResultBase, DestroyOutcome {}
+
+interface DestroyOutcome {
   /** What happened to the machines. */
   machines: 'destroyed' | 'reset' | 'left-as-they-are';
   /** The kubeconfig file the merged context was removed from. */
@@ -48,27 +62,58 @@ export interface DestroyOutcome {
 const JOIN_MATERIAL = 'join.json';
 const RESET_TIMEOUT_MS = 5 * 60_000;
 
-export async function runDestroyWorkflow(ctx: CliContext, options: DestroyRunOptions): Promise<DestroyOutcome> {
+export async function destroyCluster(host: Host, options: DestroyOptions): Promise<DestroyResult> {
+  const cluster = await loadCluster(host, options, { requireInventory: false });
+  const { spec, dir } = cluster;
+  const cloud = isCloudProvider(spec.provider.name);
+  if (options.resetNodes && cloud) {
+    throw new UsageError('ResetNodesNotStatic', `--reset-nodes is for static clusters; cluster ${spec.name} is on ${spec.provider.name}, whose machines terraform destroys`, {
+      hint: 'Run destroy without --reset-nodes.',
+    });
+  }
+  assertCredentials(spec, host.env, 'Cannot destroy the cluster');
+  const what = cloud
+    ? `every ${spec.provider.name} resource of cluster ${spec.name} (terraform destroy)`
+    : options.resetNodes
+      ? `Kubernetes on every host of cluster ${spec.name} (kubeadm reset -f)`
+      : `the cluster folder's record of cluster ${spec.name} (the static hosts are left as they are)`;
+  host.assertCanConfirm('destroy');
+  const go = await host.confirm({ command: 'destroy', message: `This destroys ${what}.`, doing: `destroying ${what}`, typeToConfirm: spec.name });
+  if (!go) throw new AbortError('Declined', 'The cluster name was not confirmed; nothing was destroyed');
+
+  const defaults = DEFAULTS.destroy;
+  const outcome = await runDestroy(host, {
+    cluster,
+    resetNodes: options.resetNodes === true,
+    concurrency: Math.max(1, options.concurrency ?? defaults.concurrency),
+    timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
+    sshTimeoutMs: options.sshTimeoutMs ?? defaults.sshTimeoutMs,
+  });
+  const machines = {
+    destroyed: 'Its infrastructure was destroyed.',
+    reset: 'kubeadm reset -f ran on every host.',
+    'left-as-they-are': 'The static hosts were left as they are.',
+  }[outcome.machines];
+  return { cluster: spec.name, ...outcome, summary: [`Cluster ${spec.name} destroyed. ${machines}`, `Kept ${dir.specFile} and the logs in ${dir.logsDir}.`] };
+}
+
+async function runDestroy(host: Host, options: DestroyRunOptions): Promise<DestroyOutcome> {
   const { spec, dir } = options.cluster;
   return withRun(
-    ctx,
+    host,
     dir,
-    { command: 'destroy', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: runSecrets(spec, ctx.env) },
+    { command: 'destroy', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: runSecrets(spec, host.env) },
     async (run) => {
-      // Shown whatever the renderer (plain mode hides notes unless --verbose), and logged.
-      const say = (message: string) => {
-        run.note(message);
-        // Messages may quote files and tools (a kubeconfig error): shown inert.
-        if (ctx.outputMode !== 'json') ctx.error(inertText(message));
-      };
+      // A note: shown whatever the renderer (plain mode hides progress lines unless --verbose), and logged.
+      const say = (message: string) => run.say(message);
       let machines: DestroyOutcome['machines'] = 'left-as-they-are';
       if (isCloudProvider(spec.provider.name)) {
         // A backend the binary cannot use: a configuration error (exit 2) before anything runs.
-        if (spec.terraform.backend) await assertBackendSupported(spec, await resolveTerraformBinary(spec.terraform.binary, ctx.env), ctx.signal);
-        await run.runPhases([terraformDestroyPhase(ctx, options.cluster)]);
+        if (spec.terraform.backend) await assertBackendSupported(spec, await resolveTerraformBinary(spec.terraform.binary, host.env), host.signal);
+        await run.runPhases([terraformDestroyPhase(host, options.cluster)]);
         machines = 'destroyed';
       } else if (options.resetNodes) {
-        await resetNodes(ctx, run, options);
+        await resetNodes(host, run, options);
         machines = 'reset';
       } else {
         say('Static hosts are left as they are (Kubernetes still runs on them); run destroy --reset-nodes to run kubeadm reset -f on each.');
@@ -77,7 +122,7 @@ export async function runDestroyWorkflow(ctx: CliContext, options: DestroyRunOpt
       // Only the entries kubeconfig --merge recorded; a failure here must not undo the destroy above.
       let kubeconfigContextRemovedFrom: string | undefined;
       try {
-        const kubeconfigs = await removeFromUserKubeconfig(dir, spec.name, ctx.env);
+        const kubeconfigs = await removeFromUserKubeconfig(dir, spec.name, host.env);
         kubeconfigContextRemovedFrom = kubeconfigs.removedFrom[0];
         for (const file of kubeconfigs.removedFrom) say(`Removed the kubeconfig context of ${spec.name} from ${file}`);
         for (const entry of kubeconfigs.leftAlone) say(`Left ${entry} as it is: k8s-bootstrap did not create it`);
@@ -112,7 +157,7 @@ export async function runDestroyWorkflow(ctx: CliContext, options: DestroyRunOpt
   );
 }
 
-function terraformDestroyPhase(ctx: CliContext, cluster: PartialCluster): Phase {
+function terraformDestroyPhase(host: Pick<Host, 'env'>, cluster: PartialCluster): Phase {
   const { spec, dir } = cluster;
   const adapter = providerAdapter(spec.provider.name);
   return {
@@ -125,7 +170,7 @@ function terraformDestroyPhase(ctx: CliContext, cluster: PartialCluster): Phase 
         timeoutMs: 60 * 60_000,
         stopGraceMs: TOOL_STOP_GRACE_MS,
         check: async () => ((await hasFiles(dir.terraformDir)) ? undefined : `nothing was provisioned (no ${dir.terraformDir})`),
-        run: async (step) => terraformDestroy(dir.terraformDir, await resolveTerraformBinary(spec.terraform.binary, ctx.env), terraformEnvironment(adapter, spec, ctx.env), step),
+        run: async (step) => terraformDestroy(dir.terraformDir, await resolveTerraformBinary(spec.terraform.binary, host.env), terraformEnvironment(adapter, spec, host.env), step),
       },
       {
         // What an interrupted or failed image build left: the build instance's security group (and network).
@@ -136,7 +181,7 @@ function terraformDestroyPhase(ctx: CliContext, cluster: PartialCluster): Phase 
         stopGraceMs: TOOL_STOP_GRACE_MS,
         check: async () => ((await stateHasResources(join(dir.root, IMAGE_BUILD_DIR))) ? undefined : 'no image-build leftovers'),
         // Local state of its own, and only the cloud's credentials (no remote backend).
-        run: async (step) => terraformDestroy(join(dir.root, IMAGE_BUILD_DIR), await resolveTerraformBinary(spec.terraform.binary, ctx.env), adapter.credentialsEnv(ctx.env), step),
+        run: async (step) => terraformDestroy(join(dir.root, IMAGE_BUILD_DIR), await resolveTerraformBinary(spec.terraform.binary, host.env), adapter.credentialsEnv(host.env), step),
       },
     ],
   };
@@ -167,7 +212,7 @@ async function stateHasResources(folder: string): Promise<boolean> {
   }
 }
 
-async function resetNodes(ctx: CliContext, run: RunHarness, options: DestroyRunOptions): Promise<void> {
+async function resetNodes(host: Pick<Host, 'env'>, run: RunHarness, options: DestroyRunOptions): Promise<void> {
   const { spec, dir } = options.cluster;
   // Without inventory.json (a destroy run again after a partial one), the static spec names the hosts.
   const inventory = options.cluster.inventory ?? inventoryFromSpec(spec);
@@ -177,8 +222,8 @@ async function resetNodes(ctx: CliContext, run: RunHarness, options: DestroyRunO
     dir,
     topology,
     concurrency: options.concurrency,
-    sshTimeoutMs: options.sshTimeoutMs ?? 2 * 60_000,
-    env: ctx.env,
+    sshTimeoutMs: options.sshTimeoutMs,
+    env: host.env,
   });
   const ops = new SshNodeOps({ spec, dir, pool, secrets: run.secrets });
   try {

@@ -1,110 +1,191 @@
 /**
- * init after the spec is resolved and the cluster folder written: provisioning (cloud), then
- * the bootstrap over SSH, verify, kubeconfig. Returns the exit code.
+ * init as one function: from a validated ClusterSpec to a running cluster (or, with dryRun, to
+ * the files and the plan the run would use). The cluster folder is written under the cluster
+ * lock, the host confirms, then provisioning (cloud), the bootstrap over SSH, verify, kubeconfig.
  */
-import type { CliContext } from '../../cli/context.js';
+import { AbortError, ValidationError } from '../../errors.js';
+import { noteTo, type Host, type ResultBase } from '../../engine/host.js';
+import type { PlanStep } from '../../engine/describe.js';
 import type { ClusterSpec } from '../../config/schema.js';
-import type { ClusterDir } from '../../state/cluster-dir.js';
+import { formatSpecSummary } from '../../config/summary.js';
+import { credentialIssue, discoverCredentials, runSecrets } from '../../providers/credentials.js';
 import { writeFileAtomic } from '../../state/atomic.js';
-import { runSecrets } from '../../providers/credentials.js';
-import type { Lock } from '../../state/lock.js';
-import { destructiveChanges, destructivePlanError } from './plan-review.js';
-import { bootstrapPhases, kubeconfigPhase, runTolerantly, verifyPhases, workerFailuresError } from './phases.js';
-import { withRun } from '../run/session.js';
+import { ClusterDir } from '../../state/cluster-dir.js';
+import { acquireLock, type Lock } from '../../state/lock.js';
 import { SshNodeOps } from '../../nodes/ssh-node-ops.js';
-import { createSshPool } from '../run/ssh-pool.js';
+import { DEFAULTS } from '../defaults.js';
+import { nodeUsersOf } from '../run/load-cluster.js';
 import { provisionInventory } from '../run/provision.js';
-import { allNodes, topologyFromInventory } from '../run/topology.js';
-import { defaultNodeName } from '../../config/node-names.js';
+import { withRun } from '../run/session.js';
+import { createSshPool } from '../run/ssh-pool.js';
+import { allNodes, topologyFromInventory } from '../../nodes/topology.js';
+import { settleBackendKey } from './backend-key.js';
+import { dryRunFolder, writeClusterFolder } from './cluster-folder.js';
+import { destructiveChanges, destructivePlanError } from './plan-review.js';
+import { bootstrapPhases, kubeconfigPhase, verifyPhases } from './phases.js';
+import { RunFailedError, toleratedNodes } from '../../engine/runner.js';
+import { describeInitPlan, dryRunRenderers, formatPlan } from './plan.js';
 
-export interface InitRunOptions {
+export interface InitClusterOptions {
+  /** The cluster, as validateSpec returns it. */
   spec: ClusterSpec;
-  dir: ClusterDir;
-  /** The cluster lock, taken by the caller before it wrote cluster.yaml. */
-  lock?: Lock;
+  /** The cluster folder. @default ./clusters/<name> under the host's cwd */
+  dir?: string;
+  /** Render the files and the plan; run nothing, need no credentials. */
+  dryRun?: boolean;
+  /** Credentials typed into the wizard: used over the host's env, kept in memory only. */
+  credentials?: Record<string, string>;
+  /** Where the credentials came from, for the summary ("wizard", "AWS_PROFILE"). */
+  credentialsSource?: string;
+  /** Show the spec's summary before the dry run's plan (the spec came from the wizard). */
+  showSpec?: boolean;
   /** Apply a Terraform plan that deletes or replaces resources (--allow-destroy). */
   allowDestroy?: boolean;
   /** Nodes worked on at once. */
-  concurrency: number;
+  concurrency?: number;
   /** Overall time limit of the run. */
-  timeoutMs: number;
-  rebuildImage: boolean;
-  /** --known-hosts file to pin before connecting. */
+  timeoutMs?: number;
+  /** Build the node image even when an up-to-date one exists. */
+  rebuildImage?: boolean;
+  /** An OpenSSH known_hosts file to pin before connecting. */
   knownHostsFile?: string;
-  /** How long to wait for a node to answer SSH. @default 5 min */
+  /** How long to wait for a node to answer SSH. */
   sshTimeoutMs?: number;
-  /** How long Verify waits for Ready. @default 10 min */
+  /** How long Verify waits for Ready. */
   readyTimeoutMs?: number;
 }
 
-export async function runInitWorkflow(ctx: CliContext, options: InitRunOptions): Promise<number> {
-  const { spec, dir } = options;
+export interface InitDryRunResult extends ResultBase {
+  dryRun: true;
+  provider: string;
+  /** The folder the files were rendered into (a scratch folder when the cluster's is in use). */
+  dir: string;
+  files: string[];
+  steps: PlanStep[];
+}
+
+export interface InitRunResult extends ResultBase {
+  dryRun: false;
+  dir: string;
+  kubeconfig: string;
+}
+
+export type InitResult = InitDryRunResult | InitRunResult;
+
+export async function initCluster(host: Host, options: InitClusterOptions): Promise<InitResult> {
+  const folder = ClusterDir.forCluster(options.spec.name, options.dir, host.cwd);
+  const spec = await settleBackendKey(options.spec, folder);
+  if (options.dryRun) return dryRun(host, spec, folder, options);
+
+  const env = { ...host.env, ...options.credentials };
+  const issue = credentialIssue(spec.provider.name, env);
+  if (issue) throw new ValidationError([issue], 'Cannot create the cluster');
+  const credentialsSource = options.credentialsSource ?? discoverCredentials(spec.provider.name, env).source;
+  // Refused before the lock and the folder: a pipe or a CI job must say --yes itself.
+  host.assertCanConfirm('init');
+  // The lock first: cluster.yaml is compared and written only by the run that holds it.
+  const lock = await acquireLock(folder, 'init');
+  try {
+    await writeClusterFolder(host, folder, spec);
+    // The plan before the question: the spec's summary for a person, the steps for a program.
+    const text = `\nCluster ${spec.name} (saved to ${folder.specFile}):\n${formatSpecSummary(spec, credentialsSource)}`;
+    host.events.emit({ type: 'plan', time: Date.now(), command: 'init', cluster: spec.name, dryRun: false, steps: describeInitPlan(spec, { dir: folder.root }), text });
+    const go = await host.confirm({
+      command: 'init',
+      message: `Create cluster ${spec.name} now? This creates cloud resources or changes the hosts.`,
+      doing: `creating cluster ${spec.name}`,
+    });
+    if (!go) {
+      throw new AbortError('Declined', 'Nothing was created', {
+        hint: `The spec is saved; run "k8s-bootstrap init --config ${folder.specFile}" to continue later.`,
+      });
+    }
+    await runInit({ ...host, env }, spec, folder, lock, options);
+  } finally {
+    await lock.release();
+  }
+  return {
+    dryRun: false,
+    cluster: spec.name,
+    dir: folder.root,
+    kubeconfig: folder.kubeconfigFile,
+    summary: [`Cluster ${spec.name} is ready. kubeconfig: ${folder.kubeconfigFile}`, `  export KUBECONFIG=${folder.kubeconfigFile}`],
+  };
+}
+
+/** The dry run renders what the real run would hand to the tools, and the plan of its steps. */
+async function dryRun(host: Host, spec: ClusterSpec, folder: ClusterDir, options: InitClusterOptions): Promise<InitDryRunResult> {
+  const target = await dryRunFolder(host, folder, spec);
+  if (options.showSpec) noteTo(host, `\nCluster ${spec.name} (saved to ${target.dir.specFile}):\n${formatSpecSummary(spec, undefined)}`);
+  const files = [target.dir.specFile, target.dir.stateFile];
+  try {
+    (await import('./dry-run-files.js')).registerDryRunFiles();
+    for (const render of dryRunRenderers) files.push(...(await render(spec, target.dir)));
+  } finally {
+    await target.lock?.release();
+  }
+  const steps = describeInitPlan(spec, { dir: target.dir.root });
+  const text = `Plan for cluster ${spec.name} (${spec.provider.name}), dry run: nothing was run.\n\n${formatPlan(steps)}`;
+  host.events.emit({ type: 'plan', time: Date.now(), command: 'init', cluster: spec.name, dryRun: true, steps, text });
+  return {
+    dryRun: true,
+    cluster: spec.name,
+    provider: spec.provider.name,
+    dir: target.dir.root,
+    files,
+    steps,
+    summary: [`\nWritten to ${target.dir.root}:\n${files.map((file) => `  ${file}`).join('\n')}\n`, 'Run the same command without --dry-run to create the cluster.'],
+  };
+}
+
+async function runInit(host: Host, spec: ClusterSpec, dir: ClusterDir, lock: Lock, options: InitClusterOptions): Promise<void> {
+  const defaults = DEFAULTS.init;
+  const concurrency = options.concurrency ?? defaults.concurrency;
   await withRun(
-    ctx,
+    host,
     dir,
-    { command: 'init', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: runSecrets(spec, ctx.env), heldLock: options.lock },
+    { command: 'init', cluster: spec.name, timeoutMs: options.timeoutMs ?? defaults.timeoutMs, secrets: runSecrets(spec, host.env), heldLock: lock },
     async (run) => {
-      const inventory = await provisionInventory(run, ctx, {
+      const inventory = await provisionInventory(run, host, {
         spec,
         dir,
-        rebuildImage: options.rebuildImage,
+        rebuildImage: options.rebuildImage === true,
         reviewPlan: (plan) => {
           const destructive = destructiveChanges(plan.changes);
           if (destructive.length > 0 && !options.allowDestroy) throw destructivePlanError(destructive, plan.changes);
         },
       });
       await writeFileAtomic(dir.inventoryFile, `${JSON.stringify(inventory, null, 2)}\n`, 0o644);
-      const topology = topologyFromInventory(inventory, staticUsers(spec));
+      const topology = topologyFromInventory(inventory, nodeUsersOf(spec));
       const pool = createSshPool(run, {
         spec,
         dir,
         topology,
-        concurrency: options.concurrency,
-        sshTimeoutMs: options.sshTimeoutMs ?? 5 * 60_000,
+        concurrency,
+        sshTimeoutMs: options.sshTimeoutMs ?? defaults.sshTimeoutMs,
         knownHostsFile: options.knownHostsFile,
-        env: ctx.env,
+        env: host.env,
         pinNew: true,
       });
       try {
         const ops = new SshNodeOps({ spec, dir, pool, secrets: run.secrets });
         const version = spec.kubernetes.version;
-        const readyTimeoutMs = options.readyTimeoutMs ?? 10 * 60_000;
+        const readyTimeoutMs = options.readyTimeoutMs ?? defaults.readyTimeoutMs;
         const workers = new Set(topology.workers.map((node) => node.name));
-        const failed = await runTolerantly(
-          run,
-          bootstrapPhases({ spec, topology, ops, version, concurrency: options.concurrency, readyTimeoutMs, bootstrapped: run.state.current.kubernetesVersion !== undefined }),
-          workers,
+        const bootstrap = await run.runPhases(
+          bootstrapPhases({ spec, topology, ops: () => ops, version, concurrency, readyTimeoutMs, bootstrapped: run.state.current.kubernetesVersion !== undefined }),
+          { tolerate: workers },
         );
-        const healthy = allNodes(topology).map((node) => node.name).filter((name) => !failed.nodes.has(name));
-        await run.runPhases([...verifyPhases({ topology, ops, version, readyTimeoutMs, nodes: healthy }), kubeconfigPhase({ topology, ops })]);
+        const failed = toleratedNodes(bootstrap);
+        const healthy = allNodes(topology).map((node) => node.name).filter((name) => !failed.has(name));
+        await run.runPhases([...verifyPhases({ topology, ops: () => ops, version, readyTimeoutMs, nodes: healthy }), kubeconfigPhase({ topology, ops: () => ops })]);
         await run.state.update((state) => {
           state.kubernetesVersion = version;
         });
-        if (failed.nodes.size > 0) throw workerFailuresError(failed, run.logFile);
+        if (failed.size > 0) throw new RunFailedError(bootstrap, run.logFile);
       } finally {
         await pool.closeAll();
       }
     },
   );
-  if (ctx.outputMode === 'json') {
-    // stdout is NDJSON in this mode: the result is one more line of it.
-    ctx.write(JSON.stringify({ type: 'result', cluster: spec.name, kubeconfig: dir.kubeconfigFile }));
-  } else {
-    ctx.write(`Cluster ${spec.name} is ready. kubeconfig: ${dir.kubeconfigFile}`);
-    ctx.write(`  export KUBECONFIG=${dir.kubeconfigFile}`);
-  }
-  return 0;
-}
-
-/** Static hosts may each have their own SSH user. */
-function staticUsers(spec: ClusterSpec): Record<string, string | undefined> {
-  if (spec.provider.name !== 'static') return {};
-  const users: Record<string, string | undefined> = {};
-  const counters = { 'control-plane': 0, worker: 0 };
-  for (const host of spec.provider.hosts) {
-    counters[host.role] += 1;
-    const name = host.name ?? defaultNodeName(host.role, counters[host.role]);
-    users[name] = host.user;
-  }
-  return users;
 }

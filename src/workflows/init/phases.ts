@@ -2,21 +2,26 @@
  * The node half of init: prepare → load balancer (static HA) → kubeadm init → CNI →
  * control-plane joins → worker joins → verify → kubeconfig, as engine phases over a Topology.
  * Every step checks the world before acting, and checkpoints make a repeated run skip it.
+ * The run, its dry-run plan and status all build their phases here; only the run binds the tools.
  */
 import type { Phase, Step, StepContext } from '../../engine/step.js';
 import type { ClusterSpec } from '../../config/schema.js';
-import { RunFailedError } from '../../engine/runner.js';
-import type { RunHarness } from '../run/session.js';
 import { PreflightError, UsageError } from '../../errors.js';
 import { mapWithConcurrency } from '../../engine/pool.js';
 import type { NodeOps } from '../../nodes/node-ops.js';
-import { allNodes, firstControlPlane, type ClusterNode, type Topology } from '../run/topology.js';
+import { allNodes, firstControlPlane, type ClusterNode, type Topology } from '../../nodes/topology.js';
 import { isKubeconfigRefusal } from '../../kube/kubeconfig.js';
+import { needsStaticHa } from '../../kube/static-ha.js';
+import { stepId } from '../run/step-ids.js';
+import { notConnected } from '../../engine/describe.js';
+
+/** The tools of the steps, asked for only when a step runs (a plan passes notConnected). */
+export type NodeOpsSource = () => NodeOps;
 
 export interface BootstrapOptions {
   spec: ClusterSpec;
   topology: Topology;
-  ops: NodeOps;
+  ops: NodeOpsSource;
   /** Kubernetes version new nodes get (the cluster's current version). */
   version: string;
   concurrency: number;
@@ -41,34 +46,28 @@ export function isRetryableNodeError(error: unknown): boolean {
   return !(error instanceof PreflightError || error instanceof UsageError);
 }
 
-/**
- * A phase of the bootstrap. `background` phases run alongside the phases after them, until the
- * next phase marked `waitsForBackground`.
- */
-export interface BootstrapPhase extends Phase {
-  background?: boolean;
-  waitsForBackground?: boolean;
-}
-
-export function bootstrapPhases(options: BootstrapOptions): BootstrapPhase[] {
+/** Run them with RunPhasesOptions.tolerate = the workers: one dead worker never holds the others back. */
+export function bootstrapPhases(options: BootstrapOptions): Phase[] {
   const { spec, topology, ops, version } = options;
   const first = firstControlPlane(topology);
   const wanted = (node: ClusterNode) => !options.only || options.only.has(node.name);
   const runtime = spec.kubernetes.runtime;
-  const phases: BootstrapPhase[] = [];
+  const runtimeText = runtime === 'containerd' ? 'containerd 2.x' : 'CRI-O';
+  const phases: Phase[] = [];
 
   phases.push(preflightPhase(options));
 
   const prepareStep = (node: ClusterNode): Step => ({
-    stepId: `prepare:${node.name}`,
+    stepId: stepId.prepare(node.name),
     title: `Prepare ${node.name}`,
+    detail: `swap off, kernel modules, ${runtimeText}, kubeadm ${version}`,
     node: node.name,
     tool: 'ssh',
     inputs: `${version}/${runtime}`,
     retries: RETRIES,
     retryable: isRetryableNodeError,
-    check: async (ctx) => ((await ops.isPrepared(node, version, runtime, ctx)) ? 'already prepared (image or earlier run)' : undefined),
-    run: (ctx) => ops.prepare(node, version, runtime, ctx),
+    check: async (ctx) => ((await ops().isPrepared(node, version, runtime, ctx)) ? 'already prepared (image or earlier run)' : undefined),
+    run: (ctx) => ops().prepare(node, version, runtime, ctx),
   });
   if (!options.workersOnly) {
     phases.push({ title: 'Node preparation', concurrency: options.concurrency, steps: topology.controlPlanes.filter(wanted).map(prepareStep) });
@@ -84,18 +83,19 @@ export function bootstrapPhases(options: BootstrapOptions): BootstrapPhase[] {
   });
 
   if (!options.workersOnly) {
-    if (ops.needsHaLoadBalancer(topology)) {
+    if (needsStaticHa(spec.provider, topology.controlPlanes.length)) {
       phases.push({
         title: 'Load balancer',
         concurrency: options.concurrency,
         steps: topology.controlPlanes.map((node) => ({
-          stepId: `lb:${node.name}`,
+          stepId: stepId.loadBalancer(node.name),
           title: `keepalived + haproxy on ${node.name}`,
+          detail: `API endpoint ${topology.apiEndpoint}`,
           node: node.name,
           tool: 'ssh',
           inputs: topology.apiEndpoint,
           retries: RETRIES,
-          run: (ctx) => ops.setupHaLoadBalancer(node, topology, ctx),
+          run: (ctx) => ops().setupHaLoadBalancer(node, topology, ctx),
         })),
       });
     }
@@ -103,7 +103,7 @@ export function bootstrapPhases(options: BootstrapOptions): BootstrapPhase[] {
       title: 'Control plane init',
       steps: [
         {
-          stepId: `init:${first.name}`,
+          stepId: stepId.init(first.name),
           title: `kubeadm init on ${first.name}`,
           node: first.name,
           tool: 'kubeadm',
@@ -112,8 +112,8 @@ export function bootstrapPhases(options: BootstrapOptions): BootstrapPhase[] {
           // A failed or dropped init is judged by the cluster (kubeadm-config, CoreDNS, kube-proxy,
           // cluster-info); one that stopped half-way is reset and run again by the next attempt.
           retries: 1,
-          check: async (ctx) => ((await ops.isInitialised(first, ctx)) ? 'already initialised (kubeadm-config, CoreDNS and kube-proxy in the cluster)' : undefined),
-          run: (ctx) => ops.initFirstControlPlane(first, topology, version, ctx),
+          check: async (ctx) => ((await ops().isInitialised(first, ctx)) ? 'already initialised (kubeadm-config, CoreDNS and kube-proxy in the cluster)' : undefined),
+          run: (ctx) => ops().initFirstControlPlane(first, topology, version, ctx),
         },
       ],
     });
@@ -121,13 +121,13 @@ export function bootstrapPhases(options: BootstrapOptions): BootstrapPhase[] {
       title: 'CNI',
       steps: [
         {
-          stepId: `cni:${spec.kubernetes.cni}`,
+          stepId: stepId.cni(spec.kubernetes.cni),
           title: `Install ${spec.kubernetes.cni} (pool ${spec.network.podCidr})`,
           node: first.name,
           tool: 'kubectl',
           inputs: spec.network.podCidr,
           retries: RETRIES,
-          run: (ctx) => ops.installCni(first, ctx),
+          run: (ctx) => ops().installCni(first, ctx),
         },
       ],
     });
@@ -161,17 +161,20 @@ function preflightPhase(options: BootstrapOptions): Phase {
   const reachAll = async (nodes: ClusterNode[], ctx: StepContext) => {
     let done = 0;
     await mapWithConcurrency(nodes, options.concurrency, async (node) => {
-      await ops.reach(node, ctx);
+      await ops().reach(node, ctx);
       ctx.progress(++done, nodes.length, node.name);
     }, ctx.signal);
   };
   const targets = options.only ? allNodes(topology).filter((node) => node.role === 'control-plane' || options.only!.has(node.name)) : allNodes(topology);
+  // A bootstrapped cluster is checked whole (by `check`, which then skips `run`).
+  const reached = options.bootstrapped || options.workersOnly ? targets : topology.controlPlanes;
   return {
     title: 'Preflight',
     steps: [
       {
-        stepId: 'preflight:ssh',
+        stepId: stepId.reach,
         title: 'Reach the nodes over SSH (host keys pinned)',
+        detail: reached.map((node) => node.name).join(', '),
         tool: 'ssh',
         // Never checkpointed: the world may have changed since the last run.
         inputs: `run-${Date.now()}`,
@@ -180,7 +183,7 @@ function preflightPhase(options: BootstrapOptions): Phase {
           await reachAll(targets, ctx);
           return `already bootstrapped; ${targets.length} nodes answer with their pinned host keys`;
         },
-        run: (ctx) => reachAll(options.workersOnly ? targets : topology.controlPlanes, ctx),
+        run: (ctx) => reachAll(reached, ctx),
       },
     ],
   };
@@ -189,7 +192,7 @@ function preflightPhase(options: BootstrapOptions): Phase {
 function joinStep(node: ClusterNode, controlPlane: boolean, options: BootstrapOptions): Step {
   const { ops, topology, version } = options;
   return {
-    stepId: `join:${node.name}`,
+    stepId: stepId.join(node.name),
     title: controlPlane ? `kubeadm join --control-plane on ${node.name}` : `kubeadm join on ${node.name}`,
     node: node.name,
     tool: 'kubeadm',
@@ -197,9 +200,9 @@ function joinStep(node: ClusterNode, controlPlane: boolean, options: BootstrapOp
     timeoutMs: 15 * 60_000,
     retries: RETRIES,
     retryable: isRetryableNodeError,
-    check: async (ctx) => ((await ops.isJoined(node, topology, ctx)) ? (controlPlane ? 'already joined (control-plane label, etcd and kube-apiserver running)' : 'already joined') : undefined),
+    check: async (ctx) => ((await ops().isJoined(node, topology, ctx)) ? (controlPlane ? 'already joined (control-plane label, etcd and kube-apiserver running)' : 'already joined') : undefined),
     // The check runs before every attempt; join resets what a failed attempt of ours left.
-    run: (ctx: StepContext) => ops.join(node, topology, controlPlane, ctx),
+    run: (ctx: StepContext) => ops().join(node, topology, controlPlane, ctx),
   };
 }
 
@@ -218,45 +221,49 @@ export function verifyPhases(options: Pick<BootstrapOptions, 'topology' | 'ops' 
       title: 'Verify',
       steps: [
         {
-          stepId: 'verify',
+          stepId: stepId.verify,
           title: `Wait until ${names.length} node${names.length === 1 ? ' is' : 's are'} Ready`,
+          detail: 'kubectl get nodes',
           node: first.name,
           tool: 'kubectl',
           inputs,
           timeoutMs: options.readyTimeoutMs + 60_000,
-          run: (ctx) => ops.waitReady(first, topology, names, options.version, options.readyTimeoutMs, ctx),
+          run: (ctx) => ops().waitReady(first, topology, names, options.version, options.readyTimeoutMs, ctx),
         },
         {
-          stepId: 'verify:etcd',
+          stepId: stepId.verifyEtcd,
           title: `etcd has ${topology.controlPlanes.length} member${topology.controlPlanes.length === 1 ? '' : 's'}, one per control plane`,
+          detail: 'etcdctl member list',
           node: first.name,
           tool: 'kubectl',
           inputs: topology.controlPlanes.map((cp) => cp.name).join(','),
           retries: 1,
-          run: (ctx) => ops.verifyEtcdMembers(first, topology, ctx),
+          run: (ctx) => ops().verifyEtcdMembers(first, topology, ctx),
         },
         {
-          stepId: 'verify:network',
+          stepId: stepId.verifyNetwork,
           title: 'Pod networking: CoreDNS available, a pod resolves kubernetes.default',
+          detail: `the pod on ${(topology.workers[0] ?? first).name}`,
           node: first.name,
           tool: 'kubectl',
           inputs,
           timeoutMs: 10 * 60_000,
-          run: (ctx) => ops.verifyNetworking(first, topology, ctx),
+          run: (ctx) => ops().verifyNetworking(first, topology, ctx),
         },
       ],
     },
   ];
 }
 
-export function kubeconfigPhase(options: Pick<BootstrapOptions, 'topology' | 'ops'>): Phase {
+export function kubeconfigPhase(options: Pick<BootstrapOptions, 'topology' | 'ops'> & { file?: string }): Phase {
   const first = firstControlPlane(options.topology);
   return {
     title: 'Kubeconfig',
     steps: [
       {
-        stepId: 'kubeconfig',
+        stepId: stepId.kubeconfig,
         title: 'Write the admin kubeconfig (0600)',
+        ...(options.file ? { detail: options.file } : {}),
         node: first.name,
         tool: 'ssh',
         // Never checkpointed: admin.conf's certificate changes with upgrades and renewals.
@@ -264,69 +271,22 @@ export function kubeconfigPhase(options: Pick<BootstrapOptions, 'topology' | 'op
         retries: RETRIES,
         // A refused admin.conf reads the same on the next attempt: fail at once.
         retryable: (error) => !(error instanceof UsageError) && !isKubeconfigRefusal(error),
-        check: (ctx) => options.ops.kubeconfigCurrent(first, options.topology, ctx),
-        run: (ctx) => options.ops.writeKubeconfig(first, options.topology, ctx),
+        check: (ctx) => options.ops().kubeconfigCurrent(first, options.topology, ctx),
+        run: (ctx) => options.ops().writeKubeconfig(first, options.topology, ctx),
       },
     ],
   };
 }
 
 /**
- * Runs phases one by one. When every failure of a continueOnError phase is a worker, the cluster
- * goes on without those workers: they are dropped from later phases and returned, so one dead
- * worker never holds the other nodes back. The caller fails the run at the end, naming them.
+ * Every node phase of init in run order, for a plan or status: the run itself runs the bootstrap
+ * phases first (tolerating workers), then verifies the nodes that made it.
  */
-export async function runTolerantly(run: RunHarness, phases: BootstrapPhase[], workers: ReadonlySet<string>): Promise<WorkerFailures> {
-  const failed: WorkerFailures = { nodes: new Set(), errors: [] };
-  const runOne = async (phase: BootstrapPhase): Promise<void> => {
-    const steps = phase.steps.filter((step) => !step.node || !failed.nodes.has(step.node));
-    if (steps.length === 0) return;
-    try {
-      await run.runPhases([{ ...phase, steps }]);
-    } catch (error) {
-      if (!(error instanceof RunFailedError) || !phase.continueOnError) throw error;
-      if (!error.summary.failed.every((f) => f.node !== undefined && workers.has(f.node))) throw error;
-      for (const failure of error.summary.failed) failed.nodes.add(failure.node!);
-      failed.errors.push(error);
-    }
-  };
-  let background: Promise<void> | undefined;
-  try {
-    for (const phase of phases) {
-      if (phase.waitsForBackground && background) {
-        const waiting = background;
-        background = undefined;
-        await waiting;
-      }
-      if (phase.background) {
-        background = runOne(phase);
-        // Handled now (awaited later): a failure while other phases run must not go unhandled.
-        background.catch(() => undefined);
-      } else await runOne(phase);
-    }
-    if (background) await background;
-  } catch (error) {
-    // Never leave a background phase running behind a failure: let it settle first.
-    await background?.catch(() => undefined);
-    throw error;
-  }
-  return failed;
-}
-
-export interface WorkerFailures {
-  nodes: Set<string>;
-  errors: RunFailedError[];
-}
-
-/** One error naming every worker that failed, after the rest of the cluster finished. */
-export function workerFailuresError(failures: WorkerFailures, logFile: string): RunFailedError {
-  return new RunFailedError(
-    {
-      succeeded: failures.errors.flatMap((f) => f.summary.succeeded),
-      skipped: failures.errors.flatMap((f) => f.summary.skipped),
-      failed: failures.errors.flatMap((f) => f.summary.failed),
-      notStarted: [],
-    },
-    logFile,
-  );
+export function initNodePhases(options: Omit<BootstrapOptions, 'ops'> & { ops?: NodeOpsSource; kubeconfigFile?: string }): Phase[] {
+  const ops = options.ops ?? notConnected;
+  return [
+    ...bootstrapPhases({ ...options, ops }),
+    ...verifyPhases({ ...options, ops }),
+    kubeconfigPhase({ topology: options.topology, ops, file: options.kubeconfigFile }),
+  ];
 }

@@ -6,7 +6,10 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CliContext } from '../../cli/context.js';
+import type { Host } from '../../engine/host.js';
+import type { ClusterRef } from './cluster-ref.js';
+
+export type { ClusterRef } from './cluster-ref.js';
 import { PreflightError, UsageError } from '../../errors.js';
 import { readInventory } from '../../state/inventory-file.js';
 import type { Inventory } from '../../providers/inventory.js';
@@ -15,11 +18,11 @@ import type { ClusterSpec } from '../../config/schema.js';
 import { validateSpec } from '../../config/validate/index.js';
 import { assertClusterName, ClusterDir } from '../../state/cluster-dir.js';
 import { StateStore, type ClusterState } from '../../state/state-store.js';
-import { HostKeyStore, SshPool, type NodeAddress } from '../../tools/ssh/pool.js';
-import { knownHostName } from '../../tools/ssh/known-hosts.js';
+import { SshPool, type NodeAddress } from '../../tools/ssh/pool.js';
+import { HostKeyStore, knownHostName } from '../../tools/ssh/known-hosts.js';
 import { defaultNodeName } from '../../config/node-names.js';
 import { expandHome, privateKeyPathFor } from './ssh-pool.js';
-import { allNodes, topologyFromInventory, type ClusterNode, type Topology } from './topology.js';
+import { allNodes, topologyFromInventory, type ClusterNode, type Topology } from '../../nodes/topology.js';
 
 export interface LoadedCluster {
   spec: ClusterSpec;
@@ -33,15 +36,16 @@ export interface PartialCluster extends Omit<LoadedCluster, 'inventory'> {
   inventory?: Inventory;
 }
 
+
 export interface LoadClusterOptions {
   /** Missing inventory.json is an error ("run init first"). @default true */
   requireInventory?: boolean;
 }
 
-export function loadCluster(ctx: CliContext, name?: string): Promise<LoadedCluster>;
-export function loadCluster(ctx: CliContext, name: string | undefined, options: LoadClusterOptions): Promise<PartialCluster>;
-export async function loadCluster(ctx: CliContext, name?: string, options: LoadClusterOptions = {}): Promise<PartialCluster> {
-  const { dir, askedFor } = await locateCluster(ctx, name);
+export function loadCluster(host: Pick<Host, 'cwd'>, ref: ClusterRef): Promise<LoadedCluster>;
+export function loadCluster(host: Pick<Host, 'cwd'>, ref: ClusterRef, options: LoadClusterOptions): Promise<PartialCluster>;
+export async function loadCluster(host: Pick<Host, 'cwd'>, ref: ClusterRef, options: LoadClusterOptions = {}): Promise<PartialCluster> {
+  const { dir, askedFor } = await locateCluster(host, ref);
   if (!(await isFile(dir.specFile))) {
     throw new UsageError('ClusterNotFound', `No cluster.yaml in ${dir.root}`, {
       hint: 'Run "k8s-bootstrap init" first, or point --dir at an existing cluster folder.',
@@ -71,8 +75,8 @@ export async function loadCluster(ctx: CliContext, name?: string, options: LoadC
 }
 
 /** --dir, else the folder of `name` or of --config's cluster name, else the only folder under ./clusters/. */
-export async function findClusterDir(ctx: CliContext, name?: string): Promise<ClusterDir> {
-  return (await locateCluster(ctx, name)).dir;
+export async function findClusterDir(host: Pick<Host, 'cwd'>, ref: ClusterRef): Promise<ClusterDir> {
+  return (await locateCluster(host, ref)).dir;
 }
 
 interface LocatedCluster {
@@ -81,11 +85,11 @@ interface LocatedCluster {
   askedFor?: { name: string; source: string };
 }
 
-async function locateCluster(ctx: CliContext, name?: string): Promise<LocatedCluster> {
-  const askedFor = name ? { name, source: 'the cluster name' } : ctx.globals.config ? await configClusterName(ctx.globals.config) : undefined;
-  if (ctx.globals.dir) return { dir: ClusterDir.forCluster('', ctx.globals.dir, ctx.cwd), askedFor };
-  if (askedFor) return { dir: ClusterDir.forCluster(askedFor.name, undefined, ctx.cwd, askedFor.source), askedFor };
-  const root = join(ctx.cwd, 'clusters');
+async function locateCluster(host: Pick<Host, 'cwd'>, ref: ClusterRef): Promise<LocatedCluster> {
+  const askedFor = ref.name ? { name: ref.name, source: 'the cluster name' } : ref.config ? await configClusterName(ref.config) : undefined;
+  if (ref.dir) return { dir: ClusterDir.forCluster('', ref.dir, host.cwd), askedFor };
+  if (askedFor) return { dir: ClusterDir.forCluster(askedFor.name, undefined, host.cwd, askedFor.source), askedFor };
+  const root = join(host.cwd, 'clusters');
   const found = await listClusterFolders(root);
   if (found.length === 1) return { dir: new ClusterDir(join(root, found[0]!)) };
   if (found.length === 0) {

@@ -1,14 +1,17 @@
 /**
  * Provider -> Inventory. Static: the spec's hosts. Cloud: Preflight (credentials, tools, key),
  * Image (Packer, reused while its inputs are unchanged), Infrastructure (Terraform plan + apply),
- * then `terraform output -json`, checked against the contract.
+ * then `terraform output -json`, checked against the contract. The phases are built without
+ * credentials or tools (init's dry run and status read them); a run binds those to the steps.
  */
 import { createHash } from 'node:crypto';
-import type { CliContext } from '../../cli/context.js';
+import type { Host } from '../../engine/host.js';
 import { PreflightError, ValidationError } from '../../errors.js';
 import type { Phase, StepContext } from '../../engine/step.js';
 import type { ClusterSpec } from '../../config/schema.js';
 import type { ClusterDir } from '../../state/cluster-dir.js';
+import type { ClusterState } from '../../state/state-store.js';
+import { planNodeNames } from '../../config/node-names.js';
 import { credentialIssue } from '../../providers/credentials.js';
 import { inventoryFromSpec, isCloudProvider, prepareTerraformDir, providerAdapter, terraformEnvironment } from '../../providers/index.js';
 import type { Inventory } from '../../providers/inventory.js';
@@ -21,6 +24,7 @@ import { buildPlaceFromOutputs, prepareImageBuildDir } from '../../providers/ima
 import { findExecutable } from '../../tools/subprocess.js';
 import type { RunHarness } from './session.js';
 import { ensureSshKey } from './ssh-key.js';
+import { stepId } from './step-ids.js';
 
 export interface ProvisionOptions {
   spec: ClusterSpec;
@@ -32,6 +36,18 @@ export interface ProvisionOptions {
   reviewPlan?: (plan: import('../../tools/terraform.js').PlanResult) => void;
 }
 
+/** What decides which provisioning steps there are: known before anything runs. */
+export interface ProvisionShape extends Pick<ProvisionOptions, 'spec' | 'rebuildImage' | 'workerCount'> {
+  /** The node image state.json records: an up-to-date one is reused, and there is no Image step. */
+  state?: Pick<ClusterState, 'image'>;
+}
+
+/** What the steps work with, asked for only when one runs. */
+export interface ProvisionTools extends Pick<ProvisionOptions, 'dir' | 'reviewPlan'> {
+  run: Pick<RunHarness, 'state'>;
+  env: NodeJS.ProcessEnv;
+}
+
 /**
  * stopGraceMs of a Terraform or Packer step: after Ctrl-C or a timeout the tool gets its own grace
  * to save state or delete build resources (then SIGKILL); the run waits that long plus a margin,
@@ -39,28 +55,33 @@ export interface ProvisionOptions {
  */
 export const TOOL_STOP_GRACE_MS = Math.max(TERRAFORM_STOP_GRACE_MS, PACKER_CLEANUP_GRACE_MS) + 30_000;
 
-export async function provisionInventory(run: RunHarness, ctx: CliContext, options: ProvisionOptions): Promise<Inventory> {
+export async function provisionInventory(run: RunHarness, host: Pick<Host, 'env' | 'signal'>, options: ProvisionOptions): Promise<Inventory> {
   const { spec } = options;
   if (!isCloudProvider(spec.provider.name)) return inventoryFromSpec(spec);
   // Before any step (and the hour-long image build): a backend the binary cannot use is a
   // configuration error, exit 2.
-  if (spec.terraform.backend) await assertBackendSupported(spec, await resolveTerraformBinary(spec.terraform.binary, ctx.env), ctx.signal);
-  await run.runPhases(cloudPhases(run, ctx, options));
+  if (spec.terraform.backend) await assertBackendSupported(spec, await resolveTerraformBinary(spec.terraform.binary, host.env), host.signal);
+  const tools: ProvisionTools = { run, env: host.env, dir: options.dir, reviewPlan: options.reviewPlan };
+  await run.runPhases(provisionPhases({ ...options, state: run.state.current }, () => tools));
   // Also read when the infrastructure step was skipped: the file is data, checked like Terraform's outputs.
   const inventory = await readInventory(options.dir, spec);
   if (!inventory) throw new PreflightError('InventoryMissing', `${options.dir.inventoryFile} is missing after provisioning`);
   return inventory;
 }
 
-function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions): Phase[] {
-  const { spec, dir } = options;
+/** Cloud: Preflight, Image, Infrastructure. Static hosts need none. */
+export function provisionPhases(shape: ProvisionShape, tools: () => ProvisionTools): Phase[] {
+  const { spec } = shape;
+  if (!isCloudProvider(spec.provider.name)) return [];
   const adapter = providerAdapter(spec.provider.name);
   let terraformBinary = '';
   // The packer preflight found on the run's PATH, so the build runs that very binary.
   let packerBinary = 'packer';
   let publicKey = '';
 
-  const image = decideImageBuild(spec, run.state.current, { rebuild: options.rebuildImage });
+  const image = decideImageBuild(spec, shape.state, { rebuild: shape.rebuildImage });
+  const workingSpec = shape.workerCount === undefined ? spec : { ...spec, workers: { ...spec.workers, count: shape.workerCount } };
+  const machines = Object.values(planNodeNames(workingSpec)).flat();
   // Always the bare id Terraform can use (nodeImageId), also for a state.json of an older version.
   let imageId = image.imageId ?? '';
   return [
@@ -68,18 +89,19 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
       title: 'Preflight',
       steps: [
         {
-          stepId: 'preflight',
+          stepId: stepId.preflight,
           title: `Check terraform${image.action === 'build' ? ', packer' : ''} and ${spec.provider.name} credentials`,
           tool: 'local',
           // Never checkpointed: cheap, and the environment may have changed since the last run.
           inputs: `run-${Date.now()}`,
           run: async (ctx2) => {
-            const issue = credentialIssue(spec.provider.name, ctx.env);
+            const { env, dir } = tools();
+            const issue = credentialIssue(spec.provider.name, env);
             if (issue) throw new ValidationError([issue], `No ${spec.provider.name} credentials`);
-            terraformBinary = await resolveTerraformBinary(spec.terraform.binary, ctx.env);
+            terraformBinary = await resolveTerraformBinary(spec.terraform.binary, env);
             ctx2.output(`terraform: ${terraformBinary}`, 'info');
             if (image.action === 'build') {
-              const found = await findExecutable('packer', ctx.env.PATH ?? '');
+              const found = await findExecutable('packer', env.PATH ?? '');
               if (!found) {
                 throw new PreflightError('PackerMissing', 'packer was not found on PATH', {
                   hint: 'Install Packer (https://developer.hashicorp.com/packer/install), or set image.id in cluster.yaml to use an existing image.',
@@ -98,18 +120,19 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
         image.action === 'build'
           ? [
               {
-                stepId: 'image',
+                stepId: stepId.image,
                 title: `Build the node image with Packer (${spec.kubernetes.runtime}, Kubernetes ${spec.kubernetes.version})`,
                 tool: 'packer',
                 inputs: image.inputsHash,
                 timeoutMs: 60 * 60_000,
                 stopGraceMs: TOOL_STOP_GRACE_MS,
                 check: async () => {
-                  const built = run.state.current.image;
-                  return built?.inputsHash === image.inputsHash && !options.rebuildImage ? `image ${built.id} is up to date` : undefined;
+                  const built = tools().run.state.current.image;
+                  return built?.inputsHash === image.inputsHash && !shape.rebuildImage ? `image ${built.id} is up to date` : undefined;
                 },
                 run: async (step) => {
-                  const env = adapter.credentialsEnv(ctx.env);
+                  const { run, dir } = tools();
+                  const env = adapter.credentialsEnv(tools().env);
                   const buildDir = await prepareImageBuildDir(dir.root, spec);
                   const buildTerraform = buildDir
                     ? new TerraformCli({
@@ -138,7 +161,7 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
                     const result = await packer.build({
                       template: files.template,
                       varFile: files.varFile,
-                      force: options.rebuildImage,
+                      force: shape.rebuildImage,
                       signal: step.signal,
                       env,
                       onEvent: (event) => forwardToolMessage(event, step),
@@ -162,21 +185,22 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
       title: 'Infrastructure',
       steps: [
         {
-          stepId: 'infrastructure',
+          stepId: stepId.infrastructure,
           title: `Network, firewall, API load balancer and machines on ${spec.provider.name}`,
+          detail: machines.join(', '),
           tool: 'terraform',
           timeoutMs: 60 * 60_000,
           stopGraceMs: TOOL_STOP_GRACE_MS,
           // Done once per set of inputs; a changed spec, image or worker count plans again.
-          inputs: infrastructureInputs(options, image.inputsHash ?? spec.image.id ?? ''),
+          inputs: infrastructureInputs(shape, image.inputsHash ?? spec.image.id ?? ''),
           run: async (step) => {
+            const { run, env, dir, reviewPlan } = tools();
             imageId = imageId || terraformImageId(spec, run.state.current);
-            const workingSpec = options.workerCount === undefined ? spec : { ...spec, workers: { ...spec.workers, count: options.workerCount } };
-            await prepareTerraformDir(dir.root, workingSpec, { sshPublicKey: publicKey, imageId, moduleDir: ctx.env.K8SB_TERRAFORM_MODULE_DIR || undefined });
+            await prepareTerraformDir(dir.root, workingSpec, { sshPublicKey: publicKey, imageId, moduleDir: env.K8SB_TERRAFORM_MODULE_DIR || undefined });
             const terraform = new TerraformCli({
               dir: dir.terraformDir,
               binary: terraformBinary,
-              env: terraformEnvironment(adapter, spec, ctx.env),
+              env: terraformEnvironment(adapter, spec, env),
               signal: step.signal,
               onEvent: (event) => forwardToolMessage(event, step),
               onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),
@@ -184,7 +208,7 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
             await terraform.init();
             const plan = await terraform.plan();
             step.output(`plan: ${plan.summary.add} to add, ${plan.summary.change} to change, ${plan.summary.remove} to destroy`, 'info');
-            options.reviewPlan?.(plan);
+            reviewPlan?.(plan);
             if (plan.hasChanges) await terraform.apply(plan.planFile);
             else await terraform.discardPlan(plan.planFile);
             const outputs = await terraform.output();
@@ -197,9 +221,9 @@ function cloudPhases(run: RunHarness, ctx: CliContext, options: ProvisionOptions
   ];
 }
 
-function infrastructureInputs(options: ProvisionOptions, image: string): string {
-  const { spec } = options;
-  const relevant = { provider: spec.provider, network: spec.network, controlPlane: spec.controlPlane, workers: { ...spec.workers, count: options.workerCount ?? spec.workers.count }, ssh: spec.ssh, cni: spec.kubernetes.cni, terraform: spec.terraform, image };
+function infrastructureInputs(shape: ProvisionShape, image: string): string {
+  const { spec } = shape;
+  const relevant = { provider: spec.provider, network: spec.network, controlPlane: spec.controlPlane, workers: { ...spec.workers, count: shape.workerCount ?? spec.workers.count }, ssh: spec.ssh, cni: spec.kubernetes.cni, terraform: spec.terraform, image };
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
 

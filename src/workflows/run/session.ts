@@ -1,17 +1,17 @@
 /**
  * Everything a mutating command needs around its phases: the lock, the state, the event bus with
- * redaction, the renderer and the log file, and a signal that fires on Ctrl-C or on --timeout.
+ * redaction, the log file, and a signal that fires on Ctrl-C or on --timeout. The events go on to
+ * the host (the CLI's renderer, a script's collector); the session never picks a renderer.
  */
-import type { CliContext } from '../../cli/context.js';
+import type { Host } from '../../engine/host.js';
 import { BootstrapError } from '../../errors.js';
-import { EventBus, type EngineEvent } from '../../engine/events.js';
+import { EVENTS_VERSION, EventBus, type EngineEvent } from '../../engine/events.js';
 import type { Phase } from '../../engine/step.js';
-import { runPhases, type RunSummary } from '../../engine/runner.js';
+import { runPhases, type RunPhasesOptions, type RunSummary } from '../../engine/runner.js';
 import { createRedactor } from '../../engine/redact.js';
 import { inertSink, inertText } from '../../engine/inert-text.js';
 import { LogFileSink } from '../../engine/log-file.js';
 import { formatDuration } from '../../engine/timeouts.js';
-import { createRenderer } from '../../ui/create-renderer.js';
 import { acquireLock, type Lock } from '../../state/lock.js';
 import { StateStore } from '../../state/state-store.js';
 import type { ClusterDir } from '../../state/cluster-dir.js';
@@ -25,9 +25,11 @@ export interface RunHarness {
   /** Fires on Ctrl-C or when --timeout runs out. */
   readonly signal: AbortSignal;
   readonly logFile: string;
-  runPhases(phases: Phase[]): Promise<RunSummary>;
-  /** A line for the person (through the renderer and the log, redacted). */
+  runPhases(phases: Phase[], options?: Pick<RunPhasesOptions, 'tolerate'>): Promise<RunSummary>;
+  /** A line of the run's progress (the renderer shows it like tool output; the log keeps it). */
   note(message: string): void;
+  /** A line the person must see whatever the renderer: a `note` event, redacted and logged. */
+  say(message: string, level?: 'info' | 'warning'): void;
   finish(outcome: 'succeeded' | 'failed' | 'interrupted', message?: string): Promise<void>;
 }
 
@@ -51,7 +53,7 @@ export class RunTimedOutError extends BootstrapError {
   }
 }
 
-export async function openRun(ctx: CliContext, dir: ClusterDir, options: OpenRunOptions): Promise<RunHarness> {
+export async function openRun(host: Host, dir: ClusterDir, options: OpenRunOptions): Promise<RunHarness> {
   await dir.ensure();
   const lock: Lock | undefined = options.heldLock ?? (options.lock === false ? undefined : await acquireLock(dir, options.command));
   // A state this version refuses (newer, unknown, corrupt) must leave the folder as it was.
@@ -60,23 +62,22 @@ export async function openRun(ctx: CliContext, dir: ClusterDir, options: OpenRun
     throw error;
   });
   // The notice quotes lock.json (a holder's command and host): a file's text, shown inert.
-  if (lock?.notice) ctx.error(inertText(lock.notice));
-  const secrets = ctx.secrets;
+  if (lock?.notice) host.events.emit({ type: 'note', time: Date.now(), level: 'warning', text: inertText(lock.notice) });
+  const secrets = host.secrets;
   secrets.add(...(options.secrets ?? []));
 
   const bus = new EventBus();
   bus.addTransform(createRedactor(() => secrets.values()));
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const log = await LogFileSink.open(`${dir.logsDir}/${stamp}-${options.command}.log`);
-  // Text renderers and the log get inert text; the JSON renderer keeps the data and escapes it.
+  // The log gets inert text; the host decides for its own output (the CLI's JSON keeps the data, escaped).
   bus.addSink(inertSink(log));
-  const renderer = await createRenderer(ctx.outputMode, { stdout: ctx.stdout, stderr: ctx.stderr }, { color: ctx.useColor, verbose: ctx.globals.verbose });
-  bus.addSink(ctx.outputMode === 'json' ? renderer : inertSink(renderer));
+  bus.addSink(host.events);
 
   const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = AbortSignal.any([ctx.signal, timeout]);
+  const signal = AbortSignal.any([host.signal, timeout]);
   const startedAt = Date.now();
-  bus.emit({ type: 'run-started', time: startedAt, command: options.command, cluster: options.cluster, logFile: log.path });
+  bus.emit({ type: 'run-started', v: EVENTS_VERSION, time: startedAt, command: options.command, cluster: options.cluster, logFile: log.path });
 
   let finished = false;
   const harness: RunHarness = {
@@ -86,18 +87,21 @@ export async function openRun(ctx: CliContext, dir: ClusterDir, options: OpenRun
     secrets,
     signal,
     logFile: log.path,
-    async runPhases(phases) {
+    async runPhases(phases, phaseOptions) {
       try {
-        return await runPhases(phases, { events: bus, state, signal, logFile: log.path });
+        return await runPhases(phases, { ...phaseOptions, events: bus, state, signal, logFile: log.path });
       } catch (error) {
         // A --timeout is a failure (exit 1), not a person's Ctrl-C (exit 130).
-        if (timeout.aborted && !ctx.signal.aborted) throw new RunTimedOutError(options.command, options.timeoutMs);
+        if (timeout.aborted && !host.signal.aborted) throw new RunTimedOutError(options.command, options.timeoutMs);
         throw error;
       }
     },
     note(message) {
       const event: EngineEvent = { type: 'output', time: Date.now(), stepId: 'run', group: 'Run', title: options.command, line: message, stream: 'info' };
       bus.emit(event);
+    },
+    say(message, level = 'info') {
+      bus.emit({ type: 'note', time: Date.now(), level, text: message });
     },
     async finish(outcome, message) {
       if (finished) return;
@@ -111,14 +115,14 @@ export async function openRun(ctx: CliContext, dir: ClusterDir, options: OpenRun
 }
 
 /** Runs `body` inside a harness and always finishes it (lock released, renderer closed). */
-export async function withRun<T>(ctx: CliContext, dir: ClusterDir, options: OpenRunOptions, body: (run: RunHarness) => Promise<T>): Promise<T> {
-  const run = await openRun(ctx, dir, options);
+export async function withRun<T>(host: Host, dir: ClusterDir, options: OpenRunOptions, body: (run: RunHarness) => Promise<T>): Promise<T> {
+  const run = await openRun(host, dir, options);
   try {
     const result = await body(run);
     await run.finish('succeeded');
     return result;
   } catch (error) {
-    const interrupted = ctx.signal.aborted;
+    const interrupted = host.signal.aborted;
     await run.finish(interrupted ? 'interrupted' : 'failed', error instanceof Error ? error.message : String(error));
     throw error;
   }

@@ -4,10 +4,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { PreflightError } from '../../errors.js';
 import type { ClusterSpec } from '../../config/schema.js';
 import type { ClusterDir } from '../../state/cluster-dir.js';
+import { generateEd25519KeyPair } from '../../tools/ssh/keygen.js';
 import { GENERATED_KEY, expandHome } from './ssh-pool.js';
 
 export interface SshKeyPair {
@@ -31,11 +31,8 @@ export async function ensureSshKey(spec: ClusterSpec, dir: ClusterDir): Promise<
   if (existsSync(privateKeyPath)) {
     return { privateKeyPath, publicKey: ((await dir.readSecret(publicName)) ?? '').trim() };
   }
-  // ssh2 (under node-ssh) writes OpenSSH-format keys; loaded lazily like every SSH module.
-  const require = createRequire(import.meta.url);
-  const { utils } = require('ssh2') as { utils: { generateKeyPairSync(type: 'ed25519', options: { comment: string }): { private: string; public: string } } };
-  const pair = utils.generateKeyPairSync('ed25519', { comment: `k8s-bootstrap-${spec.name}` });
-  await dir.writeSecret(publicName, `${pair.public}\n`);
-  await dir.writeSecret(GENERATED_KEY, pair.private);
-  return { privateKeyPath, publicKey: pair.public.trim() };
+  const pair = generateEd25519KeyPair(`k8s-bootstrap-${spec.name}`);
+  await dir.writeSecret(publicName, `${pair.publicKey}\n`);
+  await dir.writeSecret(GENERATED_KEY, pair.privateKey);
+  return { privateKeyPath, publicKey: pair.publicKey.trim() };
 }

@@ -5,9 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ClusterSpec } from '../../config/schema.js';
 import type { ClusterDir } from '../../state/cluster-dir.js';
-import { HostKeyStore, SshPool } from '../../tools/ssh/pool.js';
+import { HostKeyStore } from '../../tools/ssh/known-hosts.js';
+import { SshPool } from '../../tools/ssh/pool.js';
 import type { RunHarness } from './session.js';
-import type { Topology } from './topology.js';
+import type { Topology } from '../../nodes/topology.js';
 
 export interface SshSetupOptions {
   spec: ClusterSpec;

@@ -12,60 +12,17 @@ import { getNodesJson, parseNodesJson } from '../../kube/node-commands.js';
 import type { SshPool } from '../../tools/ssh/pool.js';
 import { LARGE_OUTPUT_LIMIT_BYTES } from '../../tools/ssh/remote-output.js';
 import type { HostKeyStore } from '../../tools/ssh/known-hosts.js';
-import { bootstrapPhases, kubeconfigPhase, verifyPhases } from '../init/phases.js';
+import { describePhases } from '../../engine/describe.js';
+import { initPlanPhases } from '../init/plan.js';
 import { addressOf, checkPinned, type LoadedCluster } from '../run/load-cluster.js';
 import type { NodeOps, NodeStatus } from '../../nodes/node-ops.js';
-import { allNodes, type ClusterNode, type Topology } from '../run/topology.js';
+import type { StatusNode, StatusReport } from './report.js';
+import { allNodes, type ClusterNode, type Topology } from '../../nodes/topology.js';
 
 /** The one NodeOps method status needs; SshNodeOps satisfies it too. */
 export type NodeLister = Pick<NodeOps, 'getNodes'>;
 
-export interface StatusNode {
-  name: string;
-  role: string;
-  /** null when the API could not be asked. */
-  ready: boolean | null;
-  /** "Ready", "NotReady", "Ready,SchedulingDisabled", "NotRegistered", "Unknown". */
-  status: string;
-  cordoned: boolean;
-  version: string;
-  address: string;
-  /** "3d", "5h", "12m"; "" when unknown. */
-  age: string;
-  createdAt?: string;
-  /** Why a node is NotReady, from its Ready condition. */
-  message?: string;
-  /** Listed in inventory.json. */
-  inInventory: boolean;
-}
-
-export interface StatusReport {
-  cluster: string;
-  provider: string;
-  dir: string;
-  apiEndpoint: string;
-  version: {
-    /** What the state folder records (changes with upgrades), else the spec's. */
-    recorded: string;
-    /** Distinct kubelet versions the API reports. */
-    observed: string[];
-  };
-  api: { reachable: boolean; via?: string; error?: string };
-  nodes: StatusNode[];
-  state: {
-    stateFile: string;
-    finishedSteps: number;
-    plannedSteps: number;
-    pendingSteps: string[];
-    lastStep?: { id: string; finishedAt: string };
-    lastRun?: { command: string; startedAt: string; logFile: string };
-    destroyedAt?: string;
-  };
-  /** The operator's kubeconfig (clusters/<name>/kubeconfig) and when its client certificate expires. */
-  kubeconfig?: { file: string; expires: string; daysLeft: number; warning?: string };
-  /** Every node Ready and the API reachable. */
-  healthy: boolean;
-}
+export type { StatusNode, StatusReport } from './report.js';
 
 export interface CollectStatusOptions {
   topology: Topology;
@@ -242,21 +199,11 @@ async function stateView(cluster: LoadedCluster, topology: Topology): Promise<St
 }
 
 /**
- * The step ids init checkpoints for this topology, taken from the bootstrap phases themselves
- * so they cannot drift. Only the phases' shape is read; no step runs.
+ * The step ids init checkpoints for this topology, read from the phases init builds (the same
+ * ones its dry run prints), so they cannot drift. No step runs.
  */
-export function plannedStepIds(cluster: Pick<LoadedCluster, 'spec'>, topology: Topology): string[] {
-  const spec = cluster.spec;
-  const needsHa = spec.provider.name === 'static' && topology.controlPlanes.length > 1 && !spec.provider.apiEndpoint;
-  const shapeOnly = { needsHaLoadBalancer: () => needsHa } as unknown as NodeOps;
-  const version = spec.kubernetes.version;
-  const phases = [
-    ...bootstrapPhases({ spec, topology, ops: shapeOnly, version, concurrency: 1, readyTimeoutMs: 0 }),
-    ...verifyPhases({ topology, ops: shapeOnly, version, readyTimeoutMs: 0 }),
-    kubeconfigPhase({ topology, ops: shapeOnly }),
-  ];
-  const ids = phases.flatMap((phase) => phase.steps.map((step) => step.stepId));
-  return spec.provider.name === 'static' ? ids : ['infrastructure', ...ids];
+export function plannedStepIds(cluster: Pick<LoadedCluster, 'spec' | 'state'>, topology: Topology): string[] {
+  return describePhases(initPlanPhases(cluster.spec, topology, { state: cluster.state })).map((step) => step.id);
 }
 
 const LOG_NAME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z(?:-(.+))?\.log$/;

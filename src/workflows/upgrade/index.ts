@@ -1,13 +1,23 @@
 /**
- * `upgrade` in two halves. Before anything changes (and before the lock): inspectForUpgrade asks
- * the cluster over read-only SSH (pinned host keys only) for its nodes, etcd health and version.
- * After the person confirmed: runUpgradeWorkflow takes the lock, checks again, then runs each hop
- * (upgrade-phases.ts) and records the new version in state.json and cluster.yaml after every
- * verified hop, so add-workers and image builds follow the cluster.
+ * `upgrade --to v1.X.Y` as one function. Before anything changes (and before the lock): the
+ * cluster is asked over read-only SSH (pinned host keys only) for its nodes, etcd health and
+ * version; without a target the host chooses between the newest patch of the current minor and
+ * of the next one; then the plan and the confirmation (a dry run stops after the plan). After the
+ * yes: the lock, the same checks again, each hop (phases.ts), and the new version recorded in
+ * state.json and cluster.yaml after every verified hop, so add-workers and image builds follow.
+ *
+ * Nobody to choose (CI, no terminal, --yes) means the target is required; an upgrade is never
+ * auto-confirmed in CI either: it drains every node.
  */
-import type { CliContext } from '../../cli/context.js';
 import type { Phase } from '../../engine/step.js';
-import { PreflightError } from '../../errors.js';
+import { AbortError, PreflightError, UsageError } from '../../errors.js';
+import type { Host, ResultBase } from '../../engine/host.js';
+import { isCloudProvider } from '../../providers/index.js';
+import { DEFAULTS } from '../defaults.js';
+import { loadCluster } from '../run/load-cluster.js';
+import type { ClusterRef } from '../run/cluster-ref.js';
+import { describeUpgradePlan, describeUpgradeSteps } from './describe.js';
+import { parseTargetVersion, planHops, upgradeOffers } from './plan.js';
 import { runSecrets } from '../../providers/credentials.js';
 import { saveSpec } from '../../state/spec-record.js';
 import type { StateStore } from '../../state/state-store.js';
@@ -15,7 +25,7 @@ import { checkPinned, openReadOnlyPool, topologyOf, type LoadedCluster } from '.
 import { withRun } from '../run/session.js';
 import { SshNodeOps } from '../../nodes/ssh-node-ops.js';
 import { createSshPool } from '../run/ssh-pool.js';
-import type { Topology } from '../run/topology.js';
+import type { Topology } from '../../nodes/topology.js';
 import { UpgradeNodeOps } from '../../nodes/upgrade-node-ops.js';
 import { hopPhases } from './phases.js';
 import { kubeconfigPhase } from '../init/phases.js';
@@ -23,18 +33,119 @@ import type { HopPlan, SavedUpgradePlan } from './plan.js';
 import { checkSnapshot, drainedByUpgrade, inspectCluster, type ClusterSnapshot } from './preflight.js';
 
 /** State facts of an unfinished upgrade: a resumed run takes the same hops. */
-export const FACT_TARGET = 'upgrade.target';
-export const FACT_HOPS = 'upgrade.hops';
+const FACT_TARGET = 'upgrade.target';
+const FACT_HOPS = 'upgrade.hops';
 /** Set by --rebuild-image: the next provisioning builds an image for this version. */
 export const FACT_IMAGE_REBUILD = 'image.rebuildFor';
 
-export interface InspectOptions {
+export interface UpgradeOptions extends ClusterRef {
+  /** Target version, "1.37.1" or "v1.37.1"; without it the host chooses (host.select). */
+  to?: string;
+  /** Workers cordoned at once. */
+  maxUnavailable?: number;
+  /** kubectl drain --timeout per node. */
+  drainTimeoutMs?: number;
+  /** Record that the node image must be rebuilt for the new version (cloud providers). */
+  rebuildImage?: boolean;
+  /** The whole command's time limit, preflight and confirmation included. */
+  timeoutMs?: number;
+  /** Show the plan; change nothing. */
+  dryRun?: boolean;
+  /** How long to wait for a node to answer SSH. */
+  sshTimeoutMs?: number;
+  /** How long a node may take to be Ready after its kubelet restart. */
+  readyTimeoutMs?: number;
+}
+
+export interface UpgradeResult extends ResultBase {
+  dryRun: boolean;
+  from: string;
+  version: string;
+  hops: string[];
+}
+
+export async function upgradeCluster(host: Host, options: UpgradeOptions): Promise<UpgradeResult> {
+  const startedAt = Date.now();
+  const defaults = DEFAULTS.upgrade;
+  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs;
+  const drainTimeoutMs = options.drainTimeoutMs ?? defaults.drainTimeoutMs;
+  const maxUnavailable = options.maxUnavailable ?? defaults.maxUnavailable;
+  if (maxUnavailable < 1) {
+    throw new UsageError('InvalidMaxUnavailable', `--max-unavailable must be 1 or more (got ${maxUnavailable})`, {
+      hint: 'Use --max-unavailable 1 (the default) to upgrade one worker at a time.',
+    });
+  }
+  let target = options.to !== undefined ? parseTargetVersion(options.to) : undefined;
+  // Decided before any SSH: nothing is asked of a cluster that this run could not upgrade anyway.
+  if (!target && !host.interactive) {
+    throw new UsageError('TargetRequired', 'upgrade needs --to when nobody can choose the version (CI, no terminal, or --yes)', {
+      hint: 'Pass the target version, e.g. --to 1.37.1.',
+    });
+  }
+  if (!options.dryRun) host.assertCanConfirm('upgrade');
+
+  const cluster = await loadCluster(host, options);
+  const { spec } = cluster;
+  if (options.rebuildImage && !isCloudProvider(spec.provider.name)) {
+    throw new UsageError('RebuildImageNotCloud', `--rebuild-image is for cloud providers; cluster ${spec.name} runs on static hosts, which have no image`, {
+      hint: 'Run upgrade without --rebuild-image.',
+    });
+  }
+
+  const signal = AbortSignal.any([host.signal, AbortSignal.timeout(timeoutMs)]);
+  const inspection = await inspectForUpgrade(host, cluster, { signal, sshTimeoutMs: options.sshTimeoutMs });
+  const { snapshot, topology } = inspection;
+  if (!target) {
+    const offers = upgradeOffers(snapshot.clusterVersion);
+    if (offers.length === 0) {
+      throw new UsageError('NoNewerVersion', `Cluster ${spec.name} runs v${snapshot.clusterVersion}; this k8s-bootstrap knows no newer patch of its minor or the next`, {
+        hint: 'Pass --to with the version you want, or update k8s-bootstrap.',
+      });
+    }
+    target = await host.select({
+      message: `Cluster ${spec.name} runs v${snapshot.clusterVersion}. Upgrade to:`,
+      choices: offers.map((version) => ({ value: version, name: `v${version}` })),
+      flag: '--to',
+    });
+  }
+  checkSnapshot(snapshot, topology, inspection.drainedByUs);
+  const plan = planHops({
+    cluster: snapshot.clusterVersion,
+    kubelets: snapshot.nodes.map((node) => ({ name: node.name, version: node.kubeletVersion })),
+    target,
+    saved: inspection.saved,
+  });
+  const dryRun = options.dryRun === true;
+  const steps = describeUpgradeSteps({ spec, topology, plan, maxUnavailable, drainTimeoutMs });
+  const text = describeUpgradePlan({ spec, topology, plan, maxUnavailable, drainTimeoutMs }, steps);
+  host.events.emit({ type: 'plan', time: Date.now(), command: 'upgrade', cluster: spec.name, dryRun, steps, text });
+  if (dryRun) return { cluster: spec.name, dryRun, from: plan.from, version: plan.target, hops: plan.hops, summary: ['[dry run] nothing was changed.'] };
+  const go = await host.confirm({ command: 'upgrade', message: `Upgrade cluster ${spec.name} to v${plan.target}?`, doing: `upgrading ${spec.name} to v${plan.target}` });
+  if (!go) throw new AbortError('Declined', 'Nothing was upgraded');
+
+  const outcome = await runUpgrade(host, {
+    cluster,
+    topology,
+    plan,
+    maxUnavailable,
+    drainTimeoutMs,
+    rebuildImage: options.rebuildImage === true,
+    // The time limit bounds the whole command, preflight and confirmation included.
+    timeoutMs: Math.max(1_000, timeoutMs - (Date.now() - startedAt)),
+    readyTimeoutMs: options.readyTimeoutMs ?? defaults.readyTimeoutMs,
+    sshTimeoutMs: options.sshTimeoutMs ?? defaults.sshTimeoutMs,
+  });
+  const through = outcome.hops.length > 1 ? ` (through ${outcome.hops.map((h) => `v${h}`).join(', ')})` : '';
+  return { cluster: spec.name, dryRun, ...outcome, summary: [`Cluster ${spec.name} upgraded to v${outcome.version}${through}; every node is Ready.`] };
+}
+
+interface InspectOptions {
   signal: AbortSignal;
   /** How long to wait for a control plane to answer SSH. @default 2 min */
   sshTimeoutMs?: number;
 }
 
-export interface UpgradeInspection {
+interface UpgradeInspection {
   topology: Topology;
   snapshot: ClusterSnapshot;
   /** Nodes an earlier, interrupted upgrade drained (state facts). */
@@ -43,12 +154,12 @@ export interface UpgradeInspection {
 }
 
 /** Read-only look at the cluster: no lock, nothing written, only control planes are asked. */
-export async function inspectForUpgrade(ctx: CliContext, cluster: LoadedCluster, options: InspectOptions): Promise<UpgradeInspection> {
+async function inspectForUpgrade(host: Host, cluster: LoadedCluster, options: InspectOptions): Promise<UpgradeInspection> {
   const topology = topologyOf(cluster);
-  const { pool, knownHosts } = openReadOnlyPool(cluster, topology, { signal: options.signal, readyWaitMs: options.sshTimeoutMs ?? 2 * 60_000, env: ctx.env });
+  const { pool, knownHosts } = openReadOnlyPool(cluster, topology, { signal: options.signal, readyWaitMs: options.sshTimeoutMs ?? DEFAULTS.upgrade.sshTimeoutMs, env: host.env });
   try {
     for (const node of topology.controlPlanes) checkPinned(knownHosts, topology, node);
-    const ops = new SshNodeOps({ spec: cluster.spec, dir: cluster.dir, pool, secrets: ctx.secrets });
+    const ops = new SshNodeOps({ spec: cluster.spec, dir: cluster.dir, pool, secrets: host.secrets });
     const uops = new UpgradeNodeOps({ spec: cluster.spec, topology, ops });
     const snapshot = await inspectCluster(uops, { signal: options.signal, output: () => undefined }, cluster.state.kubernetesVersion);
     return { topology, snapshot, drainedByUs: drainedByUpgrade(cluster.state.facts), saved: savedPlanOf(cluster.state.facts) };
@@ -57,14 +168,14 @@ export async function inspectForUpgrade(ctx: CliContext, cluster: LoadedCluster,
   }
 }
 
-export function savedPlanOf(facts: Readonly<Record<string, string | number | boolean>>): SavedUpgradePlan | undefined {
+function savedPlanOf(facts: Readonly<Record<string, string | number | boolean>>): SavedUpgradePlan | undefined {
   const target = facts[FACT_TARGET];
   const hops = facts[FACT_HOPS];
   if (typeof target !== 'string' || typeof hops !== 'string' || hops === '') return undefined;
   return { target, hops: hops.split(',') };
 }
 
-export interface UpgradeRunOptions {
+interface UpgradeRunOptions {
   cluster: LoadedCluster;
   topology: Topology;
   plan: HopPlan;
@@ -75,34 +186,32 @@ export interface UpgradeRunOptions {
   timeoutMs: number;
   /** Record that the node image must be rebuilt for the new version (cloud providers). */
   rebuildImage: boolean;
-  /** How long a node may take to be Ready after its kubelet restart. @default 10 min */
-  readyTimeoutMs?: number;
-  /** How long to wait for a node to answer SSH. @default 2 min */
-  sshTimeoutMs?: number;
+  readyTimeoutMs: number;
+  sshTimeoutMs: number;
 }
 
-export interface UpgradeOutcome {
+interface UpgradeOutcome {
   from: string;
   version: string;
   hops: string[];
 }
 
-export async function runUpgradeWorkflow(ctx: CliContext, options: UpgradeRunOptions): Promise<UpgradeOutcome> {
+async function runUpgrade(host: Host, options: UpgradeRunOptions): Promise<UpgradeOutcome> {
   const { cluster, topology, plan } = options;
   const { spec, dir } = cluster;
-  return withRun(ctx, dir, { command: 'upgrade', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: runSecrets(spec, ctx.env) }, async (run) => {
+  return withRun(host, dir, { command: 'upgrade', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: runSecrets(spec, host.env) }, async (run) => {
     const pool = createSshPool(run, {
       spec,
       dir,
       topology,
       concurrency: options.maxUnavailable + 4,
-      sshTimeoutMs: options.sshTimeoutMs ?? 2 * 60_000,
-      env: ctx.env,
+      sshTimeoutMs: options.sshTimeoutMs,
+      env: host.env,
     });
     try {
       const ops = new SshNodeOps({ spec, dir, pool, secrets: run.secrets });
       const uops = new UpgradeNodeOps({ spec, topology, ops });
-      const readyTimeoutMs = options.readyTimeoutMs ?? 10 * 60_000;
+      const { readyTimeoutMs } = options;
       await run.runPhases([preflightPhase(uops, topology, run.state)]);
       // Saved before the first change: a resumed run takes the same hops.
       await run.state.update((state) => {
@@ -114,8 +223,8 @@ export async function runUpgradeWorkflow(ctx: CliContext, options: UpgradeRunOpt
           hopPhases({
             spec,
             topology,
-            uops,
-            state: run.state,
+            uops: () => uops,
+            state: () => run.state,
             version,
             hop: index + 1,
             hops: plan.hops.length,
@@ -132,7 +241,7 @@ export async function runUpgradeWorkflow(ctx: CliContext, options: UpgradeRunOpt
         run.note(`cluster ${spec.name} runs v${version}; recorded in ${dir.stateFile} and ${dir.specFile}`);
       }
       // kubeadm upgrade apply renewed admin.conf's client certificate: the operator's copy follows.
-      await run.runPhases([kubeconfigPhase({ topology, ops })]);
+      await run.runPhases([kubeconfigPhase({ topology, ops: () => ops })]);
       await run.state.update((state) => {
         delete state.facts[FACT_TARGET];
         delete state.facts[FACT_HOPS];

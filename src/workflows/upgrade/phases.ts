@@ -1,6 +1,6 @@
 /**
  * One hop of an upgrade (one Kubernetes version) as engine phases, in the order of the official
- * kubeadm procedure (kubernetes-facts.md §2):
+ * kubeadm procedure (docs/kubernetes-facts.md §2):
  *   1. first control plane: repository + kubeadm package, `kubeadm upgrade plan`, `kubeadm upgrade apply`, CNI
  *   2. other control planes, one at a time: repository + kubeadm package, `kubeadm upgrade node`
  *   3. each control plane, one at a time: drain, kubelet + kubectl, restart, Ready, uncordon
@@ -14,17 +14,15 @@
  * resumed run finishes them.
  */
 import type { Phase, Step } from '../../engine/step.js';
+import { formatDuration } from '../../engine/timeouts.js';
 import type { StateStore } from '../../state/state-store.js';
 import type { ClusterSpec } from '../../config/schema.js';
-import { allNodes, type ClusterNode, type Topology } from '../run/topology.js';
+import { allNodes, firstControlPlane, type ClusterNode, type Topology } from '../../nodes/topology.js';
 import type { UpgradeNodeOps } from '../../nodes/upgrade-node-ops.js';
 import { planBatches } from './plan.js';
+import { upgradeStepId } from '../run/step-ids.js';
 
-export type UpgradeStage = 'kubeadm' | 'plan' | 'apply' | 'cni' | 'node' | 'drain' | 'kubelet' | 'ready' | 'uncordon' | 'verify';
-
-export function upgradeStepId(version: string, stage: UpgradeStage, node?: string): string {
-  return `upgrade:${version}:${stage}${node ? `:${node}` : ''}`;
-}
+export { upgradeStepId, type UpgradeStage } from '../run/step-ids.js';
 
 /** State fact naming a node the upgrade drained and has not uncordoned yet (value: the version). */
 export function cordonedFact(node: string): string {
@@ -34,8 +32,9 @@ export function cordonedFact(node: string): string {
 export interface HopPhasesOptions {
   spec: ClusterSpec;
   topology: Topology;
-  uops: UpgradeNodeOps;
-  state: StateStore;
+  /** The tools of the steps, asked for only when a step runs (the plan binds none). */
+  uops: () => UpgradeNodeOps;
+  state: () => Pick<StateStore, 'update'>;
   version: string;
   /** 1-based position of this hop, and the number of hops. */
   hop: number;
@@ -50,8 +49,8 @@ const APT_TIMEOUT = 15 * 60_000;
 
 export function hopPhases(options: HopPhasesOptions): Phase[] {
   const { topology, uops, version } = options;
-  const [first, ...others] = topology.controlPlanes;
-  if (!first) throw new Error('the inventory has no control plane');
+  const first = firstControlPlane(topology);
+  const others = topology.controlPlanes.slice(1);
   const prefix = `v${version}${options.hops > 1 ? ` (hop ${options.hop}/${options.hops})` : ''}`;
   const phases: Phase[] = [];
 
@@ -68,7 +67,7 @@ export function hopPhases(options: HopPhasesOptions): Phase[] {
         timeoutMs: KUBEADM_TIMEOUT,
         retries: 1,
         run: async (ctx) => {
-          await uops.plan(ctx);
+          await uops().plan(ctx);
         },
       },
       {
@@ -81,10 +80,10 @@ export function hopPhases(options: HopPhasesOptions): Phase[] {
         // A dropped connection is retried; the check (the world) decides whether apply finished.
         retries: 1,
         check: async (ctx) => {
-          const at = await uops.clusterAt(version, ctx);
+          const at = await uops().clusterAt(version, ctx);
           return at ? `the cluster already runs v${at} (kubeadm upgrade plan): apply is not run again` : undefined;
         },
-        run: (ctx) => uops.apply(version, ctx),
+        run: (ctx) => uops().apply(version, ctx),
       },
       {
         stepId: upgradeStepId(version, 'cni'),
@@ -93,7 +92,7 @@ export function hopPhases(options: HopPhasesOptions): Phase[] {
         tool: 'kubectl',
         inputs: version,
         retries: 1,
-        run: (ctx) => uops.upgradeCni(ctx),
+        run: (ctx) => uops().upgradeCni(ctx),
       },
     ],
   });
@@ -134,8 +133,8 @@ export function hopPhases(options: HopPhasesOptions): Phase[] {
         timeoutMs: options.readyTimeoutMs + 60_000,
         run: async (ctx) => {
           const names = allNodes(topology).map((node) => node.name);
-          await uops.waitReadyAll(names, version, options.readyTimeoutMs, ctx);
-          if (!(await uops.clusterAt(version, ctx))) throw uops.clusterNotAt(version);
+          await uops().waitReadyAll(names, version, options.readyTimeoutMs, ctx);
+          if (!(await uops().clusterAt(version, ctx))) throw uops().clusterNotAt(version);
         },
       },
     ],
@@ -147,12 +146,13 @@ function kubeadmPackageStep(options: HopPhasesOptions, node: ClusterNode): Step 
   return {
     stepId: upgradeStepId(options.version, 'kubeadm', node.name),
     title: `pkgs.k8s.io v${options.version.split('.').slice(0, 2).join('.')} + kubeadm ${options.version} on ${node.name}`,
+    detail: `apt-get update; unhold, install, hold${options.spec.kubernetes.runtime === 'cri-o' ? '; the CRI-O repository too' : ''}`,
     node: node.name,
     tool: 'apt',
     inputs: options.version,
     timeoutMs: APT_TIMEOUT,
     retries: 2,
-    run: (ctx) => options.uops.upgradeKubeadmPackage(node, options.version, ctx),
+    run: (ctx) => options.uops().upgradeKubeadmPackage(node, options.version, ctx),
   };
 }
 
@@ -165,7 +165,7 @@ function upgradeNodeStep(options: HopPhasesOptions, node: ClusterNode): Step {
     inputs: options.version,
     timeoutMs: KUBEADM_TIMEOUT,
     retries: 1,
-    run: (ctx) => options.uops.upgradeNode(node, ctx),
+    run: (ctx) => options.uops().upgradeNode(node, ctx),
   };
 }
 
@@ -177,16 +177,17 @@ function kubeletStages(options: HopPhasesOptions): Array<[string, (node: Cluster
       (node) => ({
         stepId: upgradeStepId(version, 'drain', node.name),
         title: `kubectl drain ${node.name}`,
+        detail: `--ignore-daemonsets, timeout ${formatDuration(options.drainTimeoutMs)}`,
         node: node.name,
         tool: 'kubectl',
         inputs: version,
         timeoutMs: options.drainTimeoutMs + 60_000,
         run: async (ctx) => {
           // Recorded before the drain: a run killed mid-drain still knows the cordon is its own.
-          await state.update((s) => {
+          await state().update((s) => {
             s.facts[cordonedFact(node.name)] = version;
           });
-          await uops.drain(node, options.drainTimeoutMs, ctx);
+          await uops().drain(node, options.drainTimeoutMs, ctx);
         },
       }),
     ],
@@ -195,12 +196,13 @@ function kubeletStages(options: HopPhasesOptions): Array<[string, (node: Cluster
       (node) => ({
         stepId: upgradeStepId(version, 'kubelet', node.name),
         title: `kubelet + kubectl ${version} on ${node.name}, restart kubelet`,
+        detail: `unhold, install, hold; systemctl daemon-reload${options.spec.kubernetes.runtime === 'cri-o' ? '; CRI-O of the new minor, restarted' : ''}`,
         node: node.name,
         tool: 'apt',
         inputs: version,
         timeoutMs: APT_TIMEOUT,
         retries: 1,
-        run: (ctx) => uops.upgradeKubelet(node, version, ctx),
+        run: (ctx) => uops().upgradeKubelet(node, version, ctx),
       }),
     ],
     [
@@ -212,7 +214,7 @@ function kubeletStages(options: HopPhasesOptions): Array<[string, (node: Cluster
         tool: 'kubectl',
         inputs: version,
         timeoutMs: options.readyTimeoutMs + 60_000,
-        run: (ctx) => uops.waitReady(node, version, options.readyTimeoutMs, ctx),
+        run: (ctx) => uops().waitReady(node, version, options.readyTimeoutMs, ctx),
       }),
     ],
     [
@@ -225,8 +227,8 @@ function kubeletStages(options: HopPhasesOptions): Array<[string, (node: Cluster
         inputs: version,
         retries: 2,
         run: async (ctx) => {
-          await uops.uncordon(node, ctx);
-          await state.update((s) => {
+          await uops().uncordon(node, ctx);
+          await state().update((s) => {
             delete s.facts[cordonedFact(node.name)];
           });
         },

@@ -1,6 +1,6 @@
 /**
  * The version arithmetic of `upgrade`, free of I/O: which target, which hops, which worker
- * batches. Rules from kubernetes-facts.md §2 (version skew policy, kubeadm upgrade procedure):
+ * batches. Rules from docs/kubernetes-facts.md §2 (version skew policy, kubeadm upgrade procedure):
  * one minor at a time, control plane first, kubelets never newer than the API server and at most
  * three minors older, no downgrades.
  *
@@ -143,9 +143,4 @@ export function upgradeOffers(cluster: string): string[] {
     if (compareKubeVersions(parse(newest, 'known'), current) > 0) offers.push(newest);
   }
   return offers;
-}
-
-/** "1.37.1" → "1.37". */
-export function minorOfText(version: string): string {
-  return minorOf(parse(version, 'hop'));
 }

@@ -1,5 +1,5 @@
 /**
- * What `upgrade` checks before it changes anything (kubernetes-facts.md §2 pre-requisites): every
+ * What `upgrade` checks before it changes anything (docs/kubernetes-facts.md §2 pre-requisites): every
  * node registered, Ready and schedulable, etcd healthy as the API server sees it, and the cluster
  * version from kubeadm-config (`kubeadm upgrade plan`). A node the upgrade itself drained and has
  * not finished (recorded in the state facts) is accepted: the resumed run finishes it.
@@ -8,7 +8,7 @@ import type { StepContext } from '../../engine/step.js';
 import { PreflightError } from '../../errors.js';
 import { etcdIsHealthy } from '../../kube/upgrade-commands.js';
 import type { NodeStatus } from '../../nodes/node-ops.js';
-import { allNodes, type Topology } from '../run/topology.js';
+import { allNodes, type Topology } from '../../nodes/topology.js';
 import type { UpgradeNodeOps } from '../../nodes/upgrade-node-ops.js';
 import { cordonedFact } from './phases.js';
 

@@ -1,60 +1,110 @@
 /**
- * add-workers after the plan is confirmed: grow the infrastructure (cloud: Terraform, whose plan
- * may only add) or take the new static hosts, save cluster.yaml and inventory.json, then prepare
- * and join only the new workers, in parallel, and wait until they are Ready.
+ * add-workers: decide from the cluster folder what to add (count, total, or new static hosts),
+ * show the plan, confirm (a dry run stops after the plan), then grow the infrastructure (cloud:
+ * Terraform, whose plan may only add) or take the new static hosts, save cluster.yaml and
+ * inventory.json, prepare and join only the new workers, in parallel, and wait until they are Ready.
+ *
+ * A total below the current worker count is refused with a pointer to remove-workers: shrinking
+ * drains nodes, and that should never happen as a side effect of "add".
  *
  * Existing nodes are never touched: the only commands outside the new nodes run on the first
  * control plane (a fresh `kubeadm token create --print-join-command`, `kubectl get nodes`).
  */
-import type { CliContext } from '../../cli/context.js';
-import { ExternalToolError } from '../../errors.js';
+import { AbortError, ExternalToolError } from '../../errors.js';
+import type { Host, ResultBase } from '../../engine/host.js';
+import type { StaticHostInput } from '../../config/schema.js';
+import { DEFAULTS } from '../defaults.js';
+import { assertCredentials } from '../run/credentials-check.js';
 import { runSecrets } from '../../providers/credentials.js';
 import { inventoryFromSpec, isCloudProvider } from '../../providers/index.js';
 import type { Inventory } from '../../providers/inventory.js';
 import { saveSpec } from '../../state/spec-record.js';
 import { writeFileAtomic } from '../../state/atomic.js';
-import { bootstrapPhases, kubeconfigPhase, runTolerantly, verifyPhases, workerFailuresError } from '../init/phases.js';
-import { nodeUsersOf, type LoadedCluster } from '../run/load-cluster.js';
+import { bootstrapPhases, kubeconfigPhase, verifyPhases } from '../init/phases.js';
+import { RunFailedError, toleratedNodes } from '../../engine/runner.js';
+import { loadCluster, nodeUsersOf, type LoadedCluster } from '../run/load-cluster.js';
+import type { ClusterRef } from '../run/cluster-ref.js';
 import { loadJoinMaterial, saveJoinMaterial } from '../../state/join-material.js';
 import { provisionInventory } from '../run/provision.js';
 import { withRun } from '../run/session.js';
 import { SshNodeOps } from '../../nodes/ssh-node-ops.js';
 import { createSshPool } from '../run/ssh-pool.js';
-import { topologyFromInventory } from '../run/topology.js';
-import { isJoined, nonAdditions, refusedPlanError, type AddWorkersPlan } from './plan.js';
+import { topologyFromInventory } from '../../nodes/topology.js';
+import { isJoined, planAddWorkers, type AddWorkersPlan } from './plan-add.js';
+import { nonAdditions, refusedPlanError } from './terraform-guard.js';
+import { describeAddPlan, formatAddPlan } from './describe.js';
 
-export interface AddWorkersRunOptions {
-  cluster: LoadedCluster;
-  plan: AddWorkersPlan;
+export interface AddWorkersOptions extends ClusterRef {
+  /** Workers to add to the joined ones. */
+  count?: number;
+  /** Desired number of workers. */
+  total?: number;
+  /** Static clusters: the new machines. */
+  hosts?: StaticHostInput[];
+  /** Show the plan; change nothing. */
+  dryRun?: boolean;
   /** New nodes worked on at once. */
-  concurrency: number;
-  timeoutMs: number;
+  concurrency?: number;
+  /** Overall time limit of the run. */
+  timeoutMs?: number;
   rebuildImage?: boolean;
-  /** How long to wait for a node to answer SSH. @default 5 min */
+  /** How long to wait for a node to answer SSH. */
   sshTimeoutMs?: number;
-  /** How long to wait for the new nodes to be Ready. @default 10 min */
+  /** How long to wait for the new nodes to be Ready. */
   readyTimeoutMs?: number;
 }
 
-export interface AddWorkersOutcome {
-  /** Workers joined (or found joined) by this run. */
+export interface AddWorkersResult extends ResultBase {
+  dryRun: boolean;
+  /** Workers joined (or found joined) by this run; empty for a dry run or nothing to add. */
   added: string[];
+  /** Kubernetes version of the new workers, when there is something to add. */
+  version?: string;
+  /** Worker count after the run (as planned, for a dry run). */
+  workers: number;
 }
 
-export async function runAddWorkersWorkflow(ctx: CliContext, options: AddWorkersRunOptions): Promise<AddWorkersOutcome> {
-  const { cluster, plan } = options;
+export async function addWorkers(host: Host, options: AddWorkersOptions): Promise<AddWorkersResult> {
+  const cluster = await loadCluster(host, options);
+  const name = cluster.spec.name;
+  const decision = planAddWorkers(cluster, { count: options.count, total: options.total, hosts: options.hosts });
+  if (decision.kind === 'nothing') {
+    return { cluster: name, dryRun: options.dryRun === true, added: [], workers: cluster.inventory.workers.length, summary: [decision.message] };
+  }
+  const { plan } = decision;
+  const steps = describeAddPlan(cluster, plan, { rebuildImage: options.rebuildImage === true });
+  host.events.emit({ type: 'plan', time: Date.now(), command: 'add-workers', cluster: name, dryRun: options.dryRun === true, steps, text: formatAddPlan(cluster, plan, steps) });
+  if (options.dryRun) return { cluster: name, dryRun: true, added: [], version: plan.version, workers: plan.targetCount, summary: ['[dry run] nothing was changed.'] };
+  assertCredentials(cluster.spec, host.env, 'Cannot add workers');
+  const count = plan.targetCount - plan.joined.length;
+  const go = await host.confirm({ command: 'add-workers', message: `Add ${count} worker(s) to ${name}?`, doing: `adding ${count} worker(s) to ${name}` });
+  if (!go) throw new AbortError('Declined', 'Nothing was added');
+  const { added } = await runAddWorkers(host, cluster, plan, options);
+  return {
+    cluster: name,
+    dryRun: false,
+    added,
+    version: plan.version,
+    workers: plan.targetCount,
+    summary: [added.length > 0 ? `Added ${added.length} worker(s) to ${name}: ${added.join(', ')} (Kubernetes ${plan.version}, Ready).` : `Every worker of ${name} is already joined.`],
+  };
+}
+
+async function runAddWorkers(host: Host, cluster: LoadedCluster, plan: AddWorkersPlan, options: AddWorkersOptions): Promise<{ added: string[] }> {
   const { dir, spec } = cluster;
+  const defaults = DEFAULTS.addWorkers;
+  const concurrency = Math.max(1, options.concurrency ?? defaults.concurrency);
   return withRun(
-    ctx,
+    host,
     dir,
-    { command: 'add-workers', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: runSecrets(spec, ctx.env) },
+    { command: 'add-workers', cluster: spec.name, timeoutMs: options.timeoutMs ?? defaults.timeoutMs, secrets: runSecrets(spec, host.env) },
     async (run) => {
       const before = cluster.inventory;
       let inventory: Inventory;
       if (isCloudProvider(spec.provider.name)) {
         // The image and packages follow the version the cluster runs now, not the one of the first init.
         const atVersion = { ...plan.target, kubernetes: { ...plan.target.kubernetes, version: plan.version } };
-        inventory = await provisionInventory(run, ctx, {
+        inventory = await provisionInventory(run, host, {
           spec: atVersion,
           dir,
           rebuildImage: options.rebuildImage === true,
@@ -85,25 +135,25 @@ export async function runAddWorkersWorkflow(ctx: CliContext, options: AddWorkers
         spec: plan.target,
         dir,
         topology,
-        concurrency: options.concurrency,
-        sshTimeoutMs: options.sshTimeoutMs ?? 5 * 60_000,
-        env: ctx.env,
+        concurrency,
+        sshTimeoutMs: options.sshTimeoutMs ?? defaults.sshTimeoutMs,
+        env: host.env,
         pinNew: true,
       });
       try {
         const ops = new SshNodeOps({ spec: plan.target, dir, pool, secrets: run.secrets });
         const only = new Set(newNodes);
-        const readyTimeoutMs = options.readyTimeoutMs ?? 10 * 60_000;
-        const failed = await runTolerantly(
-          run,
-          bootstrapPhases({ spec: plan.target, topology, ops, version: plan.version, concurrency: options.concurrency, readyTimeoutMs, only, workersOnly: true }),
-          only,
+        const readyTimeoutMs = options.readyTimeoutMs ?? defaults.readyTimeoutMs;
+        const bootstrap = await run.runPhases(
+          bootstrapPhases({ spec: plan.target, topology, ops: () => ops, version: plan.version, concurrency, readyTimeoutMs, only, workersOnly: true }),
+          { tolerate: only },
         );
-        const healthy = newNodes.filter((name) => !failed.nodes.has(name));
-        if (healthy.length > 0) await run.runPhases(verifyPhases({ topology, ops, version: plan.version, readyTimeoutMs, nodes: healthy }));
+        const failed = toleratedNodes(bootstrap);
+        const healthy = newNodes.filter((name) => !failed.has(name));
+        if (healthy.length > 0) await run.runPhases(verifyPhases({ topology, ops: () => ops, version: plan.version, readyTimeoutMs, nodes: healthy }));
         // Refreshed when admin.conf's certificate changed (upgrade, renewal) or nears expiry.
-        await run.runPhases([kubeconfigPhase({ topology, ops })]);
-        if (failed.nodes.size > 0) throw workerFailuresError(failed, run.logFile);
+        await run.runPhases([kubeconfigPhase({ topology, ops: () => ops })]);
+        if (failed.size > 0) throw new RunFailedError(bootstrap, run.logFile);
         return { added: newNodes };
       } finally {
         await pool.closeAll();

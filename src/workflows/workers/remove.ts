@@ -1,5 +1,7 @@
 /**
- * remove-workers after the plan is confirmed. For each worker, one at a time (so pods evicted
+ * remove-workers: pick the workers (names, or count: the newest), refuse control planes and going
+ * below workers.min without force, show the plan, confirm (a dry run stops after the plan). Removing
+ * a worker that is already gone says so and succeeds. Then, for each worker, one at a time (so pods evicted
  * from one are never rescheduled onto the next one to go), in the order of the kubeadm docs
  * ("Remove the node"): `kubectl drain --ignore-daemonsets`, `kubeadm reset -f` on the worker if it
  * answers (with /etc/cni/net.d cleaned, which kubeadm reset leaves; an unreachable worker is a
@@ -8,70 +10,103 @@
  * workers) or the hosts leave cluster.yaml and inventory.json (static), and the rest of the
  * cluster must still be all-Ready.
  */
-import type { CliContext } from '../../cli/context.js';
-import { ExternalToolError } from '../../errors.js';
-import type { Phase, Step } from '../../engine/step.js';
-import { formatDuration } from '../../engine/timeouts.js';
-import * as cmd from '../../kube/node-commands.js';
+import { AbortError, ExternalToolError } from '../../errors.js';
+import { noteTo, type Host, type ResultBase } from '../../engine/host.js';
+import { DEFAULTS } from '../defaults.js';
+import { assertCredentials } from '../run/credentials-check.js';
 import { runSecrets } from '../../providers/credentials.js';
 import { saveSpec } from '../../state/spec-record.js';
 import { writeFileAtomic } from '../../state/atomic.js';
-import { SshUnreachableError } from '../../tools/ssh/errors.js';
-import { nodeUsersOf, type LoadedCluster } from '../run/load-cluster.js';
+import { loadCluster, nodeUsersOf, type LoadedCluster } from '../run/load-cluster.js';
+import type { ClusterRef } from '../run/cluster-ref.js';
 import { provisionInventory } from '../run/provision.js';
 import { withRun } from '../run/session.js';
 import { SshNodeOps } from '../../nodes/ssh-node-ops.js';
 import { createSshPool } from '../run/ssh-pool.js';
-import { allNodes, firstControlPlane, topologyFromInventory, type ClusterNode, type Topology } from '../run/topology.js';
-import { currentVersion, nonRemovals, refusedPlanError, workerIndexes, type RemoveWorkersPlan } from './plan.js';
+import { topologyFromInventory } from '../../nodes/topology.js';
+import { nodeStepIds } from '../run/step-ids.js';
+import { currentVersion } from './plan-add.js';
+import { planRemoveWorkers, type RemoveWorkersPlan } from './plan-remove.js';
+import { nonRemovals, refusedPlanError, workerIndexes } from './terraform-guard.js';
+import { describeRemovePlan, formatRemovePlan } from './describe.js';
+import { remainingReadyPhase, removalPhases } from './remove-phases.js';
 import { HostKeyStore } from '../../tools/ssh/known-hosts.js';
 
-export const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60_000;
-/** How much longer than --drain-timeout the SSH command may take before it is cut. */
-const DRAIN_GRACE_MS = 15_000;
-
-export interface RemoveWorkersRunOptions {
-  cluster: LoadedCluster;
-  plan: RemoveWorkersPlan;
-  timeoutMs: number;
-  /** kubectl drain --timeout. @default 10 min */
+export interface RemoveWorkersOptions extends ClusterRef {
+  /** Workers to remove, by name. */
+  nodes?: string[];
+  /** Remove the newest N workers. */
+  count?: number;
+  /** Allow going below workers.min. */
+  force?: boolean;
+  /** Show the plan; change nothing. */
+  dryRun?: boolean;
+  /** Overall time limit of the run. */
+  timeoutMs?: number;
+  /** kubectl drain --timeout. */
   drainTimeoutMs?: number;
-  /** How long a node may take to answer SSH; a worker that does not is not reset. @default 30 s */
+  /** How long a node may take to answer SSH; a worker that does not is not reset. */
   sshTimeoutMs?: number;
-  /** How long the remaining nodes may take to be Ready. @default 5 min */
+  /** How long the remaining nodes may take to be Ready. */
   readyTimeoutMs?: number;
 }
 
-export interface RemoveWorkersOutcome {
+export interface RemoveWorkersResult extends ResultBase {
+  dryRun: boolean;
   removed: string[];
   /** Workers that did not answer SSH and were not reset. */
   notReset: string[];
+  /** Named workers that are not part of the cluster (already removed?). */
+  alreadyGone: string[];
+  /** Workers left (as planned, for a dry run). */
+  remaining: string[];
 }
 
-export async function runRemoveWorkersWorkflow(ctx: CliContext, options: RemoveWorkersRunOptions): Promise<RemoveWorkersOutcome> {
-  const { cluster, plan } = options;
+export async function removeWorkers(host: Host, options: RemoveWorkersOptions): Promise<RemoveWorkersResult> {
+  const cluster = await loadCluster(host, options);
+  const name = cluster.spec.name;
+  const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULTS.removeWorkers.drainTimeoutMs;
+  const decision = planRemoveWorkers(cluster, { nodes: options.nodes, count: options.count, force: options.force === true });
+  const dryRun = options.dryRun === true;
+  if (decision.kind === 'nothing') {
+    const workers = cluster.inventory.workers.map((node) => node.name);
+    return { cluster: name, dryRun, removed: [], notReset: [], alreadyGone: options.nodes ?? [], remaining: workers, summary: [decision.message] };
+  }
+  const { plan } = decision;
+  const remaining = plan.remaining;
+  const steps = describeRemovePlan(cluster, plan, drainTimeoutMs);
+  host.events.emit({ type: 'plan', time: Date.now(), command: 'remove-workers', cluster: name, dryRun, steps, text: formatRemovePlan(cluster, plan, drainTimeoutMs, steps) });
+  if (dryRun) return { cluster: name, dryRun, removed: [], notReset: [], alreadyGone: plan.alreadyGone, remaining, summary: ['[dry run] nothing was changed.'] };
+  assertCredentials(cluster.spec, host.env, 'Cannot remove workers');
+  const names = plan.remove.map((node) => node.name).join(', ');
+  const go = await host.confirm({ command: 'remove-workers', message: `Drain, delete and reset ${names}?`, doing: `draining, deleting and resetting ${names}` });
+  if (!go) throw new AbortError('Declined', 'Nothing was removed');
+
+  const outcome = await runRemoveWorkers(host, cluster, plan, { ...options, drainTimeoutMs });
+  for (const node of outcome.notReset) noteTo(host, `${node} did not answer SSH and was not reset (kubeadm reset -f); it is no longer part of the cluster.`, 'warning');
+  if (plan.alreadyGone.length > 0) noteTo(host, `${plan.alreadyGone.join(', ')}: not a worker of the cluster (already removed?), skipped.`);
+  const summary = [`Removed ${outcome.removed.join(', ')} from ${name}; ${plan.remaining.length} worker(s) remain, all nodes Ready.`];
+  return { cluster: name, dryRun, ...outcome, alreadyGone: plan.alreadyGone, remaining, summary };
+}
+
+async function runRemoveWorkers(host: Host, cluster: LoadedCluster, plan: RemoveWorkersPlan, options: RemoveWorkersOptions & { drainTimeoutMs: number }): Promise<{ removed: string[]; notReset: string[] }> {
   const { spec, dir } = cluster;
-  const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  const defaults = DEFAULTS.removeWorkers;
+  const { drainTimeoutMs } = options;
   return withRun(
-    ctx,
+    host,
     dir,
-    { command: 'remove-workers', cluster: spec.name, timeoutMs: options.timeoutMs, secrets: runSecrets(spec, ctx.env) },
+    { command: 'remove-workers', cluster: spec.name, timeoutMs: options.timeoutMs ?? defaults.timeoutMs, secrets: runSecrets(spec, host.env) },
     async (run) => {
       const topology = topologyFromInventory(cluster.inventory, nodeUsersOf(spec));
-      const pool = createSshPool(run, { spec, dir, topology, concurrency: 4, sshTimeoutMs: options.sshTimeoutMs ?? 30_000, env: ctx.env });
+      const pool = createSshPool(run, { spec, dir, topology, concurrency: 4, sshTimeoutMs: options.sshTimeoutMs ?? defaults.sshTimeoutMs, env: host.env });
       const notReset: string[] = [];
       try {
         const ops = new SshNodeOps({ spec, dir, pool, secrets: run.secrets });
-        const first = firstControlPlane(topology);
-        const byName = new Map(allNodes(topology).map((node) => [node.name, node]));
-        const phases: Phase[] = plan.remove.map((entry) => {
-          const node = byName.get(entry.name)!;
-          return { title: `Remove ${node.name}`, steps: removalSteps(ops, topology, node, drainTimeoutMs, notReset) };
-        });
-        await run.runPhases(phases);
+        await run.runPhases(removalPhases({ topology, remove: plan.remove.map((node) => node.name), drainTimeoutMs, ops: () => ops, notReset }));
 
         if (plan.cloud) {
-            const after = await provisionInventory(run, ctx, {
+            const after = await provisionInventory(run, host, {
             spec: { ...plan.target, kubernetes: { ...plan.target.kubernetes, version: currentVersion(cluster) } },
             dir,
             rebuildImage: false,
@@ -93,98 +128,19 @@ export async function runRemoveWorkersWorkflow(ctx: CliContext, options: RemoveW
         // The names may come back (a re-added host, a new machine at the same index): they start fresh.
         await run.state.update((state) => {
           for (const node of plan.remove) {
-            for (const prefix of ['prepare', 'join', 'remove-drain', 'remove-delete', 'remove-reset']) delete state.steps[`${prefix}:${node.name}`];
+            for (const id of nodeStepIds(node.name)) delete state.steps[id];
           }
         });
 
         const remainingTopology = topologyFromInventory(plan.targetInventory, nodeUsersOf(plan.target));
-        const names = allNodes(remainingTopology).map((node) => node.name);
-        const readyTimeoutMs = options.readyTimeoutMs ?? 5 * 60_000;
-        await run.runPhases([
-          {
-            title: 'Verify',
-            steps: [
-              {
-                stepId: 'remove-workers:verify',
-                title: `Check that the ${names.length} remaining nodes are Ready`,
-                node: first.name,
-                tool: 'kubectl',
-                // Never checkpointed: it is about the cluster now.
-                inputs: `run-${Date.now()}`,
-                timeoutMs: readyTimeoutMs + 60_000,
-                run: (ctx) => ops.waitReady(first, remainingTopology, names, undefined, readyTimeoutMs, ctx),
-              },
-            ],
-          },
-        ]);
+        const readyTimeoutMs = options.readyTimeoutMs ?? defaults.readyTimeoutMs;
+        await run.runPhases([remainingReadyPhase({ topology: remainingTopology, readyTimeoutMs, ops: () => ops })]);
         return { removed: plan.remove.map((node) => node.name), notReset };
       } finally {
         await pool.closeAll();
       }
     },
   );
-}
-
-function removalSteps(ops: SshNodeOps, topology: Topology, node: ClusterNode, drainTimeoutMs: number, notReset: string[]): Step[] {
-  const first = firstControlPlane(topology);
-  const registered = async (ctx: Parameters<Step['run']>[0]) => (await ops.getNodes(first, ctx)).some((status) => status.name === node.name);
-  return [
-    {
-      stepId: `remove-drain:${node.name}`,
-      title: `Drain ${node.name}`,
-      node: node.name,
-      tool: 'kubectl',
-      timeoutMs: drainTimeoutMs + DRAIN_GRACE_MS + 30_000,
-      // A drain that timed out is not retried: the person decides (longer --drain-timeout).
-      retries: 0,
-      check: async (ctx) => ((await registered(ctx)) ? undefined : 'not registered with the API server any more'),
-      run: async (ctx) => {
-        const failed = (why: string, output: string[]) =>
-          new ExternalToolError('DrainFailed', `Draining ${node.name} ${why} (--drain-timeout ${formatDuration(drainTimeoutMs)}); ${node.name} stays cordoned`, {
-            details: output,
-            hint: `Look at the pods that will not leave (kubectl get pods -A --field-selector spec.nodeName=${node.name}), then run remove-workers again, with a longer --drain-timeout if they only need time.`,
-          });
-        let result;
-        try {
-          // kubectl enforces --timeout itself; the SSH limit, a little later, catches a kubectl that hangs anyway.
-          result = await ops.sudo(first, cmd.drain(node.name, Math.ceil(drainTimeoutMs / 1000)), ctx, { timeoutMs: drainTimeoutMs + DRAIN_GRACE_MS, allowFailure: true, keepOutputTail: true });
-        } catch (error) {
-          if (ctx.signal.aborted) throw error;
-          throw failed('did not finish in time', [error instanceof Error ? error.message : String(error)]);
-        }
-        if (result.code !== 0) throw failed(`failed (kubectl exit ${result.code})`, `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-15));
-      },
-    },
-    {
-      stepId: `remove-reset:${node.name}`,
-      title: `kubeadm reset -f on ${node.name} (and its CNI configuration)`,
-      node: node.name,
-      tool: 'kubeadm',
-      timeoutMs: 6 * 60_000,
-      run: async (ctx) => {
-        try {
-          await ops.reach(node, ctx);
-        } catch (error) {
-          if (!(error instanceof SshUnreachableError)) throw error;
-          notReset.push(node.name);
-          ctx.output(`warning: ${node.name} does not answer SSH, so it was not reset; it is no longer part of the cluster. Run "kubeadm reset -f" on it if it comes back.`, 'info');
-          return;
-        }
-        await ops.resetNode(node, topology, ctx);
-      },
-    },
-    {
-      stepId: `remove-delete:${node.name}`,
-      title: `kubectl delete node ${node.name}`,
-      node: node.name,
-      tool: 'kubectl',
-      retries: 2,
-      check: async (ctx) => ((await registered(ctx)) ? undefined : 'already deleted'),
-      run: async (ctx) => {
-        await ops.sudo(first, cmd.deleteNode(node.name), ctx);
-      },
-    },
-  ];
 }
 
 /** After the apply, as a last check: exactly the drained workers are gone, every other one is left. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { validators } from '../../../src/config/validate/index.js';
+import { validators } from '../../../src/wizard/validators.js';
 import { hasCommand, missingRequirement } from '../../helpers/require-tool.js';
 import { BIN, ensureBuilt } from '../../helpers/built-cli.js';
 

@@ -109,7 +109,8 @@ describe.skipIf(skip)('add-workers on a static 1+2 cluster', () => {
     for (const args of [['--total', '4'], []]) {
       const run = await cli([...global(), 'add-workers', ...args, '--yes'], cwd);
       expect(run.code, failureText(run)).toBe(0);
-      expect(run.stderr).toMatch(/nothing to add/i);
+      // Nothing to add is the command's result: stdout.
+      expect(run.stdout).toMatch(/nothing to add/i);
     }
     expect(fleet.allCommands().length).toBe(before);
   });

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fleet } from '../../fleet/fleet.js';
 import { cli, failureText, fleetSkipReason, initArgs, nodesSeenBy, onNode, preparedFleetOf, tempDir } from './cluster-helpers.js';
+import { resultOf } from '../../helpers/json-lines.js';
 
 const skip = fleetSkipReason();
 
@@ -39,7 +40,7 @@ describe.skipIf(skip)('status, ssh and destroy on a 1 + 2 static cluster', () =>
   it('status --output json matches the fleet: roles, versions, Ready, addresses; exit 0', async () => {
     const run = await cli(['--dir', dir, '--output', 'json', 'status'], cwd);
     expect(run.code, failureText(run)).toBe(0);
-    const report = JSON.parse(run.stdout) as StatusJson;
+    const report = resultOf(run.stdout) as unknown as StatusJson;
     const seen = await nodesSeenBy(fleet);
     expect(report.cluster).toBe('day2');
     expect(report.healthy).toBe(true);
@@ -61,7 +62,7 @@ describe.skipIf(skip)('status, ssh and destroy on a 1 + 2 static cluster', () =>
     const kubectl = 'sudo -n kubectl --kubeconfig /etc/kubernetes/admin.conf';
     await onNode(fleet, 'cp-1', `${kubectl} cordon worker-2`);
     const run = await cli(['--dir', dir, '--output', 'json', 'status'], cwd);
-    const report = JSON.parse(run.stdout) as StatusJson;
+    const report = resultOf(run.stdout) as unknown as StatusJson;
     expect(report.nodes.find((n) => n.name === 'worker-2')).toMatchObject({ cordoned: true, status: 'Ready,SchedulingDisabled' });
     await onNode(fleet, 'cp-1', `${kubectl} uncordon worker-2`);
   });
@@ -78,7 +79,7 @@ describe.skipIf(skip)('status, ssh and destroy on a 1 + 2 static cluster', () =>
   it('status exits 1 when a node is not Ready, and names it', async () => {
     await onNode(fleet, 'worker-2', 'sudo -n systemctl stop kubelet');
     const run = await cli(['--dir', dir, '--output', 'json', 'status', '--timeout', '60s'], cwd);
-    const report = JSON.parse(run.stdout) as StatusJson;
+    const report = resultOf(run.stdout) as unknown as StatusJson;
     expect(run.code).toBe(1);
     expect(report.healthy).toBe(false);
     expect(report.nodes.find((n) => n.name === 'worker-2')).toMatchObject({ ready: false, status: 'NotReady' });

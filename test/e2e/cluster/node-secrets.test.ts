@@ -52,7 +52,7 @@ describe.skipIf(fleetSkipReason())('secrets reach the nodes in 0600 files only, 
     writeFileSync(join(dir, 'secrets', 'join.json'), JSON.stringify({ ...material(), certificateKeyUploadedAt: '2000-01-01T00:00:00.000Z' }), { mode: 0o600 });
     const before = fleet.allCommands().length;
     const ctx = createContext(fakeIo({ cwd }), { dir, yes: true, output: 'plain', verbose: false, color: false }, new AbortController().signal);
-    const cluster = await loadCluster(ctx);
+    const cluster = await loadCluster(ctx, { dir });
     const topology = topologyOf(cluster);
     const { pool } = openReadOnlyPool(cluster, topology, { signal: ctx.signal, readyWaitMs: 20_000, env: process.env });
     try {

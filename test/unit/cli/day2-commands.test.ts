@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../../../src/cli/main.js';
 import { runCli } from '../../helpers/fake-io.js';
 import { makeCluster, type ClusterFixture } from '../../helpers/cluster-fixture.js';
+import { resultOf } from '../../helpers/json-lines.js';
 
 const OTHER_KUBECONFIG = `apiVersion: v1
 kind: Config
@@ -112,7 +113,7 @@ describe('status', () => {
     const fixture = await makeCluster();
     const result = await run(fixture, ['--output', 'json', 'status', '--timeout', '5s']);
     expect(result.code).toBe(EXIT_FAILURE);
-    const report = JSON.parse(result.stdout) as {
+    const report = resultOf(result.stdout) as unknown as {
       cluster: string;
       apiEndpoint: string;
       healthy: boolean;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createContext } from '../../../src/cli/main.js';
+import { clusterRefOf } from '../../../src/cli/host.js';
 import type { GlobalOptions } from '../../../src/cli/context.js';
 import { UsageError } from '../../../src/errors.js';
 import { prepareOpenSsh, type OpenSshTarget } from '../../../src/tools/ssh/interactive.js';
@@ -17,6 +18,11 @@ function context(cwd: string, globals: Partial<GlobalOptions> = {}) {
   return createContext(fakeIo({ cwd }), { yes: false, output: 'plain', verbose: false, color: false, ...globals }, new AbortController().signal);
 }
 
+/** The cluster a command run with these globals works on. */
+function located(cwd: string, globals: Partial<GlobalOptions> = {}) {
+  return [context(cwd, globals), clusterRefOf(context(cwd, globals))] as const;
+}
+
 async function usageErrorOf(promise: Promise<unknown>): Promise<UsageError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(UsageError);
@@ -26,7 +32,7 @@ async function usageErrorOf(promise: Promise<unknown>): Promise<UsageError> {
 describe('loadCluster', () => {
   it('picks the only cluster under ./clusters', async () => {
     const fixture = await makeCluster('alpha');
-    const loaded = await loadCluster(context(fixture.cwd));
+    const loaded = await loadCluster(...located(fixture.cwd));
     expect(loaded.spec.name).toBe('alpha');
     expect(loaded.dir.root).toBe(fixture.dir.root);
     expect(loaded.inventory.control_plane.map((n) => n.name)).toEqual(['cp-1']);
@@ -36,24 +42,24 @@ describe('loadCluster', () => {
   it('with several clusters: a UsageError listing them and naming --dir; --dir or --config chooses', async () => {
     const first = await makeCluster('alpha');
     await makeCluster('beta', { cwd: first.cwd });
-    const error = await usageErrorOf(loadCluster(context(first.cwd)));
+    const error = await usageErrorOf(loadCluster(...located(first.cwd)));
     expect(error.message).toContain('alpha, beta');
     expect(error.hint).toContain('--dir');
-    expect((await loadCluster(context(first.cwd, { dir: 'clusters/beta' }))).spec.name).toBe('beta');
-    expect((await loadCluster(context(first.cwd, { config: join(first.cwd, 'clusters', 'beta', 'cluster.yaml') }))).spec.name).toBe('beta');
+    expect((await loadCluster(...located(first.cwd, { dir: 'clusters/beta' }))).spec.name).toBe('beta');
+    expect((await loadCluster(...located(first.cwd, { config: join(first.cwd, 'clusters', 'beta', 'cluster.yaml') }))).spec.name).toBe('beta');
   });
 
   it('no cluster folder, or one without inventory.json: run init first', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'k8sb-day2-empty-'));
-    const none = await usageErrorOf(loadCluster(context(empty)));
+    const none = await usageErrorOf(loadCluster(...located(empty)));
     expect(`${none.message} ${none.hint}`).toMatch(/init/);
 
     const fixture = await makeCluster();
     await rm(fixture.dir.inventoryFile);
-    const unbuilt = await usageErrorOf(loadCluster(context(fixture.cwd)));
+    const unbuilt = await usageErrorOf(loadCluster(...located(fixture.cwd)));
     expect(unbuilt.message).toContain('inventory.json');
     expect(unbuilt.hint).toContain('k8s-bootstrap init');
-    const partial = await loadCluster(context(fixture.cwd), undefined, { requireInventory: false });
+    const partial = await loadCluster(...located(fixture.cwd), { requireInventory: false });
     expect(partial.inventory).toBeUndefined();
   });
 });
@@ -67,7 +73,7 @@ describe('collectStatus with a scripted node list', () => {
 
   it('reports Ready, cordoned, versions and ages; a NotReady node makes it unhealthy', async () => {
     const fixture = await makeCluster();
-    const cluster = await loadCluster(context(fixture.cwd));
+    const cluster = await loadCluster(...located(fixture.cwd));
     const topology = topologyOf(cluster);
     const asked: string[] = [];
     const report = await collectStatus(cluster, {
@@ -92,7 +98,7 @@ describe('collectStatus with a scripted node list', () => {
 
   it('all Ready is healthy; an inventory node the API does not know is NotRegistered', async () => {
     const fixture = await makeCluster();
-    const cluster = await loadCluster(context(fixture.cwd));
+    const cluster = await loadCluster(...located(fixture.cwd));
     const topology = topologyOf(cluster);
     const readyCp = { ...nodes[0]! };
     const healthy = await collectStatus(cluster, {

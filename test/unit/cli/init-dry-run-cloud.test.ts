@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../helpers/fake-io.js';
+import { resultOf } from '../../helpers/json-lines.js';
 
 const FAKE_CREDENTIALS: Record<string, Record<string, string>> = {
   aws: { AWS_ACCESS_KEY_ID: 'AKIAFAKEKEYID0000001', AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key-aws-0123456789' },
@@ -19,7 +20,7 @@ describe.each(['aws', 'exoscale', 'openstack'])('init --dry-run --provider %s', 
       env: FAKE_CREDENTIALS[provider],
     });
     expect(run.code, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as { files: string[]; dir: string };
+    const report = resultOf(run.stdout) as unknown as { files: string[]; dir: string };
     const tfvarsPath = join(report.dir, 'terraform', 'terraform.tfvars.json');
     const packerVarsPath = join(report.dir, 'packer', 'variables.pkrvars.json');
     expect(report.files).toEqual(expect.arrayContaining([tfvarsPath, packerVarsPath, join(report.dir, 'terraform', 'outputs.tf'), join(report.dir, 'packer', `${provider}.pkr.hcl`)]));
@@ -42,6 +43,6 @@ it('init --dry-run --provider static renders no Terraform or Packer files', asyn
   const cwd = mkdtempSync(join(tmpdir(), 'k8sb-dry-static-'));
   const run = await runCli(['--yes', '--output', 'json', 'init', '--dry-run', '--name', 'lab', '--provider', 'static', '--control-plane-host', '192.0.2.10'], { cwd });
   expect(run.code, run.stderr).toBe(0);
-  const report = JSON.parse(run.stdout) as { files: string[] };
+  const report = resultOf(run.stdout) as unknown as { files: string[] };
   expect(report.files.filter((f) => /terraform|packer/.test(f))).toEqual([]);
 });

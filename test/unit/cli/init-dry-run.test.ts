@@ -12,6 +12,7 @@ import { validateSpec } from '../../../src/config/validate/index.js';
 import { describeInitPlan, formatPlan, type PlanStep } from '../../../src/workflows/init/plan.js';
 import { defaultNodeName } from '../../../src/config/node-names.js';
 import { runCli } from '../../helpers/fake-io.js';
+import { resultOf } from '../../helpers/json-lines.js';
 
 let cwd: string;
 beforeEach(() => {
@@ -27,7 +28,7 @@ const planJson = async (...args: string[]) => {
   const run = await dryRun('--output', 'json', ...args);
   expect(run.stderr).not.toMatch(/Error/);
   expect(run.code).toBe(0);
-  return JSON.parse(run.stdout) as { cluster: string; provider: string; dir: string; files: string[]; steps: PlanStep[] };
+  return resultOf(run.stdout) as unknown as { cluster: string; provider: string; dir: string; files: string[]; steps: PlanStep[] };
 };
 
 describe('the plan', () => {
@@ -38,13 +39,15 @@ describe('the plan', () => {
       'preflight',
       'image',
       'infrastructure',
-      'prepare:cp-1',
-      'prepare:worker-1',
-      'prepare:worker-2',
-      'init:cp-1',
+      'preflight:ssh',
+      // Named as the Terraform module names the machines.
+      'prepare:solo-cp-1',
+      'prepare:solo-worker-1',
+      'prepare:solo-worker-2',
+      'init:solo-cp-1',
       'cni:calico',
-      'join:worker-1',
-      'join:worker-2',
+      'join:solo-worker-1',
+      'join:solo-worker-2',
       'verify',
       'verify:etcd',
       'verify:network',
@@ -52,18 +55,19 @@ describe('the plan', () => {
     ]);
     const byId = Object.fromEntries(plan.steps.map((s) => [s.id, s]));
     expect(byId.image).toMatchObject({ tool: 'packer', nodes: [] });
-    expect(byId.infrastructure).toMatchObject({ tool: 'terraform', nodes: ['cp-1', 'worker-1', 'worker-2'] });
-    expect(byId['init:cp-1']).toMatchObject({ tool: 'kubeadm', nodes: ['cp-1'], group: 'Control plane init' });
-    expect(byId['cni:calico']).toMatchObject({ tool: 'kubectl', nodes: ['cp-1'] });
-    expect(byId.kubeconfig.title).toContain(join(cwd, 'clusters', 'solo', 'kubeconfig'));
+    // Terraform runs on this machine; the step names the machines it creates.
+    expect(byId.infrastructure).toMatchObject({ tool: 'terraform', nodes: [], detail: 'solo-cp-1, solo-worker-1, solo-worker-2' });
+    expect(byId['init:solo-cp-1']).toMatchObject({ tool: 'kubeadm', nodes: ['solo-cp-1'], group: 'Control plane init' });
+    expect(byId['cni:calico']).toMatchObject({ tool: 'kubectl', nodes: ['solo-cp-1'] });
+    expect(byId.kubeconfig.detail).toBe(join(cwd, 'clusters', 'solo', 'kubeconfig'));
   });
 
   it('HA 3 joins the other control planes before the workers; an image id skips the build', async () => {
     const plan = await planJson(...AWS, '--name', 'ha', '--control-planes', '3', '--workers', '1', '--image-id', 'ami-0123456789abcdef0');
     const ids = plan.steps.map((s) => s.id);
     expect(ids).not.toContain('image');
-    expect(ids.slice(ids.indexOf('init:cp-1'))).toEqual(['init:cp-1', 'cni:calico', 'join:cp-2', 'join:cp-3', 'join:worker-1', 'verify', 'verify:etcd', 'verify:network', 'kubeconfig']);
-    expect(plan.steps.find((s) => s.id === 'join:cp-2')).toMatchObject({ group: 'Control plane joins', title: 'kubeadm join --control-plane on cp-2' });
+    expect(ids.slice(ids.indexOf('init:ha-cp-1'))).toEqual(['init:ha-cp-1', 'cni:calico', 'join:ha-cp-2', 'join:ha-cp-3', 'join:ha-worker-1', 'verify', 'verify:etcd', 'verify:network', 'kubeconfig']);
+    expect(plan.steps.find((s) => s.id === 'join:ha-cp-2')).toMatchObject({ group: 'Control plane joins', title: 'kubeadm join --control-plane on ha-cp-2' });
   });
 
   it('static hosts: no image, no terraform, host names kept, keepalived + haproxy for HA without an endpoint', async () => {
@@ -79,7 +83,7 @@ describe('the plan', () => {
     expect(tools.has('packer')).toBe(false);
     expect(tools.has('terraform')).toBe(false);
     expect(plan.steps.map((s) => s.id)).toEqual([
-      'preflight',
+      'preflight:ssh',
       'prepare:alpha',
       'prepare:cp-2',
       'prepare:cp-3',
@@ -121,7 +125,7 @@ describe('the plan', () => {
     const run = await dryRun(...AWS, '--name', 'table', '--workers', '1');
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
-    expect(lines.find((l) => l.includes('kubeadm init on cp-1'))).toMatch(/kubeadm init on cp-1\s+kubeadm\s+cp-1$/);
+    expect(lines.find((l) => l.includes('kubeadm init on table-cp-1'))).toMatch(/kubeadm init on table-cp-1\s+kubeadm\s+table-cp-1$/);
     expect(lines.find((l) => l.startsWith('Infrastructure:'))).toBeDefined();
     expect(run.stdout).toContain('nothing was run');
     // Same rendering as formatPlan on the same steps.

@@ -116,6 +116,19 @@ describe('mergeSpecSources precedence: flag > file > env', () => {
     );
   });
 
+  it('names --virtual-ip itself when it is given for a cloud provider', () => {
+    expect(usageError(() => mergeSpecSources({ flags: { provider: 'aws', virtualIp: '10.0.0.99' }, env: {} }))).toBe(
+      '--virtual-ip applies to the static provider only (provider is aws)',
+    );
+  });
+
+  it('a section the file leaves empty (YAML "network:" is null) counts as an empty mapping', () => {
+    const file = { ...fileDoc(), network: null, workers: null, image: null };
+    const raw = mergeSpecSources({ file, flags: { podCidr: '10.32.0.0/16' }, env: {} });
+    expect(raw).toMatchObject({ network: { podCidr: '10.32.0.0/16' }, workers: {}, image: {} });
+    expect(validateSpec(raw).network.podCidr).toBe('10.32.0.0/16');
+  });
+
   it('refuses a file that is not a mapping', () => {
     expect(() => mergeSpecSources({ file: ['a'], flags: {}, env: {} })).toThrow(UsageError);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AbortError, BootstrapError, UsageError } from '../../../src/errors.js';
-import { runPhases, RunFailedError, RunInterruptedError } from '../../../src/engine/runner.js';
+import { runPhases, RunFailedError, RunInterruptedError, toleratedNodes } from '../../../src/engine/runner.js';
 import { TimeoutError } from '../../../src/engine/timeouts.js';
 import { StateStore } from '../../../src/state/state-store.js';
 import type { Step } from '../../../src/engine/step.js';
@@ -307,5 +307,76 @@ describe('runPhases', () => {
     await expect(runPhases([{ title: 'Infrastructure', steps: [step] }], { events, signal: never })).rejects.toThrow(RunFailedError);
     expect(events.of('failed')[0]!.error).toEqual({ code: 'StepFailed', message: 'terraform apply exited with 1', details: ['Plan: 3 to add', 'Error: quota exceeded'] });
     expect(events.of('progress')[0]).toMatchObject({ done: 1, total: 3, message: 'creating' });
+  });
+});
+
+describe('background phases and tolerated nodes', () => {
+  it('a background phase runs alongside the next phases, and the phase that waits for it starts after it', async () => {
+    const order: string[] = [];
+    const slow = deferred();
+    const step = (id: string, body: () => Promise<void> = async () => {}) => fakeStep(id, async () => {
+      order.push(`start ${id}`);
+      await body();
+      order.push(`end ${id}`);
+    });
+    await runPhases(
+      [
+        { title: 'Prepare workers', background: true, steps: [step('prep', () => slow.promise)] },
+        { title: 'Control plane', steps: [step('init', async () => slow.resolve())] },
+        { title: 'Join workers', waitsForBackground: true, steps: [step('join')] },
+      ],
+      { events: new Recorder(), signal: never, ...fast },
+    );
+    // init started while prep was still waiting (for init itself); join only after both ended.
+    expect(order.slice(0, 2)).toEqual(['start prep', 'start init']);
+    expect(order.slice(2, 4).sort()).toEqual(['end init', 'end prep']);
+    expect(order.slice(4)).toEqual(['start join', 'end join']);
+  });
+
+  it('goes on without a tolerated node: its later steps are left out, its failure is returned, not thrown', async () => {
+    const ran: string[] = [];
+    const step = (id: string, node: string, fails = false) => fakeStep(id, async () => {
+      ran.push(id);
+      if (fails) throw new Error(`${id} broke`);
+    }, { node });
+    const summary = await runPhases(
+      [
+        { title: 'Prepare', continueOnError: true, steps: [step('prepare:w1', 'w1', true), step('prepare:w2', 'w2')] },
+        { title: 'Join', continueOnError: true, steps: [step('join:w1', 'w1'), step('join:w2', 'w2')] },
+      ],
+      { events: new Recorder(), signal: never, ...fast, tolerate: new Set(['w1', 'w2']) },
+    );
+    expect(ran).toEqual(['prepare:w1', 'prepare:w2', 'join:w2']);
+    expect(summary.failed).toEqual([]);
+    expect(summary.tolerated.map((f) => f.stepId)).toEqual(['prepare:w1']);
+    expect(summary.notStarted).toEqual(['join:w1']);
+    expect(toleratedNodes(summary)).toEqual(new Set(['w1']));
+    // The caller fails at its end with the same summary: the message names the tolerated failure.
+    expect(new RunFailedError(summary).message).toContain('w1: prepare:w1 broke');
+  });
+
+  it('tolerates only a continueOnError phase whose every failure is a tolerated node', async () => {
+    const failing = (id: string, node: string) => fakeStep(id, async () => { throw new Error('no'); }, { node });
+    const events = { events: new Recorder(), signal: never, ...fast, tolerate: new Set(['w1']) };
+    await expect(runPhases([{ title: 'Join', steps: [failing('join:w1', 'w1')] }], events)).rejects.toBeInstanceOf(RunFailedError);
+    const mixed = await runPhases([{ title: 'Join', continueOnError: true, steps: [failing('join:w1', 'w1'), failing('join:cp2', 'cp2')] }], events).catch((e: unknown) => e);
+    expect((mixed as RunFailedError).summary.failed.map((f) => f.node)).toEqual(['w1', 'cp2']);
+  });
+
+  it('a failure in the foreground lets a running background phase finish before the run rejects', async () => {
+    const release = deferred();
+    let finished = false;
+    const run = runPhases(
+      [
+        { title: 'Prepare workers', background: true, steps: [fakeStep('prep', async () => { await release.promise; finished = true; })] },
+        { title: 'Control plane', steps: [fakeStep('init', async () => { setTimeout(() => release.resolve(), 20); throw new Error('init failed'); })] },
+        { title: 'Join workers', waitsForBackground: true, steps: [fakeStep('join')] },
+      ],
+      { events: new Recorder(), signal: never, ...fast },
+    );
+    const error = await run.catch((e: unknown) => e);
+    expect(finished).toBe(true);
+    expect((error as RunFailedError).summary.succeeded).toEqual(['prep']);
+    expect((error as RunFailedError).summary.failed.map((f) => f.stepId)).toEqual(['init']);
   });
 });

@@ -14,11 +14,12 @@ import type { StepContext } from '../../../src/engine/step.js';
 import { caCertHash } from '../../../src/kube/join-material.js';
 import { kubeconfigNames, readUntrustedKubeconfig, rewriteAdminKubeconfig } from '../../../src/kube/kubeconfig.js';
 import { inventoryFromSpec } from '../../../src/providers/index.js';
-import { HostKeyStore, SshPool } from '../../../src/tools/ssh/pool.js';
+import { HostKeyStore } from '../../../src/tools/ssh/known-hosts.js';
+import { SshPool } from '../../../src/tools/ssh/pool.js';
 import { kubeconfigPhase } from '../../../src/workflows/init/phases.js';
 import { mergeIntoUserKubeconfig } from '../../../src/state/user-kubeconfig.js';
 import { SshNodeOps } from '../../../src/nodes/ssh-node-ops.js';
-import { firstControlPlane, topologyFromInventory } from '../../../src/workflows/run/topology.js';
+import { firstControlPlane, topologyFromInventory } from '../../../src/nodes/topology.js';
 import { makeCluster, type ClusterFixture } from '../../helpers/cluster-fixture.js';
 import { startHostileNode, type HostileNode } from '../../fixtures/hostile-node/hostile-node.js';
 import { adminConf, b64, makeKubePki, sharedKubePki, signClient, type KubePki } from '../../fixtures/kube-pki.js';
@@ -101,7 +102,7 @@ describe('a control plane whose admin.conf carries an exec plugin, proxy-url and
   });
 
   it('the kubeconfig step does not retry a refusal', async () => {
-    const step = kubeconfigPhase({ topology: topology(), ops }).steps[0]!;
+    const step = kubeconfigPhase({ topology: topology(), ops: () => ops }).steps[0]!;
     const error = await ops.writeKubeconfig(firstControlPlane(topology()), topology(), quietCtx()).catch((e: unknown) => e);
     expect(step.retryable?.(error)).toBe(false);
   });

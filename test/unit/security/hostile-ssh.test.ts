@@ -18,7 +18,7 @@ import { SshPool, type NodeAddress, type SshPoolOptions } from '../../../src/too
 import type { RunHarness } from '../../../src/workflows/run/session.js';
 import { createSshPool } from '../../../src/workflows/run/ssh-pool.js';
 import { SshNodeOps } from '../../../src/nodes/ssh-node-ops.js';
-import type { ClusterNode, Topology } from '../../../src/workflows/run/topology.js';
+import type { ClusterNode, Topology } from '../../../src/nodes/topology.js';
 import { hostKeyPair, startHostileNode, type HostileNode, type HostileReply } from '../../fixtures/hostile-node/hostile-node.js';
 
 const MiB = 1024 * 1024;

@@ -9,13 +9,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError, ValidationError } from '../../../src/errors.js';
-import { validateSpec, nodeCounts } from '../../../src/config/validate/index.js';
+import { validateSpec } from '../../../src/config/validate/index.js';
+import { nodeCounts } from '../../../src/config/validate/counts.js';
 import { API_VERSION, DEFAULT_NETWORK, KIND, type ClusterSpec } from '../../../src/config/schema.js';
 import { describeInitPlan } from '../../../src/workflows/init/plan.js';
 import { inventoryFromSpec } from '../../../src/providers/index.js';
 import { checkInventory } from '../../../src/providers/inventory-check.js';
 import type { Inventory } from '../../../src/providers/inventory.js';
-import { topologyFromInventory, allNodes, firstControlPlane } from '../../../src/workflows/run/topology.js';
+import { topologyFromInventory, allNodes, firstControlPlane } from '../../../src/nodes/topology.js';
 import { defaultNodeName } from '../../../src/config/node-names.js';
 import { parseCidr } from '../../../src/config/cidr.js';
 import * as cmd from '../../../src/kube/node-commands.js';

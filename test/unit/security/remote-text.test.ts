@@ -15,6 +15,7 @@ import { Capture, runCli } from '../../helpers/fake-io.js';
 import { makeCluster, type ClusterFixture } from '../../helpers/cluster-fixture.js';
 import { startHostileNode, type HostileNode } from '../../fixtures/hostile-node/hostile-node.js';
 import { tempDir } from '../../e2e/cluster/cluster-helpers.js';
+import { resultOf } from '../../helpers/json-lines.js';
 
 const ESC = '\u001b';
 const HOSTILE_MESSAGE = `${ESC}]0;PWNED-TITLE\u0007${ESC}[2K\r${ESC}[32mAll nodes Ready - nothing to see${ESC}[0m ${ESC}]52;c;ZWNobyBwd25lZA==\u0007`;
@@ -57,7 +58,7 @@ describe('a Node status with terminal escapes (finding 2)', () => {
   it('status --output json keeps the data, escaped: no raw control byte reaches the terminal', async () => {
     const result = await runCli(['--dir', fixture.dir.root, '--output', 'json', 'status'], { cwd: fixture.cwd, env: { HOME: fixture.home } });
     expect(result.stdout).not.toMatch(CONTROL);
-    const report = JSON.parse(result.stdout) as { nodes: Array<{ name: string; message?: string }> };
+    const report = resultOf(result.stdout) as unknown as { nodes: Array<{ name: string; message?: string }> };
     expect(report.nodes.find((node) => node.name === 'worker-1')?.message).toBe(HOSTILE_MESSAGE);
   });
 });

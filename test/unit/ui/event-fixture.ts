@@ -9,7 +9,7 @@ export function fixedEvents(): EngineEvent[] {
   const w1 = { group: 'Workers', stepId: 'join:w-1', title: 'kubeadm join', node: 'w-1' };
   const w2 = { group: 'Workers', stepId: 'join:w-2', title: 'kubeadm join', node: 'w-2' };
   return [
-    { type: 'run-started', time: T0, command: 'init', cluster: 'demo', logFile: '/tmp/demo.log' },
+    { type: 'run-started', v: 1, time: T0, command: 'init', cluster: 'demo', logFile: '/tmp/demo.log' },
     { type: 'phase-started', time: T0, group: 'Preflight', concurrency: 1, steps: [{ stepId: pre.stepId, title: pre.title }] },
     { type: 'started', time: T0 + 1, tool: 'terraform', ...pre },
     { type: 'output', time: T0 + 2, line: 'terraform v1.11.0 found', stream: 'stdout', ...pre },

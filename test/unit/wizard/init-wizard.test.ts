@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_KUBERNETES_VERSION } from '../../../src/kube/versions.js';
-import { validateSpec, validators } from '../../../src/config/validate/index.js';
+import { validateSpec } from '../../../src/config/validate/index.js';
+import { validators } from '../../../src/wizard/validators.js';
 import { runInitWizard, type InitWizardResult } from '../../../src/wizard/init-wizard.js';
 import { FakeTerminal, KEYS } from '../../helpers/fake-terminal.js';
 

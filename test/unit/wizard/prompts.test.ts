@@ -7,7 +7,7 @@ import { render } from '@inquirer/testing';
 import type { Context } from '@inquirer/type';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { validators } from '../../../src/config/validate/index.js';
+import { validators } from '../../../src/wizard/validators.js';
 import * as prompts from '../../../src/wizard/prompts.js';
 import { Capture } from '../../helpers/fake-io.js';
 import { PassThrough } from 'node:stream';

@@ -8,7 +8,7 @@ import { SecretSet } from '../../../src/engine/redact.js';
 import { ClusterDir } from '../../../src/state/cluster-dir.js';
 import { validateSpec } from '../../../src/config/validate/index.js';
 import type { StepContext } from '../../../src/engine/step.js';
-import type { Topology } from '../../../src/workflows/run/topology.js';
+import type { Topology } from '../../../src/nodes/topology.js';
 
 const node = (name: string, ready: boolean, version = 'v1.37.1', message?: string) => ({
   metadata: { name, creationTimestamp: '2026-11-23T10:00:00Z', labels: name.startsWith('cp') ? { 'node-role.kubernetes.io/control-plane': '' } : {} },

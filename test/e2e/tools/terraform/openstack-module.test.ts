@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openstackAdapter } from '../../../../src/providers/openstack.js';
 import { runTool } from '../../../../src/tools/subprocess.js';
-import { nonAdditions, nonRemovals } from '../../../../src/workflows/workers/plan.js';
+import { nonAdditions, nonRemovals } from '../../../../src/workflows/workers/terraform-guard.js';
 import { hasCommand, missingRequirement } from '../../../helpers/require-tool.js';
 import { MODULES, spec, tempDir } from '../../../helpers/terraform.js';
 
@@ -124,7 +124,7 @@ describe('the OpenStack API load balancer does not depend on the workers (B3)', 
     const rule = blockBody(text, 'resource "openstack_networking_secgroup_rule_v2" "api_fip_worker"');
     expect(rule).toBeDefined();
     expect(rule).toMatch(/openstack_networking_floatingip_v2\.worker\[count\.index\]\.address/);
-    // What add-workers and remove-workers accept of such a plan (src/workflows/workers/plan.ts).
+    // What add-workers and remove-workers accept of such a plan (src/workflows/workers/terraform-guard.ts).
     const rule2 = 'openstack_networking_secgroup_rule_v2.api_fip_worker[2]';
     expect(nonAdditions([{ address: rule2, action: 'create' }], 'openstack')).toEqual([]);
     expect(nonRemovals([{ address: rule2, action: 'delete' }], 'openstack', [2])).toEqual([]);

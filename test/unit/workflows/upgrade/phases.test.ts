@@ -12,10 +12,11 @@ import type { EngineEvent } from '../../../../src/engine/events.js';
 import { ExternalToolError } from '../../../../src/errors.js';
 import type { ClusterSpec } from '../../../../src/config/schema.js';
 import { StateStore } from '../../../../src/state/state-store.js';
-import type { ClusterNode, Topology } from '../../../../src/workflows/run/topology.js';
+import type { ClusterNode, Topology } from '../../../../src/nodes/topology.js';
 import type { UpgradeNodeOps } from '../../../../src/nodes/upgrade-node-ops.js';
 import { cordonedFact, hopPhases } from '../../../../src/workflows/upgrade/phases.js';
 import { drainedByUpgrade } from '../../../../src/workflows/upgrade/preflight.js';
+import { describeUpgradePlan, describeUpgradeSteps } from '../../../../src/workflows/upgrade/describe.js';
 
 const node = (name: string, role: 'control-plane' | 'worker'): ClusterNode => ({ name, role, host: name, port: 22, privateIp: name });
 
@@ -104,8 +105,8 @@ async function runHop(ctx: Awaited<ReturnType<typeof setup>>, maxUnavailable: nu
   const phases = hopPhases({
     spec,
     topology: ctx.topo,
-    uops: ctx.fake as unknown as UpgradeNodeOps,
-    state: ctx.state,
+    uops: () => ctx.fake as unknown as UpgradeNodeOps,
+    state: () => ctx.state,
     version: '1.37.1',
     hop: 1,
     hops: 1,
@@ -177,5 +178,25 @@ describe('hopPhases', () => {
     await runHop(ctx, 1, events);
     expect(ctx.fake.calls).not.toContain('apply@cp-1');
     expect(events).toContainEqual(expect.objectContaining({ type: 'skipped', stepId: 'upgrade:1.37.1:apply:cp-1', reason: expect.stringContaining('already runs v1.37.1') }));
+  });
+});
+
+describe('the upgrade plan', () => {
+  it('lists exactly the steps a hop checkpoints, in run order, with their titles, then the kubeconfig', async () => {
+    const ctx = await setup(3, 3);
+    const events: EngineEvent[] = [];
+    await runHop(ctx, 2, events);
+    const plan = { from: '1.36.1', target: '1.37.1', hops: ['1.37.1'], resumed: false };
+    const steps = describeUpgradeSteps({ spec, topology: ctx.topo, plan, maxUnavailable: 2, drainTimeoutMs: 60_000 });
+    const started = events.filter((event) => event.type === 'started');
+    expect(steps.map((step) => step.id)).toEqual([...started.map((event) => event.stepId), 'kubeconfig']);
+    expect(steps.slice(0, -1).map((step) => step.title)).toEqual(started.map((event) => event.title));
+    expect(new Set(Object.keys(ctx.state.current.steps))).toEqual(new Set(steps.slice(0, -1).map((step) => step.id)));
+
+    const text = describeUpgradePlan({ spec, topology: ctx.topo, plan, maxUnavailable: 2, drainTimeoutMs: 60_000 }, steps);
+    expect(text).toContain('Upgrade plan for cluster unit: v1.36.1 → v1.37.1');
+    expect(text).toContain('Workers in 2 batches of at most 2');
+    expect(text).toMatch(/^v1\.37\.1: workers 1\/2 \(worker-1, worker-2\): drain:$/m);
+    expect(text).toMatch(/kubectl drain worker-3: --ignore-daemonsets, timeout 1m\s+kubectl\s+worker-3$/m);
   });
 });

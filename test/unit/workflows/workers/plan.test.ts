@@ -1,23 +1,15 @@
 /** The decisions of add-workers and remove-workers, from cluster.yaml + inventory.json + state alone. */
+import { parseHostFlag } from '../../../../src/config/resolve.js';
 import { describe, expect, it } from 'vitest';
 import { UsageError, ExternalToolError } from '../../../../src/errors.js';
 import type { Inventory } from '../../../../src/providers/inventory.js';
 import { inventoryFromSpec } from '../../../../src/providers/static.js';
 import { serializeSpec } from '../../../../src/config/serialize.js';
 import { validateSpec } from '../../../../src/config/validate/index.js';
-import {
-  formatAddPlan,
-  formatRemovePlan,
-  nextWorkerIndex,
-  nonAdditions,
-  nonRemovals,
-  planAddWorkers,
-  planRemoveWorkers,
-  refusedPlanError,
-  workerIndexes,
-  type AddWorkersPlan,
-  type RemoveWorkersPlan,
-} from '../../../../src/workflows/workers/plan.js';
+import { nextWorkerIndex, planAddWorkers, type AddWorkersPlan } from '../../../../src/workflows/workers/plan-add.js';
+import { planRemoveWorkers, type RemoveWorkersPlan } from '../../../../src/workflows/workers/plan-remove.js';
+import { nonAdditions, nonRemovals, refusedPlanError, workerIndexes } from '../../../../src/workflows/workers/terraform-guard.js';
+import { describeAddPlan, describeRemovePlan, formatAddPlan, formatRemovePlan } from '../../../../src/workflows/workers/describe.js';
 
 function staticSpec(workers: number, extra: Record<string, unknown> = {}) {
   return validateSpec({
@@ -86,9 +78,15 @@ function usage(fn: () => unknown): UsageError {
   throw new Error('expected a UsageError');
 }
 
+
+/** The --host flags as the CLI parses them for add-workers. */
+function hostFlags(texts: string[]) {
+  return texts.map((text) => parseHostFlag(text, 'worker', '--host'));
+}
+
 describe('planAddWorkers on a static cluster', () => {
   it('appends --host hosts with the next worker-N names and the count they imply', () => {
-    const plan = added(planAddWorkers(staticCluster(2), { hosts: ['10.0.1.7', '10.0.1.8,name=big-1,private=192.168.0.8,user=ops,port=2222'] }));
+    const plan = added(planAddWorkers(staticCluster(2), { hosts: hostFlags(['10.0.1.7', '10.0.1.8,name=big-1,private=192.168.0.8,user=ops,port=2222']) }));
     expect(plan.newNodes).toEqual(['worker-3', 'big-1']);
     expect(plan.addedHosts).toEqual([
       { address: '10.0.1.7', port: 22, role: 'worker', name: 'worker-3' },
@@ -104,9 +102,9 @@ describe('planAddWorkers on a static cluster', () => {
 
   it('joins at the version the cluster runs now, not the one of cluster.yaml', () => {
     const cluster = staticCluster(1);
-    const plan = added(planAddWorkers({ ...cluster, state: { ...cluster.state, kubernetesVersion: '1.37.1' } }, { hosts: ['10.0.9.9'] }));
+    const plan = added(planAddWorkers({ ...cluster, state: { ...cluster.state, kubernetesVersion: '1.37.1' } }, { hosts: hostFlags(['10.0.9.9']) }));
     expect(plan.version).toBe('1.37.1');
-    expect(added(planAddWorkers(cluster, { hosts: ['10.0.9.9'] })).version).toBe(cluster.spec.kubernetes.version);
+    expect(added(planAddWorkers(cluster, { hosts: hostFlags(['10.0.9.9']) })).version).toBe(cluster.spec.kubernetes.version);
   });
 
   it('takes hosts added to cluster.yaml by hand as the new ones', () => {
@@ -131,7 +129,7 @@ describe('planAddWorkers on a static cluster', () => {
   });
 
   it('refuses --count that does not match the hosts, --count with --total, --count 0', () => {
-    expect(usage(() => planAddWorkers(staticCluster(2), { count: 2, hosts: ['10.0.9.9'] })).code).toBe('CountMismatch');
+    expect(usage(() => planAddWorkers(staticCluster(2), { count: 2, hosts: hostFlags(['10.0.9.9']) })).code).toBe('CountMismatch');
     expect(usage(() => planAddWorkers(staticCluster(2), { count: 1, total: 3 })).code).toBe('CountAndTotal');
     expect(usage(() => planAddWorkers(staticCluster(2), { count: 0 })).code).toBe('InvalidCount');
   });
@@ -145,16 +143,16 @@ describe('planAddWorkers on a static cluster', () => {
   });
 
   it('refuses hosts already in the cluster, names in use, duplicates and malformed --host (naming --host)', () => {
-    expect(usage(() => planAddWorkers(staticCluster(2), { hosts: ['10.0.1.1'] })).code).toBe('HostAlreadyInCluster');
-    expect(usage(() => planAddWorkers(staticCluster(2), { hosts: ['10.0.9.9,name=worker-1'] })).code).toBe('DuplicateNodeName');
-    expect(usage(() => planAddWorkers(staticCluster(2), { hosts: ['10.0.9.9', '10.0.9.9'] })).code).toBe('DuplicateHost');
-    const bad = usage(() => planAddWorkers(staticCluster(2), { hosts: ['10.0.9.9,colour=blue'] }));
+    expect(usage(() => planAddWorkers(staticCluster(2), { hosts: hostFlags(['10.0.1.1']) })).code).toBe('HostAlreadyInCluster');
+    expect(usage(() => planAddWorkers(staticCluster(2), { hosts: hostFlags(['10.0.9.9,name=worker-1']) })).code).toBe('DuplicateNodeName');
+    expect(usage(() => planAddWorkers(staticCluster(2), { hosts: hostFlags(['10.0.9.9', '10.0.9.9']) })).code).toBe('DuplicateHost');
+    const bad = usage(() => planAddWorkers(staticCluster(2), { hosts: hostFlags(['10.0.9.9,colour=blue']) }));
     expect(bad.message).toContain('--host');
     expect(bad.message).not.toContain('--worker-host');
   });
 
   it('refuses a hostile node name before anything runs', () => {
-    expect(() => planAddWorkers(staticCluster(1), { hosts: ['10.0.9.9,name=a; rm -rf /'] })).toThrow(UsageError);
+    expect(() => planAddWorkers(staticCluster(1), { hosts: hostFlags(['10.0.9.9,name=a; rm -rf /']) })).toThrow(UsageError);
   });
 });
 
@@ -184,7 +182,7 @@ describe('planAddWorkers on a cloud cluster', () => {
   });
 
   it('refuses --host', () => {
-    expect(usage(() => planAddWorkers(cloud(2), { hosts: ['10.0.0.9'] })).code).toBe('HostOnCloud');
+    expect(usage(() => planAddWorkers(cloud(2), { hosts: hostFlags(['10.0.0.9']) })).code).toBe('HostOnCloud');
   });
 });
 
@@ -306,25 +304,46 @@ describe('nextWorkerIndex', () => {
 describe('the plan text shown before confirmation', () => {
   it('add-workers names the new nodes, what runs on the first control plane, and the untouched nodes', () => {
     const cluster = staticCluster(2);
-    const text = formatAddPlan(cluster, added(planAddWorkers(cluster, { hosts: ['10.0.9.9'] })));
+    const text = formatAddPlan(cluster, added(planAddWorkers(cluster, { hosts: hostFlags(['10.0.9.9']) })));
     expect(text).toContain('2 → 3 workers');
     expect(text).toContain('new host worker-3: 10.0.9.9');
-    expect(text).toMatch(/on worker-3: prepare .* kubeadm join, wait until Ready/);
     expect(text).toMatch(/on cp-1: kubeadm token create --print-join-command/);
     expect(text).toContain('untouched (worker-1, worker-2)');
+    // The steps are the run's: only the new worker is prepared, joined and waited for.
+    expect(text).toMatch(/Prepare worker-3: swap off, kernel modules, .*\s+ssh\s+worker-3$/m);
+    expect(text).toMatch(/kubeadm join on worker-3\s+kubeadm\s+worker-3$/m);
+    expect(text).toMatch(/Wait until 1 node is Ready/);
+    expect(text).not.toMatch(/(Prepare|join on) worker-[12]\b/);
+  });
+
+  it('add-workers lists the run\'s steps: preflight, the new workers, verify, kubeconfig', () => {
+    const cluster = staticCluster(2);
+    const plan = added(planAddWorkers(cluster, { hosts: hostFlags(['10.0.9.9', '10.0.9.10']) }));
+    expect(describeAddPlan(cluster, plan).map((step) => step.id)).toEqual([
+      'preflight:ssh', 'prepare:worker-3', 'prepare:worker-4', 'join:worker-3', 'join:worker-4', 'verify', 'verify:etcd', 'verify:network', 'kubeconfig',
+    ]);
   });
 
   it('add-workers on a cloud provider shows the Terraform count change', () => {
     const inventory = awsInventory(2);
     const cluster = { spec: awsSpec(2), inventory, state: joinedState(inventory) };
-    const text = formatAddPlan(cluster, added(planAddWorkers(cluster, { count: 3 })));
+    const plan = added(planAddWorkers(cluster, { count: 3 }));
+    const text = formatAddPlan(cluster, plan);
     expect(text).toContain('terraform: workers.count 2 → 5 (3 new machine(s)); the plan must only add');
+    // The new machines by the names Terraform gives them; the image is built once for the cluster.
+    const ids = describeAddPlan(cluster, plan).map((step) => step.id);
+    expect(ids.slice(0, 3)).toEqual(['preflight', 'image', 'infrastructure']);
+    expect(ids.filter((id) => id.startsWith('join:'))).toEqual(['join:demo-worker-3', 'join:demo-worker-4', 'join:demo-worker-5']);
   });
 
   it('remove-workers lists drain, delete and reset per node and what leaves the files', () => {
     const cluster = staticCluster(3);
-    const text = formatRemovePlan(cluster, removal(planRemoveWorkers(cluster, { nodes: ['worker-2', 'worker-7'] })), '5m');
-    expect(text).toMatch(/worker-2: kubectl drain --ignore-daemonsets \(timeout 5m\) and kubectl delete node on cp-1, then kubeadm reset -f on worker-2/);
+    const plan = removal(planRemoveWorkers(cluster, { nodes: ['worker-2', 'worker-7'] }));
+    const text = formatRemovePlan(cluster, plan, 5 * 60_000);
+    expect(text).toMatch(/Drain worker-2: kubectl drain --ignore-daemonsets on cp-1, timeout 5m\s+kubectl\s+worker-2$/m);
+    expect(text).toMatch(/kubectl delete node worker-2: on cp-1\s+kubectl\s+worker-2$/m);
+    // The order of the run (the kubeadm docs): drain, reset, delete; then the rest must be Ready.
+    expect(describeRemovePlan(cluster, plan, 5 * 60_000).map((step) => step.id)).toEqual(['remove-drain:worker-2', 'remove-reset:worker-2', 'remove-delete:worker-2', 'remove-workers:verify']);
     expect(text).toContain('drop worker-2');
     expect(text).toContain('worker-7: not a worker of this cluster');
   });

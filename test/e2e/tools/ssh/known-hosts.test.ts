@@ -1,3 +1,7 @@
+/**
+ * The known_hosts store against OpenSSH's own ssh-keygen: keys of each type it generates, its
+ * fingerprints and its hashed entries. e2e because it needs the real ssh-keygen.
+ */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

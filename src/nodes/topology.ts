@@ -2,8 +2,9 @@
  * The cluster as the bootstrap steps see it: the Inventory with roles, names and SSH details,
  * whatever provider produced it.
  */
-import type { Inventory, InventoryNode } from '../../providers/inventory.js';
-import type { NodeRole } from '../../config/node-names.js';
+import { InternalError } from '../errors.js';
+import type { Inventory, InventoryNode } from '../providers/inventory.js';
+import type { NodeRole } from '../config/node-names.js';
 
 export interface ClusterNode {
   name: string;
@@ -48,6 +49,6 @@ export function allNodes(topology: Topology): ClusterNode[] {
 
 export function firstControlPlane(topology: Topology): ClusterNode {
   const first = topology.controlPlanes[0];
-  if (!first) throw new Error('the inventory has no control plane');
+  if (!first) throw new InternalError('NoControlPlane', 'the inventory has no control plane (inventory.json is checked on load)');
   return first;
 }

@@ -1,5 +1,5 @@
 /** The summary shown before init writes and runs anything: what will be built, in one table. */
-import type { ClusterSpec } from '../config/schema.js';
+import type { ClusterSpec } from './schema.js';
 
 export function specSummaryRows(spec: ClusterSpec, credentialsSource?: string): [string, string][] {
   const p = spec.provider;

@@ -1,0 +1,14 @@
+/**
+ * Every default of the commands' options, once: the CLI's flag declarations show and use these
+ * values, and a script calling the library gets the same ones when it leaves an option out.
+ */
+const MINUTE = 60_000;
+
+export const DEFAULTS = {
+  init: { timeoutMs: 60 * MINUTE, concurrency: 32, sshTimeoutMs: 5 * MINUTE, readyTimeoutMs: 10 * MINUTE },
+  addWorkers: { timeoutMs: 60 * MINUTE, concurrency: 16, sshTimeoutMs: 5 * MINUTE, readyTimeoutMs: 10 * MINUTE },
+  removeWorkers: { timeoutMs: 60 * MINUTE, drainTimeoutMs: 10 * MINUTE, sshTimeoutMs: 30_000, readyTimeoutMs: 5 * MINUTE },
+  upgrade: { timeoutMs: 180 * MINUTE, drainTimeoutMs: 10 * MINUTE, maxUnavailable: 1, sshTimeoutMs: 2 * MINUTE, readyTimeoutMs: 10 * MINUTE },
+  destroy: { timeoutMs: 60 * MINUTE, concurrency: 20, sshTimeoutMs: 2 * MINUTE },
+  status: { timeoutMs: 2 * MINUTE },
+} as const;

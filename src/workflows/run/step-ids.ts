@@ -1,0 +1,40 @@
+/**
+ * The checkpoint grammar: every step id init, add-workers, remove-workers and upgrade record in
+ * state.json, in one place. The ids are a file format: state.json files of existing clusters hold
+ * them, so a spelling here never changes.
+ */
+
+export const stepId = {
+  /** Cloud: terraform, packer and the provider's credentials found. */
+  preflight: 'preflight',
+  image: 'image',
+  infrastructure: 'infrastructure',
+  /** The nodes answer SSH with their pinned host keys. */
+  reach: 'preflight:ssh',
+  prepare: (node: string) => `prepare:${node}`,
+  loadBalancer: (node: string) => `lb:${node}`,
+  init: (node: string) => `init:${node}`,
+  cni: (cni: string) => `cni:${cni}`,
+  /** A node that has this checkpoint is part of the cluster (workers/plan-add.ts). */
+  join: (node: string) => `join:${node}`,
+  verify: 'verify',
+  verifyEtcd: 'verify:etcd',
+  verifyNetwork: 'verify:network',
+  kubeconfig: 'kubeconfig',
+  removeDrain: (node: string) => `remove-drain:${node}`,
+  removeReset: (node: string) => `remove-reset:${node}`,
+  removeDelete: (node: string) => `remove-delete:${node}`,
+  removeVerify: 'remove-workers:verify',
+} as const;
+
+/** Checkpoints about one node, dropped when it leaves: a node of the same name later starts fresh. */
+export function nodeStepIds(node: string): string[] {
+  return [stepId.prepare(node), stepId.join(node), stepId.removeDrain(node), stepId.removeDelete(node), stepId.removeReset(node)];
+}
+
+export type UpgradeStage = 'kubeadm' | 'plan' | 'apply' | 'cni' | 'node' | 'drain' | 'kubelet' | 'ready' | 'uncordon' | 'verify';
+
+/** `upgrade:<version>:<stage>[:<node>]`: one stage of one node in one hop. */
+export function upgradeStepId(version: string, stage: UpgradeStage, node?: string): string {
+  return `upgrade:${version}:${stage}${node ? `:${node}` : ''}`;
+}

@@ -1,0 +1,50 @@
+/**
+ * What `status` reports, as plain data: the result a script receives and the fields of the
+ * result line under --output json. Types only, so the package's declarations reach no SSH code.
+ */
+export interface StatusNode {
+  name: string;
+  role: string;
+  /** null when the API could not be asked. */
+  ready: boolean | null;
+  /** "Ready", "NotReady", "Ready,SchedulingDisabled", "NotRegistered", "Unknown". */
+  status: string;
+  cordoned: boolean;
+  version: string;
+  address: string;
+  /** "3d", "5h", "12m"; "" when unknown. */
+  age: string;
+  createdAt?: string;
+  /** Why a node is NotReady, from its Ready condition. */
+  message?: string;
+  /** Listed in inventory.json. */
+  inInventory: boolean;
+}
+
+export interface StatusReport {
+  cluster: string;
+  provider: string;
+  dir: string;
+  apiEndpoint: string;
+  version: {
+    /** What the state folder records (changes with upgrades), else the spec's. */
+    recorded: string;
+    /** Distinct kubelet versions the API reports. */
+    observed: string[];
+  };
+  api: { reachable: boolean; via?: string; error?: string };
+  nodes: StatusNode[];
+  state: {
+    stateFile: string;
+    finishedSteps: number;
+    plannedSteps: number;
+    pendingSteps: string[];
+    lastStep?: { id: string; finishedAt: string };
+    lastRun?: { command: string; startedAt: string; logFile: string };
+    destroyedAt?: string;
+  };
+  /** The operator's kubeconfig (clusters/<name>/kubeconfig) and when its client certificate expires. */
+  kubeconfig?: { file: string; expires: string; daysLeft: number; warning?: string };
+  /** Every node Ready and the API reachable. */
+  healthy: boolean;
+}
