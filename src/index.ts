@@ -30,3 +30,9 @@ export { createHost, type CreateHostOptions, type ScriptHost } from './engine/sc
 export type { Host, ConfirmQuestion, SelectQuestion, SelectChoice, ResultBase } from './engine/host.js';
 export { EVENTS_VERSION, type EngineEvent, type EventSink, type EventType, type ErrorSummary, type StepRef } from './engine/events.js';
 export type { PlanStep } from './engine/describe.js';
+export { DEFAULTS } from './workflows/defaults.js';
+export type { StatusNode, StatusReport } from './workflows/status/report.js';
+export type { StaticHostInput } from './config/schema.js';
+export { SecretSet } from './engine/redact.js';
+export { RunFailedError } from './engine/run-errors.js';
+export { RunTimedOutError } from './workflows/run/session.js';

@@ -3,8 +3,8 @@
  * library, or a test. The core never touches a terminal, a stream or a prompt library itself:
  * it emits events, asks questions through the host, and returns a result object.
  */
-import type { EventSink } from './events.js';
-import type { SecretSet } from './redact.js';
+import type { EngineEvent, EventSink } from './events.js';
+import { redactEvent, type SecretSet } from './redact.js';
 
 /** A yes the command needs before it creates, changes or removes anything. */
 export interface ConfirmQuestion {
@@ -71,7 +71,15 @@ export interface ResultBase {
   summary: string[];
 }
 
-/** A note for the person: outside a run it goes straight to the host's events. */
-export function noteTo(host: Pick<Host, 'events'>, text: string, level: 'info' | 'warning' = 'info'): void {
-  host.events.emit({ type: 'note', time: Date.now(), level, text });
+/**
+ * An event from outside a run (a plan, a note) to the host, through the same redaction a run's
+ * bus applies: no host sees a secret, whether or not it redacts on its own.
+ */
+export function emitTo(host: Pick<Host, 'events' | 'secrets'>, event: EngineEvent): void {
+  host.events.emit(redactEvent(event, host.secrets.values()));
+}
+
+/** A note for the person, outside any run. */
+export function noteTo(host: Pick<Host, 'events' | 'secrets'>, text: string, level: 'info' | 'warning' = 'info'): void {
+  emitTo(host, { type: 'note', time: Date.now(), level, text });
 }

@@ -70,6 +70,11 @@ export function createRedactor(secrets: () => Iterable<string>): (event: EngineE
   };
 }
 
+/** One event outside a stream (a plan, a note), every string of it redacted. */
+export function redactEvent(event: EngineEvent, secrets: Iterable<string>): EngineEvent {
+  return redactStrings(event, [...secrets]);
+}
+
 function redactStrings<T>(value: T, secrets: string[]): T {
   if (typeof value === 'string') return redactText(value, secrets) as T;
   if (Array.isArray(value)) return value.map((item) => redactStrings(item, secrets)) as T;

@@ -43,7 +43,8 @@ export function createHost(options: CreateHostOptions = {}): ScriptHost {
     cwd: options.cwd ?? process.cwd(),
     signal: options.signal ?? new AbortController().signal,
     secrets: new SecretSet(),
-    interactive: false,
+    // A script that can choose (a select function) is asked, like a person at a terminal.
+    interactive: select !== undefined,
     collected,
     events: {
       emit(event) {

@@ -3,12 +3,13 @@
  * the files and the plan the run would use). The cluster folder is written under the cluster
  * lock, the host confirms, then provisioning (cloud), the bootstrap over SSH, verify, kubeconfig.
  */
-import { AbortError, ValidationError } from '../../errors.js';
-import { noteTo, type Host, type ResultBase } from '../../engine/host.js';
+import { AbortError } from '../../errors.js';
+import { emitTo, noteTo, type Host, type ResultBase } from '../../engine/host.js';
 import type { PlanStep } from '../../engine/describe.js';
 import type { ClusterSpec } from '../../config/schema.js';
 import { formatSpecSummary } from '../../config/summary.js';
-import { credentialIssue, discoverCredentials, runSecrets } from '../../providers/credentials.js';
+import { discoverCredentials, runSecrets } from '../../providers/credentials.js';
+import { assertCredentials } from '../run/credentials-check.js';
 import { writeFileAtomic } from '../../state/atomic.js';
 import { ClusterDir } from '../../state/cluster-dir.js';
 import { acquireLock, type Lock } from '../../state/lock.js';
@@ -78,8 +79,7 @@ export async function initCluster(host: Host, options: InitClusterOptions): Prom
   if (options.dryRun) return dryRun(host, spec, folder, options);
 
   const env = { ...host.env, ...options.credentials };
-  const issue = credentialIssue(spec.provider.name, env);
-  if (issue) throw new ValidationError([issue], 'Cannot create the cluster');
+  assertCredentials(spec, env, 'Cannot create the cluster');
   const credentialsSource = options.credentialsSource ?? discoverCredentials(spec.provider.name, env).source;
   // Refused before the lock and the folder: a pipe or a CI job must say --yes itself.
   host.assertCanConfirm('init');
@@ -89,7 +89,7 @@ export async function initCluster(host: Host, options: InitClusterOptions): Prom
     await writeClusterFolder(host, folder, spec);
     // The plan before the question: the spec's summary for a person, the steps for a program.
     const text = `\nCluster ${spec.name} (saved to ${folder.specFile}):\n${formatSpecSummary(spec, credentialsSource)}`;
-    host.events.emit({ type: 'plan', time: Date.now(), command: 'init', cluster: spec.name, dryRun: false, steps: describeInitPlan(spec, { dir: folder.root }), text });
+    emitTo(host, { type: 'plan', time: Date.now(), command: 'init', cluster: spec.name, dryRun: false, steps: describeInitPlan(spec, { dir: folder.root }), text });
     const go = await host.confirm({
       command: 'init',
       message: `Create cluster ${spec.name} now? This creates cloud resources or changes the hosts.`,
@@ -100,7 +100,9 @@ export async function initCluster(host: Host, options: InitClusterOptions): Prom
         hint: `The spec is saved; run "k8s-bootstrap init --config ${folder.specFile}" to continue later.`,
       });
     }
-    await runInit({ ...host, env }, spec, folder, lock, options);
+    // The same host, reading the wizard's credentials over its env (kept in memory only).
+    const withCredentials: Host = Object.create(host, { env: { value: env, enumerable: true } });
+    await runInit(withCredentials, spec, folder, lock, options);
   } finally {
     await lock.release();
   }
@@ -116,9 +118,9 @@ export async function initCluster(host: Host, options: InitClusterOptions): Prom
 /** The dry run renders what the real run would hand to the tools, and the plan of its steps. */
 async function dryRun(host: Host, spec: ClusterSpec, folder: ClusterDir, options: InitClusterOptions): Promise<InitDryRunResult> {
   const target = await dryRunFolder(host, folder, spec);
-  if (options.showSpec) noteTo(host, `\nCluster ${spec.name} (saved to ${target.dir.specFile}):\n${formatSpecSummary(spec, undefined)}`);
   const files = [target.dir.specFile, target.dir.stateFile];
   try {
+    if (options.showSpec) noteTo(host, `\nCluster ${spec.name} (saved to ${target.dir.specFile}):\n${formatSpecSummary(spec, undefined)}`);
     (await import('./dry-run-files.js')).registerDryRunFiles();
     for (const render of dryRunRenderers) files.push(...(await render(spec, target.dir)));
   } finally {
@@ -126,7 +128,7 @@ async function dryRun(host: Host, spec: ClusterSpec, folder: ClusterDir, options
   }
   const steps = describeInitPlan(spec, { dir: target.dir.root });
   const text = `Plan for cluster ${spec.name} (${spec.provider.name}), dry run: nothing was run.\n\n${formatPlan(steps)}`;
-  host.events.emit({ type: 'plan', time: Date.now(), command: 'init', cluster: spec.name, dryRun: true, steps, text });
+  emitTo(host, { type: 'plan', time: Date.now(), command: 'init', cluster: spec.name, dryRun: true, steps, text });
   return {
     dryRun: true,
     cluster: spec.name,

@@ -5,7 +5,7 @@
  * is refused, because trust-on-first-use belongs to the runs that create nodes.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Host } from '../../engine/host.js';
 import type { ClusterRef } from './cluster-ref.js';
 
@@ -86,7 +86,7 @@ interface LocatedCluster {
 }
 
 async function locateCluster(host: Pick<Host, 'cwd'>, ref: ClusterRef): Promise<LocatedCluster> {
-  const askedFor = ref.name ? { name: ref.name, source: 'the cluster name' } : ref.config ? await configClusterName(ref.config) : undefined;
+  const askedFor = ref.name ? { name: ref.name, source: 'the cluster name' } : ref.config ? await configClusterName(resolve(host.cwd, ref.config)) : undefined;
   if (ref.dir) return { dir: ClusterDir.forCluster('', ref.dir, host.cwd), askedFor };
   if (askedFor) return { dir: ClusterDir.forCluster(askedFor.name, undefined, host.cwd, askedFor.source), askedFor };
   const root = join(host.cwd, 'clusters');

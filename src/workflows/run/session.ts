@@ -3,7 +3,7 @@
  * redaction, the log file, and a signal that fires on Ctrl-C or on --timeout. The events go on to
  * the host (the CLI's renderer, a script's collector); the session never picks a renderer.
  */
-import type { Host } from '../../engine/host.js';
+import { noteTo, type Host } from '../../engine/host.js';
 import { BootstrapError } from '../../errors.js';
 import { EVENTS_VERSION, EventBus, type EngineEvent } from '../../engine/events.js';
 import type { Phase } from '../../engine/step.js';
@@ -62,7 +62,7 @@ export async function openRun(host: Host, dir: ClusterDir, options: OpenRunOptio
     throw error;
   });
   // The notice quotes lock.json (a holder's command and host): a file's text, shown inert.
-  if (lock?.notice) host.events.emit({ type: 'note', time: Date.now(), level: 'warning', text: inertText(lock.notice) });
+  if (lock?.notice) noteTo(host, inertText(lock.notice), 'warning');
   const secrets = host.secrets;
   secrets.add(...(options.secrets ?? []));
 
@@ -72,7 +72,8 @@ export async function openRun(host: Host, dir: ClusterDir, options: OpenRunOptio
   const log = await LogFileSink.open(`${dir.logsDir}/${stamp}-${options.command}.log`);
   // The log gets inert text; the host decides for its own output (the CLI's JSON keeps the data, escaped).
   bus.addSink(inertSink(log));
-  bus.addSink(host.events);
+  // The host's sink outlives the run (notes may follow it): the host closes it, not the run.
+  bus.addSink({ emit: (event) => host.events.emit(event) });
 
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = AbortSignal.any([host.signal, timeout]);
@@ -106,9 +107,12 @@ export async function openRun(host: Host, dir: ClusterDir, options: OpenRunOptio
     async finish(outcome, message) {
       if (finished) return;
       finished = true;
-      bus.emit({ type: 'run-finished', time: Date.now(), outcome, durationMs: Date.now() - startedAt, message });
-      await bus.close();
-      await lock?.release();
+      try {
+        bus.emit({ type: 'run-finished', time: Date.now(), outcome, durationMs: Date.now() - startedAt, message });
+        await bus.close();
+      } finally {
+        await lock?.release();
+      }
     },
   };
   return harness;

@@ -44,7 +44,7 @@ export async function clusterStatus(host: Host, options: StatusOptions): Promise
     // escapes it); the sentences for a person are made of inert text.
     const report = await collectStatus(cluster, { topology, lister, signal, deadline });
     const shown = inertStrings(report);
-    if (!shown.api.reachable) noteTo(host, `Error: ${shown.api.error}`, 'warning');
+    if (!shown.api.reachable) noteTo(host, `The API could not be asked: ${shown.api.error}`, 'warning');
     else if (!shown.healthy) noteTo(host, `Not every node is Ready: ${shown.nodes.filter((n) => n.ready !== true).map((n) => n.name).join(', ')}`, 'warning');
     return { ...report, summary: [formatStatus(shown)] };
   } finally {

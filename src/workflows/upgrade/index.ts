@@ -11,7 +11,7 @@
  */
 import type { Phase } from '../../engine/step.js';
 import { AbortError, PreflightError, UsageError } from '../../errors.js';
-import type { Host, ResultBase } from '../../engine/host.js';
+import { emitTo, type Host, type ResultBase } from '../../engine/host.js';
 import { isCloudProvider } from '../../providers/index.js';
 import { DEFAULTS } from '../defaults.js';
 import { loadCluster } from '../run/load-cluster.js';
@@ -118,7 +118,7 @@ export async function upgradeCluster(host: Host, options: UpgradeOptions): Promi
   const dryRun = options.dryRun === true;
   const steps = describeUpgradeSteps({ spec, topology, plan, maxUnavailable, drainTimeoutMs });
   const text = describeUpgradePlan({ spec, topology, plan, maxUnavailable, drainTimeoutMs }, steps);
-  host.events.emit({ type: 'plan', time: Date.now(), command: 'upgrade', cluster: spec.name, dryRun, steps, text });
+  emitTo(host, { type: 'plan', time: Date.now(), command: 'upgrade', cluster: spec.name, dryRun, steps, text });
   if (dryRun) return { cluster: spec.name, dryRun, from: plan.from, version: plan.target, hops: plan.hops, summary: ['[dry run] nothing was changed.'] };
   const go = await host.confirm({ command: 'upgrade', message: `Upgrade cluster ${spec.name} to v${plan.target}?`, doing: `upgrading ${spec.name} to v${plan.target}` });
   if (!go) throw new AbortError('Declined', 'Nothing was upgraded');

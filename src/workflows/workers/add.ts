@@ -11,7 +11,7 @@
  * control plane (a fresh `kubeadm token create --print-join-command`, `kubectl get nodes`).
  */
 import { AbortError, ExternalToolError } from '../../errors.js';
-import type { Host, ResultBase } from '../../engine/host.js';
+import { emitTo, type Host, type ResultBase } from '../../engine/host.js';
 import type { StaticHostInput } from '../../config/schema.js';
 import { DEFAULTS } from '../defaults.js';
 import { assertCredentials } from '../run/credentials-check.js';
@@ -73,9 +73,10 @@ export async function addWorkers(host: Host, options: AddWorkersOptions): Promis
   }
   const { plan } = decision;
   const steps = describeAddPlan(cluster, plan, { rebuildImage: options.rebuildImage === true });
-  host.events.emit({ type: 'plan', time: Date.now(), command: 'add-workers', cluster: name, dryRun: options.dryRun === true, steps, text: formatAddPlan(cluster, plan, steps) });
+  emitTo(host, { type: 'plan', time: Date.now(), command: 'add-workers', cluster: name, dryRun: options.dryRun === true, steps, text: formatAddPlan(cluster, plan, steps) });
   if (options.dryRun) return { cluster: name, dryRun: true, added: [], version: plan.version, workers: plan.targetCount, summary: ['[dry run] nothing was changed.'] };
   assertCredentials(cluster.spec, host.env, 'Cannot add workers');
+  host.assertCanConfirm('add-workers');
   const count = plan.targetCount - plan.joined.length;
   const go = await host.confirm({ command: 'add-workers', message: `Add ${count} worker(s) to ${name}?`, doing: `adding ${count} worker(s) to ${name}` });
   if (!go) throw new AbortError('Declined', 'Nothing was added');

@@ -11,7 +11,7 @@
  * cluster must still be all-Ready.
  */
 import { AbortError, ExternalToolError } from '../../errors.js';
-import { noteTo, type Host, type ResultBase } from '../../engine/host.js';
+import { emitTo, noteTo, type Host, type ResultBase } from '../../engine/host.js';
 import { DEFAULTS } from '../defaults.js';
 import { assertCredentials } from '../run/credentials-check.js';
 import { runSecrets } from '../../providers/credentials.js';
@@ -75,9 +75,10 @@ export async function removeWorkers(host: Host, options: RemoveWorkersOptions): 
   const { plan } = decision;
   const remaining = plan.remaining;
   const steps = describeRemovePlan(cluster, plan, drainTimeoutMs);
-  host.events.emit({ type: 'plan', time: Date.now(), command: 'remove-workers', cluster: name, dryRun, steps, text: formatRemovePlan(cluster, plan, drainTimeoutMs, steps) });
+  emitTo(host, { type: 'plan', time: Date.now(), command: 'remove-workers', cluster: name, dryRun, steps, text: formatRemovePlan(cluster, plan, drainTimeoutMs, steps) });
   if (dryRun) return { cluster: name, dryRun, removed: [], notReset: [], alreadyGone: plan.alreadyGone, remaining, summary: ['[dry run] nothing was changed.'] };
   assertCredentials(cluster.spec, host.env, 'Cannot remove workers');
+  host.assertCanConfirm('remove-workers');
   const names = plan.remove.map((node) => node.name).join(', ');
   const go = await host.confirm({ command: 'remove-workers', message: `Drain, delete and reset ${names}?`, doing: `draining, deleting and resetting ${names}` });
   if (!go) throw new AbortError('Declined', 'Nothing was removed');

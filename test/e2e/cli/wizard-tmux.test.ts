@@ -100,7 +100,7 @@ describe.skipIf(skip)('wizard in a real terminal (tmux)', () => {
     const text = screen();
     expect(text).toContain('EXIT=0');
     expect(text).toContain('kubeadm init on cp-1');
-    expect(text).toContain('Install flannel with pod CIDR 10.32.0.0/16');
+    expect(text).toContain('Install flannel (pool 10.32.0.0/16)');
     expect(existsSync(join(dir, 'state.json'))).toBe(true);
     const yaml = readFileSync(join(dir, 'cluster.yaml'), 'utf8');
     expect(yaml.startsWith('# yaml-language-server: $schema=')).toBe(true);

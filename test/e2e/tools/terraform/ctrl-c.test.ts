@@ -15,7 +15,7 @@ import { REPO, tempDir } from '../../../helpers/terraform.js';
 
 const skip = missingRequirement(hasCommand('terraform'), 'terraform is not on PATH: Ctrl-C tests skipped');
 const MODULE = join(REPO, 'test', 'fixtures', 'terraform', 'interrupt');
-const DRIVER = join(REPO, 'test', 'terraform', 'ctrl-c-driver.ts');
+const DRIVER = join(REPO, 'test', 'e2e', 'tools', 'terraform', 'ctrl-c-driver.ts');
 
 interface DriverRun {
   pid: number;
