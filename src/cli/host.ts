@@ -9,7 +9,7 @@
 import type { EngineEvent, EventSink } from '../engine/events.js';
 import { EVENTS_VERSION } from '../engine/events.js';
 import { describeEvent } from '../engine/event-text.js';
-import type { ConfirmQuestion, Host, SelectQuestion } from '../engine/host.js';
+import type { ConfirmQuestion, Host, ResultBase, SelectQuestion } from '../engine/host.js';
 import { inertSink, inertText, toSafeJson } from '../engine/inert-text.js';
 import { createRedactor } from '../engine/redact.js';
 import { createRenderer } from '../ui/create-renderer.js';
@@ -97,10 +97,8 @@ class CliEvents implements EventSink {
 }
 
 /** What every command returns to the CLI: the result line's fields, and the sentences a person reads. */
-export interface CommandResult {
-  /** Lines for stdout in text modes ("Cluster demo is ready. kubeconfig: …"). */
-  summary: string[];
-}
+/** What printResult needs of any command's result: its sentences for text modes (ResultBase's). */
+export type CommandResult = Pick<ResultBase, 'summary'>;
 
 /**
  * The last thing a command prints on stdout: one `{"type":"result",…}` line with --output json,

@@ -3,13 +3,11 @@
  * stdout so that it can be redirected into files.
  */
 import { resolve } from 'node:path';
-import { UsageError } from '../../errors.js';
+import { formatIssue, UsageError } from '../../errors.js';
 import { exampleSpec } from '../../config/example.js';
 import { readSpecFile } from '../../config/load.js';
-import { PROVIDERS, type ProviderName } from '../../config/schema.js';
 import { clusterJsonSchema, serializeSpec } from '../../config/serialize.js';
 import { specWarnings, validateSpec } from '../../config/validate/index.js';
-import { formatIssue } from '../../errors.js';
 import type { ConfigExampleFlags } from '../commands/config.js';
 import type { CliContext } from '../context.js';
 import { printResult } from '../host.js';
@@ -22,10 +20,8 @@ export async function runConfigSchema(ctx: CliContext): Promise<void> {
 }
 
 export async function runConfigExample(ctx: CliContext, options: ConfigExampleFlags): Promise<void> {
-  const provider = options.provider as ProviderName;
-  if (!PROVIDERS.includes(provider)) {
-    throw new UsageError('InvalidProvider', `--provider must be one of ${PROVIDERS.join(', ')}, got "${String(provider)}"`);
-  }
+  // commander has checked the value against the declared choices.
+  const { provider } = options;
   const yaml = serializeSpec(exampleSpec(provider));
   if (ctx.outputMode === 'json') printResult(ctx, 'config example', { provider, yaml, summary: [] });
   else ctx.write(yaml);
