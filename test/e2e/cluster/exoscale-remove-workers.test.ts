@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import type { Fleet } from '../../fleet/fleet.js';
 import { hasCommand, missingRequirement } from '../../helpers/require-tool.js';
 import { runCli } from '../../helpers/fake-io.js';
-import { failureText, fleetOf, fleetSkipReason, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { failureText, preparedFleetOf, fleetSkipReason, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../../../src/kube/versions.js';
 
 const skip = fleetSkipReason() ?? missingRequirement(hasCommand('terraform'), 'terraform is not on PATH');
 const FAKE_EXOSCALE = { EXOSCALE_API_KEY: 'EXOfakefleetkey000000000', EXOSCALE_API_SECRET: 'fake-exoscale-secret-for-the-fleet-0123' };
@@ -29,7 +30,8 @@ describe.skipIf(skip)('remove-workers on an Exoscale cluster (fleet-backed Terra
   const inventoryWorkers = () => (JSON.parse(readFileSync(join(dir, 'inventory.json'), 'utf8')) as { workers: Array<{ name: string }> }).workers.map((w) => w.name);
 
   beforeAll(async () => {
-    fleet = await fleetOf(1, 2);
+    // Cloud machines boot from the Packer-built image: prepared, as there.
+    fleet = await preparedFleetOf(1, 2, DEFAULT_KUBERNETES_VERSION);
     cwd = tempDir('e2e-exoscale-remove');
     dir = join(cwd, 'cluster');
     moduleDir = join(cwd, 'module');

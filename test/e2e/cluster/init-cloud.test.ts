@@ -9,7 +9,8 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Fleet } from '../../fleet/fleet.js';
 import { hasCommand, missingRequirement } from '../../helpers/require-tool.js';
-import { failureText, fleetOf, fleetSkipReason, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { failureText, preparedFleetOf, fleetSkipReason, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../../../src/kube/versions.js';
 import { runCli } from '../../helpers/fake-io.js';
 
 const skip = fleetSkipReason() ?? missingRequirement(hasCommand('terraform'), 'terraform is not on PATH');
@@ -39,7 +40,8 @@ describe.skipIf(skip)('init --provider aws on a fleet-backed Terraform module', 
     );
 
   beforeAll(async () => {
-    fleet = await fleetOf(1, 2);
+    // Cloud machines boot from the Packer-built image: prepared, as there.
+    fleet = await preparedFleetOf(1, 2, DEFAULT_KUBERNETES_VERSION);
     cwd = tempDir('e2e-cloud');
     dir = join(cwd, 'cluster');
     moduleDir = join(cwd, 'module');

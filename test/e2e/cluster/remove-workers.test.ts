@@ -108,7 +108,7 @@ describe.skipIf(skip)('remove-workers on a static 1+3 cluster', () => {
 
   it('--count 1 removes the newest worker even when it does not answer SSH, with a warning', async () => {
     fleet.stopNode('worker-3');
-    const run = await cli([...global(), 'remove-workers', '--count', '1', '--force', '--yes'], cwd);
+    const run = await cli([...global(), 'remove-workers', '--count', '1', '--force', '--yes', '--ssh-timeout', '3s'], cwd);
     expect(run.code, failureText(run)).toBe(0);
     expect(run.stderr).toMatch(/worker-3 did not answer SSH and was not reset/);
     const nodes = await nodesSeenBy(fleet);

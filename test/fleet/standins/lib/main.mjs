@@ -1,23 +1,24 @@
 // Entry point of every stand-in: bin/<tool> calls main('<tool>').
 import { dropAfterIfAsked, injectFaults, logToolEvent, ToolExit } from './context.mjs';
 
+// Literal imports, so that the fleet's bundler (fleet.ts) can put every stand-in in one file.
 const MODULES = {
-  'apt-get': './apt.mjs',
-  'apt-mark': './apt.mjs',
-  'apt-cache': './apt.mjs',
-  'dpkg-query': './apt.mjs',
-  systemctl: './systemd.mjs',
-  journalctl: './systemd.mjs',
-  kubeadm: './kubeadm.mjs',
-  kubectl: './kubectl.mjs',
-  cilium: './cilium.mjs',
-  curl: './download.mjs',
-  gpg: './download.mjs',
-  modprobe: './kernel.mjs',
-  sysctl: './kernel.mjs',
-  swapoff: './kernel.mjs',
-  containerd: './runtime.mjs',
-  kubelet: './runtime.mjs',
+  'apt-get': () => import('./apt.mjs'),
+  'apt-mark': () => import('./apt.mjs'),
+  'apt-cache': () => import('./apt.mjs'),
+  'dpkg-query': () => import('./apt.mjs'),
+  systemctl: () => import('./systemd.mjs'),
+  journalctl: () => import('./systemd.mjs'),
+  kubeadm: () => import('./kubeadm.mjs'),
+  kubectl: () => import('./kubectl.mjs'),
+  cilium: () => import('./cilium.mjs'),
+  curl: () => import('./download.mjs'),
+  gpg: () => import('./download.mjs'),
+  modprobe: () => import('./kernel.mjs'),
+  sysctl: () => import('./kernel.mjs'),
+  swapoff: () => import('./kernel.mjs'),
+  containerd: () => import('./runtime.mjs'),
+  kubelet: () => import('./runtime.mjs'),
 };
 
 export async function main(tool) {
@@ -25,7 +26,7 @@ export async function main(tool) {
   let code = 0;
   try {
     await injectFaults(tool, argv);
-    const module = await import(MODULES[tool]);
+    const module = await MODULES[tool]();
     code = (await module.run(tool, argv)) ?? 0;
     await dropAfterIfAsked(tool, argv);
   } catch (error) {

@@ -1,10 +1,9 @@
-// The project's `yaml` package (path handed over in fleet.json), loaded only by tools that parse YAML.
-import { fleetConfig } from './context.mjs';
+// The project's `yaml` package (bundled with the stand-ins by fleet.ts), loaded only by tools that parse YAML.
 
 let yamlModule;
 export async function loadYaml() {
   if (!yamlModule) {
-    const imported = await import(fleetConfig().yamlModule);
+    const imported = await import('yaml');
     yamlModule = imported.parseAllDocuments ? imported : imported.default;
   }
   return yamlModule;
