@@ -74,6 +74,15 @@ export const kubeletJournal = (lines = 20): Argv => ['journalctl', '-u', 'kubele
 export const systemctlIsActive = (unit: string): Argv => ['systemctl', 'is-active', unit];
 /** Exit 0 when the file exists: used by "already done?" checks with allowFailure. */
 export const fileExists = (path: string): Argv => ['test', '-e', assertRemotePath(path)];
+/** Processes named exactly "kubeadm" (procps' pgrep: exit 0 and one pid per line, exit 1 none). */
+export const runningKubeadm = (): Argv => ['pgrep', '-x', 'kubeadm'];
+
+/** The pids pgrep printed; empty when it found none or answered something else (no procps). */
+export function parsePids(code: number, stdout: string): number[] {
+  if (code !== 0) return [];
+  const lines = stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return lines.every((line) => /^\d{1,10}$/.test(line)) ? lines.map(Number) : [];
+}
 export const packageVersion = (pkg: string): Argv => ['dpkg-query', '-W', '-f=${Version}', pkg];
 
 const nodeSchema = z.object({

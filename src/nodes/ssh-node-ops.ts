@@ -52,6 +52,7 @@ import { loadNodeScript } from '../kube/node-scripts.js';
 
 const SHORT = 60_000;
 const KUBEADM = 15 * 60_000;
+const KUBEADM_POLL = 2_000;
 const PREPARE = 20 * 60_000;
 const RESET = 5 * 60_000;
 const COREDNS_WAIT_S = 300;
@@ -121,6 +122,30 @@ export class SshNodeOps implements NodeOps {
 
   private async fileExists(node: ClusterNode, path: string, ctx: QuietCtx): Promise<boolean> {
     return (await this.sudo(node, cmd.fileExists(path), ctx, { allowFailure: true, quiet: true })).code === 0;
+  }
+
+  /**
+   * SIGKILL ends the CLI, not the kubeadm it started: that one lives on until it ends or next
+   * writes to the session that is gone, and goes on changing the node. A node is judged ("already
+   * joined?") only once no kubeadm runs on it, or a second join would start beside the first.
+   * Without procps (no pgrep) nothing can be told and the node is judged at once, as before.
+   */
+  private async awaitEarlierKubeadm(node: ClusterNode, ctx: QuietCtx): Promise<void> {
+    const deadline = this.now().getTime() + KUBEADM;
+    let told = false;
+    for (;;) {
+      const probe = await this.sudo(node, cmd.runningKubeadm(), ctx, { allowFailure: true, quiet: true });
+      const pids = cmd.parsePids(probe.code, probe.stdout);
+      if (pids.length === 0) return;
+      if (this.now().getTime() > deadline) {
+        throw new ExternalToolError('KubeadmStillRunning', `kubeadm has been running on ${node.name} for more than ${KUBEADM / 60_000} minutes (pid ${pids.join(', ')}), started by an interrupted run`, {
+          hint: `Look at it on ${node.name} ("ps -fp ${pids.join(',')}"); if it hangs, stop it ("sudo kill ${pids.join(' ')}") and run the command again.`,
+        });
+      }
+      if (!told) ctx.output(`kubeadm from an interrupted run still runs on ${node.name} (pid ${pids.join(', ')}): waiting for it to end before judging the node`, 'info');
+      told = true;
+      await sleep(KUBEADM_POLL, ctx.signal);
+    }
   }
 
   async reach(node: ClusterNode, ctx: Pick<StepContext, 'signal'>): Promise<void> {
@@ -228,6 +253,7 @@ export class SshNodeOps implements NodeOps {
    * (bootstrap-token). admin.conf alone proves nothing: kubeadm writes it in its third phase.
    */
   async isInitialised(node: ClusterNode, ctx: StepContext): Promise<boolean> {
+    await this.awaitEarlierKubeadm(node, ctx);
     if (!(await this.fileExists(node, cmd.ADMIN_KUBECONFIG, ctx))) return false;
     for (const argv of [cmd.initObjects(), cmd.clusterInfo()]) {
       if ((await this.sudo(node, argv, ctx, { allowFailure: true, quiet: true })).code !== 0) return false;
@@ -333,6 +359,7 @@ export class SshNodeOps implements NodeOps {
    * etcd and kube-apiserver static pods run: kubelet-start registers the Node before etcd joins.
    */
   async isJoined(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<boolean> {
+    await this.awaitEarlierKubeadm(node, ctx);
     if (!(await this.fileExists(node, cmd.KUBELET_KUBECONFIG, ctx))) return false;
     const first = firstControlPlane(topology);
     const status = (await this.getNodes(first, ctx)).find((entry) => entry.name === node.name);

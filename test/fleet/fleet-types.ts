@@ -74,6 +74,8 @@ export interface FleetEvent {
   /** ssh: the session's command line; tool: the stand-in's argv joined by spaces. */
   command: string;
   tool?: string;
+  /** tool: when the stand-in began (`time` is when it ended). */
+  startedAt?: string;
   exitCode?: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The simulated fleet: one real OpenSSH sshd per node, each in its own mount+UTS namespace, with
+ * The simulated fleet: one real OpenSSH sshd per node, each in its own mount+UTS+PID namespaces, with
  * node-side stand-ins for kubeadm, kubectl, apt, systemctl… shadowing the host's tools. Test code
  * only (never shipped). The behaviour spec is README.md next to this file.
  */
@@ -403,7 +403,11 @@ async function generateHostKey(dir: string): Promise<void> {
 
 async function startNodeProcess(runtime: NodeRuntime): Promise<void> {
   const log = openSync(join(runtime.dir, 'sshd.log'), 'a');
-  const child = spawn('unshare', ['--mount', '--uts', '--propagation', 'private', '--', '/bin/bash', join(HERE, 'node-entry.sh'), runtime.dir], {
+  // A PID namespace of its own too: `pgrep` on a node sees that node's processes only, as on a
+  // real machine (the installer asks whether an interrupted run's kubeadm still runs there).
+  // --kill-child: the node dies with its unshare process.
+  const namespaces = ['--mount', '--uts', '--pid', '--fork', '--mount-proc', '--kill-child', '--propagation', 'private'];
+  const child = spawn('unshare', [...namespaces, '--', '/bin/bash', join(HERE, 'node-entry.sh'), runtime.dir], {
     detached: true, // own process group: killable as a whole
     stdio: ['ignore', log, log],
   });

@@ -35,7 +35,7 @@ function onPath(program: string): boolean {
   }
 }
 
-/** Can this machine host a fleet? (Linux, root, OpenSSH server, sudo, mount+UTS namespaces.) */
+/** Can this machine host a fleet? (Linux, root, OpenSSH server, sudo, mount+UTS+PID namespaces.) */
 export function fleetAvailability(): { ok: boolean; reason?: string } {
   if (cachedAvailability) return cachedAvailability;
   cachedAvailability = probe();
@@ -52,11 +52,11 @@ function probe(): { ok: boolean; reason?: string } {
     return { ok: false, reason: `the simulated fleet needs: ${missing.join(', ')} (apt-get install openssh-server sudo)` };
   }
   try {
-    execFileSync('unshare', ['--mount', '--uts', '--propagation', 'private', 'sh', '-c', 'hostname fleet-probe && mount -t tmpfs none /mnt'], {
+    execFileSync('unshare', ['--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', 'sh', '-c', 'hostname fleet-probe && mount -t tmpfs none /mnt'], {
       stdio: 'ignore',
     });
   } catch {
-    return { ok: false, reason: 'cannot create mount+UTS namespaces here (unshare --mount --uts failed)' };
+    return { ok: false, reason: 'cannot create mount+UTS+PID namespaces here (unshare --mount --uts --pid failed)' };
   }
   return { ok: true };
 }

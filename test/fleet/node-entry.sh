@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs as the first process of a node's private mount+UTS namespace (started by `unshare`).
+# Runs as process 1 of a node's private mount, UTS and PID namespaces (started by `unshare`).
 # It gives the node its hostname, bind-mounts the node's private directories and the stand-in
 # tools over the host paths (visible only inside this namespace), then becomes sshd.
 set -euo pipefail

@@ -2,9 +2,11 @@
  * The resume guarantee as the fleet saw it: on every node, `kubeadm init` / `kubeadm join`
  * succeeded at most once, and no new init/join session was started on a node after its
  * successful one had finished (a session still running when the CLI was killed may end in a
- * failed duplicate, never in a second success).
+ * failed duplicate, never in a second success), and no two init/join runs overlapped on one node
+ * (a second join started beside one an interrupted run left running).
  */
 import type { Fleet } from '../fleet/fleet.js';
+import type { FleetEvent } from '../fleet/fleet-types.js';
 
 const KUBEADM_OP = /^(?:sudo -n (?:env \S+ )*)?kubeadm (init --config|join)\b/;
 
@@ -19,6 +21,8 @@ export interface KubeadmRecord {
   successes: number;
   /** ssh sessions running init/join opened after the successful one had finished */
   startedAfterSuccess: string[];
+  /** init/join runs on this node that started while an earlier one still ran */
+  overlapping: string[];
 }
 
 export function kubeadmRecords(fleet: Fleet): KubeadmRecord[] {
@@ -29,15 +33,30 @@ export function kubeadmRecords(fleet: Fleet): KubeadmRecord[] {
       const successes = events.filter((e) => e.kind === 'tool' && e.node === node.name && e.exitCode === 0 && opOf(e.command) === op);
       const finishedAt = successes.length > 0 ? Date.parse(successes[0]!.time) : Number.POSITIVE_INFINITY;
       const later = events.filter((e) => e.kind === 'ssh' && e.node === node.name && opOf(e.command) === op && Date.parse(e.time) > finishedAt);
-      records.push({ node: node.name, op, successes: successes.length, startedAfterSuccess: later.map((e) => `${e.time} ${e.command}`) });
+      records.push({ node: node.name, op, successes: successes.length, startedAfterSuccess: later.map((e) => `${e.time} ${e.command}`), overlapping: overlappingRuns(events, node.name, op) });
     }
   }
   return records;
 }
 
-/** Nodes with more than one successful init/join, or a session started after success. */
+/** Stand-in runs of `kubeadm <op>` on a node that started before an earlier one had ended. */
+function overlappingRuns(events: FleetEvent[], node: string, op: string): string[] {
+  const runs = events
+    .filter((e) => e.kind === 'tool' && e.node === node && e.startedAt !== undefined && opOf(e.command) === op)
+    .map((e) => ({ start: Date.parse(e.startedAt!), end: Date.parse(e.time), text: `${e.startedAt} ${e.command}` }))
+    .sort((a, b) => a.start - b.start);
+  const overlapping: string[] = [];
+  let latestEnd = Number.NEGATIVE_INFINITY;
+  for (const run of runs) {
+    if (run.start < latestEnd) overlapping.push(run.text);
+    latestEnd = Math.max(latestEnd, run.end);
+  }
+  return overlapping;
+}
+
+/** Nodes with more than one successful init/join, a session started after success, or overlapping runs. */
 export function repeatedKubeadm(fleet: Fleet): KubeadmRecord[] {
-  return kubeadmRecords(fleet).filter((r) => r.successes > 1 || r.startedAfterSuccess.length > 0);
+  return kubeadmRecords(fleet).filter((r) => r.successes > 1 || r.startedAfterSuccess.length > 0 || r.overlapping.length > 0);
 }
 
 /** "node:op" of every successful kubeadm init/join the fleet saw (proves the parser sees them). */

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Fleet } from '../../fleet/fleet.js';
+import { ssh, writeKnownHosts } from '../../fleet/plain-ssh.js';
 import { hasCommand, missingRequirement } from '../../helpers/require-tool.js';
 import { ensureBuilt } from '../../helpers/built-cli.js';
 import { fleetSkipReason, initArgs, nodesSeenBy, preparedFleetOf, tempDir } from './cluster-helpers.js';
@@ -93,13 +94,17 @@ describe.skipIf(fleetSkip)('SIGKILL during a control-plane join, then during wor
   let cwd: string;
   let dir: string;
   let args: string[];
+  let knownHosts: string;
   const all = ['cp-1', 'cp-2', 'cp-3', 'worker-1', 'worker-2'];
 
   beforeAll(async () => {
     await ensureBuilt();
     fleet = await preparedFleetOf(3, 2, DEFAULT_KUBERNETES_VERSION);
-    // A window to kill in: cp-2's join and the workers' joins each take 4 s.
-    for (const node of ['cp-2', 'worker-1', 'worker-2']) fleet.setFault(node, { latencyMs: { 'kubeadm join': 4000 } });
+    // A window to kill in: the workers' joins take 4 s each; cp-2's 12 s, so that the killed
+    // run's join is still running on cp-2 when the next run gets there.
+    fleet.setFault('cp-2', { latencyMs: { 'kubeadm join': 12_000 } });
+    for (const node of ['worker-1', 'worker-2']) fleet.setFault(node, { latencyMs: { 'kubeadm join': 4000 } });
+    knownHosts = writeKnownHosts(fleet);
     cwd = tempDir('kill-ha');
     dir = join(cwd, 'cluster');
     args = initArgs(fleet, { name: 'killha', dir, extra: ['--virtual-ip', `127.0.${fleet.id}.200`] }).map((a) => (a === 'plain' ? 'json' : a));
@@ -118,6 +123,9 @@ describe.skipIf(fleetSkip)('SIGKILL during a control-plane join, then during wor
     const state = parseState(readFileSync(join(dir, 'state.json'), 'utf8'), 'state.json');
     expect(Object.keys(state.steps)).toContain('init:cp-1');
     expect(Object.keys(state.steps)).not.toContain('join:cp-2');
+    // SIGKILL reaches the CLI only: the join it started lives on, on cp-2 alone.
+    expect((await ssh(fleet, knownHosts, 'cp-2', 'pgrep -x kubeadm')).code).toBe(0);
+    expect((await ssh(fleet, knownHosts, 'cp-3', 'pgrep -x kubeadm')).code).toBe(1);
   }, 300_000);
 
   it('the re-run is killed in turn while the workers join', async () => {
@@ -128,6 +136,9 @@ describe.skipIf(fleetSkip)('SIGKILL during a control-plane join, then during wor
     const killed = await second.exited;
     expect(killed.signal).toBe('SIGKILL');
     expect(killed.stderr).toMatch(/Took over a stale lock/);
+    // The re-run judged cp-2 only once the earlier join had ended, and did not join it again.
+    expect(repeatedKubeadm(fleet)).toEqual([]);
+    expect(killed.stdout).toMatch(/kubeadm from an interrupted run still runs on cp-2 \(pid \d+\): waiting for it to end/);
     expectReadableState(dir);
     const state = parseState(readFileSync(join(dir, 'state.json'), 'utf8'), 'state.json');
     expect(Object.keys(state.steps)).toEqual(expect.arrayContaining(['init:cp-1', 'join:cp-2', 'join:cp-3']));

@@ -96,3 +96,16 @@ describe('parseNodesJson', () => {
     expect(() => parseKubeadmVersion('command not found')).toThrow(expect.objectContaining({ code: 'UnexpectedKubeadmOutput' }));
   });
 });
+
+describe('parsePids (pgrep -x kubeadm)', () => {
+  it('reads one pid per line when pgrep found some', () => {
+    expect(commands.runningKubeadm()).toEqual(['pgrep', '-x', 'kubeadm']);
+    expect(commands.parsePids(0, '4242\n977\n')).toEqual([4242, 977]);
+  });
+
+  it('is empty when none runs (exit 1) or the answer is not pgrep\'s (no procps, a wrapper)', () => {
+    expect(commands.parsePids(1, '')).toEqual([]);
+    expect(commands.parsePids(1, 'sudo: pgrep: command not found\n')).toEqual([]);
+    expect(commands.parsePids(0, 'kubeadm is running\n')).toEqual([]);
+  });
+});

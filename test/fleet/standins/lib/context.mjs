@@ -112,10 +112,10 @@ export function commandNotFound(tool) {
 }
 
 // ---- event log ----
-export function logToolEvent(tool, argv, exitCode) {
+export function logToolEvent(tool, argv, exitCode, startedAt) {
   try {
     const node = thisNode();
-    const event = { kind: 'tool', node: node.name, time: new Date().toISOString(), user: userName(), command: [tool, ...argv].join(' '), tool, exitCode };
+    const event = { kind: 'tool', node: node.name, time: new Date().toISOString(), startedAt: startedAt.toISOString(), user: userName(), command: [tool, ...argv].join(' '), tool, exitCode };
     appendFileSync(`${node.fleetRoot}/shared/events.jsonl`, `${JSON.stringify(event)}\n`);
   } catch {
     // The log is evidence for tests, never a reason for the tool to fail.

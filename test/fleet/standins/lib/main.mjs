@@ -23,6 +23,7 @@ const MODULES = {
 
 export async function main(tool) {
   const argv = process.argv.slice(2);
+  const startedAt = new Date();
   let code = 0;
   try {
     await injectFaults(tool, argv);
@@ -39,6 +40,6 @@ export async function main(tool) {
       code = 70;
     }
   }
-  logToolEvent(tool, argv, code);
+  logToolEvent(tool, argv, code, startedAt);
   process.exitCode = code;
 }
