@@ -112,10 +112,19 @@ describe.skipIf(fleetSkip)('SIGKILL during a control-plane join, then during wor
 
   afterAll(() => fleet?.stop());
 
+  async function waitForKubeadmOn(node: string): Promise<void> {
+    for (let tries = 0; tries < 300; tries++) {
+      if ((await ssh(fleet, knownHosts, node, 'pgrep -x kubeadm')).code === 0) return;
+      await delay(100);
+    }
+    throw new Error(`kubeadm never ran on ${node}`);
+  }
+
   it('a run killed while cp-2 joins leaves a readable state and a stale lock', async () => {
     const first = spawnCli(args, { cwd });
     await first.waitForEvent(stepStarted('join:cp-2'));
-    await delay(1500);
+    // Killed once kubeadm join runs on cp-2 (the step's checks come first, and take their time on a busy machine).
+    await waitForKubeadmOn('cp-2');
     first.process.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     expectReadableState(dir);
