@@ -51,6 +51,8 @@ class SlowestFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     testTimeout: 60_000,
+    // One TMPDIR per run, removed at the end; the users a root run added, removed too.
+    globalSetup: ['test/helpers/global-setup.ts'],
     hookTimeout: 120_000,
     // e2e suites own real sshd processes and namespaces; keep files isolated.
     pool: 'forks',

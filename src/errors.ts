@@ -72,10 +72,22 @@ export class LockedError extends BootstrapError {
   override readonly source = 'user' as const;
 }
 
-/** The person declined a confirmation, or pressed Ctrl-C: exit 130. */
+/** The run was interrupted (Ctrl-C, SIGTERM): exit 130, and the same command resumes it. */
 export class AbortError extends BootstrapError {
   override readonly source = 'user' as const;
   override readonly exitCode = 130;
+}
+
+/**
+ * The person answered No at a confirmation: nothing went wrong, so the CLI prints the message and
+ * hint as they are, without "Error:", and exits 1 (the command did not do its job) rather than
+ * 130, which means "interrupted, run it again to resume".
+ */
+export class DeclinedError extends BootstrapError {
+  override readonly source = 'user' as const;
+  constructor(message: string, options: BootstrapErrorOptions = {}) {
+    super('Declined', message, options);
+  }
 }
 
 /**

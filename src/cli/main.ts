@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BootstrapError } from '../errors.js';
+import { BootstrapError, DeclinedError } from '../errors.js';
 import { inertLine, inertText } from '../engine/inert-text.js';
 import { redactText, SecretSet } from '../engine/redact.js';
 import { COMMANDS } from './commands/index.js';
@@ -20,6 +20,7 @@ import {
   type GlobalOptions,
 } from './context.js';
 import { createInterruptController } from './interrupt.js';
+import { guardBrokenPipe } from './broken-pipe.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -37,6 +38,7 @@ export function defaultIo(): CliIo {
 
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   let exitCode = EXIT_OK;
+  guardBrokenPipe(io.stdout);
   const interrupt = createInterruptController(io);
   const secrets = new SecretSet();
   const program = buildProgram(io, interrupt.signal, secrets, (code) => {
@@ -53,6 +55,12 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   return exitCode;
 }
 
+/**
+ * Every command's --help lists the global options too (--yes, --config, --dir, --output, which
+ * the examples use): commander's Help.showGlobalOptions (commander 9.5.0, tj/commander.js#1828).
+ */
+const HELP = { showGlobalOptions: true } as const;
+
 function buildProgram(io: CliIo, signal: AbortSignal, secrets: SecretSet, setExitCode: (code: number) => void): Command {
   const program = new Command('k8s-bootstrap')
     .description('From a cloud account, or machines you already have, to a production-grade kubeadm cluster.')
@@ -67,6 +75,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, secrets: SecretSet, setExi
     .option('-v, --verbose', 'show tool output and stack traces')
     .option('--no-color', 'no colours (NO_COLOR is respected too)')
     .showHelpAfterError('(run with --help for usage)')
+    .configureHelp(HELP)
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
@@ -90,7 +99,9 @@ function buildCommand(
   setExitCode: (code: number) => void,
   program: Command,
 ): Command {
-  const command = new Command(definition.name).description(definition.summary);
+  // addCommand() copies no settings from the parent (commander's copyInheritedSettings runs only
+  // for .command()), so each command gets the help configuration itself.
+  const command = new Command(definition.name).description(definition.summary).configureHelp(HELP);
   if (definition.arguments) command.arguments(definition.arguments);
   for (const option of commanderOptions(definition.options)) command.addOption(option);
   command.addHelpText('after', `\nExamples:\n${definition.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
@@ -156,6 +167,11 @@ function reportError(error: unknown, io: CliIo, secrets: SecretSet, verbose: boo
     // --help and --version arrive here too, as "errors" with exit code 0.
     if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
     return EXIT_USAGE;
+  }
+  if (error instanceof DeclinedError) {
+    // A person's "no" is an answer, not a failure to explain: no "Error:", no stack.
+    io.stderr.write(`${safe([error.message, ...(error.hint ? [error.hint] : [])].join('\n'))}\n`);
+    return error.exitCode;
   }
   if (error instanceof BootstrapError) {
     const lines = [`Error: ${error.message}`];

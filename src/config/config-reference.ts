@@ -82,7 +82,7 @@ export function renderConfigReference(schema: Record<string, unknown> = clusterJ
     '<!-- Generated from the schema in src/config/schema.ts by `npx tsx scripts/gen-config-reference.ts`. Do not edit by hand. -->',
     '# cluster.yaml reference',
     '',
-    `${String((schema as JsonSchema).description ?? '')} JSON Schema: \`k8s-bootstrap config schema\`; an example: \`k8s-bootstrap config example --provider static\`.`,
+    `${String((schema as JsonSchema).description ?? '')} JSON Schema: \`k8s-bootstrap config schema\` (init writes it as cluster.schema.json beside cluster.yaml, whose first line points editors at it); an example: \`k8s-bootstrap config example --provider static\`.`,
     '',
     'Credentials never go in this file: they come from the environment (EXOSCALE_API_KEY/EXOSCALE_API_SECRET, OS_CLOUD or OS_AUTH_URL and friends, the AWS SDK chain).',
     '',

@@ -77,9 +77,12 @@ export function controlPlaneCountProblem(count: number): Problem | undefined {
   if (count > 5) {
     return { message: 'must be 1, 3 or 5: more etcd members make every write slower without a practical gain', fix: 'use 5' };
   }
+  // Even counts: n members need n/2 + 1 for a quorum, so they survive as many failures as n - 1 members do.
   const quorum = Math.floor(count / 2) + 1;
+  const survives = count - quorum;
+  const failures = survives === 0 ? 'no failure' : `${survives} failure${survives === 1 ? '' : 's'}`;
   return {
-    message: `must be 1, 3 or 5: ${count} etcd members need ${quorum} for quorum and survive ${count - quorum} failure${count - quorum === 1 ? '' : 's'}, no more than ${count - 1}`,
+    message: `must be 1, 3 or 5: ${count} etcd members need ${quorum} for a quorum, so they survive ${failures}, the same as ${count - 1} member${count - 1 === 1 ? '' : 's'} (an even count adds a machine but no safety)`,
     fix: count === 2 ? 'use 1, or 3 for high availability' : `use ${count - 1} or ${count + 1}`,
   };
 }

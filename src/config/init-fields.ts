@@ -26,6 +26,8 @@ export interface InitField {
 }
 
 const STATIC_HOST = 'static: ADDRESS[,private=IP][,name=NAME][,port=N]';
+/** Sizes and machine types are the clouds' own: static clusters take both from their hosts. */
+const CLOUDS: readonly ProviderName[] = PROVIDERS.filter((name) => name !== 'static');
 
 /** In --help order; the merge goes through them in this order too (provider before what depends on it). */
 export const INIT_FIELDS = [
@@ -59,10 +61,10 @@ export const INIT_FIELDS = [
     providers: ['aws', 'openstack'],
     wrongProviderHint: { exoscale: 'Exoscale has zones: use --zone' },
   },
-  { flag: '--control-planes', field: 'controlPlane.count', valueName: '<n>', help: 'control planes: 1, 3 or 5', kind: 'integer' },
-  { flag: '--workers', field: 'workers.count', valueName: '<n>', help: 'workers', kind: 'integer' },
-  { flag: '--control-plane-type', field: 'controlPlane.type', valueName: '<type>', help: 'control-plane instance type', kind: 'text' },
-  { flag: '--worker-type', field: 'workers.type', valueName: '<type>', help: 'worker instance type', kind: 'text' },
+  { flag: '--control-planes', field: 'controlPlane.count', valueName: '<n>', help: 'control planes: 1, 3 or 5', kind: 'integer', providers: CLOUDS, wrongProviderHint: { static: 'static clusters take their size from the host list: use --control-plane-host and --worker-host' } },
+  { flag: '--workers', field: 'workers.count', valueName: '<n>', help: 'workers', kind: 'integer', providers: CLOUDS, wrongProviderHint: { static: 'static clusters take their size from the host list: use --control-plane-host and --worker-host' } },
+  { flag: '--control-plane-type', field: 'controlPlane.type', valueName: '<type>', help: 'control-plane instance type', kind: 'text', providers: CLOUDS },
+  { flag: '--worker-type', field: 'workers.type', valueName: '<type>', help: 'worker instance type', kind: 'text', providers: CLOUDS },
   {
     flag: '--kubernetes-version',
     field: 'kubernetes.version',

@@ -41,7 +41,8 @@ function providerNameOf(doc: Doc): string | undefined {
 
 /** "the exoscale provider", "the aws and openstack providers". */
 function providerList(providers: readonly string[]): string {
-  return providers.length === 1 ? `the ${providers[0]} provider` : `the ${providers.join(' and ')} providers`;
+  if (providers.length === 1) return `the ${providers[0]} provider`;
+  return `the ${providers.slice(0, -1).join(', ')} and ${providers.at(-1)} providers`;
 }
 
 /** The flag's value when it was given (a list counts when it has an entry). */

@@ -5,11 +5,29 @@
  * fields (CIDR overlap, counts, versions) live in validate/.
  */
 import { z } from 'zod';
-import { DEFAULT_KUBERNETES_VERSION } from '../kube/versions.js';
+import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_MINORS } from '../kube/versions.js';
+import { AWS_REGIONS, EXOSCALE_ZONES } from './known-values.js';
+import { DNS1123_LABEL, LINUX_USER } from './patterns.js';
 
 export const API_VERSION = 'k8s-bootstrap.io/v1alpha1';
 export const KIND = 'Cluster';
-export const SCHEMA_URL = 'https://k8s-bootstrap.io/schema/v1alpha1/cluster.json';
+/**
+ * The JSON Schema file written beside every cluster.yaml, and the modeline's reference to it:
+ * yaml-language-server resolves a relative $schema against the open YAML file's folder ("the
+ * relative filepath is the path relative to the open yaml file": nvim-lspconfig's yamlls notes).
+ */
+export const SCHEMA_FILE = 'cluster.schema.json';
+export const SCHEMA_REF = `./${SCHEMA_FILE}`;
+
+/*
+ * Constraints only the JSON Schema carries (editors check them as you type). Validation itself
+ * checks the same things in validate/ with better words, so zod does not repeat them.
+ */
+/** An IPv4 CIDR: four octets 0-255 and a prefix 0-32. */
+const CIDR_PATTERN = '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$';
+/** MAJOR.MINOR.PATCH of a supported minor. */
+const VERSION_PATTERN = `^(${SUPPORTED_MINORS.map((minor) => minor.replace('.', '\\.')).join('|')})\\.(0|[1-9][0-9]*)$`;
+const cidrText = (description: string) => z.string().min(1).describe(description).meta({ pattern: CIDR_PATTERN });
 
 export const PROVIDERS = ['exoscale', 'openstack', 'aws', 'static'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -46,7 +64,7 @@ const staticHost = z
 
 const exoscaleProvider = z.strictObject({
   name: z.literal('exoscale'),
-  zone: text('Exoscale zone, e.g. ch-gva-2, de-fra-1.').default('ch-gva-2'),
+  zone: text('Exoscale zone, e.g. ch-gva-2, de-fra-1.').meta({ examples: [...EXOSCALE_ZONES] }).default('ch-gva-2'),
   baseTemplate: text('Public template the node image is built from.').default('Linux Ubuntu 24.04 LTS 64-bit'),
 });
 
@@ -85,7 +103,7 @@ const openstackProvider = z.strictObject({
 
 const awsProvider = z.strictObject({
   name: z.literal('aws'),
-  region: text('AWS region, e.g. eu-central-1.').default('eu-central-1'),
+  region: text('AWS region, e.g. eu-central-1.').meta({ examples: [...AWS_REGIONS] }).default('eu-central-1'),
   availabilityZones: z.array(text('Availability zone.')).optional().describe('Zones to spread nodes over; defaults to the first zones of the region.'),
   imageBuild: z
     .strictObject({
@@ -118,11 +136,11 @@ export const clusterSpecSchema = z
   .strictObject({
     apiVersion: z.literal(API_VERSION).describe('Version of this document format.'),
     kind: z.literal(KIND).describe('Always Cluster.'),
-    name: text('Cluster name (DNS-1123 label): names the cluster folder, cloud resources and kubeconfig context.'),
+    name: text('Cluster name (DNS-1123 label): names the cluster folder, cloud resources and kubeconfig context.').meta({ pattern: DNS1123_LABEL.source, maxLength: 63 }),
     provider: providerSchema,
     kubernetes: z
       .strictObject({
-        version: text('Kubernetes version, MAJOR.MINOR.PATCH, of a supported minor.').default(DEFAULT_KUBERNETES_VERSION),
+        version: text('Kubernetes version, MAJOR.MINOR.PATCH, of a supported minor.').meta({ pattern: VERSION_PATTERN }).default(DEFAULT_KUBERNETES_VERSION),
         runtime: z.enum(RUNTIMES).default('containerd').describe('Container runtime.'),
         cni: z.enum(CNIS).default('calico').describe('Pod network; its pool is always set to network.podCidr.'),
       })
@@ -130,22 +148,24 @@ export const clusterSpecSchema = z
       .describe('What runs on the nodes.'),
     network: z
       .strictObject({
-        nodeCidr: text('Network the nodes live on. Cloud providers create it; for static hosts it is checked when set.').optional(),
-        podCidr: text('kubeadm podSubnet and the CNI pool.').default(DEFAULT_NETWORK.podCidr),
-        serviceCidr: text('kubeadm serviceSubnet.').default(DEFAULT_NETWORK.serviceCidr),
+        nodeCidr: cidrText('Network the nodes live on. Cloud providers create it; for static hosts it is checked when set.').optional(),
+        podCidr: cidrText('kubeadm podSubnet and the CNI pool.').default(DEFAULT_NETWORK.podCidr),
+        serviceCidr: cidrText('kubeadm serviceSubnet.').default(DEFAULT_NETWORK.serviceCidr),
       })
       .prefault({})
       .describe('IPv4 ranges; node, pod and service ranges must not overlap.'),
-    controlPlane: nodeGroup(1, 'control planes (1, 3 or 5)').prefault({}).describe('The control-plane nodes (etcd members). For static clusters the count follows provider.hosts.'),
+    controlPlane: nodeGroup(1, 'control planes (1, 3 or 5)')
+      .extend({ count: z.number().int().min(0).max(1000).default(1).describe('Number of control planes (1, 3 or 5).').meta({ enum: [1, 3, 5] }) })
+      .prefault({}).describe('The control-plane nodes (etcd members). Ignored for static clusters: the count follows provider.hosts, and the machines come as they are.'),
     workers: nodeGroup(2, 'workers')
       .extend({ min: z.number().int().min(0).default(0).describe('remove-workers refuses to go below this without --force.') })
       .prefault({})
-      .describe('The worker nodes. For static clusters the count follows provider.hosts.'),
+      .describe('The worker nodes. For static clusters only min applies: the count follows provider.hosts.'),
     ssh: z
       .strictObject({
-        user: text('SSH user on the nodes (sudo without password).').default('ubuntu'),
-        privateKey: text('Path of the private key file. The tool generates one in the cluster folder when unset.').optional(),
-        adminCidrs: z.array(text('CIDR')).default([]).describe('Where SSH and the API may be reached from. Required for cloud providers.'),
+        user: text('SSH user on the nodes (sudo without password).').meta({ pattern: LINUX_USER.source }).default('ubuntu'),
+        privateKey: text('Path of the private key file (~/ is your home folder); it must exist and be readable by you only (chmod 600). The tool generates one in the cluster folder when unset.').optional(),
+        adminCidrs: z.array(cidrText('CIDR')).default([]).describe('Where SSH and the API may be reached from. Required for cloud providers; ignored for static hosts.'),
         bastion: z
           .strictObject({
             host: text('Bastion address.'),
@@ -164,12 +184,12 @@ export const clusterSpecSchema = z
         id: text('Use this existing image id instead of building one.').optional(),
       })
       .prefault({})
-      .describe('The node image (cloud providers).'),
+      .describe('The node image (cloud providers; ignored for static hosts).'),
     firewall: z
       .strictObject({
         allowAllBetweenNodes: z.boolean().optional().describe('Let nodes reach each other on any port. Unset: true; false opens only the Kubernetes and CNI ports between nodes.'),
         nodePortCidrs: z
-          .array(text('CIDR'))
+          .array(cidrText('CIDR'))
           .optional()
           .describe('Where NodePorts (30000-32767) on workers may be reached from. Unset: ssh.adminCidrs; [] closes them.'),
       })

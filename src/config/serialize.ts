@@ -1,11 +1,14 @@
 /**
  * Writing cluster.yaml and the JSON Schema. Keys come out in the schema's order whatever order the
- * spec object was built in, so files diff cleanly; the first line points editors at the schema.
+ * spec object was built in, so files diff cleanly; the first line points editors at the schema,
+ * which init writes beside the file (cluster.schema.json). Static files leave out what the host
+ * list decides or what static hosts do not use (static-fields.ts).
  * The schema has no credential fields, so nothing secret can be written here.
  */
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { SCHEMA_URL, clusterSpecSchema, type ClusterSpec } from './schema.js';
+import { SCHEMA_FILE, SCHEMA_REF, clusterSpecSchema, type ClusterSpec } from './schema.js';
+import { withoutStaticIgnored } from './static-fields.js';
 
 interface DefLike {
   type: string;
@@ -48,15 +51,34 @@ function ordered(value: unknown, def: DefLike | undefined): unknown {
   return out;
 }
 
-export function serializeSpec(spec: ClusterSpec): string {
-  const root = (clusterSpecSchema as unknown as { _zod: { def: DefLike } })._zod.def;
-  const body = stringify(ordered(spec, root), { lineWidth: 0, indent: 2 });
-  return `# yaml-language-server: $schema=${SCHEMA_URL}\n${body}`;
+export interface SerializeOptions {
+  /**
+   * Say how to write the schema the first line points at: for a file printed on its own
+   * (`config example`), which has no cluster.schema.json beside it yet. @default false
+   */
+  schemaHint?: boolean;
 }
 
-/** JSON Schema of what a person may write (input side: defaults make fields optional). */
+export function serializeSpec(spec: ClusterSpec, options: SerializeOptions = {}): string {
+  const root = (clusterSpecSchema as unknown as { _zod: { def: DefLike } })._zod.def;
+  const body = stringify(ordered(withoutStaticIgnored(spec), root), { lineWidth: 0, indent: 2 });
+  const hint = options.schemaHint ? `# Editors: write the schema next to this file with "k8s-bootstrap config schema > ${SCHEMA_FILE}".\n` : '';
+  return `# yaml-language-server: $schema=${SCHEMA_REF}\n${hint}${body}`;
+}
+
+/**
+ * JSON Schema of what a person may write (input side: defaults make fields optional). No $id:
+ * the file is found where it is written (cluster.schema.json beside cluster.yaml), not at a URL.
+ * Draft-07, the newest draft the YAML language server (VS Code's YAML extension) fully supports:
+ * 2019-09/2020-12 support there is still an open pull request (redhat-developer/yaml-language-server#1115).
+ */
 export function clusterJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(clusterSpecSchema, { io: 'input' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(clusterSpecSchema, { io: 'input', target: 'draft-07' }) as Record<string, unknown>;
   const { $schema, ...rest } = schema;
-  return { $schema, $id: SCHEMA_URL, title: 'k8s-bootstrap cluster configuration (cluster.yaml)', ...rest };
+  return { $schema, title: 'k8s-bootstrap cluster configuration (cluster.yaml)', ...rest };
+}
+
+/** cluster.schema.json's text, as init writes it beside cluster.yaml and `config schema` prints it. */
+export function clusterJsonSchemaText(): string {
+  return `${JSON.stringify(clusterJsonSchema(), null, 2)}\n`;
 }

@@ -1,5 +1,6 @@
 /** The summary shown before init writes and runs anything: what will be built, in one table. */
 import type { ClusterSpec } from './schema.js';
+import { STATIC_HA_PORT } from '../providers/static.js';
 
 export function specSummaryRows(spec: ClusterSpec, credentialsSource?: string): [string, string][] {
   const p = spec.provider;
@@ -15,7 +16,7 @@ export function specSummaryRows(spec: ClusterSpec, credentialsSource?: string): 
     case 'static':
       rows.push(['Provider', `static, ${p.hosts.length} host${p.hosts.length === 1 ? '' : 's'}`]);
       for (const host of p.hosts) rows.push(['', `${host.address}${host.name ? ` (${host.name})` : ''}: ${host.role}`]);
-      if (p.apiEndpoint) rows.push(['API endpoint', p.apiEndpoint]);
+      rows.push(...staticEndpointRows(p));
       break;
   }
   if (p.name !== 'static' && credentialsSource) rows.push(['Credentials', credentialsSource]);
@@ -29,9 +30,34 @@ export function specSummaryRows(spec: ClusterSpec, credentialsSource?: string): 
       .join(', '),
   ]);
   if (p.name !== 'static') rows.push(['Admin CIDRs', spec.ssh.adminCidrs.join(', ') || '(none)']);
-  rows.push(['SSH', `${spec.ssh.user}, key ${spec.ssh.privateKey ?? 'generated in the cluster folder'}`]);
+  // Without a key file static hosts are reached through the ssh-agent; cloud nodes get a generated key.
+  const key = spec.ssh.privateKey ? `key ${spec.ssh.privateKey}` : p.name === 'static' ? 'ssh-agent (SSH_AUTH_SOCK)' : 'key generated in the cluster folder';
+  rows.push(['SSH', `${spec.ssh.user}, ${key}`]);
   if (p.name !== 'static') rows.push(['Image', spec.image.id ? `existing ${spec.image.id}` : 'built with Packer']);
   return rows;
+}
+
+type StaticProvider = Extract<ClusterSpec['provider'], { name: 'static' }>;
+
+/** The API endpoint the run will use, the way providers/static.ts derives it, and the VIP that backs it. */
+function staticEndpointRows(p: StaticProvider): [string, string][] {
+  if (p.apiEndpoint) return [['API endpoint', p.apiEndpoint]];
+  const controlPlanes = p.hosts.filter((host) => host.role === 'control-plane');
+  if (controlPlanes.length > 1 && p.virtualIp) {
+    return [
+      ['Virtual IP', `${p.virtualIp} (keepalived on the control planes)`],
+      ['API endpoint', `${p.virtualIp}:${STATIC_HA_PORT} (haproxy on the control planes)`],
+    ];
+  }
+  const first = controlPlanes[0];
+  return first ? [['API endpoint', `${first.privateAddress ?? first.address}:6443 (the first control plane)`]] : [];
+}
+
+/** What saying yes does, for the confirmation: clouds are billed, static hosts are changed. */
+export function changeNotice(spec: ClusterSpec): string {
+  return spec.provider.name === 'static'
+    ? `This changes the hosts: installs packages and runs kubeadm on ${spec.provider.hosts.length === 1 ? 'it' : `all ${spec.provider.hosts.length}`}.`
+    : `This creates cloud resources in ${spec.provider.name}, which are billed until destroyed.`;
 }
 
 function group(count: number, type: string | undefined, diskGb: number, isStatic: boolean): string {

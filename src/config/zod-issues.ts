@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { ValidationIssue } from '../errors.js';
+import { credentialFieldIssue } from './credential-fields.js';
 import { API_VERSION, KIND } from './schema.js';
 
 type PathKey = PropertyKey;
@@ -148,6 +149,8 @@ function translate(schema: z.ZodType, raw: unknown, issue: z.core.$ZodIssue): Va
     case 'unrecognized_keys': {
       const known = knownKeysAt(schema, raw, issue.path);
       return issue.keys.map((key) => {
+        const credential = credentialFieldIssue(valueAt(raw, ['provider', 'name']), issue.path, key);
+        if (credential) return { path: formatPath([...issue.path, key]), ...credential };
         const suggestion = didYouMean(key, known);
         const fix = suggestion
           ? `did you mean "${suggestion}"?`

@@ -16,6 +16,8 @@ export interface PlanStep {
   tool: string;
   /** Nodes the step touches; empty for steps that run on this machine only. */
   nodes: string[];
+  /** Why the run would stop at this step, found without running it (a Packer too old for the templates). */
+  problem?: string;
 }
 
 /** The tools of phases built only to be read (a plan, status): running one of their steps is a bug. */
@@ -51,6 +53,7 @@ export function formatPlan(steps: PlanStep[]): string {
       out.push(`${group}:`);
     }
     out.push(line(rows[i]!));
+    if (step.problem) out.push(`   PROBLEM: ${step.problem}`);
   });
   return `${out.join('\n')}\n`;
 }

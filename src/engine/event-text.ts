@@ -18,7 +18,8 @@ export function describeEvent(event: EngineEvent): string {
     case 'plan':
       return event.text;
     default:
-      return `[${event.group}] ${event.node ?? '-'}: ${stepMessage(event)}`;
+      // A step on no node (preflight, terraform) has no "node:" part rather than a placeholder.
+      return `[${event.group}] ${event.node ? `${event.node}: ` : ''}${stepMessage(event)}`;
   }
 }
 

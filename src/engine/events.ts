@@ -34,7 +34,15 @@ export type EngineEvent =
   | ({ type: 'failed'; time: number; durationMs: number; error: ErrorSummary } & StepRef)
   | ({ type: 'skipped'; time: number; reason: string } & StepRef)
   /** A phase begins: the renderer learns every step of the group up front (listr2 needs its task list at start). */
-  | { type: 'phase-started'; time: number; group: string; concurrency: number; steps: Array<Omit<StepRef, 'group'>> }
+  | {
+      type: 'phase-started';
+      time: number;
+      group: string;
+      concurrency: number;
+      steps: Array<Omit<StepRef, 'group'>>;
+      /** Runs alongside the phases that start after it (worker preparation while the control plane comes up). */
+      background?: true;
+    }
   | { type: 'phase-finished'; time: number; group: string; outcome: 'succeeded' | 'failed' | 'interrupted'; durationMs: number }
   | { type: 'run-started'; v: typeof EVENTS_VERSION; time: number; command: string; cluster: string; logFile?: string }
   | { type: 'run-finished'; time: number; outcome: 'succeeded' | 'failed' | 'interrupted'; durationMs: number; message?: string }

@@ -24,13 +24,16 @@ const RESUME = 'Run the same command again to resume: finished steps are skipped
 
 export class RunFailedError extends BootstrapError {
   override readonly source = 'tool' as const;
-  /** Names every failed step, the tolerated ones too: a run that went on without a worker still failed it. */
-  constructor(readonly summary: RunSummary, logFile?: string) {
+  /**
+   * Names every failed step, the tolerated ones too: a run that went on without a worker still failed it.
+   * `next` replaces the generic "fix the cause, run the same command again" when the command knows better.
+   */
+  constructor(readonly summary: RunSummary, logFile?: string, next?: string) {
     const failed = [...summary.tolerated, ...summary.failed];
     const lines = failed.map((f) => `  - ${f.node ?? f.stepId}: ${messageOf(f.error)}`);
     const noun = failed.length === 1 ? 'step' : 'steps';
     super('RunFailed', `${failed.length} ${noun} failed:\n${lines.join('\n')}`, {
-      hint: `${logFile ? `Full output: ${logFile}. ` : ''}Fix the cause, then ${RESUME.charAt(0).toLowerCase()}${RESUME.slice(1)}`,
+      hint: `${logFile ? `Full output: ${logFile}. ` : ''}${next ?? `Fix the cause, then ${RESUME.charAt(0).toLowerCase()}${RESUME.slice(1)}`}`,
     });
   }
 }

@@ -62,7 +62,7 @@ export async function runStep(step: Step, group: string, env: StepRunEnv): Promi
       live = false;
 
       if (result.ok) {
-        await env.state?.markDone(step.stepId, { ...(step.inputs ? { inputs: step.inputs } : {}), ...(step.node ? { node: step.node } : {}) });
+        await env.state?.markDone(step.stepId, { ...(step.inputs ? { inputs: step.inputs } : {}), ...(step.node ? { node: step.node } : {}) }, { unchanged: skipReason !== undefined });
         if (skipReason) env.emit({ type: 'skipped', time: env.now(), reason: skipReason, ...ref });
         else env.emit({ type: 'succeeded', time: env.now(), durationMs: env.now() - startedAt, ...ref });
         return { status: skipReason ? 'skipped' : 'succeeded' };

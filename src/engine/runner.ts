@@ -119,6 +119,7 @@ async function runPhase(phase: Phase, env: StepRunEnv, summary: RunSummary, tole
     group: phase.title,
     concurrency,
     steps: phase.steps.map((s) => ({ stepId: s.stepId, title: s.title, ...(s.node ? { node: s.node } : {}) })),
+    ...(phase.background ? { background: true as const } : {}),
   });
   // Stops the pool from starting more steps after a failure; running steps are left to finish.
   const stopStarting = new AbortController();

@@ -475,7 +475,7 @@ export class SshNodeOps implements NodeOps {
     for (let poll = 0; ; poll += 1) {
       const nodes = await this.getNodes(first, ctx);
       const pending = names.filter((name) => !isReadyAt(nodes.find((n) => n.name === name), version));
-      ctx.progress(names.length - pending.length, names.length, pending.length ? `waiting for ${pending.join(', ')}` : 'all Ready');
+      ctx.progress(names.length - pending.length, names.length, pending.length ? waitingText(pending, nodes, version) : 'all Ready');
       if (pending.length === 0) return;
       if (Date.now() >= deadline) throw await this.notReadyError(pending, nodes, topology, version, timeoutMs, ctx);
       await sleep(Math.min(5_000, 250 * 2 ** Math.min(poll, 5)), ctx.signal);
@@ -485,13 +485,7 @@ export class SshNodeOps implements NodeOps {
   private async notReadyError(pending: string[], nodes: NodeStatus[], topology: Topology, version: string | undefined, timeoutMs: number, ctx: QuietCtx) {
     const details: string[] = [];
     for (const name of pending) {
-      const status = nodes.find((n) => n.name === name);
-      const why = !status
-        ? 'not registered with the API server'
-        : !status.ready
-          ? `NotReady${status.readyMessage ? `: ${status.readyMessage}` : ''}`
-          : `runs ${status.kubeletVersion}, expected v${version}`;
-      details.push(`${name}: ${why}`);
+      details.push(`${name}: ${whyNotReady(nodes.find((n) => n.name === name), version)}`);
       const node = allNodes(topology).find((n) => n.name === name);
       if (!node) continue;
       const journal = await this.sudo(node, cmd.kubeletJournal(5), ctx, { allowFailure: true, quiet: true, timeoutMs: 20_000 }).catch(() => undefined);
@@ -651,3 +645,36 @@ function certSansOf(topology: Topology, publicEndpoint?: string): string[] {
   return [...new Set(sans.filter((s) => s.length > 0))];
 }
 
+/** Why a node is not done, as Verify's failure names it: the Ready condition's whole message. */
+function whyNotReady(status: NodeStatus | undefined, version: string | undefined): string {
+  if (!status) return 'not registered with the API server';
+  if (!status.ready) return `NotReady${status.readyMessage ? `: ${status.readyMessage}` : ''}`;
+  return `runs ${status.kubeletVersion}, expected v${version}`;
+}
+
+/**
+ * Verify's progress while it waits: the pending nodes and why, in short ("NotReady, cni plugin
+ * not initialized"), said once when they share the reason.
+ */
+function waitingText(pending: string[], nodes: NodeStatus[], version: string | undefined): string {
+  const reasons = pending.map((name) => {
+    const status = nodes.find((n) => n.name === name);
+    if (!status) return 'not registered yet';
+    if (!status.ready) return `NotReady${status.readyMessage ? `, ${shortReadyMessage(status.readyMessage)}` : ''}`;
+    return whyNotReady(status, version);
+  });
+  if (reasons.every((reason) => reason === reasons[0])) return `waiting for ${pending.join(', ')}: ${reasons[0]}`;
+  return `waiting for ${pending.map((name, i) => `${name} (${reasons[i]})`).join(', ')}`;
+}
+
+/**
+ * The kubelet's NotReady message without its wrapping: "container runtime network not ready:
+ * NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin
+ * not initialized" → "cni plugin not initialized" (the innermost message, after its last "error: ").
+ */
+function shortReadyMessage(message: string): string {
+  const at = message.lastIndexOf('message:');
+  const inner = at >= 0 ? message.slice(at + 'message:'.length) : message;
+  const afterError = inner.lastIndexOf('error: ');
+  return (afterError >= 0 ? inner.slice(afterError + 'error: '.length) : inner).trim() || message.trim();
+}

@@ -18,6 +18,8 @@ export interface CredentialDiscovery {
   missing: string[];
   /** The credential variables present, to pass to Terraform/Packer. Never print these. */
   values: Record<string, string>;
+  /** AWS: the shared-file profile the SDK would use, when that is where the credentials come from. */
+  profile?: string;
 }
 
 type FsCheck = (path: string) => boolean;
@@ -107,15 +109,45 @@ function discoverAws(env: NodeJS.ProcessEnv, fsCheck: FsCheck): CredentialDiscov
   if (set(env, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI') || set(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI')) {
     return found('container credentials (AWS_CONTAINER_CREDENTIALS_*)');
   }
-  const files = [
+  const file = awsSharedFiles(env).find((path) => fsCheck(path));
+  const profile = set(env, 'AWS_PROFILE') ? env.AWS_PROFILE! : 'default';
+  if (file) return { ...found(`profile ${profile} (${file})`), profile };
+  if (set(env, 'AWS_ACCESS_KEY_ID')) return { ok: false, source: 'not found', missing: ['AWS_SECRET_ACCESS_KEY'], values: {} };
+  return { ok: false, source: 'not found', missing: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'], values: {} };
+}
+
+/** The AWS SDK's shared credentials file, then its config file (both honour their override variables). */
+export function awsSharedFiles(env: NodeJS.ProcessEnv): [credentials: string, config: string] {
+  return [
     set(env, 'AWS_SHARED_CREDENTIALS_FILE') ? env.AWS_SHARED_CREDENTIALS_FILE! : join(home(env), '.aws', 'credentials'),
     set(env, 'AWS_CONFIG_FILE') ? env.AWS_CONFIG_FILE! : join(home(env), '.aws', 'config'),
   ];
-  const file = files.find((path) => fsCheck(path));
-  const profile = set(env, 'AWS_PROFILE') ? env.AWS_PROFILE! : 'default';
-  if (file) return found(`profile ${profile} (${file})`);
-  if (set(env, 'AWS_ACCESS_KEY_ID')) return { ok: false, source: 'not found', missing: ['AWS_SECRET_ACCESS_KEY'], values: {} };
-  return { ok: false, source: 'not found', missing: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'], values: {} };
+}
+
+export interface AwsProfile {
+  name: string;
+  /** The first shared file that names it. */
+  file: string;
+}
+
+/**
+ * The named profiles of the shared files, for the wizard's AWS_PROFILE choice: "[name]" in the
+ * credentials file, "[profile name]" (and "[default]") in the config file, as the AWS CLI
+ * documents them (docs.aws.amazon.com/cli/latest/userguide/cli-configure-files.html).
+ * "[sso-session …]" and "[services …]" sections of the config file are not profiles.
+ */
+export function awsProfiles(env: NodeJS.ProcessEnv, readText: (path: string) => string | undefined = readIfFile): AwsProfile[] {
+  const [credentialsFile, configFile] = awsSharedFiles(env);
+  const profiles: AwsProfile[] = [];
+  const add = (name: string, file: string) => {
+    if (name && !profiles.some((p) => p.name === name)) profiles.push({ name, file });
+  };
+  for (const [, section] of (readText(credentialsFile) ?? '').matchAll(/^\s*\[\s*([^\]]+?)\s*\]\s*$/gm)) add(section!, credentialsFile);
+  for (const [, section] of (readText(configFile) ?? '').matchAll(/^\s*\[\s*([^\]]+?)\s*\]\s*$/gm)) {
+    if (section === 'default') add('default', configFile);
+    else if (section!.startsWith('profile ')) add(section!.slice('profile '.length).trim(), configFile);
+  }
+  return profiles;
 }
 
 const HOW_TO: Record<Exclude<ProviderName, 'static'>, string> = {

@@ -1,6 +1,7 @@
 /**
  * The cluster folder (default ./clusters/<name>/): the only place the tool keeps anything.
  *   cluster.yaml     the spec (no secrets)
+ *   cluster.schema.json  its JSON Schema, which cluster.yaml's first line points editors at
  *   inventory.json   the nodes, from Terraform or the static spec
  *   state.json       checkpoints: finished steps with their inputs
  *   secrets/         0700; SSH key, join material, admin kubeconfig, host keys (0600 files)
@@ -12,6 +13,7 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { dnsLabelProblem } from '../config/field-checks.js';
+import { SCHEMA_FILE } from '../config/schema.js';
 import { writeFileAtomic } from './atomic.js';
 import { readTextIfExists } from './read-optional.js';
 
@@ -35,6 +37,7 @@ export class ClusterDir {
   }
 
   get specFile(): string { return join(this.root, 'cluster.yaml'); }
+  get schemaFile(): string { return join(this.root, SCHEMA_FILE); }
   get inventoryFile(): string { return join(this.root, 'inventory.json'); }
   get stateFile(): string { return join(this.root, 'state.json'); }
   get secretsDir(): string { return join(this.root, 'secrets'); }

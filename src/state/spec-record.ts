@@ -5,7 +5,7 @@
  * new node CIDR, 3 control planes made 1) is a different cluster, wherever the edit was made.
  */
 import type { ClusterSpec } from '../config/schema.js';
-import { serializeSpec } from '../config/serialize.js';
+import { clusterJsonSchemaText, serializeSpec } from '../config/serialize.js';
 import { validateSpec } from '../config/validate/index.js';
 import { writeFileAtomic } from './atomic.js';
 import type { ClusterDir } from './cluster-dir.js';
@@ -27,8 +27,12 @@ export function appliedSpec(state: Readonly<ClusterState>): ClusterSpec | undefi
   }
 }
 
-/** Writes cluster.yaml and records the spec in state.json (call with the cluster lock held). */
+/**
+ * Writes cluster.yaml, with the JSON Schema its first line points editors at beside it, and
+ * records the spec in state.json (call with the cluster lock held).
+ */
 export async function saveSpec(dir: ClusterDir, state: StateStore, spec: ClusterSpec): Promise<void> {
+  await writeFileAtomic(dir.schemaFile, clusterJsonSchemaText(), 0o644);
   await writeFileAtomic(dir.specFile, serializeSpec(spec), 0o644);
   await state.update((current) => {
     current.facts[FACT_APPLIED_SPEC] = JSON.stringify(spec);

@@ -60,8 +60,14 @@ export class StateStore {
     return checkpoint !== undefined && (inputs === undefined || checkpoint.inputs === inputs);
   }
 
-  async markDone(stepId: string, checkpoint: Omit<Checkpoint, 'finishedAt'> = {}): Promise<void> {
-    this.state.steps[stepId] = { finishedAt: new Date().toISOString(), ...checkpoint };
+  /**
+   * Records a step as done. `unchanged`: the step found its work already done (its check said so),
+   * so a checkpoint it had keeps the time the work was really done; status's "last finished step"
+   * then names work, not a rerun's checks.
+   */
+  async markDone(stepId: string, checkpoint: Omit<Checkpoint, 'finishedAt'> = {}, options: { unchanged?: boolean } = {}): Promise<void> {
+    const earlier = options.unchanged ? this.state.steps[stepId]?.finishedAt : undefined;
+    this.state.steps[stepId] = { finishedAt: earlier ?? new Date().toISOString(), ...checkpoint };
     await this.save();
   }
 
@@ -94,7 +100,8 @@ export function parseState(text: string, path: string): ClusterState {
   }
   if (candidate.version > STATE_VERSION) {
     throw new UsageError('StateTooNew', `${path} has state version ${candidate.version}, newer than this k8s-bootstrap understands (${STATE_VERSION})`, {
-      hint: 'Upgrade k8s-bootstrap (npm i -g k8s-bootstrap@latest) before touching this cluster.',
+      // The package is not on the npm registry yet, so no `npm i -g …@latest`: the newer tool is wherever it came from.
+      hint: 'Use the newer k8s-bootstrap that wrote it before touching this cluster (k8s-bootstrap --version shows this one).',
     });
   }
   if (candidate.version < 1) {

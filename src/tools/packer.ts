@@ -10,19 +10,59 @@
  *   deletes its temporary instance, key pair and security group; local provisioner scripts
  *   (shell-local), which Packer 1.6.6 leaves running, get the SIGINT too instead of holding our
  *   output pipe open. SIGKILL (to the group) only after a long grace period.
- * - `packer init` exists from 1.7 (required_plugins); older versions skip it with a notice.
+ * - `packer init` exists from 1.7 (required_plugins); the templates need it, so doctor, init's
+ *   preflight and its dry run refuse an older Packer (packerVersionProblem). init() itself still
+ *   skips it with a notice on an older one, for a caller that brings its plugins along.
  * - CHECKPOINT_DISABLE=1 stops Packer from calling checkpoint.hashicorp.com for update checks.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AbortError, ExternalToolError, PreflightError } from '../errors.js';
-import { runTool, SubprocessError, type RunOptions } from './subprocess.js';
+import { findExecutable, runTool, SubprocessError, type RunOptions } from './subprocess.js';
 import { parsePackerVersion, toPackerEvent, versionAtLeast, type PackerEvent } from './packer-machine-readable.js';
 
 export type { PackerEvent } from './packer-machine-readable.js';
 
 /** First Packer version with `packer init` and `required_plugins`. */
 export const PACKER_INIT_MIN_VERSION = '1.7.0';
+
+/** How to get a Packer the templates can use; doctor, preflight and the dry run say the same. */
+export const PACKER_INSTALL_HINT =
+  'Packer >= 1.7: https://developer.hashicorp.com/packer/install (apt: add the HashiCorp apt repository, then apt install packer; brew install hashicorp/tap/packer; or a binary from https://releases.hashicorp.com/packer/). ' +
+  'Debian/Ubuntu\'s own packer package is 1.6.x, too old for plugin templates';
+
+/**
+ * The one rule on the Packer version (doctor, init's preflight and its dry run): every template
+ * starts with `packer { required_plugins { … } }`, which needs `packer init`, added in 1.7.0.
+ * Undefined when `version` can build the templates.
+ */
+export function packerVersionProblem(version: string): string | undefined {
+  if (versionAtLeast(version, PACKER_INIT_MIN_VERSION)) return undefined;
+  return `packer ${version} is older than ${PACKER_INIT_MIN_VERSION}: it cannot read required_plugins or run packer init, which the node image templates need`;
+}
+
+/** What a `packer` binary is, for preflight and the dry run: its version and the rule's verdict. */
+export interface PackerCheck {
+  /** The binary found on PATH; undefined when there is none. */
+  path?: string;
+  version?: string;
+  /** Why it cannot build the templates (missing, too old, version unreadable). */
+  problem?: string;
+}
+
+/** Finds `packer` on `env.PATH` and applies packerVersionProblem to its version. */
+export async function checkPacker(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<PackerCheck> {
+  const path = await findExecutable('packer', env.PATH ?? '');
+  if (!path) return { problem: 'packer was not found on PATH' };
+  try {
+    const version = await new PackerCli(path).version({ signal });
+    const problem = packerVersionProblem(version);
+    return { path, version, ...(problem ? { problem } : {}) };
+  } catch (error) {
+    if (error instanceof AbortError) throw error;
+    return { path, problem: `${path} version failed: ${(error as Error).message}` };
+  }
+}
 /** How long Packer gets to delete its temporary cloud resources after Ctrl-C before SIGKILL. */
 export const PACKER_CLEANUP_GRACE_MS = 10 * 60_000;
 

@@ -5,7 +5,9 @@
  *
  * listr2 wants its tasks before it runs, while events arrive over time. The runner announces each
  * phase with `phase-started` (all its steps), so each group becomes one listr2 run whose tasks
- * await the step's promises that later events resolve. Groups run one after another, as phases do.
+ * await the step's promises that later events resolve. Groups run one after another, as phases do,
+ * except a background group (worker preparation): it is drawn in one tree with the groups that
+ * start while it runs, side by side, so the tree shows what really runs at the same time.
  */
 import type { EngineEvent, EventSink, StepRef } from '../engine/events.js';
 import { formatDuration } from '../engine/timeouts.js';
@@ -19,7 +21,28 @@ export interface TtyRendererOptions {
 }
 
 type ListrModule = typeof import('listr2');
-type TaskWrapper = { title: string; output: string; skip(message?: string): void };
+type TaskWrapper = { title: string; output: string; skip(message?: string): void; newListr(tasks: ListrTaskSpec[], options?: object): unknown };
+type ListrTaskSpec = { title?: string; task: (ctx: unknown, task: TaskWrapper) => unknown; rendererOptions?: object };
+
+/** One group as announced by phase-started. */
+interface GroupItem {
+  group: string;
+  views: StepView[];
+  concurrency: number;
+}
+
+/**
+ * A background group and the groups that start while it runs, drawn in one listr2 run: the
+ * background group beside a "lane" that takes the other groups one after another as they come.
+ */
+interface Window {
+  background: GroupItem;
+  queue: GroupItem[];
+  backgroundDone: boolean;
+  /** No group joins any more: the lane has seen the background group finish with nothing queued. */
+  closed: boolean;
+  wake?: () => void;
+}
 
 export class TtyRenderer implements EventSink {
   private readonly views = new Map<string, StepView>();
@@ -28,6 +51,8 @@ export class TtyRenderer implements EventSink {
   private readonly tasks = new Map<string, TaskWrapper>();
   private ticker?: NodeJS.Timeout;
   private listr?: Promise<ListrModule>;
+  /** Windows whose lane still takes groups; a group that starts joins the newest. */
+  private readonly windows: Window[] = [];
   private closed = false;
 
   constructor(private readonly stream: NodeJS.WritableStream, private readonly options: TtyRendererOptions) {}
@@ -37,11 +62,16 @@ export class TtyRenderer implements EventSink {
     switch (event.type) {
       case 'phase-started': {
         const views = event.steps.map((step) => this.viewFor({ ...step, group: event.group }));
-        this.schedule(event.group, views, event.concurrency);
+        const item = { group: event.group, views, concurrency: event.concurrency };
+        const window = event.background ? undefined : this.openWindowToJoin();
+        if (event.background) this.openWindow(item);
+        else if (window) this.joinWindow(window, item);
+        else this.schedule(event.group, views, event.concurrency);
         return;
       }
       case 'phase-finished':
         for (const view of this.views.values()) if (view.ref.group === event.group && !view.settled) view.finish('not-started');
+        for (const window of this.windows) if (window.background.group === event.group) this.endBackground(window);
         return;
       case 'run-started':
       case 'run-finished':
@@ -61,6 +91,7 @@ export class TtyRenderer implements EventSink {
   async close(): Promise<void> {
     // Anything still open at the end (an abandoned step) must not keep its listr run waiting.
     for (const view of this.views.values()) if (!view.settled) view.finish('not-started');
+    for (const window of this.windows) this.endBackground(window);
     await this.chain;
     this.closed = true;
     if (this.ticker) clearInterval(this.ticker);
@@ -119,40 +150,101 @@ export class TtyRenderer implements EventSink {
 
   private schedule(group: string, views: StepView[], concurrency: number): void {
     this.ensureTicker();
-    this.chain = this.chain.then(() => this.runGroup(group, views, concurrency)).catch(() => undefined);
+    this.chain = this.chain.then(() => this.runTree([this.groupTask({ group, views, concurrency })], false)).catch(() => undefined);
   }
 
-  private async runGroup(group: string, views: StepView[], concurrency: number): Promise<void> {
+  /** A background group begins: its tree waits in the chain like any group, and takes in the groups that start meanwhile. */
+  private openWindow(background: GroupItem): void {
+    const window: Window = { background, queue: [], backgroundDone: false, closed: false };
+    this.windows.push(window);
+    this.ensureTicker();
+    this.chain = this.chain.then(() => this.runTree([this.groupTask(background), this.laneTask(window)], true)).catch(() => undefined);
+  }
+
+  private openWindowToJoin(): Window | undefined {
+    return this.windows.filter((window) => !window.closed).at(-1);
+  }
+
+  private joinWindow(window: Window, item: GroupItem): void {
+    window.queue.push(item);
+    window.wake?.();
+  }
+
+  private endBackground(window: Window): void {
+    window.backgroundDone = true;
+    window.wake?.();
+  }
+
+  /** The next group of the lane; undefined (and the window closed) once the background group is done and nothing waits. */
+  private async nextInLane(window: Window): Promise<GroupItem | undefined> {
+    for (;;) {
+      const next = window.queue.shift();
+      if (next) return next;
+      if (window.backgroundDone) {
+        window.closed = true;
+        this.windows.splice(this.windows.indexOf(window), 1);
+        return undefined;
+      }
+      await new Promise<void>((resolve) => (window.wake = resolve));
+      window.wake = undefined;
+    }
+  }
+
+  /**
+   * The lane: a task without a title (listr2 draws the subtasks of an untitled task at its own
+   * level, so the groups line up with the background group), holding the next group and, after
+   * it, the rest of the lane.
+   */
+  private laneTask(window: Window): ListrTaskSpec {
+    return {
+      task: async (_ctx, task) => {
+        const next = await this.nextInLane(window);
+        if (!next) return undefined;
+        return task.newListr([this.groupTask(next), this.laneTask(window)], { concurrent: false, exitOnError: false });
+      },
+    };
+  }
+
+  private groupTask(item: GroupItem): ListrTaskSpec {
+    return {
+      title: item.group,
+      task: (_ctx, task) => task.newListr(item.views.map((view) => this.stepTask(view)), { concurrent: Math.max(1, item.concurrency), exitOnError: false }),
+    };
+  }
+
+  private async runTree(tasks: ListrTaskSpec[], concurrent: boolean): Promise<void> {
     const listr2 = await (this.listr ??= import('listr2'));
     const { Listr, DefaultRenderer, ListrLogger, ProcessOutput, LISTR_DEFAULT_RENDERER_STYLE } = listr2;
+    const out = this.stream as NodeJS.WriteStream;
     // listr2 falls back to its line renderer when process.stdout is not a TTY; our tree lives on
     // stderr (stdout may be piped to a file), so declare this renderer usable anywhere.
     class StderrTreeRenderer extends DefaultRenderer {
       static override nonTTY = true;
+
+      // listr2 9 wraps every line at process.stdout.columns (80 when stdout is piped), whatever
+      // stream it draws on (listr2/listr2#716, fixed in #784 for v11): lend it our stream's width
+      // for the length of the (synchronous) call.
+      protected override format(message: string, icon: string, level: number): string[] {
+        return withStdoutColumns(out.columns, () => super.format(message, icon, level));
+      }
     }
-    const out = this.stream as NodeJS.WriteStream;
     const plainColors = Object.fromEntries(Object.keys(LISTR_DEFAULT_RENDERER_STYLE.color ?? {}).map((key) => [key, (text: string) => text]));
-    const list = new Listr(
-      [{
-        title: group,
-        task: (_ctx, task) => task.newListr(views.map((view) => this.stepTask(view)), { concurrent: Math.max(1, concurrency), exitOnError: false }),
-      }],
-      {
-        renderer: StderrTreeRenderer,
-        fallbackRendererCondition: false,
-        // Ctrl-C belongs to the CLI's interrupt controller; listr2's own handler would exit(127).
-        registerSignalListeners: false,
-        exitOnError: false,
-        rendererOptions: {
-          collapseSubtasks: false,
-          collapseErrors: false,
-          collapseSkips: true,
-          showErrorMessage: true,
-          logger: new ListrLogger({ processOutput: new ProcessOutput(out, out), useIcons: true }),
-          ...(this.options.color ? {} : { color: plainColors as never }),
-        },
+    const list = new Listr(tasks as never, {
+      renderer: StderrTreeRenderer,
+      fallbackRendererCondition: false,
+      // Ctrl-C belongs to the CLI's interrupt controller; listr2's own handler would exit(127).
+      registerSignalListeners: false,
+      exitOnError: false,
+      concurrent,
+      rendererOptions: {
+        collapseSubtasks: false,
+        collapseErrors: false,
+        collapseSkips: true,
+        showErrorMessage: true,
+        logger: new ListrLogger({ processOutput: new ProcessOutput(out, out), useIcons: true }),
+        ...(this.options.color ? {} : { color: plainColors as never }),
       },
-    );
+    });
     await list.run().catch(() => undefined);
   }
 
@@ -211,5 +303,22 @@ export class TtyRenderer implements EventSink {
       }
     }, 500);
     this.ticker.unref();
+  }
+}
+
+/**
+ * Runs `body` with process.stdout.columns reading `columns` (when known), then puts back what was
+ * there: listr2's renderer reads that global for its width (see StderrTreeRenderer.format).
+ */
+function withStdoutColumns<T>(columns: number | undefined, body: () => T): T {
+  if (!columns) return body();
+  const stdout = process.stdout as { columns?: number };
+  const own = Object.getOwnPropertyDescriptor(stdout, 'columns');
+  Object.defineProperty(stdout, 'columns', { value: columns, configurable: true, writable: true });
+  try {
+    return body();
+  } finally {
+    if (own) Object.defineProperty(stdout, 'columns', own);
+    else delete stdout.columns;
   }
 }

@@ -10,6 +10,8 @@ export interface CredentialQuestion {
   /** Masked while typed. */
   secret: boolean;
   default?: string;
+  /** May be left empty (then it is not set). @default false */
+  optional?: boolean;
 }
 
 export const CREDENTIAL_QUESTIONS: Record<Exclude<ProviderName, 'static'>, CredentialQuestion[]> = {
@@ -18,8 +20,11 @@ export const CREDENTIAL_QUESTIONS: Record<Exclude<ProviderName, 'static'>, Crede
     { env: 'EXOSCALE_API_SECRET', message: 'Exoscale API secret (EXOSCALE_API_SECRET)', secret: true },
   ],
   aws: [
-    { env: 'AWS_ACCESS_KEY_ID', message: 'AWS access key id (AWS_ACCESS_KEY_ID)', secret: true },
+    // The key id is an identifier, not a secret (AWS prints it in consoles and logs): shown, so typos can be seen.
+    { env: 'AWS_ACCESS_KEY_ID', message: 'AWS access key id (AWS_ACCESS_KEY_ID)', secret: false },
     { env: 'AWS_SECRET_ACCESS_KEY', message: 'AWS secret access key (AWS_SECRET_ACCESS_KEY)', secret: true },
+    // Temporary keys (STS, SSO, assumed roles) work only with their session token.
+    { env: 'AWS_SESSION_TOKEN', message: 'AWS session token (AWS_SESSION_TOKEN; empty for long-term keys)', secret: true, optional: true },
   ],
   openstack: [
     { env: 'OS_AUTH_URL', message: 'Keystone URL (OS_AUTH_URL)', secret: false },

@@ -3,6 +3,7 @@
  * open, in the order a person thinks about a cluster (where, how big, which Kubernetes, which
  * networks, how to log in). It only fills a document; validation and writing happen in init.
  * Every `validate` reuses the spec's own checks, so the wizard cannot accept what init rejects.
+ * The questions are steps of one list, so Esc can take the person back one question.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -18,13 +19,19 @@ import {
   RUNTIMES,
   type ProviderName,
 } from '../config/schema.js';
-import { endpointProblem, formatProblem } from '../config/field-checks.js';
+import { endpointProblem, formatProblem, ipv4Problem } from '../config/field-checks.js';
+import { sshKeyFileProblem } from '../config/ssh-key-file.js';
+import { EXOSCALE_ZONES } from '../config/known-values.js';
 import { validators } from './validators.js';
-import { discoverCredentials } from '../providers/credentials.js';
+import { awsProfiles, discoverCredentials, type AwsProfile } from '../providers/credentials.js';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_MINORS } from '../kube/versions.js';
+import { KUBERNETES_PATCHES } from '../kube/pins.js';
+import { STATIC_HA_PORT } from '../providers/static.js';
 import { CREDENTIAL_QUESTIONS } from './credential-questions.js';
 import { getPath, hasValue, setPath, type RawDoc } from './doc-path.js';
-import { confirm, input, number, password, select, type Choice, type PromptContext } from './prompts.js';
+import * as prompts from './prompts.js';
+import { BackRequested, type Choice, type PromptContext } from './prompts.js';
+import { findPrivateKeys } from './ssh-keys.js';
 
 export interface WizardContext extends PromptContext {
   env: NodeJS.ProcessEnv;
@@ -44,7 +51,8 @@ export interface InitWizardResult {
   credentialsSource?: string;
 }
 
-export const EXOSCALE_ZONES = ['ch-gva-2', 'ch-dk-2', 'de-fra-1', 'de-muc-1', 'at-vie-1', 'at-vie-2', 'bg-sof-1'] as const;
+/** The zone list lives with the other known values, which validation checks too. */
+export { EXOSCALE_ZONES };
 
 const PROVIDER_CHOICES: Record<ProviderName, string> = {
   exoscale: 'Exoscale (EXOSCALE_API_KEY/EXOSCALE_API_SECRET)',
@@ -57,189 +65,485 @@ export async function runInitWizard(ctx: WizardContext, seed: RawDoc, options: I
   const doc: RawDoc = structuredClone(seed);
   doc.apiVersion ??= API_VERSION;
   doc.kind ??= KIND;
-  const note = (text: string) => ctx.stderr.write(`${text}\n`);
-
-  // 1. Where the nodes come from.
-  if (!hasValue(doc, 'provider.name')) {
-    const provider = await select<ProviderName>(ctx, {
-      message: 'Where should the nodes come from?',
-      flag: '--provider',
-      choices: PROVIDERS.map((value) => ({ value, name: PROVIDER_CHOICES[value] })),
-    });
-    setPath(doc, 'provider.name', provider);
-  }
-  const provider = getPath(doc, 'provider.name') as ProviderName;
-  const isStatic = provider === 'static';
-
-  // 2. Credentials: from the environment when there, else typed (masked) and kept in memory.
   const result: InitWizardResult = { doc, credentials: {} };
-  if (!isStatic) {
-    const found = discoverCredentials(provider, ctx.env);
-    if (found.ok) {
-      result.credentialsSource = found.source;
-      note(`Credentials: found in ${found.source}.`);
-    } else if (options.askCredentials === false) {
-      note('Credentials: not needed for --dry-run.');
-    } else {
-      note(`Credentials: none found in the environment. They are used for this run only and never saved.`);
-      for (const question of CREDENTIAL_QUESTIONS[provider]) {
-        if (ctx.env[question.env]) continue;
-        const ask = question.secret ? password : input;
-        result.credentials[question.env] = await ask(ctx, {
-          message: question.message,
-          flag: question.env,
-          ...(question.secret ? {} : { default: question.default }),
-          validate: (value: string) => (value.trim() === '' ? `${question.env} cannot be empty` : true),
-        });
-      }
-      result.credentialsSource = 'typed in the wizard (not saved)';
-    }
-  }
-
-  // 3. Zone or region.
-  if (provider === 'exoscale' && !hasValue(doc, 'provider.zone')) {
-    setPath(doc, 'provider.zone', await select(ctx, {
-      message: 'Exoscale zone',
-      flag: '--zone',
-      choices: EXOSCALE_ZONES.map((value) => ({ value })),
-      default: 'ch-gva-2',
-    }));
-  }
-  if ((provider === 'aws' || provider === 'openstack') && !hasValue(doc, 'provider.region')) {
-    setPath(doc, 'provider.region', await input(ctx, {
-      message: provider === 'aws' ? 'AWS region' : 'OpenStack region',
-      flag: '--region',
-      default: provider === 'aws' ? 'eu-central-1' : (ctx.env.OS_REGION_NAME ?? 'RegionOne'),
-      validate: (value) => (value.trim() ? true : 'Enter a region'),
-    }));
-  }
-
-  // 4. Name.
-  if (!hasValue(doc, 'name')) {
-    setPath(doc, 'name', await input(ctx, { message: 'Cluster name', flag: '--name', default: 'demo', validate: validators.name }));
-  }
-
-  // 5. Topology and sizes (static: the host list is the topology).
-  if (isStatic) {
-    await askStaticHosts(ctx, doc);
-  } else {
-    if (!hasValue(doc, 'controlPlane.count')) {
-      setPath(doc, 'controlPlane.count', await select(ctx, {
-        message: 'Control plane',
-        flag: '--control-planes',
-        choices: [
-          { value: 1, name: 'Single control plane (1 node)' },
-          { value: 3, name: 'Highly available (3 nodes, survives 1 failure)' },
-          { value: 5, name: 'Highly available (5 nodes, survives 2 failures)' },
-        ],
-        default: 1,
-      }));
-    }
-    if (!hasValue(doc, 'workers.count')) {
-      setPath(doc, 'workers.count', await number(ctx, {
-        message: 'Workers',
-        flag: '--workers',
-        default: 2,
-        min: 0,
-        validate: validators.workerCount,
-      }));
-    }
-    const types = DEFAULT_INSTANCE_TYPES[provider];
-    if (!hasValue(doc, 'controlPlane.type')) {
-      setPath(doc, 'controlPlane.type', await input(ctx, {
-        message: 'Control-plane instance type',
-        flag: '--control-plane-type',
-        default: types.controlPlane,
-      }));
-    }
-    if (!hasValue(doc, 'workers.type') && Number(getPath(doc, 'workers.count')) > 0) {
-      setPath(doc, 'workers.type', await input(ctx, { message: 'Worker instance type', flag: '--worker-type', default: types.worker }));
-    }
-  }
-
-  // 6. Kubernetes.
-  if (!hasValue(doc, 'kubernetes.version')) {
-    let version = await select(ctx, {
-      message: 'Kubernetes version',
-      flag: '--kubernetes-version',
-      choices: versionChoices(),
-      default: DEFAULT_KUBERNETES_VERSION,
-    });
-    if (version === OTHER) {
-      version = await input(ctx, { message: 'Kubernetes version (MAJOR.MINOR.PATCH)', flag: '--kubernetes-version', validate: validators.kubernetesVersion });
-    }
-    setPath(doc, 'kubernetes.version', version);
-  }
-  if (!hasValue(doc, 'kubernetes.runtime')) {
-    setPath(doc, 'kubernetes.runtime', await select(ctx, {
-      message: 'Container runtime',
-      flag: '--runtime',
-      choices: RUNTIMES.map((value) => ({ value })),
-      default: 'containerd',
-    }));
-  }
-  if (!hasValue(doc, 'kubernetes.cni')) {
-    setPath(doc, 'kubernetes.cni', await select(ctx, {
-      message: 'Pod network (CNI)',
-      flag: '--cni',
-      choices: CNIS.map((value) => ({ value })),
-      default: 'calico',
-    }));
-  }
-
-  // 7. Networks, each checked against the ones already chosen while typed.
-  if (!isStatic && !hasValue(doc, 'network.nodeCidr')) {
-    setPath(doc, 'network.nodeCidr', await input(ctx, {
-      message: 'Node network CIDR',
-      flag: '--node-cidr',
-      default: DEFAULT_NETWORK.nodeCidr,
-      validate: cidrValidator(doc, []),
-    }));
-  }
-  if (!hasValue(doc, 'network.podCidr')) {
-    setPath(doc, 'network.podCidr', await input(ctx, {
-      message: 'Pod network CIDR',
-      flag: '--pod-cidr',
-      default: DEFAULT_NETWORK.podCidr,
-      validate: cidrValidator(doc, [['network.nodeCidr', 'node']]),
-    }));
-  }
-  if (!hasValue(doc, 'network.serviceCidr')) {
-    setPath(doc, 'network.serviceCidr', await input(ctx, {
-      message: 'Service network CIDR',
-      flag: '--service-cidr',
-      default: DEFAULT_NETWORK.serviceCidr,
-      validate: cidrValidator(doc, [['network.nodeCidr', 'node'], ['network.podCidr', 'pod']]),
-    }));
-  }
-
-  // 8. Access: who may reach SSH and the API, and with which key.
-  if (!isStatic && !hasValue(doc, 'ssh.adminCidrs')) {
-    const text = await input(ctx, {
-      message: 'Admin CIDRs allowed to reach SSH and the API (comma-separated, e.g. 203.0.113.7/32)',
-      flag: '--admin-cidr',
-      validate: validators.adminCidr,
-    });
-    setPath(doc, 'ssh.adminCidrs', splitList(text));
-  }
-  if (!hasValue(doc, 'ssh.user')) {
-    setPath(doc, 'ssh.user', await input(ctx, { message: 'SSH user on the nodes (passwordless sudo)', flag: '--ssh-user', default: 'ubuntu' }));
-  }
-  if (!hasValue(doc, 'ssh.privateKey')) {
-    const key = await askSshKey(ctx);
-    if (key) setPath(doc, 'ssh.privateKey', key);
-  }
-
+  const wizard = new Wizard({ ...ctx, allowBack: true }, result, options);
+  if (ctx.canPrompt) wizard.note('Esc goes back to the previous question; Ctrl-C stops the wizard.');
+  await wizard.run(wizard.steps());
   return result;
 }
 
-const OTHER = 'other';
+type Step = () => Promise<void>;
+type CloudProvider = Exclude<ProviderName, 'static'>;
 
+interface Snapshot {
+  doc: RawDoc;
+  credentials: Record<string, string>;
+  credentialsSource?: string;
+}
+
+/** The questions, and the driver that runs them in order and steps back on Esc. */
+class Wizard {
+  /** Questions shown so far: a step that showed none is skipped on the way back. */
+  private asked = 0;
+
+  constructor(
+    private readonly ctx: WizardContext & { allowBack: boolean },
+    private readonly result: InitWizardResult,
+    private readonly options: InitWizardOptions,
+  ) {}
+
+  private get doc(): RawDoc {
+    return this.result.doc;
+  }
+
+  note(text: string): void {
+    this.ctx.stderr.write(`${text}\n`);
+  }
+
+  // Every question goes through these, so the driver knows a step asked something.
+  private input(question: prompts.InputQuestion) {
+    this.asked += 1;
+    return prompts.input(this.ctx, question);
+  }
+  private number(question: prompts.NumberQuestion) {
+    this.asked += 1;
+    return prompts.number(this.ctx, question);
+  }
+  private select<T>(question: prompts.SelectQuestion<T>) {
+    this.asked += 1;
+    return prompts.select<T>(this.ctx, question);
+  }
+  private confirm(question: prompts.ConfirmQuestion) {
+    this.asked += 1;
+    return prompts.confirm(this.ctx, question);
+  }
+  private password(question: prompts.PasswordQuestion) {
+    this.asked += 1;
+    return prompts.password(this.ctx, question);
+  }
+
+  private snapshot(): Snapshot {
+    return { doc: structuredClone(this.doc), credentials: { ...this.result.credentials }, credentialsSource: this.result.credentialsSource };
+  }
+
+  private restore(snapshot: Snapshot): void {
+    for (const key of Object.keys(this.doc)) delete this.doc[key];
+    Object.assign(this.doc, structuredClone(snapshot.doc));
+    this.result.credentials = { ...snapshot.credentials };
+    this.result.credentialsSource = snapshot.credentialsSource;
+  }
+
+  /**
+   * Runs the steps in order. Esc (BackRequested) undoes the open step and runs the last step that
+   * asked something again. Nested (a step's own questions), Esc at its first question leaves it.
+   */
+  async run(steps: Step[], nested = false): Promise<void> {
+    const history: { index: number; before: Snapshot }[] = [];
+    let index = 0;
+    while (index < steps.length) {
+      const before = this.snapshot();
+      const askedBefore = this.asked;
+      try {
+        await steps[index]!();
+        if (this.asked > askedBefore) history.push({ index, before });
+        index += 1;
+      } catch (error) {
+        if (!(error instanceof BackRequested)) throw error;
+        this.restore(before);
+        const previous = history.pop();
+        if (previous) {
+          this.restore(previous.before);
+          index = previous.index;
+        } else if (nested) {
+          throw error;
+        } else {
+          this.note('This is the first question.');
+        }
+      }
+    }
+  }
+
+  private get provider(): ProviderName {
+    return getPath(this.doc, 'provider.name') as ProviderName;
+  }
+
+  private get isStatic(): boolean {
+    return this.provider === 'static';
+  }
+
+  steps(): Step[] {
+    return [
+      // 1. Where the nodes come from.
+      async () => {
+        if (hasValue(this.doc, 'provider.name')) return;
+        setPath(this.doc, 'provider.name', await this.select<ProviderName>({
+          message: 'Where should the nodes come from?',
+          flag: '--provider',
+          choices: PROVIDERS.map((value) => ({ value, name: PROVIDER_CHOICES[value] })),
+        }));
+      },
+      // 2. Credentials: from the environment when there, else typed (masked) and kept in memory.
+      () => this.askCredentials(),
+      // 3. Zone or region.
+      async () => {
+        if (this.provider !== 'exoscale' || hasValue(this.doc, 'provider.zone')) return;
+        setPath(this.doc, 'provider.zone', await this.select({
+          message: 'Exoscale zone',
+          flag: '--zone',
+          choices: EXOSCALE_ZONES.map((value) => ({ value })),
+          default: 'ch-gva-2',
+        }));
+      },
+      async () => {
+        if ((this.provider !== 'aws' && this.provider !== 'openstack') || hasValue(this.doc, 'provider.region')) return;
+        setPath(this.doc, 'provider.region', await this.input({
+          message: this.provider === 'aws' ? 'AWS region' : 'OpenStack region',
+          flag: '--region',
+          default: this.provider === 'aws' ? 'eu-central-1' : (this.ctx.env.OS_REGION_NAME ?? 'RegionOne'),
+          validate: (value) => (value.trim() ? true : 'Enter a region'),
+        }));
+      },
+      // 4. Name.
+      async () => {
+        if (hasValue(this.doc, 'name')) return;
+        setPath(this.doc, 'name', await this.input({ message: 'Cluster name', flag: '--name', default: 'demo', validate: validators.name }));
+      },
+      // 5. Topology and sizes (static: the host list is the topology).
+      () => this.askStaticHosts(),
+      () => this.askStaticEndpoint(),
+      async () => {
+        if (this.isStatic || hasValue(this.doc, 'controlPlane.count')) return;
+        setPath(this.doc, 'controlPlane.count', await this.select({
+          message: 'Control plane',
+          flag: '--control-planes',
+          choices: [
+            { value: 1, name: 'Single control plane (1 node)' },
+            { value: 3, name: 'Highly available (3 nodes, survives 1 failure)' },
+            { value: 5, name: 'Highly available (5 nodes, survives 2 failures)' },
+          ],
+          default: 1,
+        }));
+      },
+      async () => {
+        if (this.isStatic || hasValue(this.doc, 'workers.count')) return;
+        // The spec's own bounds (config/field-checks.ts workerCountProblem), said in its words.
+        setPath(this.doc, 'workers.count', await this.number({ message: 'Workers', flag: '--workers', default: 2, min: 0, max: MAX_WORKERS, validate: validators.workerCount }));
+      },
+      async () => {
+        if (this.isStatic || hasValue(this.doc, 'controlPlane.type')) return;
+        setPath(this.doc, 'controlPlane.type', await this.input({
+          message: 'Control-plane instance type',
+          flag: '--control-plane-type',
+          default: DEFAULT_INSTANCE_TYPES[this.provider as CloudProvider].controlPlane,
+        }));
+      },
+      async () => {
+        if (this.isStatic || hasValue(this.doc, 'workers.type') || !(Number(getPath(this.doc, 'workers.count')) > 0)) return;
+        setPath(this.doc, 'workers.type', await this.input({ message: 'Worker instance type', flag: '--worker-type', default: DEFAULT_INSTANCE_TYPES[this.provider as CloudProvider].worker }));
+      },
+      // 6. Kubernetes.
+      () => this.askKubernetesVersion(),
+      async () => {
+        if (hasValue(this.doc, 'kubernetes.runtime')) return;
+        setPath(this.doc, 'kubernetes.runtime', await this.select({
+          message: 'Container runtime',
+          flag: '--runtime',
+          choices: RUNTIMES.map((value) => ({ value })),
+          default: 'containerd',
+        }));
+      },
+      async () => {
+        if (hasValue(this.doc, 'kubernetes.cni')) return;
+        setPath(this.doc, 'kubernetes.cni', await this.select({
+          message: 'Pod network (CNI)',
+          flag: '--cni',
+          choices: CNIS.map((value) => ({ value })),
+          default: 'calico',
+        }));
+      },
+      // 7. Networks, each checked against the ones already chosen while typed.
+      async () => {
+        if (this.isStatic || hasValue(this.doc, 'network.nodeCidr')) return;
+        setPath(this.doc, 'network.nodeCidr', await this.input({
+          message: 'Node network CIDR',
+          flag: '--node-cidr',
+          default: DEFAULT_NETWORK.nodeCidr,
+          validate: cidrValidator(this.doc, []),
+        }));
+      },
+      async () => {
+        if (hasValue(this.doc, 'network.podCidr')) return;
+        setPath(this.doc, 'network.podCidr', await this.input({
+          message: 'Pod network CIDR',
+          flag: '--pod-cidr',
+          default: DEFAULT_NETWORK.podCidr,
+          validate: cidrValidator(this.doc, [['network.nodeCidr', 'node']]),
+        }));
+      },
+      async () => {
+        if (hasValue(this.doc, 'network.serviceCidr')) return;
+        setPath(this.doc, 'network.serviceCidr', await this.input({
+          message: 'Service network CIDR',
+          flag: '--service-cidr',
+          default: DEFAULT_NETWORK.serviceCidr,
+          validate: cidrValidator(this.doc, [['network.nodeCidr', 'node'], ['network.podCidr', 'pod']]),
+        }));
+      },
+      // 8. Access: who may reach SSH and the API, and with which key.
+      async () => {
+        if (this.isStatic || hasValue(this.doc, 'ssh.adminCidrs')) return;
+        const text = await this.input({
+          message: 'Admin CIDRs allowed to reach SSH and the API (comma-separated, e.g. 203.0.113.7/32)',
+          flag: '--admin-cidr',
+          validate: validators.adminCidr,
+        });
+        setPath(this.doc, 'ssh.adminCidrs', splitList(text));
+      },
+      async () => {
+        if (hasValue(this.doc, 'ssh.user')) return;
+        // Cloud nodes boot the image this tool builds from Ubuntu, whose user is "ubuntu" (Packer's
+        // ssh_username in templates/packer/*.pkr.hcl, the spec's default): nothing to ask. Only
+        // machines of the person's own, or an image of theirs (image.id), have a user we cannot know.
+        const imageId = getPath(this.doc, 'image.id');
+        if (!this.isStatic && imageId === undefined) return;
+        setPath(this.doc, 'ssh.user', await this.input({
+          message: this.isStatic ? 'SSH user on the hosts (passwordless sudo)' : `SSH user of image ${String(imageId)} (passwordless sudo)`,
+          flag: '--ssh-user',
+          default: 'ubuntu',
+          validate: validators.linuxUser,
+        }));
+      },
+      () => this.askSshKey(),
+    ];
+  }
+
+  private async askCredentials(): Promise<void> {
+    if (this.isStatic) return;
+    const provider = this.provider as CloudProvider;
+    const found = discoverCredentials(provider, this.ctx.env);
+    if (this.options.askCredentials === false) {
+      if (found.ok) this.result.credentialsSource = found.source;
+      this.note(found.ok ? `Credentials: found in ${found.source}.` : 'Credentials: not needed for --dry-run.');
+      return;
+    }
+    // A shared-file profile the SDK would pick only by default: let the person pick the profile.
+    const profiles = provider === 'aws' && !this.ctx.env.AWS_PROFILE && (!found.ok || found.profile !== undefined) ? awsProfiles(this.ctx.env) : [];
+    if (found.ok && profiles.length === 0) {
+      this.result.credentialsSource = found.source;
+      this.note(`Credentials: found in ${found.source}.`);
+      return;
+    }
+    if (provider !== 'aws') this.note('Credentials: none found in the environment. They are used for this run only and never saved.');
+    for (;;) {
+      if (provider === 'aws') {
+        const picked = await this.askAwsProfile(profiles);
+        if (picked !== undefined) {
+          this.result.credentials = { AWS_PROFILE: picked };
+          this.result.credentialsSource = discoverCredentials('aws', { ...this.ctx.env, AWS_PROFILE: picked }).source;
+          return;
+        }
+      }
+      try {
+        await this.askTypedCredentials(provider);
+        this.result.credentialsSource = 'typed in the wizard (not saved)';
+        return;
+      } catch (error) {
+        // Back from the first typed value: for AWS the profile-or-key choice again, else the step before.
+        if (!(error instanceof BackRequested) || provider !== 'aws') throw error;
+      }
+    }
+  }
+
+  /** The profile to use (AWS_PROFILE), or undefined for an access key typed here. */
+  private async askAwsProfile(profiles: AwsProfile[]): Promise<string | undefined> {
+    const TYPED = '';
+    const choices: Choice<string>[] = profiles.map((profile) => ({ value: profile.name, name: `Named profile ${profile.name} (AWS_PROFILE=${profile.name}, ${profile.file})` }));
+    if (choices.length === 0) choices.push({ value: '-', name: 'Named profile (AWS_PROFILE)', disabled: 'none in ~/.aws/credentials or ~/.aws/config' });
+    choices.push({ value: TYPED, name: 'Access key typed here (used for this run only, never saved)' });
+    const picked = await this.select({ message: 'AWS credentials', flag: 'AWS_PROFILE or AWS_ACCESS_KEY_ID', choices, default: choices.find((c) => !c.disabled)!.value });
+    return picked === TYPED ? undefined : picked;
+  }
+
+  /** The provider's variables that the environment lacks, one question each (secrets masked). */
+  private async askTypedCredentials(provider: CloudProvider): Promise<void> {
+    this.result.credentials = {};
+    const questions = CREDENTIAL_QUESTIONS[provider].filter((question) => !this.ctx.env[question.env]);
+    await this.run(
+      questions.map((question) => async () => {
+        const ask = question.secret ? this.password.bind(this) : this.input.bind(this);
+        const value = await ask({
+          message: question.message,
+          flag: question.env,
+          ...(question.secret ? {} : { default: question.default }),
+          validate: (text: string) => (text.trim() === '' && !question.optional ? `${question.env} cannot be empty` : true),
+        });
+        if (value.trim() !== '') this.result.credentials[question.env] = value.trim();
+      }),
+      true,
+    );
+  }
+
+  /** Each host's address and role; Esc steps back through the list, host by host. */
+  private async askStaticHosts(): Promise<void> {
+    if (!this.isStatic || hasValue(this.doc, 'provider.hosts')) return;
+    const hosts: RawDoc[] = [];
+    this.note('Hosts: add each machine with its role (the first control plane runs kubeadm init).');
+    let address: string | undefined;
+    for (;;) {
+      try {
+        if (address === undefined) {
+          address = (await this.input({
+            message: `Host ${hosts.length + 1} address (IP or DNS name)`,
+            flag: '--control-plane-host / --worker-host',
+            validate: (value) => {
+              const verdict = validators.hostAddress(value);
+              if (verdict !== true) return verdict;
+              return hosts.some((h) => h.address === value.trim()) ? `${value} is already in the list` : true;
+            },
+          })).trim();
+        }
+        const hasControlPlane = hosts.some((h) => h.role === 'control-plane');
+        const role: string = await this.select({
+          message: `Role of ${address}`,
+          choices: [{ value: 'control-plane', name: 'control plane' }, { value: 'worker', name: 'worker' }],
+          default: hasControlPlane ? 'worker' : 'control-plane',
+        });
+        hosts.push({ address, role });
+        address = undefined;
+        if (!hosts.some((h) => h.role === 'control-plane')) {
+          this.note('A cluster needs at least one control-plane host; add one.');
+          continue;
+        }
+        const more = await this.confirm({ message: 'Add another host?', default: false, fallback: false });
+        if (!more) break;
+      } catch (error) {
+        if (!(error instanceof BackRequested)) throw error;
+        // Back from a role: its address again. Back from an address or "another?": the last host again.
+        if (address !== undefined) address = undefined;
+        else if (hosts.length > 0) hosts.pop();
+        else throw error;
+      }
+    }
+    setPath(this.doc, 'provider.hosts', hosts);
+  }
+
+  private async askStaticEndpoint(): Promise<void> {
+    if (!this.isStatic) return;
+    const hosts = (getPath(this.doc, 'provider.hosts') as RawDoc[]) ?? [];
+    const controlPlanes = hosts.filter((h) => h.role === 'control-plane').length;
+    // Counts follow the host list for static clusters; the spec checks they agree.
+    setPath(this.doc, 'controlPlane.count', controlPlanes);
+    setPath(this.doc, 'workers.count', hosts.length - controlPlanes);
+    if (hasValue(this.doc, 'provider.apiEndpoint') || hasValue(this.doc, 'provider.virtualIp') || controlPlanes === 0) return;
+    const endpoint = (await this.input({
+      message:
+        controlPlanes > 1
+          ? 'API endpoint of an external load balancer (host:port; empty: keepalived + haproxy on the control planes)'
+          : 'API endpoint (host:port of a load balancer or DNS name; empty: the control plane itself)',
+      flag: '--api-endpoint',
+      default: '',
+      validate: (value) => {
+        if (value.trim() === '') return true;
+        const problem = endpointProblem(value.trim());
+        return problem ? formatProblem(problem) : true;
+      },
+    })).trim();
+    if (endpoint) {
+      setPath(this.doc, 'provider.apiEndpoint', endpoint);
+      return;
+    }
+    if (controlPlanes < 2) return;
+    // HA without a load balancer: keepalived needs a free address (the spec refuses HA without one).
+    const vip = await this.input({
+      message: `Virtual IP for the API (a free address on the hosts' network; haproxy serves it on :${STATIC_HA_PORT})`,
+      flag: '--virtual-ip',
+      validate: (value) => {
+        const problem = ipv4Problem(value.trim());
+        if (problem) return formatProblem(problem);
+        return hosts.some((h) => (h.privateAddress ?? h.address) === value.trim()) ? `${value.trim()} is the address of a host; pick an address no machine uses` : true;
+      },
+    });
+    setPath(this.doc, 'provider.virtualIp', vip.trim());
+  }
+
+  private async askKubernetesVersion(): Promise<void> {
+    if (hasValue(this.doc, 'kubernetes.version')) return;
+    for (;;) {
+      const version = await this.select({ message: 'Kubernetes version', flag: '--kubernetes-version', choices: versionChoices(), default: DEFAULT_KUBERNETES_VERSION });
+      try {
+        setPath(this.doc, 'kubernetes.version', version !== OTHER ? version : await this.input({
+          message: 'Kubernetes version (MAJOR.MINOR.PATCH)',
+          flag: '--kubernetes-version',
+          validate: validators.kubernetesVersion,
+        }));
+        return;
+      } catch (error) {
+        if (!(error instanceof BackRequested)) throw error; // back from the typed version: the list again
+      }
+    }
+  }
+
+  /**
+   * Static hosts are the person's own: only a key they already authorised can log in, so the
+   * choices are the ssh-agent and the keys in ~/.ssh; a generated key could never be authorised.
+   * Cloud nodes get the key through Terraform, so a generated key works there and needs a .pub.
+   * A chosen file is checked at once, with the rule the run uses (config/ssh-key-file.ts).
+   */
+  private async askSshKey(): Promise<void> {
+    if (hasValue(this.doc, 'ssh.privateKey')) return;
+    const home = this.ctx.env.HOME || homedir();
+    const agent = Boolean(this.ctx.env.SSH_AUTH_SOCK);
+    const choices: Choice<string>[] = [];
+    if (this.isStatic && agent) choices.push({ value: AGENT, name: `The ssh-agent (SSH_AUTH_SOCK=${this.ctx.env.SSH_AUTH_SOCK})` });
+    // Cloud nodes are given the public half, so only keys with a .pub beside them are offered there.
+    const keys = findPrivateKeys(home).filter((key) => this.isStatic || existsSync(`${key}.pub`));
+    for (const key of keys) choices.push({ value: key, name: `Use ${key}` });
+    if (!this.isStatic) choices.push({ value: GENERATE, name: 'Generate a new key pair in the cluster folder (secrets/, 0600)' });
+    choices.push({ value: OTHER, name: 'Another private key file…' });
+    if (this.isStatic && !agent) this.note('SSH key: no ssh-agent (SSH_AUTH_SOCK is not set); choose a key the hosts already accept.');
+    for (;;) {
+      const picked = await this.select({ message: 'SSH key', flag: '--ssh-key', choices, default: choices[0]!.value });
+      if (picked === AGENT || picked === GENERATE) return;
+      let path = picked;
+      if (picked === OTHER) {
+        try {
+          path = expandHome((await this.input({ message: 'Private key file', flag: '--ssh-key', validate: (value) => this.keyFileProblem(expandHome(value.trim(), home)) ?? true })).trim(), home);
+        } catch (error) {
+          if (!(error instanceof BackRequested)) throw error;
+          continue; // back from the file name: the list again
+        }
+      }
+      const problem = this.keyFileProblem(path);
+      if (problem === undefined) {
+        setPath(this.doc, 'ssh.privateKey', path);
+        return;
+      }
+      this.note(problem);
+    }
+  }
+
+  /** Why `path` cannot be this cluster's key; undefined when it can. */
+  private keyFileProblem(path: string): string | undefined {
+    if (path === '') return 'Enter the path of a private key file';
+    const problem = sshKeyFileProblem(path);
+    if (problem) return problem;
+    // Cloud nodes are given the public half (workflows/run/ssh-key.ts reads KEY.pub).
+    if (!this.isStatic && !existsSync(`${path}.pub`)) return `${path}.pub does not exist: create it with ssh-keygen -y -f ${path} > ${path}.pub`;
+    return undefined;
+  }
+}
+
+const OTHER = 'other';
+const GENERATE = 'generate';
+const AGENT = 'agent';
+/** config/field-checks.ts workerCountProblem allows 0..1000. */
+const MAX_WORKERS = 1000;
+
+/** The newest patch of each supported minor (kube/pins.ts), newest minor first. */
 function versionChoices(): Choice<string>[] {
-  const defaultMinor = DEFAULT_KUBERNETES_VERSION.split('.').slice(0, 2).join('.');
   const choices: Choice<string>[] = [...SUPPORTED_MINORS].reverse().map((minor) => {
-    const value = minor === defaultMinor ? DEFAULT_KUBERNETES_VERSION : `${minor}.0`;
-    return { value, name: minor === defaultMinor ? `${value} (recommended)` : value };
+    const value = KUBERNETES_PATCHES[minor];
+    return { value, name: value === DEFAULT_KUBERNETES_VERSION ? `${value} (recommended)` : value };
   });
   choices.push({ value: OTHER, name: 'Another version…' });
   return choices;
@@ -262,79 +566,6 @@ function cidrValidator(doc: RawDoc, others: [path: string, label: string][]) {
     }
     return true;
   };
-}
-
-async function askStaticHosts(ctx: WizardContext, doc: RawDoc): Promise<void> {
-  if (!hasValue(doc, 'provider.hosts')) {
-    const hosts: RawDoc[] = [];
-    ctx.stderr.write('Hosts: add each machine with its role (the first control plane runs kubeadm init).\n');
-    for (;;) {
-      const address = await input(ctx, {
-        message: `Host ${hosts.length + 1} address (IP or DNS name)`,
-        flag: '--control-plane-host / --worker-host',
-        validate: (value) => {
-          const verdict = validators.hostAddress(value);
-          if (verdict !== true) return verdict;
-          return hosts.some((h) => h.address === value.trim()) ? `${value} is already in the list` : true;
-        },
-      });
-      const hasControlPlane = hosts.some((h) => h.role === 'control-plane');
-      const role: string = await select(ctx, {
-        message: `Role of ${address.trim()}`,
-        choices: [{ value: 'control-plane', name: 'control plane' }, { value: 'worker', name: 'worker' }],
-        default: hasControlPlane ? 'worker' : 'control-plane',
-      });
-      hosts.push({ address: address.trim(), role });
-      const hasOne = hosts.some((h) => h.role === 'control-plane');
-      if (!hasOne) {
-        ctx.stderr.write('A cluster needs at least one control-plane host; add one.\n');
-        continue;
-      }
-      const more = await confirm(ctx, { message: 'Add another host?', default: false, fallback: false });
-      if (!more) break;
-    }
-    setPath(doc, 'provider.hosts', hosts);
-  }
-  const hosts = (getPath(doc, 'provider.hosts') as RawDoc[]) ?? [];
-  const controlPlanes = hosts.filter((h) => h.role === 'control-plane').length;
-  // Counts follow the host list for static clusters; the spec checks they agree.
-  setPath(doc, 'controlPlane.count', controlPlanes);
-  setPath(doc, 'workers.count', hosts.length - controlPlanes);
-  if (!hasValue(doc, 'provider.apiEndpoint') && controlPlanes > 0) {
-    const endpoint = await input(ctx, {
-      message:
-        controlPlanes > 1
-          ? 'API endpoint of an external load balancer (host:port; empty: keepalived + haproxy on the control planes)'
-          : 'API endpoint (host:port of a load balancer or DNS name; empty: the control plane itself)',
-      flag: '--api-endpoint',
-      default: '',
-      validate: (value) => {
-        if (value.trim() === '') return true;
-        const problem = endpointProblem(value.trim());
-        return problem ? formatProblem(problem) : true;
-      },
-    });
-    if (endpoint.trim()) setPath(doc, 'provider.apiEndpoint', endpoint.trim());
-  }
-}
-
-const GENERATE = '';
-
-async function askSshKey(ctx: WizardContext): Promise<string | undefined> {
-  const home = ctx.env.HOME || homedir();
-  const usual = join(home, '.ssh', 'id_ed25519');
-  const choices: Choice<string>[] = [];
-  if (existsSync(usual)) choices.push({ value: usual, name: `Use ${usual}` });
-  choices.push({ value: GENERATE, name: 'Generate a new key pair in the cluster folder (secrets/, 0600)' });
-  choices.push({ value: OTHER, name: 'Another private key file…' });
-  const picked = await select(ctx, { message: 'SSH key', flag: '--ssh-key', choices, default: choices[0]!.value });
-  if (picked === GENERATE) return undefined;
-  if (picked !== OTHER) return picked;
-  return input(ctx, {
-    message: 'Private key file',
-    flag: '--ssh-key',
-    validate: (value) => (existsSync(expandHome(value.trim(), home)) ? true : `No file at ${value}`),
-  }).then((value) => expandHome(value.trim(), home));
 }
 
 function expandHome(path: string, home: string): string {

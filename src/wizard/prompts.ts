@@ -18,6 +18,20 @@ export interface PromptContext {
   signal?: AbortSignal;
   /** Used only to word the auto-confirm note. */
   globals?: { yes: boolean };
+  /** Esc abandons the open question with BackRequested, for a driver that can ask the previous one again. @default false */
+  allowBack?: boolean;
+}
+
+/**
+ * Esc was pressed: the person wants the previous question again. @inquirer/prompts has no flow
+ * control of its own; its maintainer's advice is a keypress listener that aborts the prompt
+ * (SBoudrias/Inquirer.js#979, #876), which is what ask() does.
+ */
+export class BackRequested extends Error {
+  constructor() {
+    super('Back to the previous question');
+    this.name = 'BackRequested';
+  }
 }
 
 export type Validate<T> = (value: T) => true | string | Promise<true | string>;
@@ -44,6 +58,8 @@ export interface Choice<T> {
   value: T;
   name?: string;
   description?: string;
+  /** Shown dimmed and not selectable; a string says why. */
+  disabled?: boolean | string;
 }
 
 export interface SelectQuestion<T> extends QuestionBase {
@@ -74,6 +90,30 @@ function promptStreams(ctx: PromptContext) {
   return { input: ctx.stdin, output: keepOpen(ctx.stderr), signal: ctx.signal };
 }
 
+type Streams = ReturnType<typeof promptStreams>;
+
+/**
+ * Runs one inquirer prompt. With allowBack, Esc aborts it through its own signal and becomes
+ * BackRequested; readline reports a lone Esc as key "escape" once its escape-code wait is over.
+ */
+async function ask<V>(ctx: PromptContext, run: (streams: Streams) => Promise<V>): Promise<V> {
+  if (!ctx.allowBack) return run(promptStreams(ctx));
+  const back = new AbortController();
+  const onKey = (_text: unknown, key?: { name?: string }) => {
+    if (key?.name === 'escape') back.abort();
+  };
+  ctx.stdin.on('keypress', onKey);
+  try {
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, back.signal]) : back.signal;
+    return await run({ ...promptStreams(ctx), signal });
+  } catch (error) {
+    if (back.signal.aborted && !ctx.signal?.aborted) throw new BackRequested();
+    throw error;
+  } finally {
+    ctx.stdin.removeListener('keypress', onKey);
+  }
+}
+
 /**
  * Inquirer ends its output stream when a prompt is done. Node never closes process.stderr that
  * way, but any other stream (a log tee, a test terminal) would be closed after the first
@@ -102,25 +142,23 @@ function noAnswer(question: QuestionBase): never {
 
 export async function input(ctx: PromptContext, question: InputQuestion): Promise<string> {
   if (!ctx.canPrompt) return question.default ?? noAnswer(question);
-  const { input: ask } = await loadInquirer();
-  return ask({ message: question.message, default: question.default, validate: question.validate }, promptStreams(ctx));
+  const inquirer = await loadInquirer();
+  return ask(ctx, (streams) => inquirer.input({ message: question.message, default: question.default, validate: question.validate }, streams));
 }
 
 export async function number(ctx: PromptContext, question: NumberQuestion): Promise<number> {
   if (!ctx.canPrompt) return question.default ?? noAnswer(question);
-  const { number: ask } = await loadInquirer();
-  const validate = question.validate;
-  const answer = await ask(
-    {
-      message: question.message,
-      default: question.default,
-      min: question.min,
-      max: question.max,
-      required: true,
-      step: 1,
-      validate: validate ? (value: number | undefined) => (value === undefined ? 'Enter a number' : validate(value)) : undefined,
-    },
-    promptStreams(ctx),
+  const inquirer = await loadInquirer();
+  const { min, max, validate } = question;
+  // Bounds are checked here, not by inquirer, whose words for an open end are "between 0 and Infinity".
+  const range = min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` of at least ${min}` : max !== undefined ? ` of at most ${max}` : '';
+  const check = (value: number | undefined): true | string | Promise<true | string> => {
+    if (value === undefined || Number.isNaN(value)) return `Enter a whole number${range}`;
+    if (!Number.isInteger(value) || (min !== undefined && value < min) || (max !== undefined && value > max)) return `must be a whole number${range} (got ${value})`;
+    return validate ? validate(value) : true;
+  };
+  const answer = await ask(ctx, (streams) =>
+    inquirer.number({ message: question.message, default: question.default, required: true, step: 'any', validate: check }, streams),
   );
   // required: true makes inquirer re-ask on an empty line, so undefined cannot arrive here.
   return answer as number;
@@ -128,14 +166,16 @@ export async function number(ctx: PromptContext, question: NumberQuestion): Prom
 
 export async function select<T>(ctx: PromptContext, question: SelectQuestion<T>): Promise<T> {
   if (!ctx.canPrompt) return question.default !== undefined ? question.default : noAnswer(question);
-  const { select: ask } = await loadInquirer();
-  return ask<T>(
-    {
-      message: question.message,
-      choices: question.choices.map((choice) => ({ value: choice.value, name: choice.name, description: choice.description })),
-      default: question.default,
-    },
-    promptStreams(ctx),
+  const inquirer = await loadInquirer();
+  return ask(ctx, (streams) =>
+    inquirer.select<T>(
+      {
+        message: question.message,
+        choices: question.choices.map((choice) => ({ value: choice.value, name: choice.name, description: choice.description, disabled: choice.disabled })),
+        default: question.default,
+      },
+      streams,
+    ),
   );
 }
 
@@ -145,8 +185,8 @@ export async function confirm(ctx: PromptContext, question: ConfirmQuestion): Pr
     ctx.stderr.write(`${question.message} ${question.fallback ? 'yes' : 'no'} (auto-confirmed: ${why})\n`);
     return question.fallback;
   }
-  const { confirm: ask } = await loadInquirer();
-  return ask({ message: question.message, default: question.default ?? true }, promptStreams(ctx));
+  const inquirer = await loadInquirer();
+  return ask(ctx, (streams) => inquirer.confirm({ message: question.message, default: question.default ?? true }, streams));
 }
 
 export interface ChangeQuestion {
@@ -170,8 +210,8 @@ export async function confirmChange(ctx: PromptContext, question: ChangeQuestion
     return true;
   }
   assertCanConfirm(ctx, question.command);
-  const { confirm: ask } = await loadInquirer();
-  return ask({ message: question.message, default: false }, promptStreams(ctx));
+  const { confirm: askConfirm } = await loadInquirer();
+  return askConfirm({ message: question.message, default: false }, promptStreams(ctx));
 }
 
 /** Stops `command` early (before any SSH or cloud call) when neither --yes nor a person can say yes. */
@@ -185,6 +225,6 @@ export function assertCanConfirm(ctx: PromptContext, command: string): void {
 /** Masked input for secrets; there is never a default, so non-interactive always needs the flag/env. */
 export async function password(ctx: PromptContext, question: PasswordQuestion): Promise<string> {
   if (!ctx.canPrompt) return noAnswer(question);
-  const { password: ask } = await loadInquirer();
-  return ask({ message: question.message, mask: '*', validate: question.validate }, promptStreams(ctx));
+  const inquirer = await loadInquirer();
+  return ask(ctx, (streams) => inquirer.password({ message: question.message, mask: '*', validate: question.validate }, streams));
 }

@@ -10,6 +10,7 @@ import {
   formatProblem,
   hostAddressProblem,
   kubernetesVersionProblem,
+  linuxUserProblem,
   workerCountProblem,
   type Problem,
 } from '../config/field-checks.js';
@@ -45,4 +46,5 @@ export const validators = {
     return true;
   },
   hostAddress: (input: string) => asText(hostAddressProblem(input.trim())),
+  linuxUser: (input: string) => asText(linuxUserProblem(input.trim())),
 } satisfies Record<string, Validator | ((input: string | number) => true | string)>;

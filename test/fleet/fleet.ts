@@ -54,6 +54,9 @@ const PRIVATE_DIRS = [
   '/etc/k8s-bootstrap', '/etc/containerd', '/etc/crio', '/etc/cni', '/etc/modules-load.d', '/etc/sysctl.d',
   '/etc/haproxy', '/etc/keepalived', '/usr/local/bin', '/opt/cni',
 ];
+/** Mountpoints startFleet creates on the host when missing (empty there; test/helpers/host-footprint.ts removes them). */
+export const HOST_MOUNTPOINTS: readonly string[] = [...PRIVATE_DIRS.filter((dir) => dir !== '/tmp'), NODE_STATE_MOUNT];
+export { FLEET_BASE };
 
 export const DEFAULT_CATALOGUE: Catalogue = {
   '1.35': ['1.35.0', '1.35.1', '1.35.2', '1.35.3', '1.35.8', '1.35.9'],

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 export const FLEET_USER = 'k8sb';
-const SUDOERS_FILE = '/etc/sudoers.d/k8sb-fleet';
+export const SUDOERS_FILE = '/etc/sudoers.d/k8sb-fleet';
 const SUDOERS_RULE = `# Written by k8s-bootstrap's test fleet (test/fleet): the fleet's SSH user may sudo without a password.\n${FLEET_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n`;
 
 const REQUIRED_PROGRAMS = [

@@ -12,6 +12,7 @@ import { hasCommand, isRoot } from './require-tool.js';
 
 export const SSHD = '/usr/sbin/sshd';
 export const TEST_USER = 'k8sbssh';
+export const TEST_SUDOERS = `/etc/sudoers.d/${TEST_USER}`;
 
 export function sshdAvailable(): boolean {
   return isRoot() && existsSync(SSHD) && hasCommand('ssh-keygen') && hasCommand('useradd');
@@ -26,7 +27,7 @@ export function ensureTestUser(): void {
   }
   // A '!' password means "locked", which sshd refuses even for key auth when PAM is off.
   execFileSync('usermod', ['-p', '*', TEST_USER], { stdio: 'ignore' });
-  const sudoers = `/etc/sudoers.d/${TEST_USER}`;
+  const sudoers = TEST_SUDOERS;
   if (!existsSync(sudoers)) {
     writeFileSync(sudoers, `${TEST_USER} ALL=(ALL) NOPASSWD:ALL\n`, { mode: 0o440 });
   }

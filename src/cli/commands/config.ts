@@ -11,7 +11,7 @@ export type ConfigExampleFlags = OptionsOf<typeof exampleOptions>;
 export const config = defineCommand({
   name: 'config',
   summary: 'Work with cluster.yaml: its JSON Schema, an example, validation',
-  examples: ['k8s-bootstrap config schema > cluster.schema.json', 'k8s-bootstrap config example --provider static', 'k8s-bootstrap config validate -c cluster.yaml'],
+  examples: ['k8s-bootstrap config schema > cluster.schema.json', 'k8s-bootstrap config example --provider static', 'k8s-bootstrap config validate cluster.yaml'],
   subcommands: [
     defineCommand({
       name: 'schema',
@@ -28,8 +28,10 @@ export const config = defineCommand({
     }),
     defineCommand({
       name: 'validate',
-      summary: 'Validate a cluster.yaml (with --config) and print the problems',
-      examples: ['k8s-bootstrap config validate -c cluster.yaml'],
+      // The file as an argument, as people type it; -c/--config and K8SB_CONFIG still work.
+      arguments: '[file]',
+      summary: 'Validate a cluster.yaml (the argument, or --config) and print the problems',
+      examples: ['k8s-bootstrap config validate cluster.yaml', 'k8s-bootstrap config validate -c cluster.yaml'],
       load: async () => (await import('../handlers/config.js')).runConfigValidate,
     }),
   ],

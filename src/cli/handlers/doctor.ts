@@ -9,8 +9,8 @@ import { UsageError } from '../../errors.js';
 import { credentialIssue, discoverCredentials } from '../../providers/credentials.js';
 import { readSpecFile } from '../../config/load.js';
 import { PROVIDERS, type ProviderName } from '../../config/schema.js';
-import { parsePackerVersion, versionAtLeast } from '../../tools/packer-machine-readable.js';
-import { PACKER_INIT_MIN_VERSION } from '../../tools/packer.js';
+import { parsePackerVersion } from '../../tools/packer-machine-readable.js';
+import { PACKER_INSTALL_HINT, packerVersionProblem } from '../../tools/packer.js';
 import { findExecutable, runTool } from '../../tools/subprocess.js';
 import type { DoctorFlags } from '../commands/doctor.js';
 import { printResult } from '../host.js';
@@ -45,9 +45,7 @@ export const INSTALL_HINTS: Record<ToolName, string> = {
     'Terraform: https://developer.hashicorp.com/terraform/install (apt: add the HashiCorp apt repository, then apt install terraform; brew install hashicorp/tap/terraform) ' +
     'or OpenTofu: https://opentofu.org/docs/intro/install/ (brew install opentofu)',
   tofu: 'OpenTofu: https://opentofu.org/docs/intro/install/ (brew install opentofu), or use Terraform instead',
-  packer:
-    'Packer >= 1.7: https://developer.hashicorp.com/packer/install (apt: add the HashiCorp apt repository, then apt install packer; brew install hashicorp/tap/packer). ' +
-    'Debian/Ubuntu\'s own packer package is 1.6.x, too old for plugin templates',
+  packer: PACKER_INSTALL_HINT,
   ssh: 'OpenSSH client: apt install openssh-client (macOS ships ssh; Windows: the OpenSSH optional feature)',
   node: `Node.js >= ${MIN_NODE_MAJOR}: https://nodejs.org/en/download (brew install node, or nvm install ${MIN_NODE_MAJOR})`,
 };
@@ -93,8 +91,10 @@ export async function buildDoctorReport(ctx: Pick<CliContext, 'env' | 'signal'>,
     node.problem = `Node.js ${process.versions.node} is older than ${MIN_NODE_MAJOR}`;
     node.install = INSTALL_HINTS.node;
   }
-  if (packer.found && packer.version && !versionAtLeast(packer.version, PACKER_INIT_MIN_VERSION)) {
-    packer.problem = `packer ${packer.version} is older than ${PACKER_INIT_MIN_VERSION}: it cannot read required_plugins or run packer init`;
+  // The same rule as init's preflight and dry run (tools/packer.ts).
+  const packerProblem = packer.found && packer.version ? packerVersionProblem(packer.version) : undefined;
+  if (packerProblem) {
+    packer.problem = packerProblem;
     packer.install = INSTALL_HINTS.packer;
   }
   // Either terraform or tofu will do; the one that is absent is then optional.
@@ -181,7 +181,9 @@ export function formatDoctorReport(report: DoctorReport): string {
   if (report.provider) {
     lines.push(`Provider: ${report.provider}`);
     const credentials = report.credentials;
-    if (credentials?.ok) lines.push(`  credentials: found (${credentials.source})`);
+    // Static hosts have no provider account: say what they do need instead of "found (none needed)".
+    if (report.provider === 'static') lines.push('  credentials: none needed; static hosts are reached over SSH (--ssh-key FILE or ssh-agent)');
+    else if (credentials?.ok) lines.push(`  credentials: found (${credentials.source})`);
     else if (credentials) {
       lines.push(`  credentials: MISSING (${credentials.missing.join(', ')})`);
       if (credentials.hint) lines.push(`             how: ${credentials.hint}`);

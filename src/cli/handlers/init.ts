@@ -3,6 +3,8 @@
  * the wizard, validated completely before anything touches the disk; then the init workflow
  * through the CLI host (the folder, the plan or the confirmation, the run).
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { readSpecFile } from '../../config/load.js';
 import type { ClusterSpec } from '../../config/schema.js';
 import { findMissingValues, mergeSpecSources, MissingValuesError } from '../../config/resolve.js';
@@ -42,15 +44,29 @@ interface ResolvedSpec {
   fromWizard: boolean;
 }
 
-/** --config, then flags over it, then K8SB_* env for what is still open; the wizard asks the rest. */
+/**
+ * The spec file init starts from: --config, else the cluster.yaml of --dir when it has one.
+ * Every other command takes --dir as "the cluster in this folder", and so does init: the hints
+ * "run k8s-bootstrap init --dir X" (after a dry run, a destroy, a lost kubeconfig) resume the
+ * cluster X describes, as `terraform -chdir=X apply` uses the configuration in X.
+ */
+function specFileOf(ctx: CliContext): string | undefined {
+  if (ctx.globals.config) return ctx.globals.config;
+  if (!ctx.globals.dir) return undefined;
+  const inDir = join(resolve(ctx.cwd, ctx.globals.dir), 'cluster.yaml');
+  return existsSync(inDir) ? inDir : undefined;
+}
+
+/** --config (or --dir's cluster.yaml), then flags over it, then K8SB_* env for what is still open; the wizard asks the rest. */
 async function resolveSpec(ctx: CliContext, options: InitCommandFlags, dryRun: boolean): Promise<ResolvedSpec> {
-  const file = ctx.globals.config ? await readSpecFile(ctx.globals.config) : undefined;
+  const specFile = specFileOf(ctx);
+  const file = specFile ? await readSpecFile(specFile) : undefined;
   let raw = mergeSpecSources({ file, flags: options, env: ctx.env });
   const missing = findMissingValues(raw);
   let credentials: Record<string, string> = {};
   let credentialsSource: string | undefined;
   let fromWizard = false;
-  if (ctx.canPrompt && (!ctx.globals.config || missing.length > 0)) {
+  if (ctx.canPrompt && (!specFile || missing.length > 0)) {
     const { runInitWizard } = await import('../../wizard/init-wizard.js');
     const answers = await runInitWizard(ctx, raw, { askCredentials: !dryRun });
     raw = answers.doc;
@@ -60,5 +76,5 @@ async function resolveSpec(ctx: CliContext, options: InitCommandFlags, dryRun: b
   } else if (missing.length > 0) {
     throw new MissingValuesError(missing);
   }
-  return { spec: validateSpec(raw), credentials, credentialsSource, fromWizard };
+  return { spec: validateSpec(raw, { localFiles: true }), credentials, credentialsSource, fromWizard };
 }

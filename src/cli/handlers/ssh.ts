@@ -8,10 +8,10 @@ import { UsageError } from '../../errors.js';
 import { HostKeyStore } from '../../tools/ssh/known-hosts.js';
 import { checkPrivateKeyFile } from '../../tools/ssh/keys.js';
 import { runInteractiveSsh } from '../../tools/ssh/interactive.js';
+import { didYouMean } from '../../config/zod-issues.js';
 import {
   addressOf,
   checkPinned,
-  findNode,
   loadCluster,
   openReadOnlyPool,
   readOnlyKnownHosts,
@@ -19,7 +19,7 @@ import {
   type LoadedCluster,
 } from '../../workflows/run/load-cluster.js';
 import { privateKeyPathFor } from '../../workflows/run/ssh-pool.js';
-import { firstControlPlane, type ClusterNode, type Topology } from '../../nodes/topology.js';
+import { allNodes, firstControlPlane, type ClusterNode, type Topology } from '../../nodes/topology.js';
 import type { SshFlags } from '../commands/ssh.js';
 import type { CliContext } from '../context.js';
 import { clusterRefOf } from '../host.js';
@@ -29,10 +29,9 @@ const SSH_WAIT_MS = 30_000;
 
 export async function runSsh(ctx: CliContext, options: SshFlags, args: string[]): Promise<number> {
   const timeoutMs = options.timeout;
-  const [nodeName, ...command] = args;
   const cluster = await loadCluster(ctx, clusterRefOf(ctx));
   const topology = topologyOf(cluster);
-  const node = nodeName ? findNode(topology, nodeName) : firstControlPlane(topology);
+  const { node, command } = chooseNode(topology, args);
 
   if (command.length === 0) {
     if (!ctx.stdin.isTTY || !ctx.stdout.isTTY) {
@@ -91,6 +90,36 @@ async function runOneCommand(
   } finally {
     await pool.closeAll();
   }
+}
+
+/**
+ * Which node the words name. commander drops the `--` (`ssh -- sudo kubectl …` and
+ * `ssh sudo kubectl …` both reach us as ["sudo", "kubectl", …]), so the first word decides: a
+ * node's name selects that node; a word shaped like one (a typo, "cp-7" in a cluster of cp-1…3)
+ * is refused rather than run on another node; any other word starts a command for the first
+ * control plane. The command's help says the same.
+ */
+export function chooseNode(topology: Topology, args: string[]): { node: ClusterNode; command: string[] } {
+  const first = firstControlPlane(topology);
+  const [word, ...rest] = args;
+  if (word === undefined) return { node: first, command: [] };
+  const nodes = allNodes(topology);
+  const named = nodes.find((candidate) => candidate.name === word);
+  if (named) return { node: named, command: rest };
+  const names = nodes.map((n) => n.name);
+  const near = didYouMean(word, names);
+  if (near || looksLikeNodeName(word, names)) {
+    throw new UsageError('UnknownNode', `There is no node named "${word}" in this cluster${near ? ` (did you mean "${near}"?)` : ''}`, {
+      hint: `Nodes: ${names.join(', ')}. To run "${word}" as a command on the first control plane, name that node first: k8s-bootstrap ssh ${first.name} -- ${args.join(' ')}`,
+    });
+  }
+  return { node: first, command: args };
+}
+
+/** The cluster's naming with another number ("worker-7" beside worker-1 and worker-2). */
+function looksLikeNodeName(word: string, names: string[]): boolean {
+  const stem = (name: string) => name.replace(/-?\d+$/, '');
+  return stem(word) !== word && names.some((name) => stem(name) !== name && stem(name) === stem(word));
 }
 
 function noCredentials(): UsageError {

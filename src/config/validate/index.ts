@@ -1,7 +1,7 @@
 /**
  * From a raw document to a ClusterSpec: the zod schema first (types, defaults, unknown keys), then
  * the checks that span fields. Every problem is collected so the person fixes the file once, not
- * once per run. The checks of the counts, the address ranges and the static host list have files
+ * once per run. Fields static hosts do not use are reset first (static-fields.ts). The checks of the counts, the address ranges and the static host list have files
  * of their own (counts.ts, network.ts, static-hosts.ts); the rest (name, version, SSH, machines,
  * Terraform backend, the clouds' fields) are here.
  */
@@ -11,16 +11,31 @@ import { cidrProblem, dnsLabelProblem, hostAddressProblem, ipv4Problem, kubernet
 import { DISPLAY_NAME, HTTPS_URL, IDENTIFIER, IMAGE_ID, LOCAL_PATH, OBJECT_KEY } from '../patterns.js';
 import { clusterSpecSchema, type ClusterSpec } from '../schema.js';
 import { toValidationIssues, valueAt } from '../zod-issues.js';
-import { checkCounts, deriveStaticCounts } from './counts.js';
+import { resetStaticIgnored } from '../static-fields.js';
+import { checkCounts } from './counts.js';
 import { at, matches } from './issues.js';
 import { checkFirewall, checkNetwork } from './network.js';
+import { knownValueWarnings } from './known-values.js';
+import { localFileIssues } from './local-files.js';
 import { checkStatic } from './static-hosts.js';
 
-export function validateSpec(raw: unknown): ClusterSpec {
+export interface ValidateOptions {
+  /**
+   * Also check the files on this machine the spec names (ssh.privateKey: exists, readable, 0600).
+   * For what a person is about to run (init, its dry run, config validate); a recorded spec or
+   * an example is not about this machine.
+   */
+  localFiles?: boolean;
+}
+
+export function validateSpec(raw: unknown, options: ValidateOptions = {}): ClusterSpec {
   const parsed = clusterSpecSchema.safeParse(raw);
+  const files = (privateKey: unknown) => (options.localFiles ? localFileIssues(privateKey) : []);
   if (parsed.success) {
-    const spec = applyProviderDefaults(parsed.data);
-    const issues = [...deriveStaticCounts(spec, raw), ...checkSpec(spec)];
+    const spec = resetStaticIgnored(applyProviderDefaults(parsed.data));
+    const issues = checkSpec(spec);
+    // A path the pattern check refused is not looked up.
+    if (!issues.some((issue) => issue.path === 'ssh.privateKey')) issues.push(...files(spec.ssh.privateKey));
     if (issues.length > 0) throw new ValidationError(issues);
     return spec;
   }
@@ -28,7 +43,9 @@ export function validateSpec(raw: unknown): ClusterSpec {
   const semantic = semanticIssuesDespite(raw, parsed.error.issues);
   const covered = (path: string) =>
     schemaIssues.some((issue) => path === issue.path || path.startsWith(`${issue.path}.`) || path.startsWith(`${issue.path}[`));
-  throw new ValidationError([...schemaIssues, ...semantic.filter((issue) => !covered(issue.path))]);
+  const found = [...schemaIssues, ...semantic.filter((issue) => !covered(issue.path))];
+  const keyIssues = found.some((issue) => issue.path === 'ssh.privateKey' || issue.path === 'ssh') ? [] : files(valueAt(raw, ['ssh', 'privateKey']));
+  throw new ValidationError([...found, ...keyIssues]);
 }
 
 /**
@@ -55,8 +72,7 @@ function semanticIssuesDespite(raw: unknown, issues: readonly { code: string; pa
   }
   const retry = clusterSpecSchema.safeParse(copy);
   if (!retry.success) return [];
-  const spec = applyProviderDefaults(retry.data);
-  return [...deriveStaticCounts(spec, copy), ...checkSpec(spec)];
+  return checkSpec(resetStaticIgnored(applyProviderDefaults(retry.data)));
 }
 
 export function checkSpec(spec: ClusterSpec): ValidationIssue[] {
@@ -91,6 +107,7 @@ export function specWarnings(spec: ClusterSpec): ValidationIssue[] {
   if (spec.image.id !== undefined && spec.image.build && spec.provider.name !== 'static') {
     warnings.push({ path: 'image.build', message: 'is ignored: image.id is set, so that image is used' });
   }
+  warnings.push(...knownValueWarnings(spec));
   return warnings;
 }
 

@@ -79,7 +79,7 @@ export class HostCertificateUnsupportedError extends PreflightError {
 
 export class UnprotectedPrivateKeyError extends PreflightError {
   constructor(path: string, mode: number) {
-    super('UnprotectedPrivateKey', `Private key file ${path} is readable by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}).`, {
+    super('UnprotectedPrivateKey', `The SSH private key ${path} is readable by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}), and SSH refuses such a key.`, {
       hint: `Restrict it: chmod 600 ${path}`,
     });
   }

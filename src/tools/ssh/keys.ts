@@ -3,22 +3,20 @@
  * for the pool, and a passphrase-protected key explained instead of failing with ssh2's words.
  * Generating a key is keygen.ts's job.
  */
-import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { sshKeyFileIssue } from '../../config/ssh-key-file.js';
 import { PreflightError } from '../../errors.js';
 import { UnprotectedPrivateKeyError } from './errors.js';
 
-/** Like OpenSSH's "UNPROTECTED PRIVATE KEY FILE": a key others can read is refused. */
+/**
+ * Like OpenSSH's "UNPROTECTED PRIVATE KEY FILE": a key others can read is refused. The rule is
+ * config/ssh-key-file.ts, which validation (config validate, init before the summary) uses too.
+ */
 export function checkPrivateKeyFile(path: string): void {
-  let mode: number;
-  try {
-    mode = statSync(path).mode;
-  } catch (error) {
-    throw new PreflightError('PrivateKeyNotFound', `Cannot read the SSH private key ${path}: ${(error as Error).message}`, {
-      hint: 'Check --ssh-key / ssh.privateKey.',
-    });
-  }
-  if ((mode & 0o077) !== 0) throw new UnprotectedPrivateKeyError(path, mode);
+  const issue = sshKeyFileIssue(path);
+  if (issue === undefined) return;
+  if (issue.kind === 'too-open') throw new UnprotectedPrivateKeyError(path, issue.mode ?? 0);
+  throw new PreflightError('PrivateKeyNotFound', issue.message, { hint: `Check --ssh-key / ssh.privateKey: ${issue.fix}.` });
 }
 
 /** The key file's text, checked first (its mode may have changed since the pool was made). */

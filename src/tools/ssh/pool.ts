@@ -126,7 +126,11 @@ export class SshPool {
     this.bastionLink = undefined;
   }
 
-  /** Opens a connection, retrying until readyWaitMs with backoff 1s, 2s, 4s… capped at 10s. */
+  /**
+   * Opens a connection, retrying until readyWaitMs with backoff 1s, 2s, 4s… capped at 10s. The
+   * wait is the whole readyWaitMs: when the next sleep would pass the deadline the pool sleeps
+   * only what is left and tries once more at the deadline.
+   */
   async openLink(node: NodeAddress, signal?: AbortSignal): Promise<Link> {
     const started = Date.now();
     const deadline = started + this.options.readyWaitMs;
@@ -137,13 +141,13 @@ export class SshPool {
         return await this.connectOnce(node, Math.min(this.options.connectTimeoutMs, Math.max(1000, deadline - Date.now())), signal);
       } catch (error) {
         if (!isRetryableConnectError(error)) throw error;
-        if (Date.now() + delay >= deadline) {
+        if (Date.now() >= deadline) {
           throw new SshUnreachableError(node.name, knownHostName(node.host, node.port ?? 22), Date.now() - started, describeError(error));
         }
       } finally {
         release();
       }
-      await sleepOrThrow(delay, signal);
+      await sleepOrThrow(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
       delay = Math.min(delay * 2, 10_000);
     }
   }

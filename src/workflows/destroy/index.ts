@@ -8,7 +8,7 @@
  */
 import { chmod, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { AbortError, UsageError } from '../../errors.js';
+import { DeclinedError, UsageError } from '../../errors.js';
 import type { Host, ResultBase } from '../../engine/host.js';
 import type { Phase, StepContext } from '../../engine/step.js';
 import { DEFAULTS } from '../defaults.js';
@@ -79,7 +79,7 @@ export async function destroyCluster(host: Host, options: DestroyOptions): Promi
       : `the cluster folder's record of cluster ${spec.name} (the static hosts are left as they are)`;
   host.assertCanConfirm('destroy');
   const go = await host.confirm({ command: 'destroy', message: `This destroys ${what}.`, doing: `destroying ${what}`, typeToConfirm: spec.name });
-  if (!go) throw new AbortError('Declined', 'The cluster name was not confirmed; nothing was destroyed');
+  if (!go) throw new DeclinedError('The cluster name was not confirmed; nothing was destroyed.');
 
   const defaults = DEFAULTS.destroy;
   const outcome = await runDestroy(host, {

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { LockedError, UsageError } from '../../errors.js';
 import { noteTo, type Host } from '../../engine/host.js';
 import { parseSpecYaml } from '../../config/load.js';
-import type { ClusterSpec } from '../../config/schema.js';
-import { serializeSpec } from '../../config/serialize.js';
+import { SCHEMA_FILE, type ClusterSpec } from '../../config/schema.js';
+import { clusterJsonSchemaText, serializeSpec } from '../../config/serialize.js';
 import { validateSpec } from '../../config/validate/index.js';
 import { ClusterDir } from '../../state/cluster-dir.js';
 import { acquireLock, type Lock } from '../../state/lock.js';
@@ -113,6 +113,7 @@ export async function dryRunFolder(host: Host, dir: ClusterDir, spec: ClusterSpe
     noteTo(host, `${dir.root} ${busy}: the dry run writes to ${scratch.root} instead and leaves the cluster folder as it is.`);
     await scratch.ensure();
     await (await StateStore.open(scratch.stateFile, spec.name)).save();
+    await scratch.writeFile(SCHEMA_FILE, clusterJsonSchemaText());
     await scratch.writeFile('cluster.yaml', serializeSpec(spec));
     return { dir: scratch };
   }

@@ -3,11 +3,12 @@
  * the files and the plan the run would use). The cluster folder is written under the cluster
  * lock, the host confirms, then provisioning (cloud), the bootstrap over SSH, verify, kubeconfig.
  */
-import { AbortError } from '../../errors.js';
+import { DeclinedError, formatIssue } from '../../errors.js';
+import { specWarnings } from '../../config/validate/index.js';
 import { emitTo, noteTo, type Host, type ResultBase } from '../../engine/host.js';
 import type { PlanStep } from '../../engine/describe.js';
 import type { ClusterSpec } from '../../config/schema.js';
-import { formatSpecSummary } from '../../config/summary.js';
+import { changeNotice, formatSpecSummary } from '../../config/summary.js';
 import { discoverCredentials, runSecrets } from '../../providers/credentials.js';
 import { assertCredentials } from '../run/credentials-check.js';
 import { writeFileAtomic } from '../../state/atomic.js';
@@ -16,7 +17,8 @@ import { acquireLock, type Lock } from '../../state/lock.js';
 import { SshNodeOps } from '../../nodes/ssh-node-ops.js';
 import { DEFAULTS } from '../defaults.js';
 import { nodeUsersOf } from '../run/load-cluster.js';
-import { provisionInventory } from '../run/provision.js';
+import { imageBuildWarning, provisionInventory } from '../run/provision.js';
+import { stepId } from '../run/step-ids.js';
 import { withRun } from '../run/session.js';
 import { createSshPool } from '../run/ssh-pool.js';
 import { allNodes, topologyFromInventory } from '../../nodes/topology.js';
@@ -90,16 +92,13 @@ export async function initCluster(host: Host, options: InitClusterOptions): Prom
     // The plan before the question: the spec's summary for a person, the steps for a program.
     const text = `\nCluster ${spec.name} (saved to ${folder.specFile}):\n${formatSpecSummary(spec, credentialsSource)}`;
     emitTo(host, { type: 'plan', time: Date.now(), command: 'init', cluster: spec.name, dryRun: false, steps: describeInitPlan(spec, { dir: folder.root }), text });
+    warnAboutSpec(host, spec);
     const go = await host.confirm({
       command: 'init',
-      message: `Create cluster ${spec.name} now? This creates cloud resources or changes the hosts.`,
+      message: `Create cluster ${spec.name} now? ${changeNotice(spec)}`,
       doing: `creating cluster ${spec.name}`,
     });
-    if (!go) {
-      throw new AbortError('Declined', 'Nothing was created', {
-        hint: `The spec is saved; run "k8s-bootstrap init --config ${folder.specFile}" to continue later.`,
-      });
-    }
+    if (!go) throw declined(folder, options.credentials);
     // The same host, reading the wizard's credentials over its env (kept in memory only).
     const withCredentials: Host = Object.create(host, { env: { value: env, enumerable: true } });
     await runInit(withCredentials, spec, folder, lock, options);
@@ -118,7 +117,7 @@ export async function initCluster(host: Host, options: InitClusterOptions): Prom
 /** The dry run renders what the real run would hand to the tools, and the plan of its steps. */
 async function dryRun(host: Host, spec: ClusterSpec, folder: ClusterDir, options: InitClusterOptions): Promise<InitDryRunResult> {
   const target = await dryRunFolder(host, folder, spec);
-  const files = [target.dir.specFile, target.dir.stateFile];
+  const files = [target.dir.specFile, target.dir.stateFile, target.dir.schemaFile];
   try {
     if (options.showSpec) noteTo(host, `\nCluster ${spec.name} (saved to ${target.dir.specFile}):\n${formatSpecSummary(spec, undefined)}`);
     (await import('./dry-run-files.js')).registerDryRunFiles();
@@ -126,8 +125,10 @@ async function dryRun(host: Host, spec: ClusterSpec, folder: ClusterDir, options
   } finally {
     await target.lock?.release();
   }
-  const steps = describeInitPlan(spec, { dir: target.dir.root });
-  const text = `Plan for cluster ${spec.name} (${spec.provider.name}), dry run: nothing was run.\n\n${formatPlan(steps)}`;
+  const steps = await withPlanProblems(describeInitPlan(spec, { dir: target.dir.root }), spec, host);
+  warnAboutSpec(host, spec);
+  // Truthful about the disk: the dry run writes the folder (listed at the end), and runs no tool.
+  const text = `Plan for cluster ${spec.name} (${spec.provider.name}), dry run: nothing was created and no machine touched; it wrote only the files listed at the end, in ${target.dir.root}.\n\n${formatPlan(steps)}`;
   emitTo(host, { type: 'plan', time: Date.now(), command: 'init', cluster: spec.name, dryRun: true, steps, text });
   return {
     dryRun: true,
@@ -138,6 +139,35 @@ async function dryRun(host: Host, spec: ClusterSpec, folder: ClusterDir, options
     steps,
     summary: [`\nWritten to ${target.dir.root}:\n${files.map((file) => `  ${file}`).join('\n')}\n`, 'Run the same command without --dry-run to create the cluster.'],
   };
+}
+
+/**
+ * What the real run's preflight would refuse, marked on the step it would stop: a Packer too old
+ * for the templates, on the Image step (only `packer version` is run to know it).
+ */
+async function withPlanProblems(steps: PlanStep[], spec: ClusterSpec, host: Host): Promise<PlanStep[]> {
+  const packer = await imageBuildWarning({ spec, rebuildImage: false }, host.env, host.signal);
+  return packer ? steps.map((step) => (step.id === stepId.image ? { ...step, problem: packer } : step)) : steps;
+}
+
+/**
+ * The spec's warnings (an admin CIDR of 0.0.0.0/0), as notes on stderr right before the question
+ * or the dry run's plan. The one place init shows them, whether the spec came from the wizard,
+ * flags or a file; `config validate` prints the same list.
+ */
+function warnAboutSpec(host: Host, spec: ClusterSpec): void {
+  for (const warning of specWarnings(spec)) noteTo(host, formatIssue(warning), 'warning');
+}
+
+/** No at the question: what is kept, and what the next run needs that only this one had. */
+function declined(folder: ClusterDir, credentials: Record<string, string> | undefined): DeclinedError {
+  const given = Object.keys(credentials ?? {}).filter((name) => credentials?.[name] !== '');
+  const resume = `k8s-bootstrap init --config ${folder.specFile}`;
+  const hint =
+    given.length === 0
+      ? `The spec is saved; run "${resume}" to continue later.`
+      : `The spec is saved, the credentials given in the wizard are not: export ${given.join(', ')} and run "${resume}" to continue later.`;
+  return new DeclinedError('Nothing was created.', { hint });
 }
 
 async function runInit(host: Host, spec: ClusterSpec, dir: ClusterDir, lock: Lock, options: InitClusterOptions): Promise<void> {

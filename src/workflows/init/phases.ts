@@ -55,7 +55,10 @@ export function bootstrapPhases(options: BootstrapOptions): Phase[] {
   const runtimeText = runtime === 'containerd' ? 'containerd 2.x' : 'CRI-O';
   const phases: Phase[] = [];
 
-  phases.push(preflightPhase(options));
+  // Workers the preflight could not reach in the whole --ssh-timeout: their steps fail with that
+  // error at once instead of waiting as long again (the other nodes go on without them).
+  const unreachable = new Map<string, unknown>();
+  phases.push(preflightPhase(options, unreachable));
 
   const prepareStep = (node: ClusterNode): Step => ({
     stepId: stepId.prepare(node.name),
@@ -66,7 +69,10 @@ export function bootstrapPhases(options: BootstrapOptions): Phase[] {
     inputs: `${version}/${runtime}`,
     retries: RETRIES,
     retryable: isRetryableNodeError,
-    check: async (ctx) => ((await ops().isPrepared(node, version, runtime, ctx)) ? 'already prepared (image or earlier run)' : undefined),
+    check: async (ctx) => {
+      if (unreachable.has(node.name)) throw unreachable.get(node.name);
+      return (await ops().isPrepared(node, version, runtime, ctx)) ? 'already prepared (image or earlier run)' : undefined;
+    },
     run: (ctx) => ops().prepare(node, version, runtime, ctx),
   });
   if (!options.workersOnly) {
@@ -152,38 +158,48 @@ export function bootstrapPhases(options: BootstrapOptions): Phase[] {
 
 /**
  * Reaches nodes over SSH before anything changes, so a changed host key or a dead control plane
- * stops the run at once. On a cluster bootstrapped earlier it checks every node and reports
- * "skipped" (nothing to do); a first run reaches the control planes (workers are reached by
- * their own steps, so one dead worker does not hold the others back).
+ * stops the run at once, and every new host key is pinned (and said) here, not in the middle of
+ * a later step. On a cluster bootstrapped earlier it checks every node and reports "skipped"
+ * (nothing to do). A first run reaches every node too, but a worker that never answers is only
+ * named: its own steps fail with that error, and the other nodes go on without it.
+ * add-workers reaches the control planes and the new workers, all of which must answer.
  */
-function preflightPhase(options: BootstrapOptions): Phase {
+function preflightPhase(options: BootstrapOptions, unreachable: Map<string, unknown>): Phase {
   const { topology, ops } = options;
-  const reachAll = async (nodes: ClusterNode[], ctx: StepContext) => {
+  const reachAll = async (nodes: ClusterNode[], ctx: StepContext, tolerate: (node: ClusterNode) => boolean) => {
     let done = 0;
     await mapWithConcurrency(nodes, options.concurrency, async (node) => {
-      await ops().reach(node, ctx);
+      try {
+        await ops().reach(node, ctx);
+      } catch (error) {
+        if (!tolerate(node) || ctx.signal.aborted) throw error;
+        unreachable.set(node.name, error);
+        const message = (error as Error).message.split('\n')[0] ?? '';
+        ctx.output(`${message.includes(node.name) ? '' : `${node.name}: `}${message}; its steps will fail, the other nodes go on`, 'stderr');
+      }
       ctx.progress(++done, nodes.length, node.name);
     }, ctx.signal);
   };
   const targets = options.only ? allNodes(topology).filter((node) => node.role === 'control-plane' || options.only!.has(node.name)) : allNodes(topology);
-  // A bootstrapped cluster is checked whole (by `check`, which then skips `run`).
-  const reached = options.bootstrapped || options.workersOnly ? targets : topology.controlPlanes;
+  const strict = () => false;
+  // A first init goes on without a dead worker, as its later steps would.
+  const workersMayFail = options.bootstrapped || options.workersOnly ? strict : (node: ClusterNode) => node.role === 'worker';
   return {
     title: 'Preflight',
     steps: [
       {
         stepId: stepId.reach,
         title: 'Reach the nodes over SSH (host keys pinned)',
-        detail: reached.map((node) => node.name).join(', '),
+        detail: targets.map((node) => node.name).join(', '),
         tool: 'ssh',
         // Never checkpointed: the world may have changed since the last run.
         inputs: `run-${Date.now()}`,
         check: async (ctx) => {
           if (!options.bootstrapped) return undefined;
-          await reachAll(targets, ctx);
+          await reachAll(targets, ctx, strict);
           return `already bootstrapped; ${targets.length} nodes answer with their pinned host keys`;
         },
-        run: (ctx) => reachAll(reached, ctx),
+        run: (ctx) => reachAll(targets, ctx, workersMayFail),
       },
     ],
   };

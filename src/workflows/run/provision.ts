@@ -18,10 +18,9 @@ import type { Inventory } from '../../providers/inventory.js';
 import { readInventory } from '../../state/inventory-file.js';
 import { resolveTerraformBinary, TERRAFORM_STOP_GRACE_MS, TerraformCli, type TerraformEvent } from '../../tools/terraform.js';
 import { assertBackendSupported } from '../../providers/terraform-common.js';
-import { PACKER_CLEANUP_GRACE_MS, PackerCli, type PackerEvent } from '../../tools/packer.js';
+import { checkPacker, PACKER_CLEANUP_GRACE_MS, PACKER_INSTALL_HINT, PackerCli, type PackerCheck, type PackerEvent } from '../../tools/packer.js';
 import { decideImageBuild, nodeImageId, preparePackerDir, terraformImageId, type BuildPlace } from '../../providers/image.js';
 import { buildPlaceFromOutputs, prepareImageBuildDir } from '../../providers/image-build.js';
-import { findExecutable } from '../../tools/subprocess.js';
 import type { RunHarness } from './session.js';
 import { ensureSshKey } from './ssh-key.js';
 import { stepId } from './step-ids.js';
@@ -101,13 +100,11 @@ export function provisionPhases(shape: ProvisionShape, tools: () => ProvisionToo
             terraformBinary = await resolveTerraformBinary(spec.terraform.binary, env);
             ctx2.output(`terraform: ${terraformBinary}`, 'info');
             if (image.action === 'build') {
-              const found = await findExecutable('packer', env.PATH ?? '');
-              if (!found) {
-                throw new PreflightError('PackerMissing', 'packer was not found on PATH', {
-                  hint: 'Install Packer (https://developer.hashicorp.com/packer/install), or set image.id in cluster.yaml to use an existing image.',
-                });
-              }
-              packerBinary = found;
+              // Before the hour-long build: the templates need Packer >= 1.7 (the rule doctor applies too).
+              const packer = await checkPacker(env, ctx2.signal);
+              if (!packer.path || packer.problem) throw packerPreflightError(packer);
+              ctx2.output(`packer: ${packer.path} (${packer.version})`, 'info');
+              packerBinary = packer.path;
             }
             publicKey = (await ensureSshKey(spec, dir)).publicKey;
           },
@@ -186,7 +183,7 @@ export function provisionPhases(shape: ProvisionShape, tools: () => ProvisionToo
       steps: [
         {
           stepId: stepId.infrastructure,
-          title: `Network, firewall, API load balancer and machines on ${spec.provider.name}`,
+          title: `Network, firewall, ${API_ENDPOINT_RESOURCE[spec.provider.name]} and machines on ${spec.provider.name}`,
           detail: machines.join(', '),
           tool: 'terraform',
           timeoutMs: 60 * 60_000,
@@ -221,10 +218,49 @@ export function provisionPhases(shape: ProvisionShape, tools: () => ProvisionToo
   ];
 }
 
+/** A Packer the image build cannot use: exit 1 (a tool problem), naming what was found and what is needed. */
+export function packerPreflightError(packer: PackerCheck): PreflightError {
+  const code = !packer.path ? 'PackerMissing' : packer.version ? 'PackerTooOld' : 'PackerUnusable';
+  return new PreflightError(code, packer.problem ?? 'packer cannot be used', {
+    hint: `Install ${PACKER_INSTALL_HINT}. Or set image.id in cluster.yaml to use an existing image (no Packer needed); k8s-bootstrap doctor checks the tools.`,
+  });
+}
+
+/** The Image step's problem a dry run shows: what the real preflight would refuse. */
+export async function imageBuildWarning(shape: ProvisionShape, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string | undefined> {
+  if (!isCloudProvider(shape.spec.provider.name)) return undefined;
+  if (decideImageBuild(shape.spec, shape.state, { rebuild: shape.rebuildImage }).action !== 'build') return undefined;
+  const packer = await checkPacker(env, signal);
+  if (!packer.problem) return undefined;
+  const error = packerPreflightError(packer);
+  return `${error.message} (found with "packer version"); the run's Preflight would stop before this step. ${error.hint}`;
+}
+
+/**
+ * What fronts the API on each cloud, as the Terraform modules create it: an NLB (aws/api-lb.tf),
+ * an Octavia load balancer (openstack/api-lb.tf), and on Exoscale a managed Elastic IP that
+ * health-checks /readyz, because an Exoscale NLB can only target an instance pool
+ * (exoscale/api-endpoint.tf).
+ */
+const API_ENDPOINT_RESOURCE: Record<string, string> = {
+  aws: 'API load balancer (NLB)',
+  openstack: 'API load balancer (Octavia)',
+  exoscale: 'API Elastic IP (managed, health-checked on /readyz)',
+};
+
 function infrastructureInputs(shape: ProvisionShape, image: string): string {
   const { spec } = shape;
   const relevant = { provider: spec.provider, network: spec.network, controlPlane: spec.controlPlane, workers: { ...spec.workers, count: shape.workerCount ?? spec.workers.count }, ssh: spec.ssh, cni: spec.kubernetes.cni, terraform: spec.terraform, image };
-  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
+  return createHash('sha256').update(canonicalJson(relevant)).digest('hex').slice(0, 16);
+}
+
+/** JSON with every object's keys sorted: a spec read from cluster.yaml and one built from flags hash alike. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : inner,
+  );
 }
 
 /**

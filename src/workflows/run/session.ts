@@ -7,7 +7,7 @@ import { noteTo, type Host } from '../../engine/host.js';
 import { BootstrapError } from '../../errors.js';
 import { EVENTS_VERSION, EventBus, type EngineEvent } from '../../engine/events.js';
 import type { Phase } from '../../engine/step.js';
-import { runPhases, type RunPhasesOptions, type RunSummary } from '../../engine/runner.js';
+import { runPhases, RunInterruptedError, type RunPhasesOptions, type RunSummary } from '../../engine/runner.js';
 import { createRedactor } from '../../engine/redact.js';
 import { inertSink, inertText } from '../../engine/inert-text.js';
 import { LogFileSink } from '../../engine/log-file.js';
@@ -81,6 +81,9 @@ export async function openRun(host: Host, dir: ClusterDir, options: OpenRunOptio
   bus.emit({ type: 'run-started', v: EVENTS_VERSION, time: startedAt, command: options.command, cluster: options.cluster, logFile: log.path });
 
   let finished = false;
+  // Steps finished by the earlier runPhases calls of this run: a Ctrl-C during Verify reports the
+  // preparations, init and joins before it too, not the 0 steps of the call it interrupted.
+  const earlier: Pick<RunSummary, 'succeeded' | 'skipped'> = { succeeded: [], skipped: [] };
   const harness: RunHarness = {
     bus,
     state,
@@ -90,10 +93,20 @@ export async function openRun(host: Host, dir: ClusterDir, options: OpenRunOptio
     logFile: log.path,
     async runPhases(phases, phaseOptions) {
       try {
-        return await runPhases(phases, { ...phaseOptions, events: bus, state, signal, logFile: log.path });
+        const summary = await runPhases(phases, { ...phaseOptions, events: bus, state, signal, logFile: log.path });
+        earlier.succeeded.push(...summary.succeeded);
+        earlier.skipped.push(...summary.skipped);
+        return summary;
       } catch (error) {
         // A --timeout is a failure (exit 1), not a person's Ctrl-C (exit 130).
         if (timeout.aborted && !host.signal.aborted) throw new RunTimedOutError(options.command, options.timeoutMs);
+        if (error instanceof RunInterruptedError) {
+          const { summary } = error;
+          throw new RunInterruptedError(
+            { ...summary, succeeded: [...earlier.succeeded, ...summary.succeeded], skipped: [...earlier.skipped, ...summary.skipped] },
+            log.path,
+          );
+        }
         throw error;
       }
     },

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { ClusterSpec } from '../../config/schema.js';
+import { expandHome } from '../../config/ssh-key-file.js';
 import type { ClusterDir } from '../../state/cluster-dir.js';
 import { HostKeyStore } from '../../tools/ssh/known-hosts.js';
 import { SshPool } from '../../tools/ssh/pool.js';
@@ -33,9 +34,8 @@ export function privateKeyPathFor(spec: ClusterSpec, dir: ClusterDir): string | 
   return existsSync(generated) ? generated : undefined;
 }
 
-export function expandHome(path: string): string {
-  return path.startsWith('~/') ? `${process.env.HOME ?? ''}${path.slice(1)}` : path;
-}
+/** ~/ is expanded by the same rule validation uses (config/ssh-key-file.ts). */
+export { expandHome };
 
 export function createSshPool(run: RunHarness, options: SshSetupOptions): SshPool {
   const readOnly = [options.knownHostsFile, options.spec.ssh.knownHosts].filter((f): f is string => Boolean(f)).map(expandHome);

@@ -10,7 +10,7 @@
  * auto-confirmed in CI either: it drains every node.
  */
 import type { Phase } from '../../engine/step.js';
-import { AbortError, PreflightError, UsageError } from '../../errors.js';
+import { DeclinedError, PreflightError, UsageError } from '../../errors.js';
 import { emitTo, type Host, type ResultBase } from '../../engine/host.js';
 import { isCloudProvider } from '../../providers/index.js';
 import { DEFAULTS } from '../defaults.js';
@@ -64,6 +64,20 @@ export interface UpgradeResult extends ResultBase {
   hops: string[];
 }
 
+/** No --to and nobody to ask: name the versions this tool can go to from the recorded one, or say there is none. */
+function targetRequired(name: string, recorded: string): UsageError {
+  const offers = upgradeOffers(recorded);
+  if (offers.length === 0) {
+    return new UsageError('UpToDate', `Cluster ${name} runs v${recorded}, the newest version this k8s-bootstrap knows: it is up to date, there is nothing to upgrade to`, {
+      hint: 'A newer k8s-bootstrap release brings newer Kubernetes versions; nothing was changed.',
+    });
+  }
+  const newest = offers[offers.length - 1]!;
+  return new UsageError('TargetRequired', `upgrade needs --to when nobody can choose the version (CI, no terminal, or --yes); cluster ${name} runs v${recorded}`, {
+    hint: `Run the same command with --to ${newest}${offers.length > 1 ? ` (or --to ${offers.slice(0, -1).join(', --to ')})` : ''}.`,
+  });
+}
+
 export async function upgradeCluster(host: Host, options: UpgradeOptions): Promise<UpgradeResult> {
   const startedAt = Date.now();
   const defaults = DEFAULTS.upgrade;
@@ -76,16 +90,13 @@ export async function upgradeCluster(host: Host, options: UpgradeOptions): Promi
     });
   }
   let target = options.to !== undefined ? parseTargetVersion(options.to) : undefined;
-  // Decided before any SSH: nothing is asked of a cluster that this run could not upgrade anyway.
-  if (!target && !host.interactive) {
-    throw new UsageError('TargetRequired', 'upgrade needs --to when nobody can choose the version (CI, no terminal, or --yes)', {
-      hint: 'Pass the target version, e.g. --to 1.37.1.',
-    });
-  }
-  if (!options.dryRun) host.assertCanConfirm('upgrade');
-
+  // Read from the folder only: the hint offers a version newer than the cluster's.
   const cluster = await loadCluster(host, options);
   const { spec } = cluster;
+  // Decided before any SSH: nothing is asked of a cluster that this run could not upgrade anyway.
+  if (!target && !host.interactive) throw targetRequired(spec.name, cluster.state.kubernetesVersion ?? spec.kubernetes.version);
+  if (!options.dryRun) host.assertCanConfirm('upgrade');
+
   if (options.rebuildImage && !isCloudProvider(spec.provider.name)) {
     throw new UsageError('RebuildImageNotCloud', `--rebuild-image is for cloud providers; cluster ${spec.name} runs on static hosts, which have no image`, {
       hint: 'Run upgrade without --rebuild-image.',
@@ -121,7 +132,7 @@ export async function upgradeCluster(host: Host, options: UpgradeOptions): Promi
   emitTo(host, { type: 'plan', time: Date.now(), command: 'upgrade', cluster: spec.name, dryRun, steps, text });
   if (dryRun) return { cluster: spec.name, dryRun, from: plan.from, version: plan.target, hops: plan.hops, summary: ['[dry run] nothing was changed.'] };
   const go = await host.confirm({ command: 'upgrade', message: `Upgrade cluster ${spec.name} to v${plan.target}?`, doing: `upgrading ${spec.name} to v${plan.target}` });
-  if (!go) throw new AbortError('Declined', 'Nothing was upgraded');
+  if (!go) throw new DeclinedError('Nothing was upgraded.');
 
   const outcome = await runUpgrade(host, {
     cluster,

@@ -10,7 +10,7 @@
  * Existing nodes are never touched: the only commands outside the new nodes run on the first
  * control plane (a fresh `kubeadm token create --print-join-command`, `kubectl get nodes`).
  */
-import { AbortError, ExternalToolError } from '../../errors.js';
+import { DeclinedError, ExternalToolError } from '../../errors.js';
 import { emitTo, type Host, type ResultBase } from '../../engine/host.js';
 import type { StaticHostInput } from '../../config/schema.js';
 import { DEFAULTS } from '../defaults.js';
@@ -21,7 +21,7 @@ import type { Inventory } from '../../providers/inventory.js';
 import { saveSpec } from '../../state/spec-record.js';
 import { writeFileAtomic } from '../../state/atomic.js';
 import { bootstrapPhases, kubeconfigPhase, verifyPhases } from '../init/phases.js';
-import { RunFailedError, toleratedNodes } from '../../engine/runner.js';
+import { RunFailedError, toleratedNodes, type RunSummary } from '../../engine/runner.js';
 import { loadCluster, nodeUsersOf, type LoadedCluster } from '../run/load-cluster.js';
 import type { ClusterRef } from '../run/cluster-ref.js';
 import { loadJoinMaterial, saveJoinMaterial } from '../../state/join-material.js';
@@ -79,7 +79,7 @@ export async function addWorkers(host: Host, options: AddWorkersOptions): Promis
   host.assertCanConfirm('add-workers');
   const count = plan.targetCount - plan.joined.length;
   const go = await host.confirm({ command: 'add-workers', message: `Add ${count} worker(s) to ${name}?`, doing: `adding ${count} worker(s) to ${name}` });
-  if (!go) throw new AbortError('Declined', 'Nothing was added');
+  if (!go) throw new DeclinedError('Nothing was added.');
   const { added } = await runAddWorkers(host, cluster, plan, options);
   return {
     cluster: name,
@@ -145,21 +145,44 @@ async function runAddWorkers(host: Host, cluster: LoadedCluster, plan: AddWorker
         const ops = new SshNodeOps({ spec: plan.target, dir, pool, secrets: run.secrets });
         const only = new Set(newNodes);
         const readyTimeoutMs = options.readyTimeoutMs ?? defaults.readyTimeoutMs;
-        const bootstrap = await run.runPhases(
-          bootstrapPhases({ spec: plan.target, topology, ops: () => ops, version: plan.version, concurrency, readyTimeoutMs, only, workersOnly: true }),
-          { tolerate: only },
-        );
+        const notJoinedHint = () => notJoinedNext(dir.root, newNodes.filter((node) => !isJoined(run.state.current, node)));
+        let bootstrap: RunSummary;
+        try {
+          bootstrap = await run.runPhases(
+            bootstrapPhases({ spec: plan.target, topology, ops: () => ops, version: plan.version, concurrency, readyTimeoutMs, only, workersOnly: true }),
+            { tolerate: only },
+          );
+        } catch (error) {
+          if (error instanceof RunFailedError) throw new RunFailedError(error.summary, run.logFile, notJoinedHint());
+          throw error;
+        }
         const failed = toleratedNodes(bootstrap);
         const healthy = newNodes.filter((name) => !failed.has(name));
         if (healthy.length > 0) await run.runPhases(verifyPhases({ topology, ops: () => ops, version: plan.version, readyTimeoutMs, nodes: healthy }));
         // Refreshed when admin.conf's certificate changed (upgrade, renewal) or nears expiry.
         await run.runPhases([kubeconfigPhase({ topology, ops: () => ops })]);
-        if (failed.size > 0) throw new RunFailedError(bootstrap, run.logFile);
+        if (failed.size > 0) throw new RunFailedError(bootstrap, run.logFile, notJoinedHint());
         return { added: newNodes };
       } finally {
         await pool.closeAll();
       }
     },
+  );
+}
+
+/**
+ * What to run after a failed add-workers: cluster.yaml and inventory.json already list the new
+ * workers (saved before any join), so `status` shows the ones that did not join as NotRegistered
+ * until they are joined (add-workers again, no flags) or taken out (remove-workers). --dir is
+ * spelled out so the command works from any folder.
+ */
+function notJoinedNext(dir: string, notJoined: string[]): string | undefined {
+  if (notJoined.length === 0) return undefined;
+  const nodes = notJoined.map((node) => `--node ${node}`).join(' ');
+  const listed = notJoined.length === 1 ? `${notJoined[0]} is` : `${notJoined.join(', ')} are`;
+  return (
+    `${listed} in cluster.yaml but did not join. Fix the cause and run "k8s-bootstrap --dir ${dir} add-workers" (no flags: it joins them), ` +
+    `or take ${notJoined.length === 1 ? 'it' : 'them'} out with "k8s-bootstrap --dir ${dir} remove-workers ${nodes}".`
   );
 }
 

@@ -93,7 +93,7 @@ function planCloudAdd(cluster: ClusterFacts, request: AddWorkersRequest, common:
     request.count !== undefined ? common.joined.length + request.count : (request.total ?? Math.max(spec.workers.count, inventory.workers.length));
   if (targetCount < inventory.workers.length) {
     throw new UsageError('UnfinishedWorkers', `${unfinished.length} worker(s) from an earlier run are not joined yet (${unfinished.join(', ')}); a total of ${targetCount} would destroy machines`, {
-      hint: 'Run "k8s-bootstrap add-workers" without --count/--total to finish joining them, or remove them with remove-workers.',
+      hint: `Run "k8s-bootstrap add-workers" without --count/--total to finish joining them, or remove them with "k8s-bootstrap remove-workers ${unfinished.map((node) => `--node ${node}`).join(' ')}".`,
     });
   }
   const machinesToCreate = targetCount - inventory.workers.length;

@@ -10,7 +10,7 @@
  * workers) or the hosts leave cluster.yaml and inventory.json (static), and the rest of the
  * cluster must still be all-Ready.
  */
-import { AbortError, ExternalToolError } from '../../errors.js';
+import { DeclinedError, ExternalToolError } from '../../errors.js';
 import { emitTo, noteTo, type Host, type ResultBase } from '../../engine/host.js';
 import { DEFAULTS } from '../defaults.js';
 import { assertCredentials } from '../run/credentials-check.js';
@@ -81,7 +81,7 @@ export async function removeWorkers(host: Host, options: RemoveWorkersOptions): 
   host.assertCanConfirm('remove-workers');
   const names = plan.remove.map((node) => node.name).join(', ');
   const go = await host.confirm({ command: 'remove-workers', message: `Drain, delete and reset ${names}?`, doing: `draining, deleting and resetting ${names}` });
-  if (!go) throw new AbortError('Declined', 'Nothing was removed');
+  if (!go) throw new DeclinedError('Nothing was removed.');
 
   const outcome = await runRemoveWorkers(host, cluster, plan, { ...options, drainTimeoutMs });
   for (const node of outcome.notReset) noteTo(host, `${node} did not answer SSH and was not reset (kubeadm reset -f); it is no longer part of the cluster.`, 'warning');

@@ -5,9 +5,9 @@
  * declarations. Also pins what the tarball may contain. One install serves every test (~30 s).
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSpec } from '../../../src/config/validate/index.js';
@@ -17,7 +17,7 @@ import { staticDoc } from '../../helpers/config-fixtures.js';
 
 /** Top-level entries the tarball may hold (package.json's "files" plus what npm always adds). */
 const ALLOWED_FOLDERS = ['bin/', 'dist/', 'templates/'];
-const ALLOWED_FILES = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'SECURITY.md'];
+const ALLOWED_FILES = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'SECURITY.md', 'docs/architecture.md', 'docs/config-reference.md', 'docs/events.md'];
 const REQUIRED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'bin/k8s-bootstrap.js', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts'];
 const TSC = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
@@ -73,6 +73,36 @@ describe('npm package', () => {
     expect(help).toContain('init');
     const version = execFileSync('npx', ['--no-install', 'k8s-bootstrap', '--version'], { cwd: app, encoding: 'utf8' });
     expect(version.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  }, 180_000);
+});
+
+/** Every file below `folder`, as paths relative to it. */
+function filesUnder(folder: string, prefix = ''): string[] {
+  return readdirSync(join(folder, prefix), { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(folder, join(prefix, entry.name)) : [join(prefix, entry.name)],
+  );
+}
+
+describe('the installed package as a reader finds it', () => {
+  it('names no source map: no .map file and no sourceMappingURL comment (src/ is not shipped)', async () => {
+    const installedPackage = join(await installedApp(), 'node_modules', 'k8s-bootstrap');
+    const files = filesUnder(installedPackage);
+    expect(files.filter((file) => file.endsWith('.map'))).toEqual([]);
+    const naming = files.filter((file) => /\.(js|d\.ts)$/.test(file) && readFileSync(join(installedPackage, file), 'utf8').includes('sourceMappingURL'));
+    expect(naming).toEqual([]);
+  }, 180_000);
+
+  it('ships every file that README.md, SECURITY.md and the shipped docs link to', async () => {
+    const installedPackage = join(await installedApp(), 'node_modules', 'k8s-bootstrap');
+    const broken: string[] = [];
+    for (const doc of filesUnder(installedPackage).filter((file) => file.endsWith('.md'))) {
+      const text = readFileSync(join(installedPackage, doc), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/i.test(target!)) continue; // https:, mailto:: absolute, not the package's to ship
+        if (!existsSync(join(installedPackage, dirname(doc), target!))) broken.push(`${doc} -> ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
   }, 180_000);
 });
 

@@ -42,6 +42,19 @@ describe.skipIf(skip)('init on a static fleet: 1 control plane + 2 workers', () 
     expect(first.stdout).toContain(kubeconfig);
   });
 
+  // Review P16: worker host keys were pinned in the middle of worker preparation, and their notices broke the tree.
+  it('pins every host key, workers\' too, inside the preflight step', () => {
+    const logs = readdirSync(join(dir, 'logs')).sort();
+    const log = readFileSync(join(dir, 'logs', logs[0]!), 'utf8').split('\n');
+    const preflightDone = log.findIndex((line) => /\[Preflight\] Reach the nodes over SSH \(host keys pinned\): succeeded/.test(line));
+    expect(preflightDone).toBeGreaterThan(0);
+    for (const node of ['cp-1', 'worker-1', 'worker-2']) {
+      const pinned = log.findIndex((line) => line.includes(`${node}: pinned host key`));
+      expect(pinned, node).toBeGreaterThan(0);
+      expect(pinned, node).toBeLessThan(preflightDone);
+    }
+  });
+
   it('a second init skips every step and runs no kubeadm init or join', async () => {
     const before = fleet.allCommands().length;
     const again = await cli(initArgs(fleet, { name: 'single', dir }), cwd);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../../src/cli/context.js';
 import { main } from '../../../src/cli/main.js';
 import { parseSpecYaml } from '../../../src/config/load.js';
-import { SCHEMA_URL } from '../../../src/config/schema.js';
+import { SCHEMA_REF } from '../../../src/config/schema.js';
 import { validateSpec } from '../../../src/config/validate/index.js';
 
 function capture(): Writable & { text: () => string } {
@@ -34,14 +34,14 @@ describe('k8s-bootstrap config', () => {
     const result = await run(['config', 'schema']);
     expect(result.code).toBe(0);
     const schema = JSON.parse(result.stdout) as { $schema: string; $id: string };
-    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    expect(schema.$id).toBe(SCHEMA_URL);
+    expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    expect(schema.$id).toBeUndefined();
   });
 
   it('example --provider static prints a configuration that validates', async () => {
     const result = await run(['config', 'example', '--provider', 'static']);
     expect(result.code).toBe(0);
-    expect(result.stdout.startsWith(`# yaml-language-server: $schema=${SCHEMA_URL}\n`)).toBe(true);
+    expect(result.stdout.startsWith(`# yaml-language-server: $schema=${SCHEMA_REF}\n`)).toBe(true);
     const spec = validateSpec(parseSpecYaml(result.stdout, 'stdout'));
     expect(spec.provider.name).toBe('static');
   });

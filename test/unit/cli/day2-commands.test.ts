@@ -158,12 +158,52 @@ describe('status', () => {
 });
 
 describe('ssh', () => {
-  it('an unknown node: exit 2 listing the nodes', async () => {
+  it('an unknown node shaped like the cluster\'s names: exit 2 listing the nodes', async () => {
     const fixture = await makeCluster();
-    const result = await run(fixture, ['ssh', 'nope', '--', 'hostname']);
+    const result = await run(fixture, ['ssh', 'worker-7', '--', 'hostname']);
     expect(result.code).toBe(EXIT_USAGE);
-    expect(result.stderr).toContain('no node named "nope"');
+    expect(result.stderr).toContain('no node named "worker-7"');
     expect(result.stderr).toContain('cp-1, worker-1');
+  });
+
+  // Review P16: `ssh -- sudo kubectl …` answered "There is no node named "sudo"".
+  describe('which node the words choose (empty known_hosts: the chosen node is named at once)', () => {
+    async function unpinned() {
+      const fixture = await makeCluster();
+      await writeFile(fixture.dir.knownHostsFile, '', { mode: 0o600 });
+      return fixture;
+    }
+
+    it('no node name: the command runs on the first control plane', async () => {
+      const result = await run(await unpinned(), ['ssh', '--', 'sudo', 'kubectl', 'get', 'nodes']);
+      expect(result.stderr).not.toContain('no node named');
+      expect(result.stderr).toContain('No pinned host key for node cp-1');
+      expect(result.code).toBe(EXIT_FAILURE);
+    });
+
+    it('a first word that is a node name selects that node', async () => {
+      const result = await run(await unpinned(), ['ssh', 'worker-1', '--', 'hostname']);
+      expect(result.stderr).toContain('No pinned host key for node worker-1');
+    });
+
+    it('a near-miss of a node name is refused with "did you mean" and the command for the other reading', async () => {
+      const fixture = await unpinned();
+      const result = await run(fixture, ['ssh', 'wroker-1', '--', 'hostname']);
+      expect(result.code).toBe(EXIT_USAGE);
+      expect(result.stderr).toContain('no node named "wroker-1" in this cluster (did you mean "worker-1"?)');
+      const hint = /k8s-bootstrap (ssh cp-1 -- wroker-1 hostname)/.exec(result.stderr);
+      expect(hint).not.toBeNull();
+      // The hint works as written: it reaches cp-1 (refused here only for its unpinned key).
+      const again = await run(fixture, hint![1]!.split(' '));
+      expect(again.stderr).toContain('No pinned host key for node cp-1');
+    });
+
+    it('--help says how the first word is read', async () => {
+      const result = await run(await unpinned(), ['ssh', '--help']);
+      expect(result.stdout).toContain('ssh -- sudo kubectl get nodes');
+      expect(result.stdout).toMatch(/first word is no node's name: runs on the first control plane/);
+      expect(result.stdout).toMatch(/first word names a node: runs there/);
+    });
   });
 
   it('a shell without a terminal: exit 2 pointing at the one-command form', async () => {

@@ -1,7 +1,7 @@
-/** destroy on a terminal asks for the cluster name; a wrong name destroys nothing (exit 130). */
+/** destroy on a terminal asks for the cluster name; a wrong name destroys nothing (exit 1, like any "no"). */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EXIT_INTERRUPTED, EXIT_OK, main } from '../../../src/cli/main.js';
+import { EXIT_FAILURE, EXIT_OK, main } from '../../../src/cli/main.js';
 import { Capture } from '../../helpers/fake-io.js';
 import { FakeTerminal } from '../../helpers/fake-terminal.js';
 import { makeCluster, type ClusterFixture } from '../../helpers/cluster-fixture.js';
@@ -27,7 +27,8 @@ describe('destroy confirmation on a terminal', () => {
     const fixture = await makeCluster();
     const result = await destroyAt(fixture, 'dmeo');
     expect(result.screen).toContain('Type the cluster name (demo) to confirm');
-    expect(result.code).toBe(EXIT_INTERRUPTED);
+    expect(result.code).toBe(EXIT_FAILURE);
+    expect(result.screen).not.toContain('Error:');
     expect(result.screen).toContain('nothing was destroyed');
     expect(existsSync(fixture.dir.inventoryFile)).toBe(true);
   });

@@ -46,3 +46,19 @@ it('init --dry-run --provider static renders no Terraform or Packer files', asyn
   const report = resultOf(run.stdout) as unknown as { files: string[] };
   expect(report.files.filter((f) => /terraform|packer/.test(f))).toEqual([]);
 });
+
+// Review P17: the Exoscale plan said "API load balancer"; the module creates a managed Elastic IP
+// (templates/terraform/exoscale/api-endpoint.tf), because an Exoscale NLB can only target an instance pool.
+describe('the Infrastructure step names what fronts the API on each cloud', () => {
+  it.each([
+    ['exoscale', 'Network, firewall, API Elastic IP (managed, health-checked on /readyz) and machines on exoscale'],
+    ['aws', 'Network, firewall, API load balancer (NLB) and machines on aws'],
+    ['openstack', 'Network, firewall, API load balancer (Octavia) and machines on openstack'],
+  ])('%s', async (provider, title) => {
+    const cwd = mkdtempSync(join(tmpdir(), 'k8sb-dry-cloud-'));
+    const run = await runCli(['--yes', '--output', 'json', 'init', '--dry-run', '--name', 'api', '--provider', provider, '--admin-cidr', '203.0.113.0/24'], { cwd });
+    expect(run.code, run.stderr).toBe(0);
+    const steps = (resultOf(run.stdout) as unknown as { steps: Array<{ id: string; title: string }> }).steps;
+    expect(steps.find((step) => step.id === 'infrastructure')?.title).toBe(title);
+  });
+});

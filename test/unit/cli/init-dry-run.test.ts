@@ -127,10 +127,11 @@ describe('the plan', () => {
     const lines = run.stdout.split('\n');
     expect(lines.find((l) => l.includes('kubeadm init on table-cp-1'))).toMatch(/kubeadm init on table-cp-1\s+kubeadm\s+table-cp-1$/);
     expect(lines.find((l) => l.startsWith('Infrastructure:'))).toBeDefined();
-    expect(run.stdout).toContain('nothing was run');
+    expect(run.stdout).toContain(`dry run: nothing was created and no machine touched; it wrote only the files listed at the end, in ${join(cwd, 'clusters', 'table')}.`);
     // Same rendering as formatPlan on the same steps.
     const spec = validateSpec(parse(readFileSync(join(cwd, 'clusters', 'table', 'cluster.yaml'), 'utf8')));
-    expect(run.stdout).toContain(formatPlan(describeInitPlan(spec, { dir: join(cwd, 'clusters', 'table') })));
+    // Less the Image step's PROBLEM line when this machine's Packer is too old (test/e2e/cli/packer-version.test.ts).
+    expect(run.stdout.replace(/^ {3}PROBLEM: .*\n/m, '')).toContain(formatPlan(describeInitPlan(spec, { dir: join(cwd, 'clusters', 'table') })));
   });
 
   it('default node names are shared with the workflows', () => {
@@ -276,7 +277,7 @@ describe('on a terminal, before anything runs', () => {
     };
     const exit = main(['node', 'k8s-bootstrap', 'init', '--config', file], io);
     await terminal.answer('Create cluster asked now?', 'n');
-    expect(await exit).toBe(130);
+    expect(await exit).toBe(1);
     expect(terminal.screen).toContain('Name            asked');
     expect(terminal.screen).toContain('Credentials     environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)');
     expect(terminal.screen).toContain('Nothing was created');

@@ -6,13 +6,15 @@ import { makeCluster } from '../../helpers/cluster-fixture.js';
 
 describe('upgrade usage errors (CI, no terminal)', () => {
   it('requires --to in CI, naming it', async () => {
-    const run = await runCli(['--yes', 'upgrade']);
+    const fixture = await makeCluster('needs-to');
+    const run = await runCli(['--yes', 'upgrade'], { cwd: fixture.cwd, env: { HOME: fixture.home } });
     expect(run.code).toBe(EXIT_USAGE);
     expect(run.stderr).toContain('--to');
   });
 
   it('requires --yes in CI instead of auto-confirming an upgrade', async () => {
-    const run = await runCli(['upgrade', '--to', '1.37.1']);
+    const fixture = await makeCluster('needs-yes');
+    const run = await runCli(['upgrade', '--to', '1.37.1'], { cwd: fixture.cwd, env: { HOME: fixture.home } });
     expect(run.code).toBe(EXIT_USAGE);
     expect(run.stderr).toContain('--yes');
     expect(run.stderr).not.toContain('auto-confirmed');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { credentialIssue, discoverCredentials, secretValues } from '../../../src/providers/credentials.js';
+import { awsProfiles, credentialIssue, discoverCredentials, secretValues } from '../../../src/providers/credentials.js';
 
 const noFiles = () => false;
 const filesAt = (...paths: string[]) => (path: string) => paths.includes(path);
@@ -85,5 +85,32 @@ describe('secretValues', () => {
     expect(secretValues('openstack', { OS_PASSWORD: 'pw', OS_USERNAME: 'me' })).toEqual(['pw']);
     expect(secretValues('exoscale', { EXOSCALE_API_KEY: 'k', EXOSCALE_API_SECRET: 's' })).toEqual(['k', 's']);
     expect(secretValues('static', { EXOSCALE_API_SECRET: 's' })).toEqual([]);
+  });
+});
+
+describe('awsProfiles', () => {
+  const files = (texts: Record<string, string>) => (path: string) => texts[path];
+
+  it('lists [name] of the credentials file and [profile name] of the config file, once each, not sso-session', () => {
+    const read = files({
+      '/h/.aws/credentials': '[default]\naws_access_key_id = A\n[ci]\n',
+      '/h/.aws/config': '[default]\nregion = eu-west-3\n[profile dev]\nsso_session = corp\n[sso-session corp]\n[services s3]\n[profile ci]\n',
+    });
+    expect(awsProfiles({ HOME: '/h' }, read)).toEqual([
+      { name: 'default', file: '/h/.aws/credentials' },
+      { name: 'ci', file: '/h/.aws/credentials' },
+      { name: 'dev', file: '/h/.aws/config' },
+    ]);
+  });
+
+  it('honours AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE', () => {
+    const read = files({ '/e/creds': '[team]\n', '/e/conf': '[profile ops]\n' });
+    expect(awsProfiles({ HOME: '/h', AWS_SHARED_CREDENTIALS_FILE: '/e/creds', AWS_CONFIG_FILE: '/e/conf' }, read).map((p) => p.name)).toEqual(['team', 'ops']);
+    expect(awsProfiles({ HOME: '/h' }, files({}))).toEqual([]);
+  });
+
+  it('discovery says which profile the shared files give', () => {
+    expect(discoverCredentials('aws', { HOME: '/h', AWS_PROFILE: 'dev' }, filesAt('/h/.aws/config'))).toMatchObject({ ok: true, profile: 'dev' });
+    expect(discoverCredentials('aws', { AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 's' }, noFiles).profile).toBeUndefined();
   });
 });

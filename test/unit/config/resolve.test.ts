@@ -116,6 +116,14 @@ describe('mergeSpecSources precedence: flag > file > env', () => {
     );
   });
 
+  it('refuses sizes and machine types for static hosts, whose host list decides them', () => {
+    expect(usageError(() => mergeSpecSources({ flags: { provider: 'static', workers: 2 }, env: {} }))).toBe(
+      '--workers applies to the exoscale, openstack and aws providers only (provider is static)',
+    );
+    expect(() => mergeSpecSources({ flags: { provider: 'static', controlPlanes: 3 }, env: {} })).toThrow('--control-planes applies to');
+    expect(() => mergeSpecSources({ flags: { provider: 'static', workerType: 't3.large' }, env: {} })).toThrow('--worker-type applies to');
+  });
+
   it('names --virtual-ip itself when it is given for a cloud provider', () => {
     expect(usageError(() => mergeSpecSources({ flags: { provider: 'aws', virtualIp: '10.0.0.99' }, env: {} }))).toBe(
       '--virtual-ip applies to the static provider only (provider is aws)',

@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { exampleSpec } from '../../../src/config/example.js';
 import { parseSpecYaml } from '../../../src/config/load.js';
 import { renderConfigReference } from '../../../src/config/config-reference.js';
-import { PROVIDERS, SCHEMA_URL } from '../../../src/config/schema.js';
+import { PROVIDERS, SCHEMA_REF } from '../../../src/config/schema.js';
 import { clusterJsonSchema, serializeSpec } from '../../../src/config/serialize.js';
 import { validateSpec } from '../../../src/config/validate/index.js';
 
 describe('serializeSpec', () => {
   it('starts with the yaml-language-server schema comment', () => {
-    expect(serializeSpec(exampleSpec('aws')).split('\n')[0]).toBe(`# yaml-language-server: $schema=${SCHEMA_URL}`);
+    expect(serializeSpec(exampleSpec('aws')).split('\n')[0]).toBe(`# yaml-language-server: $schema=${SCHEMA_REF}`);
   });
 
   it('writes keys in schema order whatever order the object has', () => {
@@ -46,10 +46,10 @@ describe('serializeSpec', () => {
 });
 
 describe('clusterJsonSchema', () => {
-  it('has $schema, $id, title and the top-level fields', () => {
+  it('has $schema (draft-07, what the YAML language server reads), no $id, a title and the top-level fields', () => {
     const schema = clusterJsonSchema() as { $schema: string; $id: string; title: string; properties: Record<string, unknown>; required: string[] };
-    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    expect(schema.$id).toBe(SCHEMA_URL);
+    expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    expect(schema.$id).toBeUndefined();
     expect(schema.title).toMatch(/cluster/);
     expect(Object.keys(schema.properties)).toContain('network');
     expect(schema.required).toEqual(['apiVersion', 'kind', 'name', 'provider']);

@@ -204,7 +204,8 @@ describe('nothing is created or changed without a yes (issue item 6)', () => {
     // Inquirer's confirm with No pre-selected shows (y/N).
     expect(io.stderr.text).toMatch(/Create cluster fresh now\?[\s\S]*\(y\/N\)/);
     expect(io.stderr.text).not.toContain('auto-confirmed');
-    expect(code, io.stderr.text).toBe(130);
+    // A "no" is an answer, not an interrupt: exit 1 (130 means Ctrl-C).
+    expect(code, io.stderr.text).toBe(1);
     expect(io.stderr.text).toContain('Nothing was created');
     // The hosts were never asked: no inventory, no log of a run.
     expect(existsSync(join(fixture.cwd, 'fresh', 'inventory.json'))).toBe(false);

@@ -47,7 +47,7 @@ beforeEach(async () => {
 afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
 const CASES: Array<{ name: string; text: string; message: RegExp; hint: RegExp }> = [
-  { name: 'a newer version (99)', text: JSON.stringify({ version: 99, cluster: 'statev', steps: {}, facts: {} }), message: /state version 99, newer than this k8s-bootstrap understands/, hint: /Upgrade k8s-bootstrap/ },
+  { name: 'a newer version (99)', text: JSON.stringify({ version: 99, cluster: 'statev', steps: {}, facts: {} }), message: /state version 99, newer than this k8s-bootstrap understands/, hint: /Use the newer k8s-bootstrap that wrote it/ },
   { name: 'version 0 (older than any release)', text: JSON.stringify({ version: 0, cluster: 'statev', steps: {} }), message: /state version 0, which cannot be migrated/, hint: /older k8s-bootstrap/ },
   { name: 'no version field', text: JSON.stringify({ cluster: 'statev', steps: {} }), message: /has no state version/, hint: /not written by k8s-bootstrap/ },
   { name: 'a version that is not a number', text: JSON.stringify({ version: '1', steps: {} }), message: /has no state version/, hint: /move it away/ },

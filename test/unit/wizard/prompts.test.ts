@@ -119,3 +119,53 @@ describe('real prompts', () => {
     await expect(answer).resolves.toBe('cri-o');
   });
 });
+
+describe('numbers and the way back', () => {
+  it('a bounded number names its bounds, never "between 0 and Infinity"', async () => {
+    const { answer, events, getScreen } = await render(viaWrapper(prompts.number), { message: 'Workers', min: 0, max: 1000 });
+    await until(() => getScreen().includes('Workers'), 'the question');
+    events.type('-3');
+    events.keypress('enter');
+    await until(() => getScreen().includes('must be a whole number from 0 to 1000 (got -3)'), 'the bounds message');
+    expect(getScreen()).not.toContain('Infinity');
+    events.keypress('backspace');
+    events.keypress('backspace');
+    events.type('2.5');
+    events.keypress('enter');
+    await until(() => getScreen().includes('(got 2.5)'), 'the whole-number message');
+    for (let i = 0; i < 3; i += 1) events.keypress('backspace');
+    events.type('7');
+    events.keypress('enter');
+    await expect(answer).resolves.toBe(7);
+  });
+
+  it('with allowBack, Esc abandons the question with BackRequested', async () => {
+    const stdin = new PassThrough();
+    const stderr = new Capture();
+    const asked = prompts.input({ canPrompt: true, stdin, stderr, allowBack: true }, { message: 'Cluster name' });
+    await until(() => stderr.text.includes('Cluster name'), 'the question');
+    stdin.write('\x1b');
+    await expect(asked).rejects.toBeInstanceOf(prompts.BackRequested);
+  });
+
+  it('without allowBack, Esc does nothing and the question stays open', async () => {
+    const stdin = new PassThrough();
+    const stderr = new Capture();
+    const asked = prompts.input({ canPrompt: true, stdin, stderr }, { message: 'Cluster name' });
+    await until(() => stderr.text.includes('Cluster name'), 'the question');
+    stdin.write('\x1b');
+    await new Promise((r) => setTimeout(r, 700)); // past readline's 500 ms escape wait
+    stdin.write('lab\r');
+    await expect(asked).resolves.toBe('lab');
+  });
+
+  it('a disabled choice is shown with its reason and cannot be picked', async () => {
+    const { answer, events, getScreen } = await render(viaWrapper(prompts.select), {
+      message: 'AWS credentials',
+      choices: [{ value: 'profile', name: 'Named profile', disabled: 'none in ~/.aws/config' }, { value: 'typed', name: 'Typed here' }],
+    });
+    await until(() => getScreen().includes('none in ~/.aws/config'), 'the reason');
+    events.keypress('enter');
+    await expect(answer).resolves.toBe('typed');
+  });
+});

@@ -12,7 +12,7 @@ describe('validators (prompt validate functions)', () => {
     ['kubernetesVersion', DEFAULT_KUBERNETES_VERSION, true],
     ['kubernetesVersion', '1.29.0', 'is not a supported minor (supported: 1.35, 1.36, 1.37): use a release of 1.35, 1.36, 1.37, e.g. 1.37.1'],
     ['controlPlaneCount', '3', true],
-    ['controlPlaneCount', '2', 'must be 1, 3 or 5: 2 etcd members need 2 for quorum and survive 0 failures, no more than 1: use 1, or 3 for high availability'],
+    ['controlPlaneCount', '2', 'must be 1, 3 or 5: 2 etcd members need 2 for a quorum, so they survive no failure, the same as 1 member (an even count adds a machine but no safety): use 1, or 3 for high availability'],
     ['controlPlaneCount', 'three', 'must be a whole number: 1, 3 or 5'],
     ['workerCount', '0', true],
     ['workerCount', '-2', 'must be a whole number from 0 to 1000'],

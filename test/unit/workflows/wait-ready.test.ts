@@ -96,6 +96,30 @@ describe('waitReady', () => {
     expect(pool.calls.filter((c) => c.includes('journalctl')).map((c) => c.split(':')[0])).toEqual(['worker-1', 'worker-2']);
   });
 
+  // Review P16: for ten minutes the progress repeated "0/3 waiting for cp-1, worker-1, worker-2".
+  const CNI_MISSING = 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized';
+
+  it('says while it waits why the nodes are not Ready, once when they share the reason', async () => {
+    let polls = 0;
+    const pool = fakePool(() => {
+      polls += 1;
+      const ready = polls > 1;
+      return { code: 0, stdout: JSON.stringify({ items: ['cp-1', 'worker-1', 'worker-2'].map((name) => node(name, ready, 'v1.37.1', ready ? undefined : CNI_MISSING)) }) };
+    });
+    const c = ctx();
+    await opsWith(pool).waitReady(topology.controlPlanes[0]!, topology, ['cp-1', 'worker-1', 'worker-2'], '1.37.1', 30_000, c);
+    expect(c.progressSeen).toEqual(['0/3 waiting for cp-1, worker-1, worker-2: NotReady, cni plugin not initialized', '3/3 all Ready']);
+  });
+
+  it('names each node\'s own reason when they differ', async () => {
+    const pool = fakePool(() => ({ code: 0, stdout: JSON.stringify({ items: [node('cp-1', true, 'v1.36.2'), node('worker-1', false, 'v1.37.1', CNI_MISSING)] }) }));
+    const c = ctx();
+    await opsWith(pool).waitReady(topology.controlPlanes[0]!, topology, ['cp-1', 'worker-1', 'worker-2'], '1.37.1', 0, c).catch(() => undefined);
+    expect(c.progressSeen).toEqual([
+      '0/3 waiting for cp-1 (runs v1.36.2, expected v1.37.1), worker-1 (NotReady, cni plugin not initialized), worker-2 (not registered yet)',
+    ]);
+  });
+
   it('a Ready node at another version is not done', async () => {
     const pool = fakePool(() => ({ code: 0, stdout: JSON.stringify({ items: [node('cp-1', true, 'v1.36.2')] }) }));
     const error = (await opsWith(pool)

@@ -128,10 +128,11 @@ describe.skipIf(noTerraform)('init --provider aws: the image id Terraform gets',
     binDir = join(cwd, 'bin');
     cpSync(resolve(import.meta.dirname, '../../../fixtures/terraform/fake'), moduleDir, { recursive: true });
     writeFileSync(join(moduleDir, 'fail.auto.tfvars.json'), JSON.stringify({ fail: true }));
-    // Like Packer 1.6.6 (so no `packer init`); a build prints the artifact line as amazon-ebs does.
+    // A Packer new enough for the templates (>= 1.7, so preflight lets it through and `packer init`
+    // runs); a build prints the artifact line as amazon-ebs does.
     const packer = join(binDir, 'packer');
     mkdirSync(binDir);
-    writeFileSync(packer, `#!/bin/sh\ncase "$1" in\n  version) echo '1795430969,,version,1.6.6' ;;\n  build) echo '1795431100,,ui,say,==> amazon-ebs.node: AMIs were created:'; echo '${ARTIFACT_LINE}' ;;\nesac\n`);
+    writeFileSync(packer, `#!/bin/sh\ncase "$1" in\n  version) echo '1795430969,,version,1.11.2' ;;\n  init) exit 0 ;;\n  build) echo '1795431100,,ui,say,==> amazon-ebs.node: AMIs were created:'; echo '${ARTIFACT_LINE}' ;;\nesac\n`);
     chmodSync(packer, 0o755);
   });
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));

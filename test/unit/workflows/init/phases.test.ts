@@ -49,8 +49,9 @@ describe('init on 3 control planes and 2 workers', () => {
     before(calls, 'join@worker-2', 'wait-ready@cp-1');
     expect(calls.slice(-4)).toEqual(['wait-ready@cp-1', 'verify-etcd@cp-1', 'verify-network@cp-1', 'write-kubeconfig@cp-1']);
     before(calls, 'prepare@worker-1', 'join@worker-1');
-    // Workers are reached by their own steps, not by the preflight.
-    expect(run.ops.callsOf('reach')).toEqual(['cp-1', 'cp-2', 'cp-3']);
+    // Preflight reaches every host (review P16: host keys are pinned there, not in later steps).
+    expect(run.ops.callsOf('reach').sort()).toEqual(['cp-1', 'cp-2', 'cp-3', 'worker-1', 'worker-2']);
+    for (const node of ['cp-1', 'cp-2', 'cp-3', 'worker-1', 'worker-2']) before(calls, `reach@${node}`, 'prepare@cp-1');
     expect(run.ops.joined).toEqual(new Set(['cp-2', 'cp-3', 'worker-1', 'worker-2']));
   });
 
@@ -71,6 +72,28 @@ describe('init on 3 control planes and 2 workers', () => {
     expect(steps).toEqual(expect.arrayContaining(['join:worker-2', 'verify', 'kubeconfig']));
     expect(steps).not.toContain('join:worker-1');
     expect(steps).not.toContain('prepare:worker-1');
+  });
+
+  it('a worker that preflight cannot reach is named there; its steps fail at once and the others go on', async () => {
+    const run = await setup();
+    run.ops.failOn('reach', 'worker-1');
+    const error = await runInitNodes(run).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunFailedError);
+    expect((error as RunFailedError).summary.tolerated.map((f) => f.stepId)).toEqual(['prepare:worker-1']);
+    // Reached once, in preflight: its preparation does not wait for it all over again.
+    expect(run.ops.callsOf('reach').filter((node) => node === 'worker-1')).toHaveLength(1);
+    expect(run.ops.callsOf('prepare')).not.toContain('worker-1');
+    expect(run.ops.callsOf('join')).toEqual(['cp-2', 'cp-3', 'worker-2']);
+    const preflight = run.events.of('output').filter((event) => event.stepId === 'preflight:ssh').map((event) => event.line);
+    expect(preflight).toEqual(['reach failed on worker-1 (told to); its steps will fail, the other nodes go on']);
+    expect(run.events.of('succeeded').map((event) => event.stepId)).toContain('preflight:ssh');
+  });
+
+  it('a control plane that preflight cannot reach stops the run before anything changes', async () => {
+    const run = await setup();
+    run.ops.failOn('reach', 'cp-2');
+    await expect(runInitNodes(run)).rejects.toBeInstanceOf(RunFailedError);
+    expect(run.ops.calls.filter((call) => !call.startsWith('reach@'))).toEqual([]);
   });
 
   it('stops at a control plane that fails: no worker joins, and worker preparation is not left running', async () => {
@@ -102,6 +125,22 @@ describe('init on 3 control planes and 2 workers', () => {
     // The kubeconfig is never checkpointed: the world says it is current.
     expect(skipped.get('kubeconfig')).toBe('the kubeconfig is current');
     expect(run.state.current.steps['join:worker-2']).toBeDefined();
+  });
+});
+
+describe('a rerun with nothing to do', () => {
+  // Review P16: after an all-skipped rerun status said "last finished step: preflight:ssh".
+  it('leaves every checkpoint\'s time as the run that did the work wrote it', async () => {
+    const run = await setup(1);
+    await runInitNodes(run);
+    const first = structuredClone(run.state.current.steps);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await runInitNodes(run);
+    const again = run.state.current.steps;
+    for (const [id, checkpoint] of Object.entries(first)) expect(again[id]?.finishedAt, id).toBe(checkpoint.finishedAt);
+    // What status reports as the last finished step: the first run's last, not the rerun's preflight.
+    const last = Object.entries(again).sort(([, a], [, b]) => b.finishedAt.localeCompare(a.finishedAt))[0]![0];
+    expect(last).not.toBe('preflight:ssh');
   });
 });
 

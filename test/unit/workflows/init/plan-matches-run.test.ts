@@ -104,7 +104,8 @@ describe('the plan text', () => {
     const text = formatPlan(plan);
     expect(text).toMatch(/^Load balancer:$/m);
     expect(text).toMatch(/Prepare worker-1: swap off, kernel modules, containerd 2\.x, kubeadm 1\.\d+\.\d+\s+ssh\s+worker-1$/m);
-    expect(text).toMatch(/Reach the nodes over SSH \(host keys pinned\): alpha, cp-2, cp-3\s+ssh/);
+    // Every host, as the run reaches them (review P16), workers too.
+    expect(text).toMatch(/Reach the nodes over SSH \(host keys pinned\): alpha, cp-2, cp-3, worker-1, worker-2\s+ssh/);
     expect(text).toMatch(/kubeadm init on alpha\s+kubeadm\s+alpha$/m);
   });
 

@@ -1,0 +1,61 @@
+/**
+ * A credential written into cluster.yaml (provider.apiSecret, accessKeyId, password, …) is not a
+ * typo to correct with "did you mean": it belongs in the environment, where the tool and the
+ * clouds' own tools read it, and never in a file that is shared and committed. This names the
+ * variable instead. The value is never echoed.
+ */
+
+interface CredentialKey {
+  /** Field names, lower-case without "-" and "_". */
+  names: string[];
+  variable: string;
+}
+
+const BY_PROVIDER: Record<string, { keys: CredentialKey[]; all: string }> = {
+  exoscale: {
+    keys: [
+      { names: ['apikey', 'key', 'exoscaleapikey'], variable: 'EXOSCALE_API_KEY' },
+      { names: ['apisecret', 'secret', 'exoscaleapisecret'], variable: 'EXOSCALE_API_SECRET' },
+    ],
+    all: 'EXOSCALE_API_KEY and EXOSCALE_API_SECRET',
+  },
+  aws: {
+    keys: [
+      { names: ['accesskeyid', 'accesskey', 'awsaccesskeyid', 'keyid'], variable: 'AWS_ACCESS_KEY_ID' },
+      { names: ['secretaccesskey', 'secretkey', 'awssecretaccesskey', 'secret'], variable: 'AWS_SECRET_ACCESS_KEY' },
+      { names: ['sessiontoken', 'awssessiontoken', 'token'], variable: 'AWS_SESSION_TOKEN' },
+      { names: ['profile', 'awsprofile'], variable: 'AWS_PROFILE' },
+    ],
+    all: 'AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+  },
+  openstack: {
+    keys: [
+      { names: ['password', 'ospassword'], variable: 'OS_PASSWORD' },
+      { names: ['username', 'user', 'osusername'], variable: 'OS_USERNAME' },
+      { names: ['applicationcredentialid'], variable: 'OS_APPLICATION_CREDENTIAL_ID' },
+      { names: ['applicationcredentialsecret', 'secret'], variable: 'OS_APPLICATION_CREDENTIAL_SECRET' },
+      { names: ['token', 'authtoken', 'ostoken'], variable: 'OS_TOKEN' },
+      { names: ['authurl', 'osauthurl'], variable: 'OS_AUTH_URL' },
+    ],
+    all: 'OS_CLOUD (an entry of clouds.yaml) or the OS_* variables',
+  },
+};
+
+/** Names that are a credential whatever the provider. */
+const GENERIC = ['password', 'passwd', 'passphrase', 'token', 'secret', 'apikey', 'apisecret', 'accesskeyid', 'secretaccesskey', 'sessiontoken', 'credentials'];
+
+const squash = (key: string) => key.toLowerCase().replace(/[-_]/g, '');
+
+/** For an unknown field: the sentence and fix when it is a credential, else undefined. */
+export function credentialFieldIssue(provider: unknown, path: readonly PropertyKey[], key: string): { message: string; fix: string } | undefined {
+  const name = squash(key);
+  const known = typeof provider === 'string' ? BY_PROVIDER[provider] : undefined;
+  const underProvider = path.length > 0 && path[0] === 'provider';
+  const match = known?.keys.find((entry) => entry.names.includes(name) && (underProvider || GENERIC.includes(name)));
+  if (!match && !GENERIC.includes(name)) return undefined;
+  const variable = match?.variable ?? known?.all ?? 'the provider\'s environment variables (k8s-bootstrap doctor lists them)';
+  return {
+    message: 'credentials never go in cluster.yaml',
+    fix: `use ${variable} in the environment instead, and remove this field`,
+  };
+}
