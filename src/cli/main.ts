@@ -39,6 +39,8 @@ export function defaultIo(): CliIo {
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   let exitCode = EXIT_OK;
   guardBrokenPipe(io.stdout);
+  // `2>&1 | head`, or a log reader that goes away: the same for stderr.
+  guardBrokenPipe(io.stderr);
   const interrupt = createInterruptController(io);
   const secrets = new SecretSet();
   const program = buildProgram(io, interrupt.signal, secrets, (code) => {

@@ -51,7 +51,11 @@ export function credentialFieldIssue(provider: unknown, path: readonly PropertyK
   const name = squash(key);
   const known = typeof provider === 'string' ? BY_PROVIDER[provider] : undefined;
   const underProvider = path.length > 0 && path[0] === 'provider';
-  const match = known?.keys.find((entry) => entry.names.includes(name) && (underProvider || GENERIC.includes(name)));
+  // Outside provider: a password or token is still a secret, but not the cloud's: no variable to name.
+  if (!underProvider) {
+    return GENERIC.includes(name) ? { message: 'secrets never go in cluster.yaml', fix: 'remove this field (cloud credentials go in the provider\'s environment variables: k8s-bootstrap doctor lists them)' } : undefined;
+  }
+  const match = known?.keys.find((entry) => entry.names.includes(name));
   if (!match && !GENERIC.includes(name)) return undefined;
   const variable = match?.variable ?? known?.all ?? 'the provider\'s environment variables (k8s-bootstrap doctor lists them)';
   return {

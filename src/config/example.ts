@@ -8,7 +8,7 @@ import { validateSpec } from './validate/index.js';
 
 const ADMIN_EXAMPLE = ['203.0.113.0/24'];
 
-function providerPart(provider: ProviderName): Pick<ClusterSpecInput, 'provider' | 'ssh' | 'network' | 'controlPlane' | 'workers'> {
+function providerPart(provider: ProviderName): Pick<ClusterSpecInput, 'provider' | 'ssh' | 'network' | 'controlPlane' | 'workers' | 'loadBalancer' | 'storage'> {
   switch (provider) {
     case 'exoscale':
       return { provider: { name: 'exoscale', zone: 'ch-gva-2' }, ssh: { adminCidrs: ADMIN_EXAMPLE } };
@@ -27,7 +27,12 @@ function providerPart(provider: ProviderName): Pick<ClusterSpecInput, 'provider'
           ],
         },
         network: { nodeCidr: '192.0.2.0/24' },
-        ssh: { user: 'ubuntu', privateKey: '~/.ssh/id_ed25519' },
+        // No privateKey: the ssh-agent is used. A key file that may not exist here would make the
+        // example fail its own `config validate`; add ssh.privateKey to use one.
+        ssh: { user: 'ubuntu' },
+        // Free addresses of the hosts' network for LoadBalancer Services (MetalLB L2).
+        loadBalancer: { metallb: { addresses: ['192.0.2.200-192.0.2.220'] } },
+        storage: { defaultClass: 'local-path' },
       };
   }
 }

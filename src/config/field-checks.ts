@@ -12,7 +12,7 @@ import {
   minorOf,
   parseKubeVersion,
 } from '../kube/versions.js';
-import { DNS1123_LABEL, DNS_NAME, LINUX_USER, suggestDnsLabel } from './patterns.js';
+import { BLOCK_DEVICE_NAME, DNS1123_LABEL, DNS_NAME, LINUX_USER, suggestDnsLabel } from './patterns.js';
 
 export interface Problem {
   message: string;
@@ -118,6 +118,16 @@ export function endpointProblem(text: string): Problem | undefined {
   const port = match ? Number(match[2]) : 0;
   if (match && port >= 1 && port <= 65535 && !hostAddressProblem(match[1]!)) return undefined;
   return { message: 'must be HOST:PORT with an IPv4 address or DNS name', fix: 'e.g. api.example.com:6443' };
+}
+
+/** A disk's name under /dev (storage.rookCeph.device): the bare name, as Rook's storage.devices takes it. */
+export function blockDeviceProblem(text: string): Problem | undefined {
+  if (BLOCK_DEVICE_NAME.test(text)) return undefined;
+  const bare = text.replace(/^\/dev\//, '');
+  return {
+    message: 'must be a disk name under /dev: lowercase letters and digits, e.g. sdb, vdb or nvme1n1',
+    fix: bare !== text && BLOCK_DEVICE_NAME.test(bare) ? `write "${bare}" (without /dev/)` : 'e.g. sdb (lsblk on a worker lists the disks)',
+  };
 }
 
 export function formatProblem(problem: Problem): string {

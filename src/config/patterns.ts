@@ -33,6 +33,14 @@ export const OBJECT_KEY = /^[A-Za-z0-9._/-]{1,1024}$/;
 /** An https URL (host, optional port and path): Terraform state never travels in clear text. */
 export const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~/-]*)?$/;
 
+/** One IPv4 address (octets 0-255, no leading zeros). */
+const IPV4 = '(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+/** A MetalLB pool entry: a range "A-B" or a CIDR, IPv4 (metallb.io/v1beta1 IPAddressPool spec.addresses). */
+export const IPV4_RANGE_OR_CIDR = new RegExp(`^${IPV4}(?:-${IPV4}|/(?:3[0-2]|[12]?[0-9]))$`);
+
+/** A kernel block device name as it appears under /dev: sdb, vdb, xvdf, nvme1n1. */
+export const BLOCK_DEVICE_NAME = /^[a-z][a-z0-9]{1,31}$/;
+
 /**
  * A best-effort DNS-1123 label made from any text, to suggest as a fix ("My Cluster" -> "my-cluster").
  * Returns undefined when nothing usable is left.

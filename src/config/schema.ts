@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_MINORS } from '../kube/versions.js';
 import { AWS_REGIONS, EXOSCALE_ZONES } from './known-values.js';
-import { DNS1123_LABEL, LINUX_USER } from './patterns.js';
+import { BLOCK_DEVICE_NAME, DNS1123_LABEL, IPV4_RANGE_OR_CIDR, LINUX_USER } from './patterns.js';
 
 export const API_VERSION = 'k8s-bootstrap.io/v1alpha1';
 export const KIND = 'Cluster';
@@ -125,6 +125,49 @@ export const providerSchema = z
   .discriminatedUnion('name', [exoscaleProvider, openstackProvider, awsProvider, staticProvider])
   .describe('Where the nodes come from, with the provider\'s own settings. Credentials come from the environment, never from this file.');
 
+/** What storage.defaultClass may say; `auto` is resolved by resolvedStorageClass (cloud-integration.ts). */
+export const STORAGE_CLASSES = ['auto', 'cloud', 'local-path', 'rook-ceph', 'none'] as const;
+export type StorageClassChoice = (typeof STORAGE_CLASSES)[number];
+
+const cloudIntegration = z
+  .strictObject({
+    ccm: z.boolean().default(true).describe('Run the cloud\'s cloud controller manager (kubelets get cloud-provider=external): node addresses, zones and LoadBalancer Services from the cloud.'),
+    csi: z.boolean().default(true).describe('Install the cloud\'s CSI driver and its StorageClass: PersistentVolumes on the cloud\'s block storage.'),
+  })
+  .prefault({})
+  .describe('The cloud\'s own controllers (exoscale, openstack, aws). Ignored for static hosts, and left out of their cluster.yaml.');
+
+const loadBalancer = z
+  .strictObject({
+    metallb: z
+      .strictObject({
+        addresses: z
+          .array(text('An IPv4 range A-B (e.g. 10.0.0.200-10.0.0.220) or a CIDR.').meta({ pattern: IPV4_RANGE_OR_CIDR.source }))
+          .min(1)
+          .describe('Addresses MetalLB hands to LoadBalancer Services: free addresses on the hosts\' network, outside any DHCP range.'),
+      })
+      .optional()
+      .describe('Install MetalLB in L2 mode, announcing these addresses from the nodes. Unset: no MetalLB; LoadBalancer Services stay pending.'),
+  })
+  .prefault({})
+  .describe('LoadBalancer Services on static hosts (clouds get them from their cloud controller manager).');
+
+const storage = z
+  .strictObject({
+    defaultClass: z
+      .enum(STORAGE_CLASSES)
+      .default('auto')
+      .describe('The default StorageClass. auto: cloud when cloudIntegration.csi is on (clouds), local-path on static hosts, none otherwise. cloud: the CSI driver\'s class. local-path (static): node-local folders, the data goes with the node. rook-ceph (static): Ceph on a disk of every worker. none: no class is marked default.'),
+    rookCeph: z
+      .strictObject({
+        device: text('Name under /dev of a free, unformatted disk on every worker, e.g. sdb or nvme1n1; Ceph takes it whole.').meta({ pattern: BLOCK_DEVICE_NAME.source }),
+      })
+      .optional()
+      .describe('Rook-Ceph settings; required when defaultClass is rook-ceph.'),
+  })
+  .prefault({})
+  .describe('Persistent volumes: which StorageClass PersistentVolumeClaims get when they name none.');
+
 const nodeGroup = (defaultCount: number, what: string) =>
   z.strictObject({
     count: z.number().int().min(0).max(1000).default(defaultCount).describe(`Number of ${what}.`),
@@ -185,6 +228,9 @@ export const clusterSpecSchema = z
       })
       .prefault({})
       .describe('The node image (cloud providers; ignored for static hosts).'),
+    cloudIntegration,
+    loadBalancer,
+    storage,
     firewall: z
       .strictObject({
         allowAllBetweenNodes: z.boolean().optional().describe('Let nodes reach each other on any port. Unset: true; false opens only the Kubernetes and CNI ports between nodes.'),

@@ -1,4 +1,5 @@
 /** The summary shown before init writes and runs anything: what will be built, in one table. */
+import { cloudIntegrationOn, resolvedStorageClass } from './cloud-integration.js';
 import type { ClusterSpec } from './schema.js';
 import { STATIC_HA_PORT } from '../providers/static.js';
 
@@ -34,6 +35,29 @@ export function specSummaryRows(spec: ClusterSpec, credentialsSource?: string): 
   const key = spec.ssh.privateKey ? `key ${spec.ssh.privateKey}` : p.name === 'static' ? 'ssh-agent (SSH_AUTH_SOCK)' : 'key generated in the cluster folder';
   rows.push(['SSH', `${spec.ssh.user}, ${key}`]);
   if (p.name !== 'static') rows.push(['Image', spec.image.id ? `existing ${spec.image.id}` : 'built with Packer']);
+  rows.push(...integrationRows(spec));
+  return rows;
+}
+
+/** The cloud's controllers (clouds), MetalLB (static) and the default StorageClass, as resolved. */
+function integrationRows(spec: ClusterSpec): [string, string][] {
+  const rows: [string, string][] = [];
+  if (spec.provider.name !== 'static') {
+    const { ccm, csi } = cloudIntegrationOn(spec);
+    const parts = [ccm && 'cloud controller manager', csi && 'CSI driver'].filter(Boolean);
+    rows.push(['Cloud', parts.length > 0 ? `${spec.provider.name} ${parts.join(' + ')}` : 'no cloud controller manager, no CSI driver']);
+  } else {
+    const metallb = spec.loadBalancer.metallb;
+    rows.push(['Load balancer', metallb ? `MetalLB (L2), ${metallb.addresses.join(', ')}` : 'none (LoadBalancer Services stay pending)']);
+  }
+  const storage: Record<ReturnType<typeof resolvedStorageClass>, string> = {
+    cloud: `default class from the ${spec.provider.name} CSI driver`,
+    'local-path': 'default class local-path (node-local; the data is lost with the node)',
+    'rook-ceph': `default class rook-ceph, on /dev/${spec.storage.rookCeph?.device ?? '?'} of every worker`,
+    none: 'no default class',
+  };
+  // Labels stay within the widest existing one ("Control planes"), so the table keeps its columns.
+  rows.push(['Storage', storage[resolvedStorageClass(spec)]]);
   return rows;
 }
 

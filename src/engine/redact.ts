@@ -21,8 +21,9 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, REDACTED],
   // --certificate-key <hex>, certificateKey: "<hex>", "Using certificate key:\n<hex>"
   [/(certificate[-_ ]?key["']?\s*[:=]?\s*["']?)[0-9a-f]{32,}/gi, `$1${REDACTED}`],
-  // kubeconfig credentials and any "token:" value (YAML or JSON)
-  [/((?<![A-Za-z])(?:client-key-data|client-certificate-data|token)["']?\s*:\s*)("[^"]*"|'[^']*'|[^\s,}]+)/gi, `$1${REDACTED}`],
+  // kubeconfig credentials and any "token:" value (YAML or JSON); not a dotted field path such as
+  // "workers.token: credentials never go in cluster.yaml" (a validation message, which never holds the value)
+  [/((?<![A-Za-z.])(?:client-key-data|client-certificate-data|token)["']?\s*:\s*)("[^"]*"|'[^']*'|[^\s,}]+)/gi, `$1${REDACTED}`],
   // A line that is only 64 hex characters: kubeadm prints the certificate key alone on the line after
   // "Using certificate key:". CA hashes keep their "sha256:" prefix and are not secret.
   [/^(\s*)[0-9a-f]{64}(\s*)$/gm, `$1${REDACTED}$2`],

@@ -11,6 +11,7 @@ import { CA_HASH_PATTERN, CERTIFICATE_KEY_PATTERN, TOKEN_PATTERN } from './join-
 import { assertHost, assertIp, assertNodeName } from './validate-remote.js';
 import { parseEndpoint } from './endpoint.js';
 import { kubeadmApiVersion, parseKubeVersion, type KubeVersion } from './versions.js';
+import { cloudIntegrationOn } from '../config/cloud-integration.js';
 
 export const CRI_SOCKETS: Record<Runtime, string> = {
   containerd: 'unix:///run/containerd/containerd.sock',
@@ -34,7 +35,12 @@ export interface NodeIdentity {
   name: string;
   /** kubelet node-ip and (control planes) the API advertise address. */
   privateIp: string;
+  /** The cloud's id of the machine (ClusterNode.providerId): kubelet --provider-id when the CCM runs. */
+  providerId?: string;
 }
+
+/** A provider ID goes into a kubelet flag: the forms the CCMs write, nothing that could end the YAML value oddly. */
+const PROVIDER_ID = /^[a-z][a-z0-9]*:\/\/[A-Za-z0-9._:/-]*$/;
 
 export interface InitConfigInput {
   spec: ClusterSpec;
@@ -76,13 +82,31 @@ function extraArgs(v1beta4: boolean, args: Record<string, string>): unknown {
   return v1beta4 ? Object.entries(args).map(([name, value]) => ({ name, value })) : { ...args };
 }
 
+/**
+ * The kubelet's flags: node-ip always; with the cloud's CCM `cloud-provider: external` (the
+ * kubelet then registers with the uninitialized taint until the CCM has set the node up) and the
+ * node's provider ID when known (research-14 §9; the AWS CCM finds a node by it, §4). Nothing on
+ * kube-apiserver or kube-controller-manager: "MUST NOT specify the --cloud-provider flag"
+ * (kubernetes/website running-cloud-controller.md). Per node, so in Init and every Join.
+ */
+function kubeletArgs(spec: ClusterSpec, node: NodeIdentity): Record<string, string> {
+  const args: Record<string, string> = { 'node-ip': node.privateIp };
+  if (!cloudIntegrationOn(spec).ccm) return args;
+  args['cloud-provider'] = 'external';
+  if (node.providerId !== undefined) {
+    if (!PROVIDER_ID.test(node.providerId)) throw new UsageError('InvalidProviderId', `The provider ID of ${node.name} (${JSON.stringify(node.providerId)}) is not <cloud>://<id>`, { hint: 'The inventory\'s provider_id comes from the Terraform outputs: check them (terraform output) and run the command again.' });
+    args['provider-id'] = node.providerId;
+  }
+  return args;
+}
+
 function nodeRegistration(input: { spec: ClusterSpec; node: NodeIdentity; criSocket?: string }, v1beta4: boolean, untainted = false) {
   assertNodeName(input.node.name);
   assertIp(input.node.privateIp, `private IP of ${input.node.name}`);
   return {
     name: input.node.name,
     criSocket: input.criSocket ?? criSocketFor(input.spec.kubernetes.runtime),
-    kubeletExtraArgs: extraArgs(v1beta4, { 'node-ip': input.node.privateIp }),
+    kubeletExtraArgs: extraArgs(v1beta4, kubeletArgs(input.spec, input.node)),
     // kubeadm: nil taints = the control-plane NoSchedule taint, [] = none.
     ...(untainted ? { taints: [] } : {}),
   };

@@ -8,6 +8,7 @@ import type { ClusterNode, Topology } from './topology.js';
 
 export type { NodeStatus } from '../kube/node-commands.js';
 import type { NodeStatus } from '../kube/node-commands.js';
+import type { CloudStepKind } from '../kube/cloud-integration.js';
 
 export interface NodeOps {
   /** Connects (waiting for SSH after boot) and checks the pinned host key; runs nothing. */
@@ -18,6 +19,13 @@ export interface NodeOps {
   isInitialised(node: ClusterNode, ctx: StepContext): Promise<boolean>;
   initFirstControlPlane(node: ClusterNode, topology: Topology, version: string, ctx: StepContext): Promise<void>;
   installCni(first: ClusterNode, ctx: StepContext): Promise<void>;
+  /**
+   * One step of the cloud integration (kube/cloud-integration.ts), judged by the cluster: installs
+   * it, moves it to the pins of `version`'s minor (default the spec's), or leaves it as it runs.
+   */
+  installCloudStep(first: ClusterNode, kind: CloudStepKind, ctx: StepContext, version?: string): Promise<void>;
+  /** With the CCM: every named Node has a providerID and no uninitialized taint; the expected default StorageClass exists. */
+  verifyCloudIntegration(first: ClusterNode, names: string[], timeoutMs: number, ctx: StepContext): Promise<void>;
   /** Workers: kubelet.conf and the Node registered; control planes also the label and running etcd/kube-apiserver pods. */
   isJoined(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<boolean>;
   /** Resets a node of this cluster (or none) and resets and joins it; refuses a node of another cluster. */

@@ -31,6 +31,18 @@ import * as cmd from '../kube/node-commands.js';
 import { cniInstallPlan, isExistingReleaseError, onlyAlreadyExists, readInstalled, type CniCommand, type InstalledCni } from '../kube/cni.js';
 import { CLUSTER_MARKER_PATH, clusterMarker, KUBEADM_STATE_SCRIPT, ownershipOf, parseKubeadmState, type KubeadmNodeState } from '../kube/node-ownership.js';
 import { DNS_CHECK_IMAGE } from '../kube/pins.js';
+import {
+  cloudIntegrationPlan,
+  expectedDefaultClass,
+  readNodeCloudState,
+  readStorageClasses,
+  readWorkload,
+  unsetDefaultClass,
+  type CloudStepKind,
+  type CloudStepPlan,
+} from '../kube/cloud-integration.js';
+import { cloudIntegrationOn } from '../config/cloud-integration.js';
+import { registerCloudCredentials, type CloudCredentials } from '../providers/cloud-credentials.js';
 import { detectInterfaceCommand, generateVrrpPassword, needsStaticHa, parseInterface, renderStaticHa, staticHaPackages, staticHaStartCommands } from '../kube/static-ha.js';
 import {
   clientCertificateOf,
@@ -71,6 +83,12 @@ export interface SshNodeOpsOptions {
   secrets: SecretSet;
   /** Public API endpoint written into the kubeconfig; defaults to the topology's endpoint. */
   publicEndpoint?: string;
+  /**
+   * The credentials the CCM and CSI driver get in the cluster (the provider's Terraform outputs,
+   * providers/cloud-credentials.ts readCloudCredentials); asked for only by a step that applies
+   * a credentials Secret, once per run. Unset: such a step fails naming what is missing.
+   */
+  cloudCredentials?: () => Promise<CloudCredentials>;
   now?: () => Date;
 }
 
@@ -89,10 +107,13 @@ interface SudoOptions {
   maxOutputBytes?: number;
   /** Keep the last bytes instead of failing on a flood; see ExecOptions.keepOutputTail. */
   keepOutputTail?: boolean;
+  /** Sent on the command's stdin (Secrets for `kubectl apply -f -`: never in argv, never in a file). */
+  stdin?: string;
 }
 
 export class SshNodeOps implements NodeOps {
   private readonly now: () => Date;
+  private credentials?: Promise<CloudCredentials>;
   /** Serialises join-material refreshes: parallel workers must not each mint a token. */
   private materialQueue: Promise<unknown> = Promise.resolve();
 
@@ -116,6 +137,7 @@ export class SshNodeOps implements NodeOps {
       secrets: extra.secrets,
       maxOutputBytes: extra.maxOutputBytes,
       keepOutputTail: extra.keepOutputTail,
+      stdin: extra.stdin,
       onLine: extra.quiet ? undefined : (line, stream) => ctx.output(line, stream),
     });
   }
@@ -351,6 +373,150 @@ export class SshNodeOps implements NodeOps {
     });
   }
 
+  // ---- cloud integration and storage -----------------------------------------------------
+
+  /** The credentials, read once per run and registered for redaction before any use. */
+  private cloudCredentials(): Promise<CloudCredentials> {
+    const source = this.options.cloudCredentials;
+    if (!source) {
+      return Promise.reject(
+        new ExternalToolError('CloudCredentialsUnavailable', `The ${this.options.spec.provider.name} cloud integration needs the credentials the Terraform module creates, and this run has none`, {
+          hint: 'Run init again (it reads them from the Terraform outputs), or set cloudIntegration.ccm and cloudIntegration.csi to false in cluster.yaml.',
+        }),
+      );
+    }
+    this.credentials ??= source().then((credentials) => {
+      registerCloudCredentials(this.options.secrets, credentials);
+      return credentials;
+    });
+    this.credentials.catch(() => {
+      this.credentials = undefined;
+    });
+    return this.credentials;
+  }
+
+  /**
+   * A manifest applied from stdin: for Secrets, which never go to argv or a node's disk. Server-side
+   * apply, because a client-side `kubectl apply` stores the whole object, values included, in the
+   * kubectl.kubernetes.io/last-applied-configuration annotation that `kubectl describe` and
+   * `get -o yaml` show (kubernetes/kubernetes#23564).
+   */
+  private async applyFromStdin(first: ClusterNode, manifest: string, what: string, values: string[], ctx: QuietCtx): Promise<void> {
+    const argv = cmd.kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=k8s-bootstrap', '-f', '-']);
+    const result = await this.sudo(first, argv, ctx, { stdin: manifest, secrets: values, allowFailure: true, quiet: true });
+    if (result.code !== 0) {
+      throw new ExternalToolError('CloudSecretApplyFailed', `Applying ${what} failed on ${first.name} (exit ${result.code})`, {
+        details: `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-10),
+      });
+    }
+    ctx.output(`${what} applied`, 'info');
+  }
+
+  private cloudStep(kind: CloudStepKind, version: string): CloudStepPlan {
+    const step = cloudIntegrationPlan(this.options.spec, version).find((candidate) => candidate.kind === kind);
+    if (!step) throw new ExternalToolError('CloudStepNotPlanned', `cluster.yaml asks for no ${kind} step (cloudIntegration, storage, loadBalancer)`);
+    return step;
+  }
+
+  /** Why the step has nothing to do, asked of the cluster; undefined when it must (re)apply. */
+  private async cloudStepDone(first: ClusterNode, step: CloudStepPlan, ctx: QuietCtx): Promise<{ done?: string; present: boolean; otherDefaults: string[] }> {
+    const probe = await this.sudo(first, step.probe.argv, ctx, { allowFailure: true, quiet: true, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES });
+    if ('workload' in step.probe) {
+      const installed = probe.code === 0 ? readWorkload(step.probe.workload, probe.stdout) : { present: false };
+      if (installed.present && installed.version === step.version) return { done: `${step.component} ${step.version} already runs in the cluster`, present: true, otherDefaults: [] };
+      if (installed.present) ctx.output(`${step.component} ${installed.version ?? '(no version in its image)'} runs in the cluster: moving it to ${step.version}`, 'info');
+      return { present: installed.present, otherDefaults: [] };
+    }
+    const classes = probe.code === 0 ? readStorageClasses(probe.stdout) : [];
+    const { storageClass, provisioner, isDefault } = step.probe;
+    const ours = classes.find((c) => c.name === storageClass);
+    const otherDefaults = isDefault ? classes.filter((c) => c.isDefault && c.name !== storageClass).map((c) => c.name) : [];
+    if (ours && ours.provisioner === provisioner && ours.isDefault === isDefault && otherDefaults.length === 0) {
+      return { done: `StorageClass ${storageClass} exists${isDefault ? ' and is the only default' : ''}`, present: true, otherDefaults };
+    }
+    return { present: ours !== undefined, otherDefaults };
+  }
+
+  /**
+   * One step of the cloud integration: its Secrets from stdin (every run: credentials may have
+   * been rotated), then, unless the cluster already runs what is pinned, its manifests and
+   * commands; then the commands it runs every time (the MetalLB pool).
+   */
+  async installCloudStep(first: ClusterNode, kind: CloudStepKind, ctx: StepContext, version: string = this.options.spec.kubernetes.version): Promise<void> {
+    const step = this.cloudStep(kind, version);
+    if (step.warning) ctx.output(`warning: ${step.component} ${step.version}: ${step.warning}`, 'info');
+    if (step.secrets.length > 0) {
+      const credentials = await this.cloudCredentials();
+      for (const secret of step.secrets) {
+        const values = [credentials.exoscale?.apiKey, credentials.exoscale?.apiSecret, credentials.openstack?.applicationCredentialId, credentials.openstack?.applicationCredentialSecret].filter((v): v is string => Boolean(v));
+        await this.applyFromStdin(first, secret.render(credentials), `Secret ${secret.namespace}/${secret.name}`, values, ctx);
+      }
+    }
+    const judged = await this.cloudStepDone(first, step, ctx);
+    const session = this.session(first);
+    if (judged.done) ctx.output(judged.done, 'info');
+    if (!judged.done || step.always.length > 0) {
+      for (const file of step.files) await session.installFile(file.content, file.path, file.mode, { sudo: true, signal: ctx.signal });
+    }
+    if (!judged.done) {
+      for (const command of judged.present ? step.upgrade : step.install) await this.runCloudCommand(first, command, ctx);
+      for (const name of judged.otherDefaults) {
+        ctx.output(`StorageClass ${name} was marked default too: unmarking it (one default class only)`, 'info');
+        await this.runCloudCommand(first, { description: `unmark StorageClass ${name} as default`, argv: unsetDefaultClass(name), timeoutMs: SHORT }, ctx);
+      }
+    }
+    for (const command of step.always) await this.runCloudCommand(first, command, ctx);
+  }
+
+  private async runCloudCommand(first: ClusterNode, command: CniCommand, ctx: StepContext): Promise<void> {
+    ctx.output(command.description, 'info');
+    const result = await this.sudo(first, command.argv, ctx, { timeoutMs: command.timeoutMs, env: command.env, allowFailure: true, idempotent: true });
+    if (result.code === 0) return;
+    throw new ExternalToolError('CloudIntegrationInstallFailed', `${command.description} failed on ${first.name} (exit ${result.code})`, {
+      details: `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-20),
+      hint: 'Look at the pods in kube-system (kubectl get pods -A -o wide) and their events, then run the command again.',
+    });
+  }
+
+  /**
+   * Waits until the CCM has initialised every named Node (providerID set, uninitialized taint
+   * gone) and the expected default StorageClass exists; names what is missing when it gives up.
+   */
+  async verifyCloudIntegration(first: ClusterNode, names: string[], timeoutMs: number, ctx: StepContext): Promise<void> {
+    const { spec } = this.options;
+    const ccm = cloudIntegrationOn(spec).ccm;
+    const expected = expectedDefaultClass(spec);
+    const deadline = Date.now() + timeoutMs;
+    for (let poll = 0; ; poll += 1) {
+      const problems: string[] = [];
+      if (ccm) {
+        const nodes = readNodeCloudState((await this.sudo(first, cmd.getNodesJson(), ctx, { quiet: true, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES })).stdout);
+        for (const name of names) {
+          const node = nodes.find((n) => n.name === name);
+          if (!node) problems.push(`${name}: not registered`);
+          else if (node.uninitialized || !node.providerId) problems.push(`${name}: not initialised by the cloud controller manager (${node.uninitialized ? 'uninitialized taint' : 'no providerID'})`);
+        }
+      }
+      if (expected) {
+        const classes = readStorageClasses((await this.sudo(first, cmd.kubectl(['get', 'storageclass', '-o', 'json']), ctx, { quiet: true })).stdout);
+        const defaults = classes.filter((c) => c.isDefault).map((c) => c.name);
+        if (defaults.length !== 1 || defaults[0] !== expected.name) problems.push(`default StorageClass: ${defaults.length === 0 ? 'none' : defaults.join(', ')}, expected ${expected.name}`);
+      }
+      ctx.progress(problems.length === 0 ? 1 : 0, 1, problems[0] ?? 'cloud integration ready');
+      if (problems.length === 0) {
+        ctx.output(`${ccm ? `every node initialised by the cloud controller manager; ` : ''}${expected ? `default StorageClass ${expected.name}` : 'no default StorageClass wanted'}`, 'info');
+        return;
+      }
+      if (Date.now() >= deadline) {
+        throw new ExternalToolError('CloudIntegrationNotReady', `The cloud integration is not ready after ${Math.round(timeoutMs / 1000)}s`, {
+          details: problems,
+          hint: 'Look at the cloud controller manager\'s logs (kubectl -n kube-system logs -l k8s-app or app=<its name>) and its credentials Secret, then run the command again.',
+        });
+      }
+      await sleep(Math.min(5_000, 250 * 2 ** Math.min(poll, 5)), ctx.signal);
+    }
+  }
+
   // ---- joins -------------------------------------------------------------------------------
 
   /**
@@ -377,7 +543,7 @@ export class SshNodeOps implements NodeOps {
     await this.writeClusterMarker(node, material, ctx);
     const config = renderJoinConfig({
       spec: this.options.spec,
-      node: { name: node.name, privateIp: node.privateIp },
+      node: { name: node.name, privateIp: node.privateIp, providerId: node.providerId },
       apiEndpoint: topology.apiEndpoint,
       token: material.token,
       caCertHash: material.caCertHash!,
@@ -432,7 +598,7 @@ export class SshNodeOps implements NodeOps {
     const { spec } = this.options;
     return renderInitConfig({
       spec: { ...spec, kubernetes: { ...spec.kubernetes, version } },
-      node: { name: first.name, privateIp: first.privateIp },
+      node: { name: first.name, privateIp: first.privateIp, providerId: first.providerId },
       apiEndpoint: topology.apiEndpoint,
       certSans: certSansOf(topology, this.options.publicEndpoint),
       token: material.token,
@@ -470,14 +636,38 @@ export class SshNodeOps implements NodeOps {
     return cmd.parseNodesJson(result.stdout);
   }
 
+  /**
+   * Every named node Ready (at `version` when given) and, with the cloud's CCM, without the
+   * uninitialized taint (a node the CCM has not set up takes no pods). Judged by the taint alone:
+   * a node of a cluster built before the CCM came (its kubelet never ran with cloud-provider
+   * external) has neither the taint nor a providerID, and must not hold an upgrade up.
+   * verify:cloud at init checks the providerID too.
+   */
   async waitReady(first: ClusterNode, topology: Topology, names: string[], version: string | undefined, timeoutMs: number, ctx: StepContext): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const ccm = cloudIntegrationOn(this.options.spec).ccm;
     for (let poll = 0; ; poll += 1) {
-      const nodes = await this.getNodes(first, ctx);
-      const pending = names.filter((name) => !isReadyAt(nodes.find((n) => n.name === name), version));
-      ctx.progress(names.length - pending.length, names.length, pending.length ? waitingText(pending, nodes, version) : 'all Ready');
+      const result = await this.sudo(first, cmd.getNodesJson(), ctx, { quiet: true, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES });
+      const nodes = cmd.parseNodesJson(result.stdout);
+      const cloud = ccm ? readNodeCloudState(result.stdout) : [];
+      const initialised = (name: string) => !ccm || cloud.some((n) => n.name === name && !n.uninitialized);
+      const pending = names.filter((name) => !isReadyAt(nodes.find((n) => n.name === name), version) || !initialised(name));
+      const readyButNotInitialised = pending.filter((name) => isReadyAt(nodes.find((n) => n.name === name), version));
+      ctx.progress(
+        names.length - pending.length,
+        names.length,
+        pending.length === 0 ? 'all Ready' : readyButNotInitialised.length === pending.length ? `waiting for the cloud controller manager to initialise ${pending.join(', ')}` : waitingText(pending, nodes, version),
+      );
       if (pending.length === 0) return;
-      if (Date.now() >= deadline) throw await this.notReadyError(pending, nodes, topology, version, timeoutMs, ctx);
+      if (Date.now() >= deadline) {
+        if (readyButNotInitialised.length === pending.length) {
+          throw new ExternalToolError('NodesNotInitialisedByCcm', `${pending.length} node${pending.length === 1 ? ' is' : 's are'} Ready but not initialised by the cloud controller manager after ${Math.round(timeoutMs / 1000)}s: ${pending.join(', ')}`, {
+            details: pending.map((name) => `${name}: still has the node.cloudprovider.kubernetes.io/uninitialized taint`),
+            hint: 'Look at the cloud controller manager (kubectl -n kube-system get pods -o wide; its logs name what the cloud API refused), then run the command again.',
+          });
+        }
+        throw await this.notReadyError(pending, nodes, topology, version, timeoutMs, ctx);
+      }
       await sleep(Math.min(5_000, 250 * 2 ** Math.min(poll, 5)), ctx.signal);
     }
   }

@@ -15,6 +15,11 @@ export interface ClusterNode {
   /** Node network address: node-ip and advertise address. */
   privateIp: string;
   user?: string;
+  /**
+   * The cloud's id of the machine as the CCM writes it in spec.providerID (kubelet --provider-id),
+   * when the inventory knows it: AWS `aws:///<az>/<instance-id>`. Unset elsewhere (the CCM finds the node itself).
+   */
+  providerId?: string;
 }
 
 export interface Topology {
@@ -33,6 +38,7 @@ export function topologyFromInventory(inventory: Inventory, userByNode: Record<s
     port: node.ssh_port ?? 22,
     privateIp: node.private_ip || node.public_ip,
     user: userByNode[node.name],
+    ...(node.provider_id ? { providerId: node.provider_id } : {}),
   });
   return {
     apiEndpoint: inventory.api_endpoint,

@@ -16,6 +16,7 @@ import type { NodeStatus } from './node-ops.js';
 import { PREPARED_MARKER, preparedMarker, type SshNodeOps } from './ssh-node-ops.js';
 import { firstControlPlane, type ClusterNode, type Topology } from './topology.js';
 import { minorOfText } from '../kube/versions.js';
+import type { CloudStepKind } from '../kube/cloud-integration.js';
 
 type QuietCtx = Pick<StepContext, 'signal' | 'output'>;
 
@@ -153,6 +154,15 @@ export class UpgradeNodeOps {
    */
   async upgradeCni(ctx: StepContext): Promise<void> {
     await this.ops.installCni(this.first, ctx);
+  }
+
+  /**
+   * Moves the cloud's CCM or CSI driver to the pins of `version`'s minor (kube/pins.ts), judged
+   * by the image the cluster runs, as init's cloud steps are; the credentials Secret is applied
+   * again on the way (SshNodeOps.installCloudStep).
+   */
+  async upgradeCloud(kind: CloudStepKind, version: string, ctx: StepContext): Promise<void> {
+    await this.ops.installCloudStep(this.first, kind, ctx, version);
   }
 
   // ---- drain / kubelet / uncordon ------------------------------------------------------------

@@ -19,6 +19,10 @@ const node = z.object({
   public_ip: z.union([z.literal(''), host]),
   private_ip: z.string().min(1),
   ssh_port: z.number().int().min(1).max(65535).optional(),
+  // These reach kubelet's --provider-id in the kubeadm config: as strict as the names.
+  instance_id: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id ("i-" and 8 to 17 hex digits)').optional(),
+  availability_zone: z.string().regex(DNS1123_LABEL, 'must be an availability zone name (lowercase letters, digits, "-")').optional(),
+  provider_id: z.string().regex(/^[a-z][a-z0-9]*:\/\/[A-Za-z0-9/._-]*$/, 'must be a providerID like aws:///<zone>/<instance-id>').optional(),
 });
 
 const inventorySchema = z.object({

@@ -11,6 +11,14 @@ export interface InventoryNode {
   private_ip: string;
   /** SSH port; 22 when absent. */
   ssh_port?: number;
+  /**
+   * AWS outputs: the instance and its zone, which make provider_id (src/providers/aws.ts) and
+   * do not stay in the inventory.
+   */
+  instance_id?: string;
+  availability_zone?: string;
+  /** The machine's id as the cloud controller manager writes it (spec.providerID), when known. */
+  provider_id?: string;
 }
 
 export interface Inventory {

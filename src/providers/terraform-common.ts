@@ -11,6 +11,7 @@ import { ValidationError, type ValidationIssue } from '../errors.js';
 import { templatesNotFound } from '../tools/template.js';
 import { terraformVersion, versionAtLeast, type TerraformVersion } from '../tools/terraform.js';
 import { writeFileAtomic } from '../state/atomic.js';
+import { cloudIntegrationOn } from '../config/cloud-integration.js';
 import { DEFAULT_INSTANCE_TYPES, DEFAULT_NETWORK, type ClusterSpec } from '../config/schema.js';
 import type { Inventory } from './inventory.js';
 
@@ -90,6 +91,9 @@ export function commonTfvars(spec: ClusterSpec, extras: ProvisionExtras, provide
     // Unset knobs stay out of the file (JSON drops undefined), so the module's defaults apply.
     allow_all_between_nodes: spec.firewall.allowAllBetweenNodes,
     nodeport_cidrs: spec.firewall.nodePortCidrs,
+    // What the module makes credentials for (CCM and CSI rights), nothing for a part that is off.
+    cloud_ccm: cloudIntegrationOn(spec).ccm,
+    cloud_csi: cloudIntegrationOn(spec).csi,
   };
 }
 

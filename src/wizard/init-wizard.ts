@@ -22,6 +22,7 @@ import {
 import { endpointProblem, formatProblem, ipv4Problem } from '../config/field-checks.js';
 import { sshKeyFileProblem } from '../config/ssh-key-file.js';
 import { EXOSCALE_ZONES } from '../config/known-values.js';
+import { metallbAddressIssues } from '../config/validate/cloud-integration.js';
 import { validators } from './validators.js';
 import { awsProfiles, discoverCredentials, type AwsProfile } from '../providers/credentials.js';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_MINORS } from '../kube/versions.js';
@@ -74,6 +75,7 @@ export async function runInitWizard(ctx: WizardContext, seed: RawDoc, options: I
 
 type Step = () => Promise<void>;
 type CloudProvider = Exclude<ProviderName, 'static'>;
+type StaticStorage = 'local-path' | 'rook-ceph' | 'none';
 
 interface Snapshot {
   doc: RawDoc;
@@ -162,6 +164,9 @@ class Wizard {
       }
     }
   }
+
+  /** The static host list as last answered, kept across Esc (the doc's copy is rolled back). */
+  private hostsGiven: RawDoc[] = [];
 
   private get provider(): ProviderName {
     return getPath(this.doc, 'provider.name') as ProviderName;
@@ -314,7 +319,76 @@ class Wizard {
         }));
       },
       () => this.askSshKey(),
+      // 9. What the cluster gets besides nodes: the cloud's controllers, or storage and MetalLB on static hosts.
+      () => this.askCloudIntegration(),
+      () => this.askStaticStorage(),
+      () => this.askMetallb(),
     ];
+  }
+
+  /** One yes for both: the CCM and the CSI come and go together here; cluster.yaml can split them. */
+  private async askCloudIntegration(): Promise<void> {
+    if (this.isStatic || hasValue(this.doc, 'cloudIntegration')) return;
+    if (this.provider === 'exoscale') {
+      // exoscale-cloud-controller-manager docs/service-loadbalancer.md: only instance-pool members get an NLB.
+      this.note('Exoscale: the cloud controller manager gives LoadBalancer Services a load balancer only for nodes in instance pools; these workers are single instances, so use NodePort or an ingress on their public IPs.');
+    }
+    const on = await this.confirm({
+      message: "LoadBalancer Services and volumes through the cloud's CCM and CSI?",
+      default: true,
+      fallback: true,
+    });
+    setPath(this.doc, 'cloudIntegration', { ccm: on, csi: on });
+  }
+
+  private async askStaticStorage(): Promise<void> {
+    if (!this.isStatic || hasValue(this.doc, 'storage.defaultClass')) return;
+    for (;;) {
+      const choice = await this.select<StaticStorage>({
+        message: 'Default StorageClass',
+        choices: [
+          { value: 'local-path', name: 'local-path: a folder on the node (the data is lost with the node)' },
+          { value: 'rook-ceph', name: 'rook-ceph: Ceph on a spare disk of every worker (replicated)', disabled: 'not installed by this release yet' },
+          { value: 'none', name: 'none: no default StorageClass' },
+        ],
+        default: 'local-path',
+      });
+      if (choice === 'rook-ceph' && !hasValue(this.doc, 'storage.rookCeph.device')) {
+        try {
+          const device = await this.input({
+            message: 'Disk for Ceph on every worker (name under /dev, e.g. sdb; its contents are erased)',
+            validate: (value) => validators.blockDevice(value),
+          });
+          setPath(this.doc, 'storage.rookCeph.device', device.trim().replace(/^\/dev\//, ''));
+        } catch (error) {
+          if (!(error instanceof BackRequested)) throw error;
+          continue; // back from the disk: the class again
+        }
+      }
+      setPath(this.doc, 'storage.defaultClass', choice);
+      return;
+    }
+  }
+
+  private async askMetallb(): Promise<void> {
+    if (!this.isStatic || hasValue(this.doc, 'loadBalancer')) return;
+    const text = await this.input({
+      message: "MetalLB addresses for LoadBalancer Services (ranges A-B or CIDRs on the hosts' network, comma-separated; empty: no MetalLB)",
+      default: '',
+      validate: (value) => {
+        const addresses = splitList(value);
+        if (addresses.length === 0) return true;
+        const issue = metallbAddressIssues(addresses, {
+          hosts: ((getPath(this.doc, 'provider.hosts') as RawDoc[] | undefined) ?? []).map((h) => ({ address: String(h.address), privateAddress: h.privateAddress as string | undefined })),
+          virtualIp: getPath(this.doc, 'provider.virtualIp') as string | undefined,
+          podCidr: (getPath(this.doc, 'network.podCidr') as string | undefined) ?? DEFAULT_NETWORK.podCidr,
+          serviceCidr: (getPath(this.doc, 'network.serviceCidr') as string | undefined) ?? DEFAULT_NETWORK.serviceCidr,
+        })[0];
+        return issue ? `${String(issue.value)} ${issue.message}${issue.fix ? `: ${issue.fix}` : ''}` : true;
+      },
+    });
+    const addresses = splitList(text);
+    if (addresses.length > 0) setPath(this.doc, 'loadBalancer.metallb.addresses', addresses);
   }
 
   private async askCredentials(): Promise<void> {
@@ -386,8 +460,9 @@ class Wizard {
   /** Each host's address and role; Esc steps back through the list, host by host. */
   private async askStaticHosts(): Promise<void> {
     if (!this.isStatic || hasValue(this.doc, 'provider.hosts')) return;
-    const hosts: RawDoc[] = [];
-    this.note('Hosts: add each machine with its role (the first control plane runs kubeadm init).');
+    // Back into the list from a later question: the hosts given stay, the last one is asked again.
+    const hosts: RawDoc[] = this.hostsGiven.slice(0, -1);
+    this.note(hosts.length === 0 ? 'Hosts: add each machine with its role (the first control plane runs kubeadm init).' : `Hosts: ${hosts.map((h) => h.address).join(', ')} kept; the last host again.`);
     let address: string | undefined;
     for (;;) {
       try {
@@ -424,6 +499,7 @@ class Wizard {
         else throw error;
       }
     }
+    this.hostsGiven = hosts.map((host) => ({ ...host }));
     setPath(this.doc, 'provider.hosts', hosts);
   }
 
@@ -431,7 +507,7 @@ class Wizard {
     if (!this.isStatic) return;
     const hosts = (getPath(this.doc, 'provider.hosts') as RawDoc[]) ?? [];
     const controlPlanes = hosts.filter((h) => h.role === 'control-plane').length;
-    // Counts follow the host list for static clusters; the spec checks they agree.
+    // Counts follow the host list for static clusters (validation takes them from it).
     setPath(this.doc, 'controlPlane.count', controlPlanes);
     setPath(this.doc, 'workers.count', hosts.length - controlPlanes);
     if (hasValue(this.doc, 'provider.apiEndpoint') || hasValue(this.doc, 'provider.virtualIp') || controlPlanes === 0) return;

@@ -4,6 +4,7 @@
  * word one mistake the same way.
  */
 import {
+  blockDeviceProblem,
   cidrProblem,
   controlPlaneCountProblem,
   dnsLabelProblem,
@@ -47,4 +48,6 @@ export const validators = {
   },
   hostAddress: (input: string) => asText(hostAddressProblem(input.trim())),
   linuxUser: (input: string) => asText(linuxUserProblem(input.trim())),
+  /** A disk name under /dev; "/dev/sdb" is taken as sdb. */
+  blockDevice: (input: string) => asText(blockDeviceProblem(input.trim().replace(/^\/dev\//, ''))),
 } satisfies Record<string, Validator | ((input: string | number) => true | string)>;

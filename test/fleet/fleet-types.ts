@@ -22,6 +22,13 @@ export interface FleetNodeSpec {
    * `/etc/k8s-bootstrap/prepared` marker. Tests that are not about preparation start faster.
    */
   image?: { kubernetes: string; runtime?: 'containerd' };
+  /**
+   * What the cloud's API says about this machine, for the stand-in cloud controller managers:
+   * `instancePool` (Exoscale: the node is a member of that instance pool, so an NLB can target it;
+   * standalone instances are skipped), `zone`, `instanceType`. Defaults: a standalone instance in the
+   * provider's default zone (README, "Cloud integration").
+   */
+  cloud?: { instancePool?: string; zone?: string; instanceType?: string };
 }
 
 /** Kubernetes patch versions offered per minor, e.g. { '1.36': ['1.36.0', '1.36.1'] }. */
@@ -90,6 +97,16 @@ export interface ApiNode {
   internalIP: string;
   /** kubeadm's mark-control-plane phase ran: the control-plane label (and taint, unless taints were set). */
   marked?: boolean;
+  /** Labels set after registration (kubectl label, a CCM's zone/region/instance-type). */
+  labels?: Record<string, string>;
+  /** The kubelet ran with --cloud-provider=external. */
+  cloudProvider?: 'external';
+  /** Still carries node.cloudprovider.kubernetes.io/uninitialized (no CCM has initialised it). */
+  uninitialized?: boolean;
+  /** spec.providerID: the kubelet's --provider-id, else what the CCM set. */
+  providerID?: string;
+  /** The provider whose CCM initialised the Node. */
+  initializedBy?: 'exoscale' | 'openstack' | 'aws';
 }
 
 export interface ApiHistoryEntry {
@@ -115,7 +132,9 @@ export interface ApiState {
   certificateKey: null | { key: string; uploadedAt: string };
   nodes: Record<string, ApiNode>;
   cni: null | { kind: 'calico' | 'flannel' | 'cilium'; pool: string; version?: string };
-  objects: Record<string, { apiVersion: string; kind: string; name: string; namespace?: string; body?: Record<string, unknown>; createdAt?: string; manager?: string }>;
+  objects: Record<string, { apiVersion: string; kind: string; name: string; namespace?: string; body?: Record<string, unknown>; createdAt?: string; manager?: string; status?: Record<string, unknown>; patch?: Record<string, unknown> }>;
+  /** Events the simulated controllers recorded (CCM service controller, PV controller, provisioners, MetalLB). */
+  events?: Array<{ involvedObject: { kind: string; name: string; namespace?: string }; type: string; reason: string; message: string; source?: { component?: string } }>;
   /** Stacked etcd: one member per control plane that got through kubeadm's etcd phase (learners while they join). */
   etcd?: { members: Array<{ id: string; name: string; host: string; peerURL: string; clientURL: string; isLearner: boolean }> };
   history: ApiHistoryEntry[];

@@ -34,8 +34,10 @@ export function fakeIo(options: FakeIoOptions = {}): CliIo & { stdout: Capture; 
     stdout,
     stderr,
     stdin,
-    // Only what the test gives: the developer's own credentials or K8SB_* never leak in.
-    env: { CI: 'true', PATH: process.env.PATH, HOME: options.cwd ?? process.env.HOME, ...options.env },
+    // Only what the test gives: the developer's own credentials or K8SB_* never leak in. An
+    // ssh-agent socket path stands for the person's agent, so a static spec without a key file
+    // validates (no test here connects); a test of the no-agent case passes SSH_AUTH_SOCK: undefined.
+    env: { CI: 'true', PATH: process.env.PATH, HOME: options.cwd ?? process.env.HOME, SSH_AUTH_SOCK: '/nonexistent/k8sb-test-agent.sock', ...options.env },
     cwd: options.cwd ?? process.cwd(),
   };
 }

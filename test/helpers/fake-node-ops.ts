@@ -7,6 +7,8 @@
  * - the order the real nodes impose is enforced: kubeadm init needs a prepared node, the CNI an
  *   initialised cluster, a join a prepared node and an initialised cluster, Ready a joined node
  *   (or the initialised first control plane) with the CNI installed;
+ * - cloud-integration steps are recorded as "cloud@<first>" in `calls` and as "<kind>@<version>"
+ *   in `cloudSteps` (version: the one asked for, else "spec"); they need the CNI installed;
  * - `failOn(op, node, times)` makes that call fail (always, or the first `times` calls);
  * - `waitFor(op, node, call)` holds that call until `call` ("init@cp-1") has started, and fails it
  *   after 2 s without: it proves that two steps run alongside each other.
@@ -14,6 +16,7 @@
 import { ExternalToolError } from '../../src/errors.js';
 import type { NodeOps, NodeStatus } from '../../src/nodes/node-ops.js';
 import type { ClusterNode, Topology } from '../../src/nodes/topology.js';
+import type { CloudStepKind } from '../../src/kube/cloud-integration.js';
 
 export type FakeOp =
   | 'reach'
@@ -21,6 +24,8 @@ export type FakeOp =
   | 'lb'
   | 'init'
   | 'cni'
+  | 'cloud'
+  | 'verify-cloud'
   | 'join'
   | 'wait-ready'
   | 'verify-etcd'
@@ -34,6 +39,8 @@ export class FakeNodeOps implements NodeOps {
   readonly loadBalancers = new Set<string>();
   initialised?: string;
   cni = false;
+  /** Cloud-integration steps run, as "<kind>@<version or 'spec'>", in order. */
+  readonly cloudSteps: string[] = [];
   kubeconfigWritten = false;
   private readonly failures = new Map<string, number>();
   private readonly holds = new Map<string, string>();
@@ -86,6 +93,18 @@ export class FakeNodeOps implements NodeOps {
     await this.record('cni', first);
     this.need(this.initialised !== undefined, 'CNI: there is no cluster yet');
     this.cni = true;
+  }
+
+  async installCloudStep(first: ClusterNode, kind: CloudStepKind, _ctx?: unknown, version?: string): Promise<void> {
+    await this.record('cloud', first);
+    this.need(this.cni, `cloud step ${kind}: there is no pod network yet`);
+    this.cloudSteps.push(`${kind}@${version ?? 'spec'}`);
+  }
+
+  async verifyCloudIntegration(first: ClusterNode, names: string[]): Promise<void> {
+    await this.record('verify-cloud', first);
+    const missing = names.filter((name) => !this.members().includes(name));
+    this.need(missing.length === 0, `not registered: ${missing.join(', ')}`);
   }
 
   async isJoined(node: ClusterNode): Promise<boolean> {

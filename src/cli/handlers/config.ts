@@ -29,7 +29,7 @@ export async function runConfigExample(ctx: CliContext, options: ConfigExampleFl
 
 export async function runConfigValidate(ctx: CliContext, _options: unknown, args: string[] = []): Promise<void> {
   const file = validateTarget(ctx, args[0]);
-  const spec = validateSpec(await readSpecFile(resolve(ctx.cwd, file)), { localFiles: true });
+  const spec = validateSpec(await readSpecFile(resolve(ctx.cwd, file)), { localFiles: true, env: ctx.env });
   const warnings = specWarnings(spec).map(formatIssue);
   for (const warning of warnings) ctx.error(`warning: ${warning}`);
   printResult(ctx, 'config validate', { file, valid: true, cluster: spec.name, warnings, summary: [`ok: ${file} is a valid cluster configuration`] });

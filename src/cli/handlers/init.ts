@@ -4,7 +4,7 @@
  * through the CLI host (the folder, the plan or the confirmation, the run).
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { readSpecFile } from '../../config/load.js';
 import type { ClusterSpec } from '../../config/schema.js';
 import { findMissingValues, mergeSpecSources, MissingValuesError } from '../../config/resolve.js';
@@ -57,11 +57,23 @@ function specFileOf(ctx: CliContext): string | undefined {
   return existsSync(inDir) ? inDir : undefined;
 }
 
+/**
+ * A key named relative to where the command runs (--ssh-key ./id or K8SB_SSH_KEY) is saved
+ * absolute in cluster.yaml, so `--dir X` (the hints' form) finds it from any folder. `~/` stays:
+ * it means the user's home wherever the command runs.
+ */
+function absoluteKeyFromFlag(raw: Record<string, unknown>, given: string | undefined, cwd: string): void {
+  const ssh = raw.ssh as Record<string, unknown> | undefined;
+  if (!given || !ssh || ssh.privateKey !== given || given.startsWith('~') || isAbsolute(given)) return;
+  ssh.privateKey = resolve(cwd, given);
+}
+
 /** --config (or --dir's cluster.yaml), then flags over it, then K8SB_* env for what is still open; the wizard asks the rest. */
 async function resolveSpec(ctx: CliContext, options: InitCommandFlags, dryRun: boolean): Promise<ResolvedSpec> {
   const specFile = specFileOf(ctx);
   const file = specFile ? await readSpecFile(specFile) : undefined;
   let raw = mergeSpecSources({ file, flags: options, env: ctx.env });
+  absoluteKeyFromFlag(raw, options.sshKey ?? ctx.env.K8SB_SSH_KEY, ctx.cwd);
   const missing = findMissingValues(raw);
   let credentials: Record<string, string> = {};
   let credentialsSource: string | undefined;
@@ -76,5 +88,5 @@ async function resolveSpec(ctx: CliContext, options: InitCommandFlags, dryRun: b
   } else if (missing.length > 0) {
     throw new MissingValuesError(missing);
   }
-  return { spec: validateSpec(raw, { localFiles: true }), credentials, credentialsSource, fromWizard };
+  return { spec: validateSpec(raw, { localFiles: true, env: ctx.env }), credentials, credentialsSource, fromWizard };
 }

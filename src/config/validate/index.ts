@@ -2,7 +2,7 @@
  * From a raw document to a ClusterSpec: the zod schema first (types, defaults, unknown keys), then
  * the checks that span fields. Every problem is collected so the person fixes the file once, not
  * once per run. Fields static hosts do not use are reset first (static-fields.ts). The checks of the counts, the address ranges and the static host list have files
- * of their own (counts.ts, network.ts, static-hosts.ts); the rest (name, version, SSH, machines,
+ * of their own (counts.ts, network.ts, static-hosts.ts, cloud-integration.ts); the rest (name, version, SSH, machines,
  * Terraform backend, the clouds' fields) are here.
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
@@ -12,6 +12,7 @@ import { DISPLAY_NAME, HTTPS_URL, IDENTIFIER, IMAGE_ID, LOCAL_PATH, OBJECT_KEY }
 import { clusterSpecSchema, type ClusterSpec } from '../schema.js';
 import { toValidationIssues, valueAt } from '../zod-issues.js';
 import { resetStaticIgnored } from '../static-fields.js';
+import { checkCloudIntegration, loadBalancerWarnings, storageWarnings } from './cloud-integration.js';
 import { checkCounts } from './counts.js';
 import { at, matches } from './issues.js';
 import { checkFirewall, checkNetwork } from './network.js';
@@ -26,16 +27,18 @@ export interface ValidateOptions {
    * an example is not about this machine.
    */
   localFiles?: boolean;
+  /** Where SSH_AUTH_SOCK is read for the localFiles check. @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function validateSpec(raw: unknown, options: ValidateOptions = {}): ClusterSpec {
   const parsed = clusterSpecSchema.safeParse(raw);
-  const files = (privateKey: unknown) => (options.localFiles ? localFileIssues(privateKey) : []);
+  const files = (privateKey: unknown, provider: unknown) => (options.localFiles ? localFileIssues(privateKey, provider, options.env ?? process.env) : []);
   if (parsed.success) {
     const spec = resetStaticIgnored(applyProviderDefaults(parsed.data));
     const issues = checkSpec(spec);
     // A path the pattern check refused is not looked up.
-    if (!issues.some((issue) => issue.path === 'ssh.privateKey')) issues.push(...files(spec.ssh.privateKey));
+    if (!issues.some((issue) => issue.path === 'ssh.privateKey')) issues.push(...files(spec.ssh.privateKey, spec.provider.name));
     if (issues.length > 0) throw new ValidationError(issues);
     return spec;
   }
@@ -44,7 +47,7 @@ export function validateSpec(raw: unknown, options: ValidateOptions = {}): Clust
   const covered = (path: string) =>
     schemaIssues.some((issue) => path === issue.path || path.startsWith(`${issue.path}.`) || path.startsWith(`${issue.path}[`));
   const found = [...schemaIssues, ...semantic.filter((issue) => !covered(issue.path))];
-  const keyIssues = found.some((issue) => issue.path === 'ssh.privateKey' || issue.path === 'ssh') ? [] : files(valueAt(raw, ['ssh', 'privateKey']));
+  const keyIssues = found.some((issue) => issue.path === 'ssh.privateKey' || issue.path === 'ssh') ? [] : files(valueAt(raw, ['ssh', 'privateKey']), valueAt(raw, ['provider', 'name']));
   throw new ValidationError([...found, ...keyIssues]);
 }
 
@@ -86,6 +89,7 @@ export function checkSpec(spec: ClusterSpec): ValidationIssue[] {
     ...checkMachines(spec),
     ...checkFirewall(spec),
     ...checkTerraform(spec),
+    ...checkCloudIntegration(spec),
   ];
 }
 
@@ -107,7 +111,7 @@ export function specWarnings(spec: ClusterSpec): ValidationIssue[] {
   if (spec.image.id !== undefined && spec.image.build && spec.provider.name !== 'static') {
     warnings.push({ path: 'image.build', message: 'is ignored: image.id is set, so that image is used' });
   }
-  warnings.push(...knownValueWarnings(spec));
+  warnings.push(...knownValueWarnings(spec), ...storageWarnings(spec), ...loadBalancerWarnings(spec));
   return warnings;
 }
 

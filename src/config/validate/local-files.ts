@@ -7,7 +7,14 @@
 import type { ValidationIssue } from '../../errors.js';
 import { sshKeyFileIssue } from '../ssh-key-file.js';
 
-export function localFileIssues(privateKey: unknown): ValidationIssue[] {
+/**
+ * Static hosts have no key the tool could generate: without a key file they are reached through
+ * the ssh-agent, which must then be there (the run's SshPool refuses the same case, later).
+ */
+export function localFileIssues(privateKey: unknown, provider: unknown, env: NodeJS.ProcessEnv): ValidationIssue[] {
+  if ((typeof privateKey !== 'string' || privateKey === '') && provider === 'static' && !env.SSH_AUTH_SOCK) {
+    return [{ path: 'ssh.privateKey', message: 'is not set and no ssh-agent runs (SSH_AUTH_SOCK is unset), so the hosts cannot be reached', fix: 'pass --ssh-key FILE (or set ssh.privateKey), or start ssh-agent and ssh-add your key' }];
+  }
   if (typeof privateKey !== 'string' || privateKey === '') return [];
   const issue = sshKeyFileIssue(privateKey);
   return issue ? [{ path: 'ssh.privateKey', message: issue.reason, value: privateKey, fix: issue.fix }] : [];

@@ -14,9 +14,8 @@ import { assertCredentials } from '../run/credentials-check.js';
 import { writeFileAtomic } from '../../state/atomic.js';
 import { ClusterDir } from '../../state/cluster-dir.js';
 import { acquireLock, type Lock } from '../../state/lock.js';
-import { SshNodeOps } from '../../nodes/ssh-node-ops.js';
 import { DEFAULTS } from '../defaults.js';
-import { nodeUsersOf } from '../run/load-cluster.js';
+import { nodeUsersOf, specAsBuilt } from '../run/load-cluster.js';
 import { imageBuildWarning, provisionInventory } from '../run/provision.js';
 import { stepId } from '../run/step-ids.js';
 import { withRun } from '../run/session.js';
@@ -28,6 +27,7 @@ import { destructiveChanges, destructivePlanError } from './plan-review.js';
 import { bootstrapPhases, kubeconfigPhase, verifyPhases } from './phases.js';
 import { RunFailedError, toleratedNodes } from '../../engine/runner.js';
 import { describeInitPlan, dryRunRenderers, formatPlan } from './plan.js';
+import { runNodeOps } from '../run/node-ops.js';
 
 export interface InitClusterOptions {
   /** The cluster, as validateSpec returns it. */
@@ -163,10 +163,14 @@ function warnAboutSpec(host: Host, spec: ClusterSpec): void {
 function declined(folder: ClusterDir, credentials: Record<string, string> | undefined): DeclinedError {
   const given = Object.keys(credentials ?? {}).filter((name) => credentials?.[name] !== '');
   const resume = `k8s-bootstrap init --config ${folder.specFile}`;
+  // A profile's name is no secret: say it in full. Keys and tokens only by their variable.
+  const profile = credentials?.AWS_PROFILE ? `export AWS_PROFILE=${credentials.AWS_PROFILE}` : undefined;
+  const secrets = given.filter((name) => name !== 'AWS_PROFILE');
+  const steps = [profile, secrets.length > 0 ? `export ${secrets.join(', ')} (the values given in the wizard are not saved)` : undefined].filter(Boolean);
   const hint =
-    given.length === 0
+    steps.length === 0
       ? `The spec is saved; run "${resume}" to continue later.`
-      : `The spec is saved, the credentials given in the wizard are not: export ${given.join(', ')} and run "${resume}" to continue later.`;
+      : `The spec is saved; ${steps.join(' and ')}, then run "${resume}" to continue later.`;
   return new DeclinedError('Nothing was created.', { hint });
 }
 
@@ -200,12 +204,13 @@ async function runInit(host: Host, spec: ClusterSpec, dir: ClusterDir, lock: Loc
         pinNew: true,
       });
       try {
-        const ops = new SshNodeOps({ spec, dir, pool, secrets: run.secrets });
+        const built = specAsBuilt(spec, run.state.current);
+        const ops = runNodeOps(host, built, dir, pool, run.secrets);
         const version = spec.kubernetes.version;
         const readyTimeoutMs = options.readyTimeoutMs ?? defaults.readyTimeoutMs;
         const workers = new Set(topology.workers.map((node) => node.name));
         const bootstrap = await run.runPhases(
-          bootstrapPhases({ spec, topology, ops: () => ops, version, concurrency, readyTimeoutMs, bootstrapped: run.state.current.kubernetesVersion !== undefined }),
+          bootstrapPhases({ spec: built, topology, ops: () => ops, version, concurrency, readyTimeoutMs, bootstrapped: run.state.current.kubernetesVersion !== undefined }),
           { tolerate: workers },
         );
         const failed = toleratedNodes(bootstrap);

@@ -1,9 +1,11 @@
 /**
- * The node half of init: prepare → load balancer (static HA) → kubeadm init → CNI →
- * control-plane joins → worker joins → verify → kubeconfig, as engine phases over a Topology.
+ * The node half of init: prepare → load balancer (static HA) → kubeadm init → CNI → cloud
+ * controller manager → control-plane joins → worker joins → CSI and storage → verify → kubeconfig, as
+ * engine phases over a Topology.
  * Every step checks the world before acting, and checkpoints make a repeated run skip it.
  * The run, its dry-run plan and status all build their phases here; only the run binds the tools.
  */
+import { createHash } from 'node:crypto';
 import type { Phase, Step, StepContext } from '../../engine/step.js';
 import type { ClusterSpec } from '../../config/schema.js';
 import { PreflightError, UsageError } from '../../errors.js';
@@ -13,6 +15,7 @@ import { allNodes, firstControlPlane, type ClusterNode, type Topology } from '..
 import { isKubeconfigRefusal } from '../../kube/kubeconfig.js';
 import { needsStaticHa } from '../../kube/static-ha.js';
 import { stepId } from '../run/step-ids.js';
+import { cloudIntegrationPlan, expectedDefaultClass } from '../../kube/cloud-integration.js';
 import { notConnected } from '../../engine/describe.js';
 
 /** The tools of the steps, asked for only when a step runs (a plan passes notConnected). */
@@ -137,6 +140,11 @@ export function bootstrapPhases(options: BootstrapOptions): Phase[] {
         },
       ],
     });
+    // The CCM right after the CNI (it tolerates the control planes' and the uninitialized taint):
+    // until it runs, every node carries node.cloudprovider.kubernetes.io/uninitialized and CoreDNS
+    // cannot be scheduled (kubernetes.io, "Cloud Controller Manager Administration").
+    const ccm = cloudPhase(options, 'ccm');
+    if (ccm) phases.push(ccm);
     // One at a time: each join adds an etcd member, and etcd is safest growing by one member
     // whose learner has caught up; the kubeadm HA guide does the same.
     phases.push({
@@ -153,7 +161,60 @@ export function bootstrapPhases(options: BootstrapOptions): Phase[] {
     waitsForBackground: true,
     steps: topology.workers.filter(wanted).map((node) => joinStep(node, false, options)),
   });
+  if (!options.workersOnly) {
+    const cloud = cloudPhase(options, 'rest');
+    if (cloud) phases.push(cloud);
+  }
   return phases;
+}
+
+/**
+ * part 'ccm': the cloud's CCM, right after the CNI. part 'rest': its CSI driver (clouds), MetalLB
+ * and local-path (static), then the check that the CCM has initialised the nodes and the default
+ * StorageClass exists. Those come after the joins: the CSI controller, the snapshot-controller and
+ * MetalLB's webhook need a schedulable node (the control planes are tainted when there are
+ * workers); the CCM initialises the nodes that join after it as they register.
+ */
+function cloudPhase(options: BootstrapOptions, part: 'ccm' | 'rest'): Phase | undefined {
+  const { spec, topology, ops, version } = options;
+  const first = firstControlPlane(topology);
+  const whole = cloudIntegrationPlan(spec, version);
+  const plan = whole.filter((step) => (part === 'ccm') === (step.kind === 'ccm'));
+  if (part === 'ccm') {
+    if (plan.length === 0) return undefined;
+  } else if (whole.length === 0) return undefined;
+  const steps: Step[] = plan.map((step) => ({
+    stepId: step.stepId,
+    title: `${step.title}${step.warning ? ' (untested on this Kubernetes minor)' : ''}`,
+    ...(step.warning ? { detail: `warning: ${step.warning}` } : {}),
+    node: first.name,
+    tool: 'kubectl',
+    // What it would apply: another pin, pool or default class makes the step run again.
+    inputs: `${version}/${step.version ?? '-'}/${createHash('sha256').update(step.files.map((file) => file.content).join('\0')).digest('hex').slice(0, 16)}`,
+    retries: RETRIES,
+    retryable: isRetryableNodeError,
+    run: (ctx) => ops().installCloudStep(first, step.kind, ctx, version),
+  }));
+  if (part === 'ccm') return { title: 'Cloud controller manager', steps };
+  const timeoutMs = Math.max(options.readyTimeoutMs, 60_000);
+  const ccm = whole.some((step) => step.kind === 'ccm');
+  const defaultClass = expectedDefaultClass(spec);
+  if (ccm || defaultClass) steps.push({
+    stepId: stepId.verifyCloud,
+    title: `Wait until ${[...(ccm ? ['every node is initialised by the cloud controller manager (providerID, no uninitialized taint)'] : []), ...(defaultClass ? [`${defaultClass.name} is the default StorageClass`] : [])].join(' and ')}`,
+    node: first.name,
+    tool: 'kubectl',
+    // Nodes that join later are waited for by Verify (SshNodeOps.waitReady includes the CCM's part).
+    inputs: `${version}/${allNodes(topology).map((node) => node.name).sort().join(',')}/${defaultClass?.name ?? '-'}`,
+    timeoutMs: timeoutMs + 60_000,
+    run: async (ctx) => {
+      // The nodes this run brought up; a worker whose join failed is named by the run's failure.
+      const registered = new Set((await ops().getNodes(first, ctx)).map((node) => node.name));
+      const names = allNodes(topology).map((node) => node.name).filter((name) => registered.has(name));
+      await ops().verifyCloudIntegration(first, names, timeoutMs, ctx);
+    },
+  });
+  return { title: spec.provider.name === 'static' ? 'Load balancers and storage' : 'Cloud integration and storage', steps };
 }
 
 /**

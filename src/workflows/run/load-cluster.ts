@@ -23,6 +23,7 @@ import { HostKeyStore, knownHostName } from '../../tools/ssh/known-hosts.js';
 import { defaultNodeName } from '../../config/node-names.js';
 import { expandHome, privateKeyPathFor } from './ssh-pool.js';
 import { allNodes, topologyFromInventory, type ClusterNode, type Topology } from '../../nodes/topology.js';
+import { cloudIntegrationInstalled } from './step-ids.js';
 
 export interface LoadedCluster {
   spec: ClusterSpec;
@@ -71,7 +72,7 @@ export async function loadCluster(host: Pick<Host, 'cwd'>, ref: ClusterRef, opti
       hint: `Run "k8s-bootstrap init --dir ${dir.root}" first.`,
     });
   }
-  return { spec, dir, inventory, state };
+  return { spec: specAsBuilt(spec, state), dir, inventory, state };
 }
 
 /** --dir, else the folder of `name` or of --config's cluster name, else the only folder under ./clusters/. */
@@ -207,4 +208,17 @@ export function checkPinned(knownHosts: HostKeyStore, topology: Topology, node: 
       });
     }
   }
+}
+
+/**
+ * The spec as the cluster was built: one bootstrapped before the cloud integration existed has
+ * kubelets without cloud-provider external and no credentials outputs, so its add-workers,
+ * upgrade, status and a repeated init go on without a CCM or CSI instead of waiting for one that
+ * never comes. (kubernetesVersion is recorded only when init has verified the cluster.)
+ */
+export function specAsBuilt(spec: ClusterSpec, state: Readonly<ClusterState>): ClusterSpec {
+  if (state.kubernetesVersion === undefined || cloudIntegrationInstalled(state.steps)) return spec;
+  // What the defaults would add (CCM and CSI on clouds, local-path on static) was never installed.
+  const storage = spec.storage.defaultClass === 'auto' ? { ...spec.storage, defaultClass: 'none' as const } : spec.storage;
+  return { ...spec, cloudIntegration: { ccm: false, csi: false }, storage };
 }

@@ -250,7 +250,7 @@ const API_ENDPOINT_RESOURCE: Record<string, string> = {
 
 function infrastructureInputs(shape: ProvisionShape, image: string): string {
   const { spec } = shape;
-  const relevant = { provider: spec.provider, network: spec.network, controlPlane: spec.controlPlane, workers: { ...spec.workers, count: shape.workerCount ?? spec.workers.count }, ssh: spec.ssh, cni: spec.kubernetes.cni, terraform: spec.terraform, image };
+  const relevant = { provider: spec.provider, network: spec.network, controlPlane: spec.controlPlane, workers: { ...spec.workers, count: shape.workerCount ?? spec.workers.count }, ssh: spec.ssh, cni: spec.kubernetes.cni, terraform: spec.terraform, image, cloudIntegration: spec.cloudIntegration };
   return createHash('sha256').update(canonicalJson(relevant)).digest('hex').slice(0, 16);
 }
 

@@ -3,6 +3,7 @@
  * state.json, in one place. The ids are a file format: state.json files of existing clusters hold
  * them, so a spelling here never changes.
  */
+import { CLOUD_STEP_IDS, type CloudStepKind } from '../../kube/cloud-integration.js';
 
 export const stepId = {
   /** Cloud: terraform, packer and the provider's credentials found. */
@@ -15,6 +16,10 @@ export const stepId = {
   loadBalancer: (node: string) => `lb:${node}`,
   init: (node: string) => `init:${node}`,
   cni: (cni: string) => `cni:${cni}`,
+  /** cloud:ccm, cloud:csi, cloud:snapshots, cloud:storage-class, static:metallb, static:local-path. */
+  cloud: (kind: CloudStepKind) => CLOUD_STEP_IDS[kind],
+  /** Nodes initialised by the CCM, the default StorageClass present. */
+  verifyCloud: 'verify:cloud',
   /** A node that has this checkpoint is part of the cluster (workers/plan-add.ts). */
   join: (node: string) => `join:${node}`,
   verify: 'verify',
@@ -32,9 +37,17 @@ export function nodeStepIds(node: string): string[] {
   return [stepId.prepare(node), stepId.join(node), stepId.removeDrain(node), stepId.removeDelete(node), stepId.removeReset(node)];
 }
 
-export type UpgradeStage = 'kubeadm' | 'plan' | 'apply' | 'cni' | 'node' | 'drain' | 'kubelet' | 'ready' | 'uncordon' | 'verify';
+export type UpgradeStage = 'kubeadm' | 'plan' | 'apply' | 'cni' | 'cloud-ccm' | 'cloud-csi' | 'node' | 'drain' | 'kubelet' | 'ready' | 'uncordon' | 'verify';
 
 /** `upgrade:<version>:<stage>[:<node>]`: one stage of one node in one hop. */
 export function upgradeStepId(version: string, stage: UpgradeStage, node?: string): string {
   return `upgrade:${version}:${stage}${node ? `:${node}` : ''}`;
+}
+
+/**
+ * Init recorded a cloud-integration step (cloud:* or static:*): the cluster runs the CCM, CSI or
+ * storage its later commands keep up. A cluster bootstrapped before they existed has none.
+ */
+export function cloudIntegrationInstalled(steps: Readonly<Record<string, unknown>>): boolean {
+  return Object.keys(steps).some((id) => id.startsWith('cloud:') || id.startsWith('static:'));
 }

@@ -12,6 +12,15 @@ import type { ClusterRef } from '../run/cluster-ref.js';
 import { collectStatus, formatStatus, sshNodeLister, type NodeLister } from './index.js';
 import type { StatusReport } from './report.js';
 
+/** The cloud parts status found not available, and a missing default StorageClass. */
+function unhealthyCloudParts(report: StatusReport): string[] {
+  const cloud = report.cloud;
+  if (!cloud) return [];
+  const parts = cloud.parts.filter((p) => p.available !== true).map((p) => p.component);
+  if (cloud.defaultStorageClass && cloud.defaultStorageClass.present !== true) parts.push(`default StorageClass ${cloud.defaultStorageClass.expected}`);
+  return parts;
+}
+
 /** A control plane that does not answer SSH within this long is skipped for the next one. */
 const SSH_WAIT_MS = 20_000;
 
@@ -45,7 +54,8 @@ export async function clusterStatus(host: Host, options: StatusOptions): Promise
     const report = await collectStatus(cluster, { topology, lister, signal, deadline });
     const shown = inertStrings(report);
     if (!shown.api.reachable) noteTo(host, `The API could not be asked: ${shown.api.error}`, 'warning');
-    else if (!shown.healthy) noteTo(host, `Not every node is Ready: ${shown.nodes.filter((n) => n.ready !== true).map((n) => n.name).join(', ')}`, 'warning');
+    else if (shown.nodes.some((n) => n.ready !== true)) noteTo(host, `Not every node is Ready: ${shown.nodes.filter((n) => n.ready !== true).map((n) => n.name).join(', ')}`, 'warning');
+    else if (!shown.healthy) noteTo(host, `Not every part of the cloud integration and storage is healthy: ${unhealthyCloudParts(shown).join(', ')}`, 'warning');
     return { ...report, summary: [formatStatus(shown)] };
   } finally {
     await pool?.closeAll();

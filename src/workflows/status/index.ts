@@ -18,9 +18,11 @@ import { addressOf, checkPinned, type LoadedCluster } from '../run/load-cluster.
 import type { NodeOps, NodeStatus } from '../../nodes/node-ops.js';
 import type { StatusNode, StatusReport } from './report.js';
 import { allNodes, type ClusterNode, type Topology } from '../../nodes/topology.js';
+import { cloudStatus, formatCloudStatus, type KubectlReader } from './cloud-status.js';
+import type { Argv } from '../../kube/node-commands.js';
 
-/** The one NodeOps method status needs; SshNodeOps satisfies it too. */
-export type NodeLister = Pick<NodeOps, 'getNodes'>;
+/** The one NodeOps method status needs (SshNodeOps satisfies it too), and a read-only kubectl for the cloud parts. */
+export type NodeLister = Pick<NodeOps, 'getNodes'> & { kubectl?: KubectlReader };
 
 export type { StatusNode, StatusReport } from './report.js';
 
@@ -41,6 +43,10 @@ export async function collectStatus(cluster: LoadedCluster, options: CollectStat
   const observed = [...new Set((query.nodes ?? []).map((n) => n.kubeletVersion).filter(Boolean))].sort();
   const state = await stateView(cluster, topology);
   const kubeconfig = await kubeconfigView(cluster.dir.kubeconfigFile, now());
+  const via = topology.controlPlanes.find((node) => node.name === query.via);
+  const recorded = cluster.state.kubernetesVersion ?? cluster.spec.kubernetes.version;
+  const quiet = { signal: options.signal, output: () => undefined };
+  const cloud = via && options.lister.kubectl ? await cloudStatus(cluster.spec, recorded, via, options.lister.kubectl, quiet).catch(() => undefined) : undefined;
   return {
     cluster: cluster.spec.name,
     provider: cluster.spec.provider.name,
@@ -51,7 +57,8 @@ export async function collectStatus(cluster: LoadedCluster, options: CollectStat
     nodes,
     state,
     ...(kubeconfig ? { kubeconfig } : {}),
-    healthy: query.nodes !== undefined && nodes.every((node) => node.ready === true),
+    ...(cloud ? { cloud } : {}),
+    healthy: query.nodes !== undefined && nodes.every((node) => node.ready === true) && (cloud?.healthy ?? true),
   };
 }
 
@@ -236,6 +243,18 @@ export function sshNodeLister(pool: SshPool, knownHosts: HostKeyStore, topology:
       });
       return parseNodesJson(result.stdout);
     },
+    async kubectl(first, argv: Argv, ctx) {
+      checkPinned(knownHosts, topology, first);
+      const result = await pool.session(addressOf(first)).exec(argv, {
+        sudo: true,
+        timeoutMs: Math.max(1000, deadline - Date.now()),
+        signal: ctx.signal,
+        idempotent: true,
+        allowFailure: true,
+        maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES,
+      });
+      return result.code === 0 ? result.stdout : undefined;
+    },
   };
 }
 
@@ -252,6 +271,7 @@ export function formatStatus(report: StatusReport): string {
   for (const cells of [header, ...rows]) lines.push(cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('   '));
   for (const node of report.nodes) if (node.message) lines.push(`  ${node.name}: ${node.message}`);
   for (const node of report.nodes) if (!node.inInventory) lines.push(`  ${node.name}: registered with the API but not in inventory.json`);
+  if (report.cloud) lines.push('', ...formatCloudStatus(report.cloud));
   lines.push('');
   const s = report.state;
   lines.push(`State folder ${report.dir}:`);

@@ -21,6 +21,29 @@ export interface StatusNode {
   inInventory: boolean;
 }
 
+/** The cloud integration and storage as the cluster runs them (status/cloud-status.ts). */
+export interface StatusCloud {
+  parts: Array<{
+    /** ccm, csi, snapshots, metallb, local-path. */
+    part: string;
+    component: string;
+    /** namespace/kind/name of the workload asked. */
+    workload: string;
+    /** The version this release installs for the cluster's minor. */
+    pinned: string;
+    /** The image tag the workload runs. */
+    running?: string;
+    /** null when the cluster could not be asked. */
+    present: boolean | null;
+    /** Deployment Available / every DaemonSet pod ready; null when the cluster could not be asked. */
+    available: boolean | null;
+  }>;
+  /** The StorageClass that must be the default, and the classes marked default. */
+  defaultStorageClass?: { expected: string; defaults: string[]; present: boolean | null };
+  /** Every part available and the expected default StorageClass present. */
+  healthy: boolean;
+}
+
 export interface StatusReport {
   cluster: string;
   provider: string;
@@ -45,6 +68,8 @@ export interface StatusReport {
   };
   /** The operator's kubeconfig (clusters/<name>/kubeconfig) and when its client certificate expires. */
   kubeconfig?: { file: string; expires: string; daysLeft: number; warning?: string };
-  /** Every node Ready and the API reachable. */
+  /** Present when the spec asks for a CCM, CSI driver, MetalLB or a default StorageClass, and the API answered. */
+  cloud?: StatusCloud;
+  /** Every node Ready, the API reachable, and (when asked for) every cloud-integration part healthy. */
   healthy: boolean;
 }

@@ -15,6 +15,7 @@ export interface DescribeOptions {
   plan: HopPlan;
   maxUnavailable: number;
   drainTimeoutMs: number;
+  cloudInstalled?: boolean;
 }
 
 /** Every hop's steps in run order, then the kubeconfig refresh. */
@@ -33,6 +34,7 @@ export function describeUpgradeSteps(options: DescribeOptions): PlanStep[] {
         maxUnavailable: options.maxUnavailable,
         drainTimeoutMs: options.drainTimeoutMs,
         readyTimeoutMs: 0,
+        cloudInstalled: options.cloudInstalled,
       }),
     ),
     kubeconfigPhase({ topology, ops: notConnected }),

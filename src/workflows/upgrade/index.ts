@@ -27,10 +27,11 @@ import { SshNodeOps } from '../../nodes/ssh-node-ops.js';
 import { createSshPool } from '../run/ssh-pool.js';
 import type { Topology } from '../../nodes/topology.js';
 import { UpgradeNodeOps } from '../../nodes/upgrade-node-ops.js';
-import { hopPhases } from './phases.js';
+import { cloudIntegrationInstalled, hopPhases } from './phases.js';
 import { kubeconfigPhase } from '../init/phases.js';
 import type { HopPlan, SavedUpgradePlan } from './plan.js';
 import { checkSnapshot, drainedByUpgrade, inspectCluster, type ClusterSnapshot } from './preflight.js';
+import { runNodeOps } from '../run/node-ops.js';
 
 /** State facts of an unfinished upgrade: a resumed run takes the same hops. */
 const FACT_TARGET = 'upgrade.target';
@@ -127,8 +128,9 @@ export async function upgradeCluster(host: Host, options: UpgradeOptions): Promi
     saved: inspection.saved,
   });
   const dryRun = options.dryRun === true;
-  const steps = describeUpgradeSteps({ spec, topology, plan, maxUnavailable, drainTimeoutMs });
-  const text = describeUpgradePlan({ spec, topology, plan, maxUnavailable, drainTimeoutMs }, steps);
+  const cloudInstalled = cloudIntegrationInstalled(cluster.state.steps);
+  const steps = describeUpgradeSteps({ spec, topology, plan, maxUnavailable, drainTimeoutMs, cloudInstalled });
+  const text = describeUpgradePlan({ spec, topology, plan, maxUnavailable, drainTimeoutMs, cloudInstalled }, steps);
   emitTo(host, { type: 'plan', time: Date.now(), command: 'upgrade', cluster: spec.name, dryRun, steps, text });
   if (dryRun) return { cluster: spec.name, dryRun, from: plan.from, version: plan.target, hops: plan.hops, summary: ['[dry run] nothing was changed.'] };
   const go = await host.confirm({ command: 'upgrade', message: `Upgrade cluster ${spec.name} to v${plan.target}?`, doing: `upgrading ${spec.name} to v${plan.target}` });
@@ -220,7 +222,7 @@ async function runUpgrade(host: Host, options: UpgradeRunOptions): Promise<Upgra
       env: host.env,
     });
     try {
-      const ops = new SshNodeOps({ spec, dir, pool, secrets: run.secrets });
+      const ops = runNodeOps(host, spec, dir, pool, run.secrets);
       const uops = new UpgradeNodeOps({ spec, topology, ops });
       const { readyTimeoutMs } = options;
       await run.runPhases([preflightPhase(uops, topology, run.state)]);
@@ -242,6 +244,7 @@ async function runUpgrade(host: Host, options: UpgradeRunOptions): Promise<Upgra
             maxUnavailable: options.maxUnavailable,
             drainTimeoutMs: options.drainTimeoutMs,
             readyTimeoutMs,
+            cloudInstalled: cloudIntegrationInstalled(run.state.current.steps),
           }),
         );
         // Verified: from now on new nodes and images use this version.

@@ -4,6 +4,8 @@
  *   1. first control plane: repository + kubeadm package, `kubeadm upgrade plan`, `kubeadm upgrade apply`, CNI
  *   2. other control planes, one at a time: repository + kubeadm package, `kubeadm upgrade node`
  *   3. each control plane, one at a time: drain, kubelet + kubectl, restart, Ready, uncordon
+ *   3b. the cloud's CCM and CSI driver to the pins of the new minor (the CCM may be at most one
+ *      minor older than kube-apiserver, and its projects pair each release with one minor)
  *   4. workers in batches of --max-unavailable: the same as 2 + 3, a batch at a time
  *   5. verify: every node Ready at the version, the cluster at the version
  *
@@ -21,6 +23,8 @@ import { allNodes, firstControlPlane, type ClusterNode, type Topology } from '..
 import type { UpgradeNodeOps } from '../../nodes/upgrade-node-ops.js';
 import { planBatches } from './plan.js';
 import { upgradeStepId } from '../run/step-ids.js';
+import { cloudUpgradePlan } from '../../kube/cloud-integration.js';
+export { cloudIntegrationInstalled } from '../run/step-ids.js';
 
 export { upgradeStepId, type UpgradeStage } from '../run/step-ids.js';
 
@@ -42,6 +46,12 @@ export interface HopPhasesOptions {
   maxUnavailable: number;
   drainTimeoutMs: number;
   readyTimeoutMs: number;
+  /**
+   * Whether init installed the cloud integration (its checkpoints are in state.json). A cluster
+   * built before it has kubelets without cloud-provider external and no credentials outputs:
+   * its upgrade leaves the CCM and CSI out (cloudIntegrationInstalled). @default true
+   */
+  cloudInstalled?: boolean;
 }
 
 const KUBEADM_TIMEOUT = 20 * 60_000;
@@ -107,6 +117,23 @@ export function hopPhases(options: HopPhasesOptions): Phase[] {
 
   for (const node of topology.controlPlanes) {
     phases.push({ title: `${prefix}: kubelet on ${node.name}`, concurrency: 1, steps: kubeletSteps(options, node) });
+  }
+
+  const cloud = options.cloudInstalled === false ? [] : cloudUpgradePlan(options.spec, version);
+  if (cloud.length > 0) {
+    phases.push({
+      title: `${prefix}: cloud integration`,
+      steps: cloud.map((step) => ({
+        stepId: upgradeStepId(version, step.kind === 'ccm' ? 'cloud-ccm' : 'cloud-csi'),
+        title: `${step.title}${step.warning ? ' (untested on this Kubernetes minor)' : ''}: upgrade if its pinned version changed`,
+        ...(step.warning ? { detail: `warning: ${step.warning}` } : {}),
+        node: first.name,
+        tool: 'kubectl',
+        inputs: `${version}/${step.version}`,
+        retries: 1,
+        run: (ctx) => uops().upgradeCloud(step.kind, version, ctx),
+      })),
+    });
   }
 
   const batches = planBatches(topology.workers, options.maxUnavailable);

@@ -27,12 +27,12 @@ import type { ClusterRef } from '../run/cluster-ref.js';
 import { loadJoinMaterial, saveJoinMaterial } from '../../state/join-material.js';
 import { provisionInventory } from '../run/provision.js';
 import { withRun } from '../run/session.js';
-import { SshNodeOps } from '../../nodes/ssh-node-ops.js';
 import { createSshPool } from '../run/ssh-pool.js';
 import { topologyFromInventory } from '../../nodes/topology.js';
 import { isJoined, planAddWorkers, type AddWorkersPlan } from './plan-add.js';
 import { nonAdditions, refusedPlanError } from './terraform-guard.js';
 import { describeAddPlan, formatAddPlan } from './describe.js';
+import { runNodeOps } from '../run/node-ops.js';
 
 export interface AddWorkersOptions extends ClusterRef {
   /** Workers to add to the joined ones. */
@@ -142,7 +142,7 @@ async function runAddWorkers(host: Host, cluster: LoadedCluster, plan: AddWorker
         pinNew: true,
       });
       try {
-        const ops = new SshNodeOps({ spec: plan.target, dir, pool, secrets: run.secrets });
+        const ops = runNodeOps(host, plan.target, dir, pool, run.secrets);
         const only = new Set(newNodes);
         const readyTimeoutMs = options.readyTimeoutMs ?? defaults.readyTimeoutMs;
         const notJoinedHint = () => notJoinedNext(dir.root, newNodes.filter((node) => !isJoined(run.state.current, node)));

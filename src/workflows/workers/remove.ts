@@ -21,7 +21,6 @@ import { loadCluster, nodeUsersOf, type LoadedCluster } from '../run/load-cluste
 import type { ClusterRef } from '../run/cluster-ref.js';
 import { provisionInventory } from '../run/provision.js';
 import { withRun } from '../run/session.js';
-import { SshNodeOps } from '../../nodes/ssh-node-ops.js';
 import { createSshPool } from '../run/ssh-pool.js';
 import { topologyFromInventory } from '../../nodes/topology.js';
 import { nodeStepIds } from '../run/step-ids.js';
@@ -31,6 +30,7 @@ import { nonRemovals, refusedPlanError, workerIndexes } from './terraform-guard.
 import { describeRemovePlan, formatRemovePlan } from './describe.js';
 import { remainingReadyPhase, removalPhases } from './remove-phases.js';
 import { HostKeyStore } from '../../tools/ssh/known-hosts.js';
+import { runNodeOps } from '../run/node-ops.js';
 
 export interface RemoveWorkersOptions extends ClusterRef {
   /** Workers to remove, by name. */
@@ -103,7 +103,7 @@ async function runRemoveWorkers(host: Host, cluster: LoadedCluster, plan: Remove
       const pool = createSshPool(run, { spec, dir, topology, concurrency: 4, sshTimeoutMs: options.sshTimeoutMs ?? defaults.sshTimeoutMs, env: host.env });
       const notReset: string[] = [];
       try {
-        const ops = new SshNodeOps({ spec, dir, pool, secrets: run.secrets });
+        const ops = runNodeOps(host, spec, dir, pool, run.secrets);
         await run.runPhases(removalPhases({ topology, remove: plan.remove.map((node) => node.name), drainTimeoutMs, ops: () => ops, notReset }));
 
         if (plan.cloud) {

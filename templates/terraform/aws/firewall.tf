@@ -11,6 +11,12 @@ resource "aws_security_group" "nodes" {
   name        = "${var.cluster_name}-nodes"
   description = "Every node of ${var.cluster_name}"
   vpc_id      = aws_vpc.cluster.id
+
+  # The one group of each instance with the cluster tag: the CCM opens node ports to its load
+  # balancers here, and refuses an instance with several tagged groups ("Multiple tagged security
+  # groups found for instance", pkg/providers/v1/aws.go findSecurityGroupForInstance), so the
+  # control_plane, workers and api_lb groups stay untagged.
+  tags = local.cluster_tag
 }
 
 resource "aws_security_group" "control_plane" {

@@ -8,7 +8,10 @@ data "aws_availability_zones" "available" {
 }
 
 locals {
-  zones = length(var.availability_zones) > 0 ? var.availability_zones : slice(data.aws_availability_zones.available[0].names, 0, min(3, length(data.aws_availability_zones.available[0].names)))
+  # The AWS cloud controller manager finds the cluster's instances, subnets and security group by
+  # this tag (kubernetes/cloud-provider-aws docs/getting_started.md, pkg/providers/v1/tags.go).
+  cluster_tag = { "kubernetes.io/cluster/${var.cluster_name}" = "owned" }
+  zones       = length(var.availability_zones) > 0 ? var.availability_zones : slice(data.aws_availability_zones.available[0].names, 0, min(3, length(data.aws_availability_zones.available[0].names)))
 }
 
 resource "aws_vpc" "cluster" {
@@ -16,9 +19,9 @@ resource "aws_vpc" "cluster" {
   enable_dns_support   = true
   enable_dns_hostnames = true
 
-  tags = {
+  tags = merge(local.cluster_tag, {
     Name = var.cluster_name
-  }
+  })
 }
 
 resource "aws_internet_gateway" "cluster" {
@@ -37,9 +40,12 @@ resource "aws_subnet" "nodes" {
   cidr_block              = cidrsubnet(var.node_cidr, 4, count.index)
   map_public_ip_on_launch = true
 
-  tags = {
-    Name = "${var.cluster_name}-${local.zones[count.index]}"
-  }
+  # Public subnets (routed to the internet gateway): the role tag makes the CCM put
+  # internet-facing load balancers here when a zone has several subnets.
+  tags = merge(local.cluster_tag, {
+    Name                     = "${var.cluster_name}-${local.zones[count.index]}"
+    "kubernetes.io/role/elb" = "1"
+  })
 }
 
 resource "aws_route_table" "nodes" {

@@ -17,6 +17,7 @@ resource "aws_instance" "control_plane" {
   key_name                    = aws_key_pair.cluster.key_name
   associate_public_ip_address = true
   placement_group             = aws_placement_group.control_plane.id
+  iam_instance_profile        = aws_iam_instance_profile.control_plane.name
   # Native-routing CNIs (Calico BGP) forward pod traffic with pod source addresses.
   source_dest_check = false
 
@@ -28,15 +29,17 @@ resource "aws_instance" "control_plane" {
     encrypted = true
   }
 
+  # Hop limit 2: pods (the EBS CSI controller) reach IMDSv2 and so the instance profile
+  # (aws-ebs-csi-driver docs/install.md).
   metadata_options {
     http_tokens                 = "required"
     http_put_response_hop_limit = 2
   }
 
-  tags = {
+  tags = merge(local.cluster_tag, {
     Name = "${var.cluster_name}-cp-${count.index + 1}"
     Role = "control-plane"
-  }
+  })
 
   lifecycle {
     # A newer image must not replace running control planes; upgrades go through kubeadm.
@@ -56,6 +59,7 @@ resource "aws_instance" "worker" {
   vpc_security_group_ids      = [aws_security_group.nodes.id, aws_security_group.workers.id]
   key_name                    = aws_key_pair.cluster.key_name
   associate_public_ip_address = true
+  iam_instance_profile        = aws_iam_instance_profile.worker.name
   source_dest_check           = false
 
   root_block_device {
@@ -66,15 +70,17 @@ resource "aws_instance" "worker" {
     encrypted = true
   }
 
+  # Hop limit 2: pods (the EBS CSI controller) reach IMDSv2 and so the instance profile
+  # (aws-ebs-csi-driver docs/install.md).
   metadata_options {
     http_tokens                 = "required"
     http_put_response_hop_limit = 2
   }
 
-  tags = {
+  tags = merge(local.cluster_tag, {
     Name = "${var.cluster_name}-worker-${count.index + 1}"
     Role = "worker"
-  }
+  })
 
   lifecycle {
     ignore_changes = [ami, root_block_device[0].encrypted]

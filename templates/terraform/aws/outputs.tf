@@ -14,18 +14,24 @@ output "bastion" {
   value       = null
 }
 
+# instance_id and availability_zone give each node its providerID, aws:///<az>/<instance-id>
+# (src/providers/aws.ts): kubelet registers with it and the CCM finds the instance by it.
 output "control_plane" {
   value = [for node in aws_instance.control_plane : {
-    name       = node.tags["Name"]
-    public_ip  = node.public_ip
-    private_ip = node.private_ip
+    name              = node.tags["Name"]
+    public_ip         = node.public_ip
+    private_ip        = node.private_ip
+    instance_id       = node.id
+    availability_zone = node.availability_zone
   }]
 }
 
 output "workers" {
   value = [for node in aws_instance.worker : {
-    name       = node.tags["Name"]
-    public_ip  = node.public_ip
-    private_ip = node.private_ip
+    name              = node.tags["Name"]
+    public_ip         = node.public_ip
+    private_ip        = node.private_ip
+    instance_id       = node.id
+    availability_zone = node.availability_zone
   }]
 }

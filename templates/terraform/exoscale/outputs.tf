@@ -30,3 +30,16 @@ output "workers" {
     private_ip = local.worker_private_ips[i]
   }]
 }
+
+# Not part of the inventory: the restricted key of the cloud controller manager and CSI driver
+# (iam.tf), read by src/providers/cloud-credentials.ts and put into the cluster's Secrets.
+# Sensitive, so Terraform never prints them; null while cloudIntegration is off.
+output "ccm_api_key" {
+  value     = one(exoscale_iam_api_key.cloud_controllers[*].key)
+  sensitive = true
+}
+
+output "ccm_api_secret" {
+  value     = one(exoscale_iam_api_key.cloud_controllers[*].secret)
+  sensitive = true
+}

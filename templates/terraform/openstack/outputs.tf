@@ -29,3 +29,22 @@ output "workers" {
     private_ip = openstack_networking_port_v2.worker[i].all_fixed_ips[0]
   }]
 }
+
+# Not part of the inventory: the application credential of the cloud controller manager and
+# Cinder CSI (application-credential.tf), read by src/providers/cloud-credentials.ts and put into
+# the cluster's cloud-config Secret. Sensitive, so Terraform never prints them; null while
+# cloudIntegration is off.
+output "application_credential_id" {
+  value     = one(openstack_identity_application_credential_v3.cloud_controllers[*].id)
+  sensitive = true
+}
+
+output "application_credential_secret" {
+  value     = one(openstack_identity_application_credential_v3.cloud_controllers[*].secret)
+  sensitive = true
+}
+
+output "auth_url" {
+  description = "Keystone URL written to the cluster's cloud.conf."
+  value       = var.cloud_ccm || var.cloud_csi ? local.auth_url : null
+}

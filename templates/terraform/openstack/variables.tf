@@ -59,3 +59,15 @@ variable "dns_nameservers" {
     error_message = "dns_nameservers must list at most 5 IPv4 addresses (provider.dnsNameservers in cluster.yaml)."
   }
 }
+
+variable "auth_url" {
+  description = "Keystone URL the cloud controller manager and Cinder CSI use; null takes the public identity endpoint of the service catalog."
+  type        = string
+  default     = null
+}
+
+variable "application_credential_roles" {
+  description = "Roles of the application credential of the cloud controller manager and Cinder CSI (e.g. [\"member\", \"load-balancer_member\"]); null keeps the operator's roles in the project."
+  type        = list(string)
+  default     = null
+}

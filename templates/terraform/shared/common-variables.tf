@@ -104,3 +104,18 @@ variable "worker_disk_gb" {
   type        = number
   default     = 50
 }
+
+# cloudIntegration of cluster.yaml: the credentials the cloud controller manager and the CSI
+# driver get (IAM roles and policies, an API key, an application credential) exist only for
+# what is on, with no more rights than that part needs.
+variable "cloud_ccm" {
+  description = "The cloud controller manager runs (cloudIntegration.ccm)."
+  type        = bool
+  default     = true
+}
+
+variable "cloud_csi" {
+  description = "The CSI driver runs (cloudIntegration.csi)."
+  type        = bool
+  default     = true
+}

@@ -32,6 +32,13 @@ describe('the built CLI piped into head', () => {
     expect(existsSync(join(cwd, 'clusters', 'gone', 'terraform', 'terraform.tfvars.json'))).toBe(true);
   });
 
+  it('stderr too: `2>&1 | true` ends with the command\'s own exit code, no stack trace', () => {
+    // Prose (the spec warning for 0.0.0.0/0) goes to stderr, which meets the closed pipe as stdout does.
+    const script = `"${process.execPath}" "${BIN}" init --dry-run --yes --name both --provider aws --admin-cidr 0.0.0.0/0 2>&1 | true; echo "cli=\${PIPESTATUS[0]}"`;
+    const output = execFileSync('bash', ['-c', script], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: cwd, CI: 'true', NO_COLOR: '1' } });
+    expect(output.trim()).toBe('cli=0');
+  });
+
   it('init --dry-run | head -2 (the review\'s command): the two lines, exit 0, no stack trace', () => {
     const output = run('head -2', 'piped');
     expect(output.split('\n')[0]).toMatch(/^Plan for cluster piped \(aws\), dry run/);

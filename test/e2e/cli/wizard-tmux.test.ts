@@ -133,6 +133,8 @@ describe.skipIf(skip)('wizard in a real terminal (tmux)', () => {
     expect(choices).toContain('Another private key file…');
     expect(choices).not.toContain('Generate');
     await answer('SSH key', 'Enter');
+    await answer('Default StorageClass', 'Enter'); // local-path
+    await answer('MetalLB addresses', 'Enter'); // none
     await waitForScreen('EXIT=', 30_000);
 
     const text = screen();
@@ -193,6 +195,8 @@ describe.skipIf(skip)('wizard in a real terminal (tmux)', () => {
     press('Enter'); // id_ed25519 first: mode 0644
     await waitForScreen('readable by group or others (mode 0644)');
     press('Down', 'Enter'); // asked again: id_ecdsa
+    await answer('Default StorageClass', 'Enter');
+    await answer('MetalLB addresses', 'Enter');
     await waitForScreen('EXIT=', 30_000);
 
     const text = screen();
@@ -228,6 +232,7 @@ describe.skipIf(skip)('wizard in a real terminal (tmux)', () => {
     await answer('Service network CIDR', 'Enter');
     await answer('Admin CIDRs', { text: '0.0.0.0/0' }, 'Enter');
     await answer('SSH key', 'Enter'); // no key in ~/.ssh: generate one
+    await answer("LoadBalancer Services and volumes through the cloud's CCM and CSI?", 'Enter'); // yes
     await waitForScreen('? Create cluster tmux-aws now?');
     const before = screen();
     expect(before).toContain('This creates cloud resources in aws');

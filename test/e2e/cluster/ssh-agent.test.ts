@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fleet } from '../../fleet/fleet.js';
 import { hasCommand, missingRequirement } from '../../helpers/require-tool.js';
-import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
+import { failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, tempDir } from './cluster-helpers.js';
 import { runCli } from '../../helpers/fake-io.js';
 
 const skip = fleetSkipReason() ?? missingRequirement(hasCommand('ssh-agent') && hasCommand('ssh-add'), 'ssh-agent/ssh-add are not installed');
@@ -34,8 +34,9 @@ describe.skipIf(skip)('init authenticating through ssh-agent', () => {
     const dir = join(cwd, 'cluster');
     const args = initArgs(fleet, { name: 'agent', dir });
     args.splice(args.indexOf('--ssh-key'), 2);
-    const run = await cli(args, cwd);
-    expect(run.code).not.toBe(0);
+    const run = await runCli(args, { cwd, env: { HOME: cwd, SSH_AUTH_SOCK: undefined } });
+    // A configuration error (exit 2), found before the summary (review P4/P7).
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--ssh-key/);
     expect(run.stderr).toMatch(/SSH_AUTH_SOCK/);
     expect(fleet.allCommands()).toEqual([]);

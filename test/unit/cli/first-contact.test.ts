@@ -3,7 +3,7 @@
  * works, and each test RUNS the hint it got; warnings before the question; a "no" that is not an
  * error; a reader that goes away (`| head`); help that lists the global options.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -155,10 +155,22 @@ describe('P7: No at a confirmation', () => {
     const error = await initCluster(host, { spec, credentials, credentialsSource: 'typed in the wizard' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DeclinedError);
     expect((error as DeclinedError).hint).toBe(
-      `The spec is saved, the credentials given in the wizard are not: export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and run "k8s-bootstrap init --config ${join(cwd, 'clusters', 'typed', 'cluster.yaml')}" to continue later.`,
+      `The spec is saved; export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (the values given in the wizard are not saved), then run "k8s-bootstrap init --config ${join(cwd, 'clusters', 'typed', 'cluster.yaml')}" to continue later.`,
     );
     expect(JSON.stringify(error)).not.toContain('typed-secret');
     expect(existsSync(join(cwd, 'clusters', 'typed', 'inventory.json'))).toBe(false);
+  });
+
+  it('a profile chosen in the wizard is named in full: its name is no secret', async () => {
+    const spec = validateSpec({ apiVersion: API_VERSION, kind: 'Cluster', name: 'profiled', provider: { name: 'aws' }, ssh: { adminCidrs: ['198.51.100.0/24'] } });
+    // The profile exists, as the wizard only offers profiles it found in ~/.aws.
+    mkdirSync(join(cwd, '.aws'), { recursive: true });
+    writeFileSync(join(cwd, '.aws', 'config'), '[profile staging]\nregion = eu-central-1\n');
+    const host = createHost({ cwd, env: { PATH: process.env.PATH, HOME: cwd }, confirm: () => false });
+    const error = await initCluster(host, { spec, credentials: { AWS_PROFILE: 'staging' }, credentialsSource: 'typed in the wizard' }).catch((caught: unknown) => caught);
+    expect((error as DeclinedError).hint).toBe(
+      `The spec is saved; export AWS_PROFILE=staging, then run "k8s-bootstrap init --config ${join(cwd, 'clusters', 'profiled', 'cluster.yaml')}" to continue later.`,
+    );
   });
 });
 

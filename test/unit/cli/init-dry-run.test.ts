@@ -46,8 +46,14 @@ describe('the plan', () => {
       'prepare:solo-worker-2',
       'init:solo-cp-1',
       'cni:calico',
+      // The CCM right after the CNI; the CSI and storage once the workers have joined.
+      'cloud:ccm',
       'join:solo-worker-1',
       'join:solo-worker-2',
+      'cloud:snapshots',
+      'cloud:csi',
+      'cloud:storage-class',
+      'verify:cloud',
       'verify',
       'verify:etcd',
       'verify:network',
@@ -66,7 +72,7 @@ describe('the plan', () => {
     const plan = await planJson(...AWS, '--name', 'ha', '--control-planes', '3', '--workers', '1', '--image-id', 'ami-0123456789abcdef0');
     const ids = plan.steps.map((s) => s.id);
     expect(ids).not.toContain('image');
-    expect(ids.slice(ids.indexOf('init:ha-cp-1'))).toEqual(['init:ha-cp-1', 'cni:calico', 'join:ha-cp-2', 'join:ha-cp-3', 'join:ha-worker-1', 'verify', 'verify:etcd', 'verify:network', 'kubeconfig']);
+    expect(ids.slice(ids.indexOf('init:ha-cp-1'))).toEqual(['init:ha-cp-1', 'cni:calico', 'cloud:ccm', 'join:ha-cp-2', 'join:ha-cp-3', 'join:ha-worker-1', 'cloud:snapshots', 'cloud:csi', 'cloud:storage-class', 'verify:cloud', 'verify', 'verify:etcd', 'verify:network', 'kubeconfig']);
     expect(plan.steps.find((s) => s.id === 'join:ha-cp-2')).toMatchObject({ group: 'Control plane joins', title: 'kubeadm join --control-plane on ha-cp-2' });
   });
 
@@ -96,6 +102,8 @@ describe('the plan', () => {
       'join:cp-2',
       'join:cp-3',
       'join:worker-1',
+      'static:local-path',
+      'verify:cloud',
       'verify',
       'verify:etcd',
       'verify:network',

@@ -10,6 +10,7 @@ import { API_VERSION, KIND } from '../../../src/config/schema.js';
 import { EXOSCALE_ZONES as WIZARD_ZONES } from '../../../src/wizard/init-wizard.js';
 import { EXOSCALE_ZONES } from '../../../src/config/known-values.js';
 import { awsDoc, patched, type Doc } from '../../helpers/config-fixtures.js';
+import { REDACTED, redactText } from '../../../src/engine/redact.js';
 
 const exoscaleDoc = (): Doc => ({ apiVersion: API_VERSION, kind: KIND, name: 'demo', provider: { name: 'exoscale' }, ssh: { adminCidrs: ['203.0.113.0/24'] } });
 const warningsOf = (doc: Doc) => specWarnings(validateSpec(doc)).map(formatIssue);
@@ -85,10 +86,16 @@ describe('credentials written into cluster.yaml', () => {
     ]);
   });
 
-  it('a password anywhere is a credential too', () => {
-    expect(issuesOf(patched(awsDoc(), { ssh: { password: 'hunter2' } }))).toEqual([
-      'ssh.password: credentials never go in cluster.yaml: use AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment instead, and remove this field',
-    ]);
+  it('a password or token outside provider is a secret too, without a cloud variable to name', () => {
+    const neutral = 'secrets never go in cluster.yaml: remove this field (cloud credentials go in the provider\'s environment variables: k8s-bootstrap doctor lists them)';
+    expect(issuesOf(patched(awsDoc(), { ssh: { password: 'hunter2' } }))).toEqual([`ssh.password: ${neutral}`]);
+    expect(issuesOf(patched(exoscaleDoc(), { workers: { token: 'abcdef' } }))).toEqual([`workers.token: ${neutral}`]);
+  });
+
+  it('the message survives redaction (a "token:" value rule must not swallow it)', () => {
+    const issues = issuesOf(patched(exoscaleDoc(), { workers: { token: 'abcdef' } }));
+    expect(redactText(issues.join('\n'))).toContain('workers.token: secrets never go in cluster.yaml');
+    expect(redactText('token: abcdef')).toBe(`token: ${REDACTED}`);
   });
 
   it('an ordinary typo still gets "did you mean"', () => {

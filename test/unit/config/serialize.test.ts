@@ -21,7 +21,7 @@ describe('serializeSpec', () => {
       .split('\n')
       .filter((line) => /^[a-zA-Z]+:/.test(line))
       .map((line) => line.split(':')[0]);
-    expect(topKeys).toEqual(['apiVersion', 'kind', 'name', 'provider', 'kubernetes', 'network', 'controlPlane', 'workers', 'ssh', 'image']);
+    expect(topKeys).toEqual(['apiVersion', 'kind', 'name', 'provider', 'kubernetes', 'network', 'controlPlane', 'workers', 'ssh', 'image', 'cloudIntegration', 'storage']);
   });
 
   it.each(PROVIDERS)('the %s example round-trips and re-validates', (provider) => {

@@ -3,7 +3,7 @@
  * A missing, unreadable or too-open ssh.privateKey is a configuration error (exit 2) that
  * `config validate` and `init --dry-run` report with the field, the value and the fix.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -146,5 +146,30 @@ describe('the commands', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`ssh.privateKey: names no existing file (got "${missing}")`);
     expect(run.stderr).not.toContain('Create cluster');
+  });
+
+  it('static init with no key file and no ssh-agent exits 2 before the summary, naming both ways', async () => {
+    const run = await runCli(['init', '--yes', '--name', 'lab', '--provider', 'static', '--control-plane-host', '192.0.2.10'], { cwd: dir, env: { SSH_AUTH_SOCK: undefined } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('ssh.privateKey: is not set and no ssh-agent runs (SSH_AUTH_SOCK is unset)');
+    expect(run.stderr).toContain('start ssh-agent');
+    expect(run.stderr).not.toContain('Create cluster');
+    expect(existsSync(join(dir, 'clusters', 'lab'))).toBe(false);
+  });
+
+  it('with SSH_AUTH_SOCK set, a static dry run without a key file goes through the agent', async () => {
+    const run = await runCli(['init', '--dry-run', '--yes', '--name', 'lab', '--provider', 'static', '--control-plane-host', '192.0.2.10'], { cwd: dir, env: { SSH_AUTH_SOCK: join(dir, 'agent.sock') } });
+    expect(run.code).toBe(0);
+  });
+
+  it('a relative --ssh-key is saved absolute, so `init --dir X` (the hints) finds it from another folder', async () => {
+    keyFile('rel_key', 0o600);
+    const run = await runCli(['init', '--dry-run', '--yes', '--name', 'rel', '--provider', 'static', '--control-plane-host', '192.0.2.10', '--ssh-key', './rel_key'], { cwd: dir });
+    expect(run.code).toBe(0);
+    const saved = readFileSync(join(dir, 'clusters', 'rel', 'cluster.yaml'), 'utf8');
+    expect(saved).toContain(`privateKey: ${join(dir, 'rel_key')}`);
+    mkdirSync(join(dir, 'elsewhere'));
+    const again = await runCli(['--dir', join(dir, 'clusters', 'rel'), 'init', '--dry-run', '--yes'], { cwd: join(dir, 'elsewhere') });
+    expect(again.code).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderInitConfig, renderJoinConfig } from '../../../src/kube/kubeadm-config.js';
 import { generateBootstrapToken, generateCertificateKey } from '../../../src/kube/join-material.js';
 import { specFixture } from '../../helpers/spec-fixture.js';
+import { cloudSpec } from '../../helpers/cloud-spec.js';
 
 const docs = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as Record<string, any>);
 const token = generateBootstrapToken();
@@ -127,5 +128,42 @@ describe('renderJoinConfig', () => {
 
   it('refuses a malformed CA hash', () => {
     expect(() => renderJoinConfig({ spec: specFixture(), ...base, caCertHash: 'sha256:xyz' })).toThrow(/CA cert hash/);
+  });
+});
+
+describe('kubelet flags of the cloud integration', () => {
+  const joinDoc = (spec: ReturnType<typeof cloudSpec>, node: { name: string; privateIp: string; providerId?: string }, controlPlane = false) =>
+    docs(renderJoinConfig({ spec, node, apiEndpoint: 'api.example.com:6443', token, caCertHash, ...(controlPlane ? { controlPlane: { certificateKey, advertiseAddress: node.privateIp } } : {}) }))[0]!;
+  const initDoc = (spec: ReturnType<typeof cloudSpec>, node: { name: string; privateIp: string; providerId?: string }) =>
+    docs(renderInitConfig({ spec, node, apiEndpoint: 'api.example.com:6443', certSans: [], token, certificateKey }));
+
+  it('sets cloud-provider external (and the provider ID when known) on every node when the CCM runs, v1beta4 list form', () => {
+    const spec = cloudSpec('aws', {}, '1.37.1');
+    const node = { name: 'cp-1', privateIp: '10.0.0.5', providerId: 'aws:///eu-central-1a/i-0123456789abcdef0' };
+    const [init, cluster] = initDoc(spec, node);
+    expect(init!.nodeRegistration.kubeletExtraArgs).toEqual([
+      { name: 'node-ip', value: '10.0.0.5' },
+      { name: 'cloud-provider', value: 'external' },
+      { name: 'provider-id', value: 'aws:///eu-central-1a/i-0123456789abcdef0' },
+    ]);
+    // Nothing on kube-apiserver or kube-controller-manager (running-cloud-controller.md: they MUST NOT).
+    expect(JSON.stringify(cluster)).not.toContain('cloud-provider');
+    expect(joinDoc(spec, { name: 'w-1', privateIp: '10.0.0.9' }).nodeRegistration.kubeletExtraArgs).toEqual([
+      { name: 'node-ip', value: '10.0.0.9' },
+      { name: 'cloud-provider', value: 'external' },
+    ]);
+    expect(joinDoc(spec, { ...node, name: 'cp-2' }, true).nodeRegistration.kubeletExtraArgs).toContainEqual({ name: 'provider-id', value: node.providerId });
+  });
+
+  it('uses the map form below 1.31, and sets nothing without the CCM (ccm false, static)', () => {
+    const old = { ...cloudSpec('openstack'), kubernetes: { ...cloudSpec('openstack').kubernetes, version: '1.30.4' } };
+    expect(joinDoc(old, { name: 'w-1', privateIp: '10.0.0.9' }).nodeRegistration.kubeletExtraArgs).toEqual({ 'node-ip': '10.0.0.9', 'cloud-provider': 'external' });
+    const off = cloudSpec('aws', { cloudIntegration: { ccm: false } });
+    expect(initDoc(off, { name: 'cp-1', privateIp: '10.0.0.5', providerId: 'aws:///a/i-1' })[0]!.nodeRegistration.kubeletExtraArgs).toEqual([{ name: 'node-ip', value: '10.0.0.5' }]);
+    expect(joinDoc(cloudSpec('static'), { name: 'w-1', privateIp: '10.0.0.9' }).nodeRegistration.kubeletExtraArgs).toEqual([{ name: 'node-ip', value: '10.0.0.9' }]);
+  });
+
+  it('refuses a provider ID that is not <cloud>://<id>', () => {
+    expect(() => joinDoc(cloudSpec('aws'), { name: 'w-1', privateIp: '10.0.0.9', providerId: 'i-1\nfoo: bar' })).toThrow(/provider ID of w-1/);
   });
 });

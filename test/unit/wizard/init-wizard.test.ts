@@ -71,6 +71,8 @@ describe('init wizard', () => {
     t.press(KEYS.clearLine, KEYS.enter); // the default
     await t.answer('SSH user on the hosts', 'debian');
     await t.choose('SSH key'); // the key found in ~/.ssh
+    await t.choose('Default StorageClass'); // local-path
+    await t.answer('MetalLB addresses'); // empty: no MetalLB
     const { doc, credentials } = await done;
 
     expect(doc).toEqual({
@@ -89,6 +91,7 @@ describe('init wizard', () => {
       kubernetes: { version: DEFAULT_KUBERNETES_VERSION, runtime: 'containerd', cni: 'flannel' },
       network: { podCidr: '10.200.0.0/16', serviceCidr: '10.96.0.0/12' },
       ssh: { user: 'debian', privateKey: key },
+      storage: { defaultClass: 'local-path' },
     });
     expect(credentials).toEqual({});
     expect(() => validateSpec(doc)).not.toThrow();
@@ -114,6 +117,8 @@ describe('init wizard', () => {
     await t.answer('Service network CIDR');
     await t.answer('SSH user on the hosts');
     await t.choose('SSH key');
+    await t.choose('Default StorageClass');
+    await t.answer('MetalLB addresses');
     const { doc } = await done;
     expect(doc.provider).toEqual({
       name: 'static',
@@ -147,6 +152,7 @@ describe('init wizard', () => {
     await t.answer('Service network CIDR');
     await t.answer('Admin CIDRs', '203.0.113.0/24, 198.51.100.7/32');
     await t.choose('SSH key'); // the existing ~/.ssh/id_ed25519 (with its .pub) is offered first
+    await t.answer("LoadBalancer Services and volumes through the cloud's CCM and CSI?"); // default: yes
     const { doc, credentials } = await done;
 
     expect(doc).toMatchObject({
@@ -157,6 +163,7 @@ describe('init wizard', () => {
       kubernetes: { runtime: 'cri-o', cni: 'cilium' },
       network: { nodeCidr: '10.240.0.0/16', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
       ssh: { adminCidrs: ['203.0.113.0/24', '198.51.100.7/32'], privateKey: join(home, '.ssh', 'id_ed25519') },
+      cloudIntegration: { ccm: true, csi: true },
     });
     // The minor before the newest, at its newest patch (kube/pins.ts), not at .0.
     expect((doc.kubernetes as { version: string }).version).toBe(KUBERNETES_PATCHES[SUPPORTED_MINORS[1]]);
@@ -184,6 +191,7 @@ describe('init wizard', () => {
     await t.waitFor(String(validators.adminCidr('not-a-cidr')).slice(0, 40));
     t.press(KEYS.clearLine, '203.0.113.7/32', KEYS.enter);
     await t.choose('SSH key');
+    await t.answer("LoadBalancer Services and volumes through the cloud's CCM and CSI?");
     const result = await done;
 
     expect(result.credentials).toEqual({ EXOSCALE_API_KEY: 'EXOfakekey123', EXOSCALE_API_SECRET: 'very-secret-exo' });
@@ -206,6 +214,7 @@ describe('init wizard', () => {
       kubernetes: { version: DEFAULT_KUBERNETES_VERSION, runtime: 'containerd', cni: 'calico' },
       network: { nodeCidr: '10.240.0.0/16', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
       ssh: { user: 'ubuntu', adminCidrs: ['203.0.113.0/24'], privateKey: '/keys/id' },
+      cloudIntegration: { ccm: true, csi: true },
     };
     const { terminal: t, done } = start({}, seed, { askCredentials: false });
     const result = await done;
@@ -224,6 +233,8 @@ describe('init wizard: only what can work', () => {
     kubernetes: { version: DEFAULT_KUBERNETES_VERSION, runtime: 'containerd', cni: 'calico' },
     network: { podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
     ssh: { user: 'admin' },
+    storage: { defaultClass: 'local-path' },
+    loadBalancer: {},
   });
 
   it('static: offers the ssh-agent and every private key in ~/.ssh, never "Generate"', async () => {
@@ -303,6 +314,7 @@ describe('init wizard: only what can work', () => {
     kubernetes: { version: DEFAULT_KUBERNETES_VERSION, runtime: 'containerd', cni: 'calico' },
     network: { nodeCidr: '10.240.0.0/16', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
     ssh: { adminCidrs: ['203.0.113.7/32'], privateKey: '/keys/id' },
+    cloudIntegration: { ccm: true, csi: true },
   };
 
   it('aws without credentials: the key id is shown as typed, the secret and session token are masked', async () => {
@@ -414,5 +426,99 @@ describe('init wizard: only what can work', () => {
     await t.choose('SSH key');
     const { doc } = await done;
     expect((doc.provider as Record<string, unknown>).hosts).toEqual([{ address: '192.0.2.20', role: 'control-plane' }]);
+  });
+
+  it('Esc from the question after the hosts keeps the earlier hosts and asks the last one again', async () => {
+    writeKey('id_ed25519');
+    const seed = { ...staticSeed(), provider: { name: 'static' } };
+    const { terminal: t, done } = start({}, seed);
+    await t.answer('Host 1 address', '192.0.2.10');
+    await t.choose('Role of 192.0.2.10');
+    await t.answer('Add another host?', 'y');
+    await t.answer('Host 2 address', '192.0.2.11');
+    await t.choose('Role of 192.0.2.11');
+    await t.answer('Add another host?');
+    await t.waitForPrompt('API endpoint');
+    t.press(ESC); // back: host 2 again, host 1 kept
+    await t.answer('Host 2 address', '192.0.2.12');
+    await t.choose('Role of 192.0.2.12');
+    await t.answer('Add another host?');
+    await t.answer('API endpoint');
+    await t.choose('SSH key');
+    const { doc } = await done;
+    expect((doc.provider as Record<string, unknown>).hosts).toEqual([
+      { address: '192.0.2.10', role: 'control-plane' },
+      { address: '192.0.2.12', role: 'worker' },
+    ]);
+  });
+});
+
+describe('init wizard: cloud integration and storage', () => {
+  const CLOUD_QUESTION = "LoadBalancer Services and volumes through the cloud's CCM and CSI?";
+  const exoscaleSeed = {
+    name: 'edge',
+    provider: { name: 'exoscale', zone: 'de-fra-1' },
+    controlPlane: { count: 1, type: 'standard.medium' },
+    workers: { count: 1, type: 'standard.large' },
+    kubernetes: { version: DEFAULT_KUBERNETES_VERSION, runtime: 'containerd', cni: 'calico' },
+    network: { nodeCidr: '10.240.0.0/16', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
+    ssh: { adminCidrs: ['203.0.113.7/32'], privateKey: '/keys/id' },
+  };
+  const exoscaleEnv = { EXOSCALE_API_KEY: 'EXOfake', EXOSCALE_API_SECRET: 'fake' };
+
+  it('exoscale: says LoadBalancer Services need instance pools, and "no" turns the CCM and the CSI off', async () => {
+    const { terminal: t, done } = start(exoscaleEnv, exoscaleSeed);
+    await t.answer(CLOUD_QUESTION, 'n');
+    const { doc } = await done;
+    expect(t.screen).toContain('only for nodes in instance pools');
+    expect(doc.cloudIntegration).toEqual({ ccm: false, csi: false });
+    const spec = validateSpec(doc);
+    expect(spec.cloudIntegration).toEqual({ ccm: false, csi: false });
+    expect(spec.storage.defaultClass).toBe('auto');
+  });
+
+  it('a cloud with cloudIntegration in the seed is not asked', async () => {
+    const { terminal: t, done } = start(exoscaleEnv, { ...exoscaleSeed, cloudIntegration: { csi: false } });
+    const { doc } = await done;
+    expect(t.screen).not.toContain(CLOUD_QUESTION);
+    expect(doc.cloudIntegration).toEqual({ csi: false });
+  });
+
+  const staticSeed = {
+    name: 'lab',
+    provider: {
+      name: 'static',
+      apiEndpoint: '192.0.2.10:6443',
+      hosts: [
+        { address: '192.0.2.10', role: 'control-plane' },
+        { address: '192.0.2.21', role: 'worker' },
+      ],
+    },
+    kubernetes: { version: DEFAULT_KUBERNETES_VERSION, runtime: 'containerd', cni: 'calico' },
+    network: { podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
+    ssh: { user: 'admin', privateKey: '/keys/id' },
+  };
+
+  it('static: rook-ceph is shown but cannot be chosen (this release does not install it)', async () => {
+    writeKey('id_ed25519');
+    const { terminal: t, done } = start({}, { ...staticSeed, ssh: { user: 'admin' } });
+    await t.choose('SSH key');
+    await t.choose('Default StorageClass', 1); // Down skips the disabled rook-ceph: none
+    await t.answer('MetalLB addresses');
+    const { doc } = await done;
+    expect(t.screen.replace(/\s+/g, ' ')).toContain('- rook-ceph: Ceph on a spare disk of every worker (replicated) not installed by this release yet');
+    expect(doc.storage).toEqual({ defaultClass: 'none' });
+  });
+
+  it('static MetalLB: refuses a range holding a host\'s address, keeps the ranges given', async () => {
+    const { terminal: t, done } = start({}, staticSeed);
+    await t.choose('Default StorageClass', 1); // none (Down skips the disabled rook-ceph)
+    await t.answer('MetalLB addresses', '192.0.2.20-192.0.2.30');
+    await t.waitFor('overlaps provider.hosts[1].address (192.0.2.21)');
+    t.press(KEYS.clearLine, '192.0.2.200-192.0.2.220, 192.0.2.240/28', KEYS.enter);
+    const { doc } = await done;
+    expect(doc.storage).toEqual({ defaultClass: 'none' });
+    expect(doc.loadBalancer).toEqual({ metallb: { addresses: ['192.0.2.200-192.0.2.220', '192.0.2.240/28'] } });
+    expect(validateSpec(doc).loadBalancer.metallb?.addresses).toHaveLength(2);
   });
 });

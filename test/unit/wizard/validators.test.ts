@@ -20,6 +20,9 @@ describe('validators (prompt validate functions)', () => {
     ['adminCidr', '203.0.113.7', '203.0.113.7 is an address, not a CIDR: add the prefix length, e.g. 203.0.113.7/32 for this one address'],
     ['hostAddress', 'node-1.example.com', true],
     ['hostAddress', '10.0.0.1; reboot', 'must be an IPv4 address or a DNS name: e.g. 192.0.2.10 or node-1.example.com'],
+    ['blockDevice', 'nvme1n1', true],
+    ['blockDevice', '/dev/sdb', true],
+    ['blockDevice', 'sdb; reboot', 'must be a disk name under /dev: lowercase letters and digits, e.g. sdb, vdb or nvme1n1: e.g. sdb (lsblk on a worker lists the disks)'],
   ] as const)('%s(%j)', (name, input, expected) => {
     expect((validators[name] as (input: string) => true | string)(input)).toBe(expected);
   });

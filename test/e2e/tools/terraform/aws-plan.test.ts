@@ -1,6 +1,8 @@
 /**
  * The real AWS module with the real provider (local plugin dir), offline: init, validate, and a
- * plan for 3 control planes + 5 workers made with tfvars rendered by the AWS adapter.
+ * plan for 3 control planes + 5 workers made with tfvars rendered by the AWS adapter. The same plan
+ * shows the cloud integration's credentials: instance profiles with the CCM and EBS CSI policies,
+ * the cluster tags the CCM looks for, and no static key anywhere.
  */
 import { copyFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,6 +24,9 @@ interface PlannedResource {
 }
 
 const env = { TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
+
+/** What a plan would put anywhere reachable from the cluster: every planned value and output. */
+const plannedJson = new Map<string, string>();
 
 async function tf(dir: string, ...args: string[]) {
   return runTool('terraform', [`-chdir=${dir}`, ...args], { env, allowFailure: true });
@@ -45,7 +50,8 @@ async function planResources(dir: string, adminCidrs: string[], name: string, sh
   const plan = await tf(dir, 'plan', '-input=false', '-no-color', '-lock=false', `-var-file=${name}.tfvars.json`, `-out=${name}.tfplan`);
   expect(plan.exitCode, plan.stderr).toBe(0);
   const show = await runTool('terraform', [`-chdir=${dir}`, 'show', '-json', `${name}.tfplan`], { env });
-  const json = JSON.parse(show.stdout) as { planned_values: { root_module: { resources: PlannedResource[] } } };
+  const json = JSON.parse(show.stdout) as { planned_values: { outputs?: unknown; root_module: { resources: PlannedResource[] } }; resource_changes?: unknown };
+  plannedJson.set(name, JSON.stringify({ planned: json.planned_values, changes: json.resource_changes }));
   return json.planned_values.root_module.resources;
 }
 
@@ -126,6 +132,63 @@ describe.skipIf(skip)('AWS module, offline', () => {
       const [root] = instance.values.root_block_device as Array<Record<string, unknown>>;
       expect({ address: instance.address, encrypted: root?.encrypted }).toEqual({ address: instance.address, encrypted: true });
     }
+  });
+
+  describe('cloud integration: instance profiles, cluster tags, no static credential', () => {
+    const byAddress = (address: string) => restricted.find((r) => r.address === address)!;
+    const CLUSTER_TAG = 'kubernetes.io/cluster/demo';
+
+    it('plans a role and an instance profile for control planes and for workers, with the CCM, node and EBS CSI policies', () => {
+      expect(restricted.filter((r) => r.type === 'aws_iam_role').map((r) => r.values.name).sort()).toEqual([expect.stringMatching(/^demo-[0-9a-f]{8}-control-plane$/), expect.stringMatching(/^demo-[0-9a-f]{8}-worker$/)]);
+      const profiles = restricted.filter((r) => r.type === 'aws_iam_instance_profile');
+      expect(profiles.map((r) => r.address).sort()).toEqual(['aws_iam_instance_profile.control_plane', 'aws_iam_instance_profile.worker']);
+      const assume = JSON.parse(byAddress('aws_iam_role.control_plane').values.assume_role_policy as string) as { Statement: Array<{ Principal: unknown; Action: unknown }> };
+      expect(assume.Statement[0]).toMatchObject({ Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' });
+      // kubernetes/cloud-provider-aws docs/prerequisites.md: the control-plane policy on the control planes only.
+      const ccm = JSON.parse(byAddress('aws_iam_role_policy.ccm_control_plane[0]').values.policy as string) as { Statement: Array<{ Action: string[] }> };
+      expect(ccm.Statement[0]!.Action).toEqual(expect.arrayContaining(['elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup', 'ec2:DescribeInstances', 'ec2:AuthorizeSecurityGroupIngress', 'elasticloadbalancing:SetSecurityGroups']));
+      // All 57 distinct actions of the doc's list (which names elasticloadbalancing:AddTags twice).
+      expect(new Set(ccm.Statement[0]!.Action).size).toBe(57);
+      expect(restricted.filter((r) => r.type === 'aws_iam_role_policy').map((r) => r.address).sort()).toEqual(['aws_iam_role_policy.ccm_control_plane[0]', 'aws_iam_role_policy.node["control_plane"]', 'aws_iam_role_policy.node["worker"]']);
+      const node = JSON.parse(byAddress('aws_iam_role_policy.node["worker"]').values.policy as string) as { Statement: Array<{ Action: string[] }> };
+      expect(node.Statement[0]!.Action).toEqual(expect.arrayContaining(['ec2:DescribeInstances', 'ecr:GetAuthorizationToken']));
+      expect(node.Statement[0]!.Action.some((action) => /^(elasticloadbalancing|iam):/.test(action))).toBe(false);
+      const attachments = restricted.filter((r) => r.type === 'aws_iam_role_policy_attachment');
+      expect(attachments.map((r) => r.values.policy_arn)).toEqual([
+        'arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicyV2',
+        'arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicyV2',
+      ]);
+    });
+
+    it('gives every instance its role\'s profile, IMDSv2 with hop limit 2 (EBS CSI from a pod) and the cluster tag', () => {
+      const profileName = (role: string) => byAddress(`aws_iam_instance_profile.${role}`).values.name;
+      for (const instance of restricted.filter((r) => r.type === 'aws_instance')) {
+        const role = instance.address.startsWith('aws_instance.control_plane') ? 'control_plane' : 'worker';
+        expect({ address: instance.address, profile: instance.values.iam_instance_profile }).toEqual({ address: instance.address, profile: profileName(role) });
+        expect((instance.values.metadata_options as Array<Record<string, unknown>>)[0]).toMatchObject({ http_tokens: 'required', http_put_response_hop_limit: 2 });
+        expect((instance.values.tags as Record<string, string>)[CLUSTER_TAG]).toBe('owned');
+      }
+    });
+
+    it('tags the VPC, the public subnets (with role/elb) and exactly one security group per instance', () => {
+      expect((byAddress('aws_vpc.cluster').values.tags as Record<string, string>)[CLUSTER_TAG]).toBe('owned');
+      for (const subnet of restricted.filter((r) => r.type === 'aws_subnet')) {
+        expect(subnet.values.tags).toMatchObject({ [CLUSTER_TAG]: 'owned', 'kubernetes.io/role/elb': '1' });
+      }
+      // The CCM refuses an instance with several tagged groups (pkg/providers/v1/aws.go findSecurityGroupForInstance).
+      const tagged = restricted.filter((r) => r.type === 'aws_security_group' && (r.values.tags as Record<string, string> | null)?.[CLUSTER_TAG] === 'owned');
+      expect(tagged.map((r) => r.address)).toEqual(['aws_security_group.nodes']);
+    });
+
+    it('creates no access key and puts no static credential in user data, outputs or any planned value', () => {
+      expect(restricted.filter((r) => r.type === 'aws_iam_access_key' || r.type === 'aws_iam_user')).toEqual([]);
+      for (const instance of restricted.filter((r) => r.type === 'aws_instance')) expect(instance.values.user_data ?? null).toBeNull();
+      const planned = plannedJson.get('restricted')!;
+      // The fake keys of aws-offline-override.tf are what Terraform itself uses: they must not leak into the plan.
+      expect(planned).not.toContain('AKIAOFFLINETESTKEY00');
+      expect(planned).not.toContain('offline-test-secret-not-real');
+      expect(planned).not.toMatch(/AKIA[0-9A-Z]{16}|aws_secret_access_key|secret_access_key/i);
+    });
   });
 
   describe('load balancer and target group names', () => {

@@ -371,3 +371,61 @@ describe('api-hairpin.sh sends the control plane\'s own Elastic IP calls to its 
     expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
   });
 });
+
+describe('Exoscale module: the CCM and CSI get a restricted API key of their own (iam.tf)', () => {
+  it('makes an IAM role that denies by default and allows compute operations only, and a key of that role, named with the zone', async () => {
+    const text = await moduleText();
+    const role = block(text, 'exoscale_iam_role', 'cloud_controllers');
+    expect(role).toMatch(/count\s+= local\.cloud_credentials \? 1 : 0/);
+    expect(role).toMatch(/name\s+= "\$\{var\.cluster_name\}-\$\{var\.zone\}-cloud-controllers"/);
+    expect(role).toMatch(/default_service_strategy = "deny"/);
+    expect(role).toMatch(/services = \{\s+compute = \{\s+type = "rules"\s+rules = \[\s+\{\s+expression = local\.cloud_operations_expression\s+action\s+= "allow"/);
+    const key = block(text, 'exoscale_iam_api_key', 'cloud_controllers');
+    expect(key).toMatch(/role_id = exoscale_iam_role\.cloud_controllers\[0\]\.id/);
+    expect(text).not.toMatch(/exoscale_iam_access_key|exoscale_iam_org_policy/);
+  });
+
+  it('outputs the key and secret as sensitive ccm_api_key / ccm_api_secret', async () => {
+    const outputs = await readFile(join(EXOSCALE, 'outputs.tf'), 'utf8');
+    expect(outputs).toMatch(/output "ccm_api_key" \{\s+value\s+= one\(exoscale_iam_api_key\.cloud_controllers\[\*\]\.key\)\s+sensitive = true/);
+    expect(outputs).toMatch(/output "ccm_api_secret" \{\s+value\s+= one\(exoscale_iam_api_key\.cloud_controllers\[\*\]\.secret\)\s+sensitive = true/);
+  });
+});
+
+describe.skipIf(noTerraform)('the Exoscale IAM policy, evaluated by terraform', () => {
+  // Only iam.tf's locals: the resources need the provider, which cannot be installed here.
+  const files = () => {
+    const iam = readFileSync(join(EXOSCALE, 'iam.tf'), 'utf8');
+    const start = iam.indexOf('\nlocals {');
+    return {
+      'iam-locals.tf': iam.slice(start, iam.indexOf('\n}\n', start) + 3),
+      'common-variables.tf': readFileSync(join(MODULES, 'shared', 'common-variables.tf'), 'utf8'),
+    };
+  };
+  const vars = { ...COMMON_VARS, node_cidr: '10.240.0.0/16', control_plane_count: 1, worker_count: 1 };
+  // exoscale/exoscale-csi-driver README "Prerequisite": the official CSI policy.
+  const CSI_OFFICIAL = ['list-zones', 'get-block-storage-volume', 'list-block-storage-volumes', 'create-block-storage-volume', 'delete-block-storage-volume', 'attach-block-storage-volume-to-instance', 'detach-block-storage-volume', 'update-block-storage-volume-labels', 'resize-block-storage-volume', 'get-block-storage-snapshot', 'list-block-storage-snapshots', 'create-block-storage-snapshot', 'delete-block-storage-snapshot', 'list-quotas'];
+  const operations = (expression: string) => {
+    const match = /^operation in \[((?:'[a-z-]+',)*'[a-z-]+')\]$/.exec(expression);
+    expect(match, expression).not.toBeNull();
+    return match![1]!.split(',').map((item) => item.slice(1, -1));
+  };
+
+  it('with CCM and CSI: the CSI\'s official operations and the CCM\'s instance and load-balancer ones, each once, in the CSI README\'s expression form', () => {
+    const evaluated = consoleEval(files(), vars, '{ expression = local.cloud_operations_expression, on = local.cloud_credentials }') as { expression: string; on: boolean };
+    const allowed = operations(evaluated.expression);
+    expect(allowed).toEqual(expect.arrayContaining([...CSI_OFFICIAL, 'get-instance', 'list-instances', 'create-load-balancer', 'add-service-to-load-balancer', 'get-operation']));
+    expect(new Set(allowed).size).toBe(allowed.length);
+    expect(allowed.some((operation) => /iam|api-key|role|sos|dbaas/.test(operation))).toBe(false);
+    expect(evaluated.on).toBe(true);
+  });
+
+  it('with the CSI only: exactly its official operations (no load balancers)', () => {
+    const evaluated = consoleEval(files(), { ...vars, cloud_ccm: false }, 'local.cloud_operations_expression') as string;
+    expect(operations(evaluated)).toEqual(CSI_OFFICIAL);
+  });
+
+  it('with both off: no role and no key', () => {
+    expect(consoleEval(files(), { ...vars, cloud_ccm: false, cloud_csi: false }, 'local.cloud_credentials')).toBe(false);
+  });
+});

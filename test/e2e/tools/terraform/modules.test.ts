@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INVENTORY_OUTPUTS } from '../../../../src/providers/inventory.js';
+import { CLOUD_CREDENTIAL_OUTPUTS } from '../../../../src/providers/cloud-credentials.js';
 import { runTool } from '../../../../src/tools/subprocess.js';
 import { hasCommand, missingRequirement } from '../../../helpers/require-tool.js';
 import { MODULES } from '../../../helpers/terraform.js';
@@ -38,9 +39,14 @@ const REMOVED: Record<string, { resource: string[]; data: string[] }> = {
 const REMOVED_OPENSTACK_PATTERN = /^openstack_(lb_\w+_v1|fw_\w+_v1|blockstorage_\w+_v[12])$/;
 
 describe.each(PROVIDERS)('module %s', (provider) => {
-  it('declares every output of the inventory contract', async () => {
-    const outputs = blocks(await moduleText(provider), 'output');
-    expect(outputs.sort()).toEqual([...INVENTORY_OUTPUTS].sort());
+  it('declares every output of the inventory contract, and the credentials its CCM and CSI get (sensitive)', async () => {
+    const text = await moduleText(provider);
+    const credentials: string[] = provider === 'aws' ? [] : Object.values(CLOUD_CREDENTIAL_OUTPUTS[provider]);
+    expect(blocks(text, 'output').sort()).toEqual([...INVENTORY_OUTPUTS, ...credentials].sort());
+    // The URL is not a secret; the key, secret and application credential are.
+    for (const name of credentials.filter((output) => output !== 'auth_url')) {
+      expect(text.slice(text.indexOf(`output "${name}"`)).split('\n}')[0], name).toMatch(/sensitive\s+= true/);
+    }
   });
 
   it('uses only current resource names', async () => {

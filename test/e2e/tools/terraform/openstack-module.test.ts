@@ -269,3 +269,55 @@ describe('the OpenStack adapter writes the knobs of cluster.yaml to tfvars (W6)'
     expect(openstackAdapter.tfvars(cluster, extras)).toMatchObject({ allow_all_between_nodes: false, nodeport_cidrs: ['198.51.100.0/24'] });
   });
 });
+
+describe('the OpenStack CCM and Cinder CSI get an application credential of their own', () => {
+  it('creates one restricted (unrestricted = false) application credential, only when ccm or csi is on, and outputs it as sensitive', async () => {
+    const text = await openstackText();
+    const credential = blockBody(text, 'resource "openstack_identity_application_credential_v3" "cloud_controllers"')!;
+    expect(credential).toMatch(/count = var\.cloud_ccm \|\| var\.cloud_csi \? 1 : 0/);
+    expect(credential).toMatch(/unrestricted = false/);
+    expect(credential).toMatch(/roles\s+= var\.application_credential_roles/);
+    expect(credential).not.toMatch(/\bsecret\s+=/);
+    for (const [name, attribute] of [['application_credential_id', 'id'], ['application_credential_secret', 'secret']]) {
+      expect(blockBody(text, `output "${name}"`)).toMatch(new RegExp(`value\\s+= one\\(openstack_identity_application_credential_v3\\.cloud_controllers\\[\\*\\]\\.${attribute}\\)\\s+sensitive = true`));
+    }
+    expect(blockBody(text, 'output "auth_url"')).toMatch(/local\.auth_url/);
+  });
+});
+
+/** auth-url.tf with a stand-in for the service catalog the identity_auth_scope_v3 data source returns. */
+async function evaluateAuthUrl(catalog: unknown[], vars: Record<string, unknown> = {}): Promise<unknown> {
+  const dir = await tempDir('os-auth');
+  await copyFile(join(OPENSTACK, 'auth-url.tf'), join(dir, 'auth-url.tf'));
+  await copyFile(join(OPENSTACK, 'variables.tf'), join(dir, 'variables.tf'));
+  await copyFile(join(MODULES, 'shared', 'common-variables.tf'), join(dir, 'common-variables.tf'));
+  await writeFile(join(dir, 'stand-ins.tf'), ['variable "catalog" {', '  type = any', '}', 'locals {', '  service_catalog = var.catalog', '}', 'output "auth_url" {', '  value = local.auth_url', '}'].join('\n'));
+  const base = { cluster_name: 'demo', node_cidr: '10.240.0.0/16', admin_cidrs: ['203.0.113.0/24'], image_id: 'img', ssh_public_key: 'ssh-ed25519 AAAA', control_plane_type: 'm1.medium', worker_type: 'm1.large', region: 'RegionTwo' };
+  await writeFile(join(dir, 'terraform.tfvars.json'), JSON.stringify({ ...base, catalog, ...vars }));
+  const env = { TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1' };
+  const apply = await runTool('terraform', ['apply', '-auto-approve', '-input=false'], { cwd: dir, env, allowFailure: true });
+  if (apply.exitCode !== 0) throw new Error(`terraform apply failed: ${apply.stderr || apply.stdout}`);
+  const output = await runTool('terraform', ['output', '-json', 'auth_url'], { cwd: dir, env });
+  return JSON.parse(output.stdout) as unknown;
+}
+
+describe.skipIf(noTerraform)('auth-url.tf evaluated by Terraform', () => {
+  const endpoint = (iface: string, region: string, url: string) => ({ id: `${iface}-${region}`, interface: iface, region, region_id: region, url });
+  const catalog = [
+    { id: 'n', name: 'nova', type: 'compute', endpoints: [endpoint('public', 'RegionTwo', 'https://nova.example/v2.1')] },
+    { id: 'k', name: 'keystone', type: 'identity', endpoints: [endpoint('internal', 'RegionTwo', 'http://10.0.0.5:5000'), endpoint('public', 'RegionOne', 'https://keystone-one.example:5000/v3'), endpoint('public', 'RegionTwo', 'https://keystone-two.example:5000/v3')] },
+  ];
+
+  it('takes the public identity endpoint of the cluster\'s region', async () => {
+    expect(await evaluateAuthUrl(catalog)).toBe('https://keystone-two.example:5000/v3');
+  });
+
+  it('falls back to any public identity endpoint when Keystone has none in that region, and never an internal one', async () => {
+    const elsewhere = [{ ...catalog[1], endpoints: [endpoint('internal', 'RegionTwo', 'http://10.0.0.5:5000'), endpoint('public', 'RegionOne', 'https://keystone-one.example:5000/v3')] }];
+    expect(await evaluateAuthUrl(elsewhere)).toBe('https://keystone-one.example:5000/v3');
+  });
+
+  it('uses var.auth_url when set', async () => {
+    expect(await evaluateAuthUrl(catalog, { auth_url: 'https://keystone.internal.example/v3' })).toBe('https://keystone.internal.example/v3');
+  });
+});

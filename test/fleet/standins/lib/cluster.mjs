@@ -1,5 +1,6 @@
 // Derived cluster facts that need more than one node's files: kubelet health of any fleet node
 // and the Ready condition of a Node object.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { emptyNodeState, thisNode } from './context.mjs';
 import { currentRuntime } from './containerd.mjs';
@@ -41,6 +42,16 @@ export function runtimeProblemOf(host) {
     return 'failed to create containerd task: failed to create shim task: OCI runtime create failed: expected cgroupsPath to be of format "slice:prefix:name" for systemd cgroups, got "/kubepods/burstable/pod0" instead';
   }
   return null;
+}
+
+/**
+ * What the cloud's API knows about a fleet machine: its instance id (a stable UUID, also the
+ * Node's systemUUID, as on Exoscale), zone, type and instance pool (FleetNodeSpec.cloud).
+ */
+export function machineOf(host) {
+  const info = readJson(`${hostPaths(host).state}/node.json`, {});
+  const hex = createHash('sha256').update(`${thisNode().fleetRoot}/${host}`).digest('hex');
+  return { uuid: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`, hex, ...(info.cloud ?? {}) };
 }
 
 export function nodeStateOf(host) {

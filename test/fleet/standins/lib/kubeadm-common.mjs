@@ -149,6 +149,7 @@ export function registration(now, name, role, kubeletPackage, internalIP, contro
     unschedulable: false,
     internalIP,
     ...(role === 'control-plane' ? { controlPlaneVersion } : {}),
+    ...kubeletRegistrationFlags(),
   };
 }
 
@@ -192,15 +193,41 @@ export function writeKubeletConf(nodeName, confSource) {
   writeFileSync('/etc/kubernetes/kubelet.conf', confSource.replace(/kubernetes-admin/g, `system:node:${nodeName}`), { mode: 0o600 });
 }
 
+/**
+ * kubeadm's kubelet flags plus nodeRegistration.kubeletExtraArgs (either shape), sorted by name as
+ * kubeadm's ArgumentsToCommand does (cmd/kubeadm/app/phases/kubelet/flags.go writes them into
+ * KUBELET_KUBEADM_ARGS); an extra arg overrides kubeadm's own of the same name.
+ */
+export function kubeletFlagLine(criSocket, kubeletExtraArgs) {
+  const args = { 'container-runtime-endpoint': criSocket ?? CONTAINERD_SOCKET, 'pod-infra-container-image': 'registry.k8s.io/pause:3.10' };
+  const extra = Array.isArray(kubeletExtraArgs) ? kubeletExtraArgs.map((entry) => [entry.name, entry.value]) : Object.entries(kubeletExtraArgs ?? {});
+  for (const [name, value] of extra) args[name] = String(value);
+  return Object.keys(args).sort().map((name) => `--${name}=${args[name]}`).join(' ');
+}
+
+/**
+ * What the kubelet's flags make of its Node at registration (pkg/kubelet/kubelet_node_status.go,
+ * initialNode): `--cloud-provider=external` registers it with the
+ * node.cloudprovider.kubernetes.io/uninitialized=true:NoSchedule taint for the CCM to remove;
+ * `--provider-id` is written into spec.providerID by the kubelet itself.
+ */
+export function kubeletRegistrationFlags() {
+  const text = existsSync('/var/lib/kubelet/kubeadm-flags.env') ? readFileSync('/var/lib/kubelet/kubeadm-flags.env', 'utf8') : '';
+  const flag = (name) => new RegExp(`--${name}=(\\S+?)"?(?:\\s|$)`).exec(text)?.[1];
+  const external = flag('cloud-provider') === 'external';
+  const providerID = flag('provider-id');
+  return { ...(external ? { cloudProvider: 'external', uninitialized: true } : {}), ...(providerID ? { providerID } : {}) };
+}
+
 /** kubelet-start phase: the kubelet's config and flags (kubeadm-flags.env names the CRI socket). */
-export function writeKubeletFiles(criSocket) {
+export function writeKubeletFiles(criSocket, kubeletExtraArgs) {
   mkdirSync('/var/lib/kubelet', { recursive: true });
   writeFileSync(
     '/var/lib/kubelet/config.yaml',
     'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\nclusterDNS:\n- 10.96.0.10\nclusterDomain: cluster.local\nrotateCertificates: true\nstaticPodPath: /etc/kubernetes/manifests\n',
     { mode: 0o644 },
   );
-  writeFileSync('/var/lib/kubelet/kubeadm-flags.env', `KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=${criSocket ?? CONTAINERD_SOCKET} --pod-infra-container-image=registry.k8s.io/pause:3.10"\n`, { mode: 0o644 });
+  writeFileSync('/var/lib/kubelet/kubeadm-flags.env', `KUBELET_KUBEADM_ARGS="${kubeletFlagLine(criSocket, kubeletExtraArgs)}"\n`, { mode: 0o644 });
 }
 
 /** kubeadm's kubelet-start phase (re)starts the kubelet: it runs the installed version from now on. */

@@ -135,7 +135,7 @@ export async function init(flags, extra) {
     {
       name: 'kubelet-start',
       run: () => {
-        writeKubeletFiles(criSocket);
+        writeKubeletFiles(criSocket, initCfg.nodeRegistration?.kubeletExtraArgs);
         startKubelet();
         return ['[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"', '[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"', '[kubelet-start] Starting the kubelet'];
       },
@@ -164,7 +164,7 @@ export async function init(flags, extra) {
             firstControlPlane: nodeName,
             initializedAt: now.toISOString(),
           };
-          Object.assign(api, { tokens: [], certificateKey: null, nodes: {}, cni: null, objects: {}, etcd: { members: [] } });
+          Object.assign(api, { tokens: [], certificateKey: null, nodes: {}, cni: null, objects: {}, events: [], etcd: { members: [] } });
           api.nodes[nodeName] = {
             ...registration(now, nodeName, 'control-plane', nodeStateKubelet(), nodeIp(initCfg.nodeRegistration, advertise), kubernetesVersion.text),
             marked: false,
@@ -232,7 +232,8 @@ export async function init(flags, extra) {
         updateApi((api) => {
           putObject(api, deployment('kube-system', 'coredns', 'registry.k8s.io/coredns/coredns:v1.12.1', { replicas: 2, tolerations: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }], labels: { 'k8s-app': 'kube-dns' } }));
           putObject(api, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kube-dns', namespace: 'kube-system' }, spec: { clusterIP: '10.96.0.10', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] } });
-          putObject(api, { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'kube-proxy', namespace: 'kube-system' }, spec: { template: { spec: { hostNetwork: true, containers: [{ name: 'kube-proxy', image: `registry.k8s.io/kube-proxy:${kubernetesVersion.text}` }] } } } });
+          // kubeadm's kube-proxy DaemonSet tolerates every taint (cmd/kubeadm/app/phases/addons/proxy/manifests.go).
+          putObject(api, { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'kube-proxy', namespace: 'kube-system' }, spec: { template: { spec: { hostNetwork: true, tolerations: [{ operator: 'Exists' }], containers: [{ name: 'kube-proxy', image: `registry.k8s.io/kube-proxy:${kubernetesVersion.text}` }] } } } });
           recordHistory(api, 'init', { name: nodeName, version: kubernetesVersion.text, endpoint });
         });
         return ['[addons] Applied essential addon: CoreDNS', '[addons] Applied essential addon: kube-proxy'];

@@ -122,7 +122,7 @@ export async function join(flags, positional) {
       if (existing && readiness(api, existing).ready) {
         fail(1, `error execution phase kubelet-start: a Node with name "${nodeName}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node\n${STACK_HINT}`);
       }
-      writeKubeletFiles(criSocket);
+      writeKubeletFiles(criSocket, cfg.nodeRegistration?.kubeletExtraArgs);
       writeKubeletConf(nodeName, pki.adminConf);
       startKubelet();
       if (kubeletStatus(me.name).state !== 'active' || runtimeProblemOf(me.name)) {

@@ -1,7 +1,8 @@
 // What kubectl and cilium share: finding the kubeconfig and "connecting" to the fleet's API state.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { apiState, fail, thisNode } from './context.mjs';
+import { fail, thisNode } from './context.mjs';
+import { settledApi } from './controllers.mjs';
 import { readJson } from './lock.mjs';
 
 /** Loads the kubeconfig like client-go does and checks it belongs to the fleet's cluster. */
@@ -19,7 +20,8 @@ export function connect(explicitPath, { tool = 'kubectl' } = {}) {
     fail(1, `${prefix}error loading config file "${path}": open ${path}: ${error.code === 'EACCES' ? 'permission denied' : error.message}`);
   }
   const server = /server:\s*https:\/\/(\S+)/.exec(text)?.[1] ?? 'localhost:8080';
-  const api = apiState();
+  // The controllers (CCM, provisioners, MetalLB) catch up before the API answers.
+  const api = settledApi();
   if (!api.cluster) fail(1, `The connection to the server ${server} was refused - did you specify the right host or port?`);
   const pki = readJson(`${thisNode().fleetRoot}/shared/cluster-pki.json`, null);
   const caData = /certificate-authority-data:\s*(\S+)/.exec(text)?.[1];

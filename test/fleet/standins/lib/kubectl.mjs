@@ -4,17 +4,18 @@
 // (Ready, Established, Available, jsonpath), exec (etcdctl in the etcd pod), logs, /readyz.
 import { readFileSync } from 'node:fs';
 import { apiState, commandNotFound, fail, flagValue, fleetNow, installedVersion, parseArgs, recordHistory, sleep, updateApi, upstreamVersion } from './context.mjs';
-import { nodeStateOf, readiness } from './cluster.mjs';
+import { machineOf, nodeStateOf, readiness } from './cluster.mjs';
+import { settledApi } from './controllers.mjs';
 import { fetchCanned } from './download.mjs';
 import { etcdctl } from './etcd.mjs';
 import { connect } from './kubeclient.mjs';
-import { DEFAULT_NAMESPACES, deleteObject, getObject, listObjects, namespaceOf, putObject, specDiffers } from './objects.mjs';
-import { daemonSetStatus, deploymentStatus, deriveEvents, derivePods, isMarked, nodeTaints, podLogs } from './workloads.mjs';
+import { CLUSTER_SCOPED, DEFAULT_NAMESPACES, deleteObject, effectiveBody, getObject, listObjects, namespaceOf, putObject, specDiffers } from './objects.mjs';
+import { daemonSetStatus, deploymentStatus, deriveEvents, derivePods, isMarked, nodeLabels, nodeTaints, podLogs } from './workloads.mjs';
 import { parseDocuments } from './yaml.mjs';
 
 const VALUE_FLAGS = [
   'kubeconfig', 'n', 'namespace', 'o', 'output', 'f', 'filename', 'for', 'timeout', 'request-timeout', 'raw', 'l', 'selector', 'grace-period',
-  'context', 'field-selector', 'field-manager', 'c', 'container', 'tail',
+  'context', 'field-selector', 'field-manager', 'c', 'container', 'tail', 'p', 'patch', 'type',
 ];
 const BUILTIN_GROUPS = new Set(['v1', 'apps/v1', 'rbac.authorization.k8s.io/v1', 'apiextensions.k8s.io/v1', 'policy/v1', 'networking.k8s.io/v1', 'batch/v1',
   'admissionregistration.k8s.io/v1', 'scheduling.k8s.io/v1', 'storage.k8s.io/v1', 'coordination.k8s.io/v1', 'apiregistration.k8s.io/v1', 'autoscaling/v2']);
@@ -35,7 +36,10 @@ const RESOURCES = {
   'customresourcedefinition.apiextensions.k8s.io': 'CustomResourceDefinition', 'customresourcedefinitions.apiextensions.k8s.io': 'CustomResourceDefinition',
   event: 'Event', events: 'Event', ev: 'Event',
   installation: 'Installation', installations: 'Installation', 'installation.operator.tigera.io': 'Installation', 'installations.operator.tigera.io': 'Installation',
-  storageclass: 'StorageClass', storageclasses: 'StorageClass', sc: 'StorageClass',
+  storageclass: 'StorageClass', storageclasses: 'StorageClass', sc: 'StorageClass', 'storageclass.storage.k8s.io': 'StorageClass', 'storageclasses.storage.k8s.io': 'StorageClass',
+  persistentvolumeclaim: 'PersistentVolumeClaim', persistentvolumeclaims: 'PersistentVolumeClaim', pvc: 'PersistentVolumeClaim',
+  persistentvolume: 'PersistentVolume', persistentvolumes: 'PersistentVolume', pv: 'PersistentVolume',
+  csidriver: 'CSIDriver', csidrivers: 'CSIDriver', 'csidriver.storage.k8s.io': 'CSIDriver', 'csidrivers.storage.k8s.io': 'CSIDriver',
 };
 const NAMESPACED_DERIVED = new Set(['Pod', 'Event', 'Secret']);
 
@@ -72,6 +76,12 @@ export async function run(_tool, argv) {
     case 'label':
       connect(kubeconfig);
       return label(args);
+    case 'annotate':
+      connect(kubeconfig);
+      return annotate(args, flags);
+    case 'patch':
+      connect(kubeconfig);
+      return patch(args, flags);
     case 'exec':
       return exec(connect(kubeconfig).api, args, flags, after);
     case 'logs':
@@ -120,15 +130,7 @@ function runtimeVersionOf(host) {
 
 function nodeObject(api, node) {
   const ready = readiness(api, node);
-  const labels = {
-    'beta.kubernetes.io/arch': 'amd64',
-    'beta.kubernetes.io/os': 'linux',
-    'kubernetes.io/arch': 'amd64',
-    'kubernetes.io/hostname': node.name,
-    'kubernetes.io/os': 'linux',
-    ...(isMarked(node) ? { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' } : {}),
-    ...(node.labels ?? {}),
-  };
+  const labels = nodeLabels(node);
   const taints = nodeTaints(api, node);
   const cidr = podCidr(api, node.name);
   const now = fleetNow(api).toISOString();
@@ -137,7 +139,7 @@ function nodeObject(api, node) {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name: node.name, creationTimestamp: node.registeredAt, labels, annotations: { 'kubeadm.alpha.kubernetes.io/cri-socket': 'unix:///var/run/containerd/containerd.sock' } },
-    spec: { ...(cidr ? { podCIDR: cidr, podCIDRs: [cidr] } : {}), ...(node.unschedulable ? { unschedulable: true } : {}), ...(taints.length ? { taints } : {}) },
+    spec: { ...(cidr ? { podCIDR: cidr, podCIDRs: [cidr] } : {}), ...(node.providerID ? { providerID: node.providerID } : {}), ...(node.unschedulable ? { unschedulable: true } : {}), ...(taints.length ? { taints } : {}) },
     status: {
       addresses: [{ type: 'InternalIP', address: node.internalIP }, { type: 'Hostname', address: node.name }],
       conditions: [
@@ -150,6 +152,7 @@ function nodeObject(api, node) {
         kernelVersion: '6.8.0-fleet',
         kubeletVersion: node.kubeletVersion,
         operatingSystem: 'linux',
+        systemUUID: machineOf(node.host).uuid,
         osImage: distro?.pretty ?? 'Ubuntu 24.04.3 LTS',
       },
     },
@@ -158,7 +161,7 @@ function nodeObject(api, node) {
 
 /** A stored object as the API server shows it: its manifest plus the status the controllers keep. */
 function objectView(api, stored) {
-  const body = { ...(stored.body ?? { apiVersion: stored.apiVersion, kind: stored.kind, metadata: { name: stored.name, ...(stored.namespace ? { namespace: stored.namespace } : {}) } }) };
+  const body = effectiveBody(stored);
   body.metadata = { ...body.metadata, creationTimestamp: stored.createdAt, managedFields: [{ manager: stored.manager ?? 'kubectl-client-side-apply', operation: stored.manager === 'kubectl' ? 'Apply' : 'Update' }] };
   if (stored.kind === 'Deployment') body.status = deploymentStatus(api, stored);
   if (stored.kind === 'DaemonSet') body.status = daemonSetStatus(api, stored);
@@ -311,11 +314,41 @@ function print(api, items, output, single, namespace) {
     }
     table(rows);
   } else if (items[0].kind === 'Pod') {
-    table([['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], ...items.map((pod) => [pod.metadata.name, pod.status.phase === 'Running' ? '1/1' : '0/1', pod.status.phase === 'Pending' && pod.spec.nodeName ? 'ContainerCreating' : pod.status.phase, '0', '1m'])]);
+    // STATUS is the waiting reason when a container waits (CrashLoopBackOff, CreateContainerConfigError), as kubectl prints it.
+    const status = (pod) => pod.status.containerStatuses?.find((c) => c.state?.waiting && c.state.waiting.reason !== 'Pending')?.state.waiting.reason ?? (pod.status.phase === 'Pending' && pod.spec.nodeName ? 'ContainerCreating' : pod.status.phase);
+    const ready = (pod) => `${(pod.status.containerStatuses ?? []).filter((c) => c.ready).length}/${Math.max(1, (pod.status.containerStatuses ?? []).length)}`;
+    table([['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], ...items.map((pod) => [pod.metadata.name, pod.status.phase === 'Succeeded' ? '0/1' : ready(pod), status(pod), String(pod.status.containerStatuses?.[0]?.restartCount ?? 0), '1m'])]);
+  } else if (items[0].kind === 'Service') {
+    const ports = (item) => (item.spec?.ports ?? []).map((port) => `${port.port}${port.nodePort ? `:${port.nodePort}` : ''}/${port.protocol ?? 'TCP'}`).join(',') || '<none>';
+    const external = (item) => {
+      const ingress = item.status?.loadBalancer?.ingress ?? [];
+      if (ingress.length > 0) return ingress.map((entry) => entry.ip ?? entry.hostname).join(',');
+      return item.spec?.type === 'LoadBalancer' ? '<pending>' : '<none>';
+    };
+    table([['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'], ...items.map((item) => [item.metadata.name, item.spec?.type ?? 'ClusterIP', item.spec?.clusterIP ?? '<none>', external(item), ports(item), '1m'])]);
+  } else if (items[0].kind === 'PersistentVolumeClaim') {
+    table([
+      ['NAME', 'STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'AGE'],
+      ...items.map((item) => [item.metadata.name, item.status?.phase ?? 'Pending', item.spec?.volumeName ?? '', item.status?.capacity?.storage ?? '', (item.status?.accessModes ?? []).map(accessMode).join(','), item.spec?.storageClassName ?? '', '<unset>', '1m']),
+    ]);
+  } else if (items[0].kind === 'StorageClass') {
+    table([
+      ['NAME', 'PROVISIONER', 'RECLAIMPOLICY', 'VOLUMEBINDINGMODE', 'ALLOWVOLUMEEXPANSION', 'AGE'],
+      ...items.map((item) => [
+        `${item.metadata.name}${item.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true' ? ' (default)' : ''}`,
+        item.provisioner,
+        item.reclaimPolicy ?? 'Delete',
+        item.volumeBindingMode ?? 'Immediate',
+        String(Boolean(item.allowVolumeExpansion)),
+        '1m',
+      ]),
+    ]);
   } else {
     table([['NAME', 'AGE'], ...items.map((item) => [item.metadata.name, '1m'])]);
   }
 }
+
+const accessMode = (mode) => ({ ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' })[mode] ?? mode;
 
 function table(rows) {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
@@ -405,6 +438,81 @@ function label(args) {
   return 0;
 }
 
+/** A stored object (not a Node) named like kubectl names it: `KIND NAME` or `KIND/NAME`; fails with kubectl's NotFound. */
+function storedTarget(api, args, flags) {
+  const [first, ...rest] = args;
+  const [word, name, pairs] = first?.includes('/') ? [first.split('/')[0], first.split('/').slice(1).join('/'), rest] : [first, rest[0], rest.slice(1)];
+  const kind = kindOf(api, word);
+  if (!kind) fail(1, `error: the server doesn't have a resource type "${word ?? ''}"`);
+  const namespace = CLUSTER_SCOPED.has(kind) ? undefined : namespaceFlag(flags) ?? 'default';
+  if (kind !== 'Node' && !getObject(api, kind, namespace, name)) fail(1, `Error from server (NotFound): ${plural(kind)} "${name}" not found`);
+  return { kind, name, namespace, pairs };
+}
+
+/** kubectl prints the resource with its API group: storageclass.storage.k8s.io/local-path annotated. */
+function resourceWord(api, kind, namespace, name) {
+  if (kind === 'Node') return 'node';
+  return resourceName(getObject(api, kind, namespace, name).body);
+}
+
+/** `annotate KIND NAME k=v… [--overwrite]`, `k-` removes. Without --overwrite a changed value is refused, as kubectl does. */
+function annotate(args, flags) {
+  const target = storedTarget(apiState(), args, flags);
+  if (target.kind === 'Node') fail(1, 'fleet: kubectl annotate node is not simulated');
+  let refused = null;
+  updateApi((api) => {
+    const stored = getObject(api, target.kind, target.namespace, target.name);
+    const annotations = { ...(stored.body.metadata.annotations ?? {}) };
+    for (const pair of target.pairs) {
+      if (pair.endsWith('-')) {
+        delete annotations[pair.slice(0, -1)];
+        continue;
+      }
+      const [key, value = ''] = pair.split(/=(.*)/);
+      if (key in annotations && annotations[key] !== value && !flags.overwrite) {
+        refused = `error: --overwrite is false but found the following declared annotation(s): '${key}' already has a value (${annotations[key]})`;
+        return;
+      }
+      annotations[key] = value;
+    }
+    stored.body.metadata.annotations = annotations;
+  });
+  if (refused) fail(1, refused);
+  process.stdout.write(`${resourceWord(apiState(), target.kind, target.namespace, target.name)}/${target.name} annotated\n`);
+  return 0;
+}
+
+/** `patch KIND NAME -p JSON [--type merge|strategic]`: a JSON merge patch of the stored manifest. */
+function patch(args, flags) {
+  const target = storedTarget(apiState(), args, flags);
+  if (target.kind === 'Node') fail(1, 'fleet: kubectl patch node is not simulated');
+  const text = String(flagValue(flags, 'p') ?? flagValue(flags, 'patch') ?? '');
+  let change;
+  try {
+    change = JSON.parse(text);
+  } catch (error) {
+    fail(1, `error: unable to parse "${text}": ${error.message}`);
+  }
+  const merge = (base, next) => {
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) return next;
+    const out = { ...(base && typeof base === 'object' && !Array.isArray(base) ? base : {}) };
+    for (const [key, value] of Object.entries(next)) {
+      if (value === null) delete out[key];
+      else out[key] = merge(out[key], value);
+    }
+    return out;
+  };
+  let changed = false;
+  updateApi((api) => {
+    const stored = getObject(api, target.kind, target.namespace, target.name);
+    const next = merge(stored.body, change);
+    changed = JSON.stringify(next) !== JSON.stringify(stored.body);
+    stored.body = next;
+  });
+  process.stdout.write(`${resourceWord(apiState(), target.kind, target.namespace, target.name)}/${target.name} ${changed ? 'patched' : 'patched (no change)'}\n`);
+  return 0;
+}
+
 // ---------------------------------------------------------------- delete
 
 async function remove(args, flags) {
@@ -439,7 +547,7 @@ async function remove(args, flags) {
       lines.push(`node "${target.name}" deleted`);
       continue;
     }
-    const ns = ['Namespace', 'CustomResourceDefinition', 'Installation', 'StorageClass'].includes(target.kind) ? undefined : namespace;
+    const ns = CLUSTER_SCOPED.has(target.kind) ? undefined : namespace;
     let existed = false;
     updateApi((next) => {
       existed = deleteObject(next, target.kind, ns, target.name);
@@ -467,7 +575,7 @@ async function wait(args, flags) {
   const type = /^condition=([A-Za-z]+)(=true)?$/i.exec(condition)?.[1];
   if (!jsonpath && !type) fail(1, `fleet: kubectl wait --for=${condition} is not simulated`);
   for (;;) {
-    const api = apiState();
+    const api = settledApi();
     let wanted = targets(api, args);
     if (flags.all && wanted.length === 1) wanted = objectsOf(api, wanted[0].kind, namespace).map((item) => ({ kind: item.kind, name: item.metadata.name }));
     if (wanted.length === 0) fail(1, 'error: no matching resources found');
@@ -597,7 +705,11 @@ async function applyManifests(verb, flags) {
           );
           continue;
         }
-        const result = putObject(api, doc, { manager, namespace, now: new Date().toISOString() });
+        // Client-side apply records the object as applied, in full, in an annotation that `kubectl
+        // get -o yaml` and `describe` show (kubectl apply docs, "How apply calculates differences";
+        // kubernetes/kubernetes#23564 for Secrets); server-side apply and create do not.
+        const stored = verb === 'apply' && !serverSide ? withLastApplied(doc) : doc;
+        const result = putObject(api, stored, { manager, namespace, now: new Date().toISOString() });
         lines.push(`${resourceName(doc)}/${doc.metadata.name} ${serverSide ? 'serverside-applied' : result}`);
       }
       updateCni(api);
@@ -606,6 +718,15 @@ async function applyManifests(verb, flags) {
   if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
   if (errors.length > 0) fail(1, errors.join('\n'));
   return 0;
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+function withLastApplied(doc) {
+  const { [LAST_APPLIED]: _previous, ...annotations } = doc.metadata.annotations ?? {};
+  const applied = { ...doc, metadata: { ...doc.metadata, annotations } };
+  if (Object.keys(annotations).length === 0) delete applied.metadata.annotations;
+  return { ...doc, metadata: { ...doc.metadata, annotations: { ...annotations, [LAST_APPLIED]: `${JSON.stringify(applied)}\n` } } };
 }
 
 /** Which CNI the objects install: Flannel's ConfigMap + DaemonSet, or Calico's operator + Installation. */

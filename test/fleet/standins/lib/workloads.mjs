@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { fleetNow } from './context.mjs';
 import { cniPluginProblem, currentRuntime } from './containerd.mjs';
 import { hostPaths, kubeletStatus, nodeStateOf, readiness, runtimeProblemOf } from './cluster.mjs';
-import { listObjects } from './objects.mjs';
+import { startupProblem } from './cloud-apps.mjs';
+import { getObject, listObjects } from './objects.mjs';
+import { podConfigProblem } from './pod-config.mjs';
 
 /** The conflist each CNI's DaemonSet writes on every node. */
 export const CNI_CONFLISTS = { calico: '10-calico.conflist', flannel: '10-flannel.conflist', cilium: '05-cilium.conflist' };
@@ -22,17 +24,62 @@ export function isMarked(node) {
   return node.marked ?? node.role === 'control-plane';
 }
 
+/** The taint a kubelet with --cloud-provider=external registers with, until a CCM initialises the Node. */
+export const UNINITIALIZED_TAINT = { key: 'node.cloudprovider.kubernetes.io/uninitialized', value: 'true', effect: 'NoSchedule' };
+
+/** The Node's labels: the kubelet's own, kubeadm's control-plane ones, and those set later (kubectl label, a CCM). */
+export function nodeLabels(node) {
+  return {
+    'beta.kubernetes.io/arch': 'amd64',
+    'beta.kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': 'amd64',
+    'kubernetes.io/hostname': node.name,
+    'kubernetes.io/os': 'linux',
+    ...(isMarked(node) ? { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' } : {}),
+    ...(node.labels ?? {}),
+  };
+}
+
 export function nodeTaints(api, node) {
   const taints = [];
   if (Array.isArray(node.taints)) taints.push(...node.taints);
   else if (isMarked(node)) taints.push({ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' });
+  if (node.uninitialized) taints.push(UNINITIALIZED_TAINT);
   if (node.unschedulable) taints.push({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
   if (!readiness(api, node).ready) taints.push({ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' });
   return taints;
 }
 
 function tolerates(tolerations, taint) {
-  return (tolerations ?? []).some((t) => (t.operator === 'Exists' && !t.key) || (t.key === taint.key && (!t.effect || t.effect === taint.effect)));
+  return (tolerations ?? []).some(
+    (t) => (t.operator === 'Exists' && !t.key) || (t.key === taint.key && (!t.effect || t.effect === taint.effect) && (t.operator === 'Exists' || t.value === undefined || t.value === (taint.value ?? ''))),
+  );
+}
+
+/** nodeSelector and required node affinity (In, NotIn, Exists, DoesNotExist), as the scheduler filters nodes. */
+export function nodeMatches(node, podSpec) {
+  const labels = nodeLabels(node);
+  for (const [key, value] of Object.entries(podSpec?.nodeSelector ?? {})) if (labels[key] !== String(value)) return false;
+  const terms = podSpec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (!terms?.length) return true;
+  return terms.some((term) =>
+    (term.matchExpressions ?? []).every((expression) => {
+      const has = expression.key in labels;
+      const value = labels[expression.key];
+      switch (expression.operator) {
+        case 'In':
+          return has && (expression.values ?? []).includes(value);
+        case 'NotIn':
+          return !has || !(expression.values ?? []).includes(value);
+        case 'Exists':
+          return has;
+        case 'DoesNotExist':
+          return !has;
+        default:
+          return false;
+      }
+    }),
+  );
 }
 
 /** Writes the CNI's conflist on a node whose CNI pod runs (what install-cni does); best effort. */
@@ -74,26 +121,56 @@ function nodeCanRun(api, node, hostNetwork) {
   return hostNetwork ? null : podNetworkProblem(api, node);
 }
 
-function podObject({ name, namespace, node, labels = {}, owner, hostNetwork, problem, phase, containers, createdAt }) {
-  const running = phase === 'Running' || phase === 'Succeeded';
-  return {
+/** Container logs of pods whose container exits at start (CrashLoopBackOff), for `kubectl logs`. */
+const crashLogs = new WeakMap();
+
+function podObject({ name, namespace, node, labels = {}, owner, hostNetwork, problem, phase, containers, createdAt, waiting, crash, volumes }) {
+  const running = (phase === 'Running' && !crash) || phase === 'Succeeded';
+  const ready = phase === 'Running' && !crash;
+  const pod = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace, labels, creationTimestamp: createdAt, ownerReferences: owner ? [{ kind: owner.kind, name: owner.name }] : [] },
-    spec: { ...(node ? { nodeName: node } : {}), hostNetwork: Boolean(hostNetwork), containers: containers ?? [] },
+    spec: { ...(node ? { nodeName: node } : {}), hostNetwork: Boolean(hostNetwork), containers: containers ?? [], ...(volumes ? { volumes } : {}) },
     status: {
       phase,
-      conditions: [{ type: 'Ready', status: phase === 'Running' ? 'True' : 'False' }],
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
       containerStatuses: (containers ?? []).map((container) => ({
         name: container.name,
         image: container.image,
-        ready: phase === 'Running',
-        state: running ? { running: {} } : phase === 'Failed' ? { terminated: { exitCode: 1, reason: 'Error' } } : { waiting: { reason: node ? 'ContainerCreating' : 'Pending' } },
+        ready,
+        restartCount: crash ? 5 : 0,
+        state: crash
+          ? { waiting: { reason: 'CrashLoopBackOff', message: `back-off 2m40s restarting failed container=${container.name} pod=${name}_${namespace}` } }
+          : running
+            ? { running: {} }
+            : phase === 'Failed'
+              ? { terminated: { exitCode: 1, reason: 'Error' } }
+              : { waiting: { reason: waiting?.reason ?? (node ? 'ContainerCreating' : 'Pending'), ...(waiting?.message ? { message: waiting.message } : {}) } },
       })),
       ...(problem ? { message: problem } : {}),
     },
   };
+  if (crash) crashLogs.set(pod, crash);
+  return pod;
 }
+
+/**
+ * A workload pod on a node that can run it: Pending while the kubelet lacks a Secret it needs
+ * (CreateContainerConfigError, or FailedMount and ContainerCreating), crash-looping when its
+ * container exits at start (a cloud component without credentials), else Running.
+ */
+function startedPod(api, base, spec, problem) {
+  if (problem) return podObject({ ...base, phase: 'Pending', problem });
+  const config = podConfigProblem(api, base.namespace, spec);
+  if (config?.reason === 'FailedMount') return podObject({ ...base, phase: 'Pending', waiting: { reason: 'ContainerCreating' }, problem: config.message });
+  if (config) return podObject({ ...base, phase: 'Pending', waiting: { reason: 'CreateContainerConfigError', message: config.message }, problem: `Error: ${config.message}` });
+  const crash = startupProblem(api, base.namespace, spec);
+  return podObject({ ...base, phase: 'Running', crash: crash ?? undefined });
+}
+
+/** Is the pod Running and Ready (not crash-looping)? */
+export const podReady = (pod) => pod.status.phase === 'Running' && pod.status.conditions[0]?.status === 'True';
 
 /** Every pod of the cluster, each with its phase and, when it cannot run, why (status.message). */
 export function derivePods(api) {
@@ -116,9 +193,10 @@ export function derivePods(api) {
     // DaemonSet pods tolerate not-ready and unschedulable nodes; other taints need a toleration.
     const tolerations = [...(spec.tolerations ?? []), { key: 'node.kubernetes.io/not-ready' }, { key: 'node.kubernetes.io/unschedulable' }];
     for (const node of nodes) {
-      if (!nodeTaints(api, node).every((taint) => tolerates(tolerations, taint))) continue;
+      if (!nodeMatches(node, spec) || !nodeTaints(api, node).every((taint) => tolerates(tolerations, taint))) continue;
       const problem = nodeCanRun(api, node, spec.hostNetwork);
-      pods.push(podObject({ name: `${ds.name}-${shortHash(node.name)}`, namespace: ds.namespace, node: node.name, labels: ds.template?.metadata?.labels, owner: { kind: 'DaemonSet', name: ds.name }, hostNetwork: spec.hostNetwork, problem, phase: problem ? 'Pending' : 'Running', containers: spec.containers }));
+      const base = { name: `${ds.name}-${shortHash(node.name)}`, namespace: ds.namespace, node: node.name, labels: ds.template?.metadata?.labels, owner: { kind: 'DaemonSet', name: ds.name }, hostNetwork: spec.hostNetwork, containers: spec.containers };
+      pods.push(startedPod(api, base, spec, problem));
     }
   }
   for (const object of listObjects(api, 'Deployment')) pods.push(...deploymentPods(api, object));
@@ -126,15 +204,15 @@ export function derivePods(api) {
   return pods;
 }
 
-function schedulable(api, node, tolerations) {
-  return !node.unschedulable && readiness(api, node).ready && nodeTaints(api, node).every((taint) => taint.effect !== 'NoSchedule' || tolerates(tolerations, taint));
+function schedulable(api, node, tolerations, podSpec) {
+  return !node.unschedulable && readiness(api, node).ready && nodeMatches(node, podSpec) && nodeTaints(api, node).every((taint) => taint.effect !== 'NoSchedule' || tolerates(tolerations, taint));
 }
 
 function deploymentPods(api, object) {
   const spec = object.body?.spec ?? {};
   const template = spec.template?.spec ?? {};
   const replicas = spec.replicas ?? 1;
-  const candidates = Object.values(api.nodes).filter((node) => schedulable(api, node, template.tolerations));
+  const candidates = Object.values(api.nodes).filter((node) => schedulable(api, node, template.tolerations, template));
   // Pods go where they can run, as a scheduler with the network ready would place them.
   const runnable = candidates.filter((node) => !nodeCanRun(api, node, template.hostNetwork));
   const hash = shortHash(JSON.stringify(spec.template ?? {}));
@@ -148,7 +226,7 @@ function deploymentPods(api, object) {
     }
     const node = runnable.length > 0 ? runnable[index % runnable.length] : candidates[index % candidates.length];
     const problem = nodeCanRun(api, node, template.hostNetwork);
-    pods.push(podObject({ ...base, node: node.name, phase: problem ? 'Pending' : 'Running', problem }));
+    pods.push(startedPod(api, { ...base, node: node.name }, template, problem));
   }
   return pods;
 }
@@ -157,8 +235,10 @@ function unschedulableReason(api) {
   const nodes = Object.values(api.nodes);
   const tainted = nodes.filter((node) => isMarked(node) && !Array.isArray(node.taints)).length;
   const notReady = nodes.filter((node) => !readiness(api, node).ready).length;
+  const uninitialized = nodes.filter((node) => node.uninitialized).length;
   const parts = [];
   if (tainted) parts.push(`${tainted} node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }`);
+  if (uninitialized) parts.push(`${uninitialized} node(s) had untolerated taint {node.cloudprovider.kubernetes.io/uninitialized: true}`);
   if (notReady) parts.push(`${notReady} node(s) had untolerated taint {node.kubernetes.io/not-ready: }`);
   return `${parts.join(', ') || 'no nodes'}. preemption: 0/${nodes.length} nodes are available.`;
 }
@@ -167,7 +247,7 @@ function unschedulableReason(api) {
 export function deploymentStatus(api, object) {
   const replicas = object.body?.spec?.replicas ?? 1;
   const pods = deploymentPods(api, object);
-  const available = pods.filter((pod) => pod.status.phase === 'Running').length;
+  const available = pods.filter(podReady).length;
   // Available = at least replicas - maxUnavailable (25%, rounded down) pods are available.
   const needed = replicas - Math.floor(replicas * 0.25);
   return {
@@ -181,19 +261,44 @@ export function deploymentStatus(api, object) {
 
 export function daemonSetStatus(api, object) {
   const pods = derivePods(api).filter((pod) => pod.metadata.ownerReferences[0]?.kind === 'DaemonSet' && pod.metadata.ownerReferences[0]?.name === object.name && pod.metadata.namespace === object.namespace);
-  const ready = pods.filter((pod) => pod.status.phase === 'Running').length;
+  const ready = pods.filter(podReady).length;
   return { desiredNumberScheduled: pods.length, currentNumberScheduled: pods.length, numberReady: ready, numberAvailable: ready, updatedNumberScheduled: pods.length };
+}
+
+/** The node the scheduler gives a Pod created directly (spec.nodeName, else the first schedulable node), or null. */
+export function placePod(api, spec) {
+  if (spec?.nodeName) return api.nodes[spec.nodeName] ?? null;
+  return Object.values(api.nodes).find((entry) => schedulable(api, entry, spec?.tolerations, spec)) ?? null;
+}
+
+/** The PersistentVolumeClaims a pod spec mounts: [{ volume, claimName }]. */
+export function podClaims(spec) {
+  return (spec?.volumes ?? []).filter((volume) => volume.persistentVolumeClaim?.claimName).map((volume) => ({ volume: volume.name, claimName: volume.persistentVolumeClaim.claimName }));
+}
+
+/** Why a pod's claims keep it from starting, or null: unbound claims keep it Pending (the scheduler's VolumeBinding). */
+function claimProblem(api, namespace, spec) {
+  for (const { claimName } of podClaims(spec)) {
+    const claim = getObject(api, 'PersistentVolumeClaim', namespace, claimName);
+    if (!claim) return `persistentvolumeclaim "${claimName}" not found`;
+    if (claim.status?.phase !== 'Bound') return `0/${Object.keys(api.nodes).length} nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/${Object.keys(api.nodes).length} nodes are available: ${Object.keys(api.nodes).length} Preemption is not helpful for scheduling.`;
+  }
+  return null;
 }
 
 /** A Pod created with kubectl create/run: runs its command once where it is placed. */
 function standalonePod(api, object) {
   const spec = object.body?.spec ?? {};
   const container = spec.containers?.[0] ?? {};
-  const base = { name: object.name, namespace: object.namespace, labels: object.body?.metadata?.labels, hostNetwork: spec.hostNetwork, containers: spec.containers, createdAt: object.createdAt };
-  const node = spec.nodeName ? api.nodes[spec.nodeName] : Object.values(api.nodes).find((entry) => schedulable(api, entry, spec.tolerations));
+  const base = { name: object.name, namespace: object.namespace, labels: object.body?.metadata?.labels, hostNetwork: spec.hostNetwork, containers: spec.containers, createdAt: object.createdAt, volumes: spec.volumes };
+  const node = placePod(api, spec);
   if (!node) return podObject({ ...base, phase: 'Pending', problem: spec.nodeName ? `node "${spec.nodeName}" not found` : `0/${Object.keys(api.nodes).length} nodes are available` });
+  const volumes = claimProblem(api, object.namespace, spec);
+  if (volumes) return podObject({ ...base, phase: 'Pending', problem: volumes });
   const problem = nodeCanRun(api, node, spec.hostNetwork);
   if (problem) return podObject({ ...base, node: node.name, phase: 'Pending', problem });
+  const config = podConfigProblem(api, object.namespace, spec);
+  if (config) return startedPod(api, { ...base, node: node.name }, spec, null);
   const command = [...(container.command ?? []), ...(container.args ?? [])].join(' ');
   if (!/nslookup|getent|dig /.test(command) || spec.restartPolicy === 'Always' || !spec.restartPolicy) return podObject({ ...base, node: node.name, phase: 'Running' });
   const dns = listObjects(api, 'Deployment', 'kube-system').find((entry) => entry.name === 'coredns');
@@ -201,8 +306,9 @@ function standalonePod(api, object) {
   return podObject({ ...base, node: node.name, phase: dnsUp ? 'Succeeded' : 'Failed' });
 }
 
-/** What `kubectl logs` shows for a pod created with a DNS lookup. */
+/** What `kubectl logs` shows: a crash-looping container's last words, a DNS lookup's answer. */
 export function podLogs(api, pod) {
+  if (crashLogs.has(pod)) return crashLogs.get(pod);
   if (pod.status.phase === 'Succeeded') {
     return 'Server:\t\t10.96.0.10\nAddress:\t10.96.0.10#53\n\nName:\tkubernetes.default.svc.cluster.local\nAddress: 10.96.0.1\n';
   }
@@ -210,19 +316,38 @@ export function podLogs(api, pod) {
   return '';
 }
 
-/** Warning events of pods that cannot start (FailedCreatePodSandBox / FailedScheduling). */
+/** Why a pod does not run, as the kubelet or scheduler reports it in its Warning event. */
+function podEventReason(pod) {
+  const waiting = pod.status.containerStatuses?.[0]?.state?.waiting?.reason;
+  if (waiting === 'CrashLoopBackOff') return 'BackOff';
+  if (waiting === 'CreateContainerConfigError') return 'Failed';
+  if (pod.status.message?.startsWith('MountVolume.')) return 'FailedMount';
+  return pod.spec.nodeName ? 'FailedCreatePodSandBox' : 'FailedScheduling';
+}
+
+/**
+ * Warning events of pods that cannot start (FailedCreatePodSandBox / FailedScheduling /
+ * FailedMount / Failed / BackOff), plus the events controllers recorded (api.events: the CCMs'
+ * load balancer events, the PV controller's and provisioners', MetalLB's).
+ */
 export function deriveEvents(api) {
   const now = fleetNow(api).toISOString();
-  return derivePods(api)
-    .filter((pod) => pod.status.message && pod.status.phase === 'Pending')
-    .map((pod) => ({
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: `${pod.metadata.name}.${shortHash(pod.status.message)}`, namespace: pod.metadata.namespace },
-      involvedObject: { kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace },
-      type: 'Warning',
-      reason: pod.spec.nodeName ? 'FailedCreatePodSandBox' : 'FailedScheduling',
-      message: pod.status.message,
-      lastTimestamp: now,
-    }));
+  const podEvents = derivePods(api)
+    .filter((pod) => (pod.status.message && pod.status.phase === 'Pending') || pod.status.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff')
+    .map((pod) => {
+      const reason = podEventReason(pod);
+      const message = reason === 'BackOff' ? `Back-off restarting failed container ${pod.spec.containers[0]?.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}` : pod.status.message;
+      return {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${pod.metadata.name}.${shortHash(message)}`, namespace: pod.metadata.namespace },
+        involvedObject: { kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace },
+        type: 'Warning',
+        reason,
+        message,
+        source: { component: reason === 'FailedScheduling' ? 'default-scheduler' : 'kubelet' },
+        lastTimestamp: now,
+      };
+    });
+  return [...podEvents, ...(api.events ?? [])];
 }

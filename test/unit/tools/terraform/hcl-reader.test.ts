@@ -106,7 +106,7 @@ describe('parseHcl', () => {
     for (const dir of readdirSync(MODULES)) {
       for (const name of readdirSync(join(MODULES, dir)).filter((f) => f.endsWith('.tf'))) {
         const text = readFileSync(join(MODULES, dir, name), 'utf8');
-        const declared = [...text.matchAll(/^([a-z_]+)\b[^=\n]*\{\s*$/gm)].map((m) => m[1]);
+        const declared = [...text.matchAll(/^([a-z_]+)\b[^=\n]*\{\s*\}?\s*$/gm)].map((m) => m[1]);
         expect(parseHcl(text, `${dir}/${name}`).blocks.map((b) => b.type), `${dir}/${name}`).toEqual(declared);
       }
     }

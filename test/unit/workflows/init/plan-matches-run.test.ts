@@ -96,8 +96,10 @@ describe('the plan text', () => {
     const plan = describeInitPlan(spec, { dir: '/clusters/lab' });
     // The kubeadm HA order, each group once (the CLI test lists the ids of the same cluster).
     expect([...new Set(plan.map((step) => step.group))]).toEqual([
-      'Preflight', 'Node preparation', 'Worker preparation', 'Load balancer', 'Control plane init', 'CNI', 'Control plane joins', 'Worker joins', 'Verify', 'Kubeconfig',
+      'Preflight', 'Node preparation', 'Worker preparation', 'Load balancer', 'Control plane init', 'CNI', 'Control plane joins', 'Worker joins', 'Load balancers and storage', 'Verify', 'Kubeconfig',
     ]);
+    // Static hosts get local-path as the default class (storage.defaultClass auto).
+    expect(plan.filter((step) => step.group === 'Load balancers and storage').map((step) => step.id)).toEqual(['static:local-path', 'verify:cloud']);
     expect(plan.filter((step) => step.group === 'Control plane joins').map((step) => step.id)).toEqual(['join:cp-2', 'join:cp-3']);
     expect(plan.find((step) => step.id === 'lb:cp-2')).toMatchObject({ group: 'Load balancer', title: 'keepalived + haproxy on cp-2', detail: 'API endpoint 192.0.2.100:8443', tool: 'ssh', nodes: ['cp-2'] });
     expect(plan.find((step) => step.id === 'kubeconfig')).toMatchObject({ detail: '/clusters/lab/kubeconfig', nodes: ['alpha'] });
@@ -117,6 +119,23 @@ describe('the plan text', () => {
     const withImage = describeInitPlan(validateSpec(patched(awsDoc(), { image: { id: 'ami-0123456789abcdef0' } })));
     expect(withImage.map((step) => step.id)).not.toContain('image');
     expect(withImage.find((step) => step.id === 'preflight')?.title).toBe('Check terraform and aws credentials');
+  });
+
+  it('lists the CCM right after the CNI and the rest after the joins, each step with its pinned version, warning where the pin is untested', () => {
+    const exoscale = describeInitPlan(validateSpec(patched(awsDoc(), { provider: { name: 'exoscale', zone: 'de-fra-1' }, workers: { count: 1 } })));
+    const ccm = exoscale.filter((step) => step.group === 'Cloud controller manager');
+    const cloud = exoscale.filter((step) => step.group === 'Cloud integration and storage');
+    expect(ccm.map((step) => step.id)).toEqual(['cloud:ccm']);
+    expect(cloud.map((step) => step.id)).toEqual(['cloud:snapshots', 'cloud:csi', 'cloud:storage-class', 'verify:cloud']);
+    expect(ccm[0]).toMatchObject({ title: 'Exoscale cloud controller manager 0.34.0 (untested on this Kubernetes minor)', detail: expect.stringMatching(/^warning: No Exoscale release supports Kubernetes 1\.35/) });
+    expect(cloud[0]!.title).toBe('Volume snapshots: CRDs + snapshot-controller v8.6.0');
+    expect(cloud[1]!.title).toBe('Exoscale CSI driver 0.34.3 (untested on this Kubernetes minor)');
+    expect(cloud[3]!.title).toBe('Wait until every node is initialised by the cloud controller manager (providerID, no uninitialized taint) and exoscale-sbs is the default StorageClass');
+    const groups = [...new Set(exoscale.map((step) => step.group))];
+    expect(groups.indexOf('Cloud controller manager')).toBe(groups.indexOf('CNI') + 1);
+    expect(groups.indexOf('Cloud integration and storage')).toBe(groups.indexOf('Worker joins') + 1);
+    const off = describeInitPlan(validateSpec(patched(awsDoc(), { cloudIntegration: { ccm: false, csi: false } })));
+    expect(off.some((step) => step.id.startsWith('cloud:') || step.id === 'verify:cloud')).toBe(false);
   });
 
   it('building the plan binds no tools: a step of it that ran would say so', async () => {

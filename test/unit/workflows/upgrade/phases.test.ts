@@ -14,9 +14,10 @@ import type { ClusterSpec } from '../../../../src/config/schema.js';
 import { StateStore } from '../../../../src/state/state-store.js';
 import type { ClusterNode, Topology } from '../../../../src/nodes/topology.js';
 import type { UpgradeNodeOps } from '../../../../src/nodes/upgrade-node-ops.js';
-import { cordonedFact, hopPhases } from '../../../../src/workflows/upgrade/phases.js';
+import { cloudIntegrationInstalled, cordonedFact, hopPhases } from '../../../../src/workflows/upgrade/phases.js';
 import { drainedByUpgrade } from '../../../../src/workflows/upgrade/preflight.js';
 import { describeUpgradePlan, describeUpgradeSteps } from '../../../../src/workflows/upgrade/describe.js';
+import { cloudSpec } from '../../../helpers/cloud-spec.js';
 
 const node = (name: string, role: 'control-plane' | 'worker'): ClusterNode => ({ name, role, host: name, port: 22, privateIp: name });
 
@@ -61,6 +62,9 @@ class FakeUpgradeOps {
   async upgradeCni() {
     await this.record('cni');
   }
+  async upgradeCloud(kind: string, version: string) {
+    await this.record(`cloud-${kind}`, version);
+  }
   async upgradeNode(n: ClusterNode) {
     await this.record('upgrade-node', n.name);
   }
@@ -92,7 +96,8 @@ class FakeUpgradeOps {
   }
 }
 
-const spec = { name: 'unit', kubernetes: { cni: 'flannel', runtime: 'containerd', version: '1.36.1' } } as unknown as ClusterSpec;
+const staticSpec = cloudSpec('static', {}, '1.36.1');
+const spec: ClusterSpec = { ...staticSpec, name: 'unit', kubernetes: { ...staticSpec.kubernetes, cni: 'flannel' } };
 
 async function setup(controlPlanes: number, workers: number) {
   const topo = topology(controlPlanes, workers);
@@ -101,9 +106,9 @@ async function setup(controlPlanes: number, workers: number) {
   return { topo, fake, state };
 }
 
-async function runHop(ctx: Awaited<ReturnType<typeof setup>>, maxUnavailable: number, events: EngineEvent[] = []) {
+async function runHop(ctx: Awaited<ReturnType<typeof setup>>, maxUnavailable: number, events: EngineEvent[] = [], hopSpec: ClusterSpec = spec, cloudInstalled?: boolean) {
   const phases = hopPhases({
-    spec,
+    spec: hopSpec,
     topology: ctx.topo,
     uops: () => ctx.fake as unknown as UpgradeNodeOps,
     state: () => ctx.state,
@@ -113,6 +118,7 @@ async function runHop(ctx: Awaited<ReturnType<typeof setup>>, maxUnavailable: nu
     maxUnavailable,
     drainTimeoutMs: 60_000,
     readyTimeoutMs: 60_000,
+    cloudInstalled,
   });
   return runPhases(phases, { events: { emit: (e) => events.push(e) }, state: ctx.state, signal: new AbortController().signal, retryBaseDelayMs: 1 });
 }
@@ -133,6 +139,31 @@ describe('hopPhases', () => {
     ]);
     expect(ctx.fake.cordoned.size).toBe(0);
     expect(drainedByUpgrade(ctx.state.current.facts).size).toBe(0);
+  });
+
+  it('moves the cloud\'s CCM and CSI driver to the new minor\'s pins after the control planes, before the workers', async () => {
+    const ctx = await setup(2, 1);
+    const events: EngineEvent[] = [];
+    await runHop(ctx, 1, events, cloudSpec('openstack', {}, '1.36.4'));
+    const calls = ctx.fake.calls;
+    expect(calls.slice(calls.indexOf('uncordon@cp-2'), calls.indexOf('kubeadm@worker-1') + 1)).toEqual(['uncordon@cp-2', 'cloud-ccm@1.37.1', 'cloud-csi@1.37.1', 'kubeadm@worker-1']);
+    const started = events.filter((event) => event.type === 'started' && event.stepId.includes(':cloud-')) as Array<{ stepId: string; title: string }>;
+    expect(started.map((event) => event.stepId)).toEqual(['upgrade:1.37.1:cloud-ccm', 'upgrade:1.37.1:cloud-csi']);
+    // 1.37 has no OpenStack release yet: the 1.36 one, said to be untested.
+    expect(started[0]!.title).toBe('OpenStack cloud controller manager v1.36.0 (untested on this Kubernetes minor): upgrade if its pinned version changed');
+    // Static hosts and clouds with the integration off have no such steps.
+    const off = await setup(1, 1);
+    await runHop(off, 1, [], cloudSpec('aws', { cloudIntegration: { ccm: false, csi: false } }, '1.36.4'));
+    expect(off.fake.calls.some((call) => call.startsWith('cloud-'))).toBe(false);
+  });
+
+  it('a cluster built before the cloud integration (no cloud:* checkpoint) is upgraded without installing a CCM', async () => {
+    expect(cloudIntegrationInstalled({ 'init:cp-1': {}, 'cni:calico': {} })).toBe(false);
+    expect(cloudIntegrationInstalled({ 'init:cp-1': {}, 'cloud:ccm': {} })).toBe(true);
+    const old = await setup(1, 1);
+    await runHop(old, 1, [], cloudSpec('openstack', {}, '1.36.4'), false);
+    expect(old.fake.calls.some((call) => call.startsWith('cloud-'))).toBe(false);
+    expect(old.fake.calls).toContain('kubeadm@worker-1');
   });
 
   it.each([1, 2, 5])('never has more than --max-unavailable %i workers cordoned, and uses the whole allowance', async (max) => {

@@ -1,0 +1,454 @@
+/**
+ * The cloud integration and storage of a cluster as an install plan, like the CNI's (cni.ts):
+ * for a spec, the ordered steps (CCM, CSI driver, snapshot CRDs + controller, the default
+ * StorageClass; on static hosts MetalLB and local-path), each with a probe that asks the cluster
+ * what runs, and the commands that install it or move it to the pins of a Kubernetes minor.
+ *
+ * The manifests are ours (templates/cloud/**, each copied from its project at the pinned tag,
+ * the source in its header): installed on the first control plane and `kubectl apply`-ed, so
+ * nothing is fetched from the internet at install time and every version is in kube/pins.ts.
+ * Credentials Secrets are built here as objects and applied from stdin (`kubectl apply -f -`):
+ * never in argv, never in a file on a node.
+ *
+ * What is installed is judged by the cluster: the image tag of the component's workload, and the
+ * annotation of the StorageClasses (kubernetes/website, change-default-storage-class.md).
+ */
+import { readFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { ExternalToolError, InternalError, UsageError } from '../errors.js';
+import type { ClusterSpec } from '../config/schema.js';
+import { cloudIntegrationOn, resolvedStorageClass } from '../config/cloud-integration.js';
+import type { CloudCredentials } from '../providers/cloud-credentials.js';
+import { renderTemplate, templatePath } from '../tools/template.js';
+import { KUBEADM_CONFIG_DIR } from './kubeadm-config.js';
+import { kubectl, type Argv } from './node-commands.js';
+import { CLOUD_PINS, LOCAL_PATH, METALLB, SNAPSHOT_CONTROLLER, type CloudName, type ComponentPin } from './pins.js';
+import { isSupportedMinor, minorOfText } from './versions.js';
+import type { CniCommand, CniFile } from './cni.js';
+
+export type CloudStepKind = 'ccm' | 'csi' | 'snapshots' | 'storage-class' | 'metallb' | 'local-path';
+
+/** The checkpoint id of each step (run/step-ids.ts re-exports them). */
+export const CLOUD_STEP_IDS: Record<CloudStepKind, string> = {
+  ccm: 'cloud:ccm',
+  csi: 'cloud:csi',
+  snapshots: 'cloud:snapshots',
+  'storage-class': 'cloud:storage-class',
+  metallb: 'static:metallb',
+  'local-path': 'static:local-path',
+};
+
+/** Where the workload runs: the probe reads the image of `container`. */
+export interface Workload {
+  namespace: string;
+  kind: 'deployment' | 'daemonset';
+  name: string;
+  container: string;
+}
+
+/** A Secret the step applies from stdin before its manifests (its values come from the credentials). */
+export interface SecretManifest {
+  namespace: string;
+  name: string;
+  /** The Secret as YAML: sent on stdin only. */
+  render: (credentials: CloudCredentials) => string;
+}
+
+export interface CloudStepPlan {
+  kind: CloudStepKind;
+  stepId: string;
+  /** "Exoscale cloud controller manager", "default StorageClass exoscale-sbs". */
+  component: string;
+  /** The pinned version; undefined for the StorageClass step. */
+  version?: string;
+  /** The pin's untestedNote for this minor, said by the plan and the step. */
+  warning?: string;
+  /** The step title in the plan (with the version). */
+  title: string;
+  files: CniFile[];
+  secrets: SecretManifest[];
+  /** What the cluster runs: a workload (image tag), or the StorageClasses. */
+  probe: { workload: Workload; argv: Argv } | { storageClass: string; provisioner: string; isDefault: boolean; argv: Argv };
+  install: CniCommand[];
+  /** Commands that move an installed component to this version. */
+  upgrade: CniCommand[];
+  /** Commands run every time, also when the version runs already (the MetalLB pool follows cluster.yaml). */
+  always: CniCommand[];
+}
+
+export const CLOUD_DIR = `${KUBEADM_CONFIG_DIR}/cloud`;
+const APPLY_TIMEOUT = 180_000;
+const WAIT_S = 300;
+
+/** The CSIDriver name = StorageClass provisioner of each cloud (the stand-ins key on these). */
+export const CSI_DRIVERS: Record<CloudName, string> = {
+  exoscale: 'csi.exoscale.com',
+  openstack: 'cinder.csi.openstack.org',
+  aws: 'ebs.csi.aws.com',
+};
+
+export const LOCAL_PATH_PROVISIONER = 'rancher.io/local-path';
+export const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
+
+interface CloudFacts {
+  label: string;
+  ccm: Workload;
+  csi: Workload;
+  storageClass: string;
+}
+
+const CLOUDS: Record<CloudName, CloudFacts> = {
+  exoscale: {
+    label: 'Exoscale',
+    ccm: { namespace: 'kube-system', kind: 'deployment', name: 'exoscale-cloud-controller-manager', container: 'exoscale-cloud-controller-manager' },
+    csi: { namespace: 'kube-system', kind: 'deployment', name: 'exoscale-csi-controller', container: 'exoscale-csi-plugin' },
+    storageClass: 'exoscale-sbs',
+  },
+  openstack: {
+    label: 'OpenStack',
+    ccm: { namespace: 'kube-system', kind: 'daemonset', name: 'openstack-cloud-controller-manager', container: 'openstack-cloud-controller-manager' },
+    csi: { namespace: 'kube-system', kind: 'deployment', name: 'csi-cinder-controllerplugin', container: 'cinder-csi-plugin' },
+    storageClass: 'csi-cinder-sc-delete',
+  },
+  aws: {
+    label: 'AWS',
+    ccm: { namespace: 'kube-system', kind: 'daemonset', name: 'aws-cloud-controller-manager', container: 'aws-cloud-controller-manager' },
+    csi: { namespace: 'kube-system', kind: 'deployment', name: 'ebs-csi-controller', container: 'ebs-plugin' },
+    storageClass: 'ebs-gp3',
+  },
+};
+
+const SNAPSHOT_WORKLOAD: Workload = { namespace: 'kube-system', kind: 'deployment', name: 'snapshot-controller', container: 'snapshot-controller' };
+const METALLB_WORKLOAD: Workload = { namespace: 'metallb-system', kind: 'deployment', name: 'controller', container: 'controller' };
+const LOCAL_PATH_WORKLOAD: Workload = { namespace: 'local-path-storage', kind: 'deployment', name: 'local-path-provisioner', container: 'local-path-provisioner' };
+export const LOCAL_PATH_CLASS = 'local-path';
+
+/** The minor's pins; a minor this release does not know is a bug upstream of here (the spec is checked on load). */
+function minorPins(version: string) {
+  const minor = minorOfText(version);
+  if (!isSupportedMinor(minor)) throw new InternalError('UnsupportedMinor', `no cloud pins for Kubernetes ${minor}`);
+  return minor;
+}
+
+const workloadProbe = (workload: Workload): Argv => kubectl(['-n', workload.namespace, 'get', workload.kind, workload.name, '-o', 'json', '--ignore-not-found']);
+const apply = (description: string, file: string): CniCommand => ({ description, argv: kubectl(['apply', '-f', file]), timeoutMs: APPLY_TIMEOUT });
+/** CRDs too large for the last-applied annotation of client-side apply: server-side, as Calico's (cni.ts). */
+const applyServerSide = (description: string, file: string): CniCommand => ({ description, argv: kubectl(['apply', '--server-side', '--force-conflicts', '-f', file]), timeoutMs: APPLY_TIMEOUT });
+const waitEstablished = (crd: string): CniCommand => ({
+  description: `wait until the ${crd} CRD is Established`,
+  argv: kubectl(['wait', '--for=condition=Established', `crd/${crd}`, '--timeout=60s']),
+  timeoutMs: 90_000,
+});
+const waitAvailable = (workload: Workload): CniCommand => ({
+  description: `wait until ${workload.namespace}/${workload.name} is Available`,
+  argv: kubectl(['-n', workload.namespace, 'wait', '--for=condition=Available', `deployment/${workload.name}`, `--timeout=${WAIT_S}s`]),
+  timeoutMs: (WAIT_S + 30) * 1000,
+});
+
+function render(file: string, values: Record<string, string>): string {
+  const text = readFileSync(templatePath('cloud', file), 'utf8');
+  return Object.keys(values).length === 0 ? text : renderTemplate(text, values, `cloud/${file}`);
+}
+
+function fileFor(name: string, content: string): CniFile {
+  return { path: `${CLOUD_DIR}/${name}`, content, mode: 0o600 };
+}
+
+const warningOf = (pin: ComponentPin, minor: string): string | undefined => (pin.testedKubernetes.includes(minor) ? undefined : pin.untestedNote);
+
+/** No control character may reach a Secret: a newline in a value would add lines to cloud.conf. */
+function secretValue(value: string | undefined, what: string): string {
+  if (value === undefined || value === '' || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new ExternalToolError('CloudCredentialInvalid', `The ${what} of the cloud integration is missing or holds a control character`, {
+      hint: 'Check the credential outputs of the Terraform module in the cluster folder (terraform output), then run the command again.',
+    });
+  }
+  return value;
+}
+
+const secretYaml = (namespace: string, name: string, stringData: Record<string, string>): string =>
+  stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', stringData }, { lineWidth: 0 });
+
+/** Secret kube-system/exoscale-credentials: what the CCM reads (api-key, api-secret; its docs/scripts/generate-secret.sh). */
+export const EXOSCALE_CCM_SECRET: SecretManifest = {
+  namespace: 'kube-system',
+  name: 'exoscale-credentials',
+  render: (c) => secretYaml('kube-system', 'exoscale-credentials', { 'api-key': secretValue(c.exoscale?.apiKey, 'Exoscale API key'), 'api-secret': secretValue(c.exoscale?.apiSecret, 'Exoscale API secret') }),
+};
+
+/** The CSI driver's own Secret (envFrom: EXOSCALE_API_KEY/SECRET; deployment/exoscale-secret.yaml), renamed so it does not clash with the CCM's. */
+export const EXOSCALE_CSI_SECRET: SecretManifest = {
+  namespace: 'kube-system',
+  name: 'exoscale-csi-credentials',
+  render: (c) =>
+    secretYaml('kube-system', 'exoscale-csi-credentials', { EXOSCALE_API_KEY: secretValue(c.exoscale?.apiKey, 'Exoscale API key'), EXOSCALE_API_SECRET: secretValue(c.exoscale?.apiSecret, 'Exoscale API secret') }),
+};
+
+/**
+ * Secret kube-system/cloud-config, key cloud.conf, read by the OpenStack CCM and Cinder CSI:
+ * [Global] with an application credential (using-openstack-cloud-controller-manager.md).
+ */
+export const OPENSTACK_CLOUD_CONFIG: SecretManifest = {
+  namespace: 'kube-system',
+  name: 'cloud-config',
+  render: (c) => {
+    const o = c.openstack;
+    const conf = [
+      '[Global]',
+      `auth-url=${secretValue(o?.authUrl, 'OpenStack auth URL')}`,
+      `application-credential-id=${secretValue(o?.applicationCredentialId, 'OpenStack application credential id')}`,
+      `application-credential-secret=${secretValue(o?.applicationCredentialSecret, 'OpenStack application credential secret')}`,
+      `region=${secretValue(o?.region, 'OpenStack region')}`,
+      '',
+    ].join('\n');
+    return secretYaml('kube-system', 'cloud-config', { 'cloud.conf': conf });
+  },
+};
+
+function ccmStep(cloud: CloudName, minor: ReturnType<typeof minorPins>, clusterName: string): CloudStepPlan {
+  const facts = CLOUDS[cloud];
+  const pin = CLOUD_PINS[cloud].ccm[minor];
+  const file = fileFor(`${cloud}-ccm.yaml`, render(`${cloud}/ccm.yaml`, cloud === 'openstack' ? { version: pin.version, clusterName } : { version: pin.version }));
+  const command = apply(`${facts.label} cloud controller manager ${pin.version}`, file.path);
+  return {
+    kind: 'ccm',
+    stepId: CLOUD_STEP_IDS.ccm,
+    component: `${facts.label} cloud controller manager`,
+    version: pin.version,
+    warning: warningOf(pin, minor),
+    title: `${facts.label} cloud controller manager ${pin.version}`,
+    files: [file],
+    secrets: cloud === 'exoscale' ? [EXOSCALE_CCM_SECRET] : cloud === 'openstack' ? [OPENSTACK_CLOUD_CONFIG] : [],
+    probe: { workload: facts.ccm, argv: workloadProbe(facts.ccm) },
+    install: [command],
+    upgrade: [command],
+    always: [],
+  };
+}
+
+function csiStep(cloud: CloudName, minor: ReturnType<typeof minorPins>, clusterName: string): CloudStepPlan {
+  const facts = CLOUDS[cloud];
+  const pin = CLOUD_PINS[cloud].csi[minor];
+  const file = fileFor(`${cloud}-csi.yaml`, render(`${cloud}/csi.yaml`, cloud === 'openstack' ? { version: pin.version, clusterName } : { version: pin.version }));
+  const command = apply(`${facts.label} CSI driver ${pin.version} (CSIDriver ${CSI_DRIVERS[cloud]})`, file.path);
+  return {
+    kind: 'csi',
+    stepId: CLOUD_STEP_IDS.csi,
+    component: `${facts.label} CSI driver`,
+    version: pin.version,
+    warning: warningOf(pin, minor),
+    title: `${facts.label} CSI driver ${pin.version}`,
+    files: [file],
+    secrets: cloud === 'exoscale' ? [EXOSCALE_CSI_SECRET] : cloud === 'openstack' ? [OPENSTACK_CLOUD_CONFIG] : [],
+    probe: { workload: facts.csi, argv: workloadProbe(facts.csi) },
+    install: [command],
+    upgrade: [command],
+    always: [],
+  };
+}
+
+/** The snapshot CRDs and one snapshot-controller (external-snapshotter), plus the cloud's VolumeSnapshotClass. */
+function snapshotStep(cloud: CloudName): CloudStepPlan {
+  const crds = fileFor('snapshot-crds.yaml', render('shared/snapshot-crds.yaml', {}));
+  const controller = fileFor('snapshot-controller.yaml', render('shared/snapshot-controller.yaml', { version: SNAPSHOT_CONTROLLER.version }));
+  const snapshotClass = fileFor(`${cloud}-snapshot-class.yaml`, render(`${cloud}/snapshot-class.yaml`, {}));
+  const commands: CniCommand[] = [
+    applyServerSide(`volume snapshot CRDs ${SNAPSHOT_CONTROLLER.version}`, crds.path),
+    waitEstablished('volumesnapshotclasses.snapshot.storage.k8s.io'),
+    waitEstablished('volumesnapshots.snapshot.storage.k8s.io'),
+    waitEstablished('volumesnapshotcontents.snapshot.storage.k8s.io'),
+    apply(`snapshot-controller ${SNAPSHOT_CONTROLLER.version}`, controller.path),
+    apply(`VolumeSnapshotClass of ${CSI_DRIVERS[cloud]}`, snapshotClass.path),
+  ];
+  return {
+    kind: 'snapshots',
+    stepId: CLOUD_STEP_IDS.snapshots,
+    component: 'snapshot-controller',
+    version: SNAPSHOT_CONTROLLER.version,
+    title: `Volume snapshots: CRDs + snapshot-controller ${SNAPSHOT_CONTROLLER.version}`,
+    files: [crds, controller, snapshotClass],
+    secrets: [],
+    probe: { workload: SNAPSHOT_WORKLOAD, argv: workloadProbe(SNAPSHOT_WORKLOAD) },
+    install: commands,
+    upgrade: commands,
+    always: [],
+  };
+}
+
+/**
+ * The cloud's StorageClass, default when the spec resolves to `cloud`; any other class marked
+ * default loses the mark ("keep exactly one default": two defaults block PVCs without a class).
+ */
+function storageClassStep(cloud: CloudName, isDefault: boolean): CloudStepPlan {
+  const name = CLOUDS[cloud].storageClass;
+  const file = fileFor(`${cloud}-storage-class.yaml`, render(`${cloud}/storage-class.yaml`, { isDefault: String(isDefault) }));
+  const command = apply(`StorageClass ${name}${isDefault ? ' (default)' : ''}`, file.path);
+  return {
+    kind: 'storage-class',
+    stepId: CLOUD_STEP_IDS['storage-class'],
+    component: `StorageClass ${name}`,
+    title: `StorageClass ${name} (${CSI_DRIVERS[cloud]})${isDefault ? ', the default' : ''}`,
+    files: [file],
+    secrets: [],
+    probe: { storageClass: name, provisioner: CSI_DRIVERS[cloud], isDefault, argv: kubectl(['get', 'storageclass', '-o', 'json']) },
+    install: [command],
+    upgrade: [command],
+    always: [],
+  };
+}
+
+/** MetalLB L2: the native manifest, then (once its webhook answers) the pool of cluster.yaml. */
+function metallbStep(addresses: readonly string[]): CloudStepPlan {
+  const native = fileFor('metallb-native.yaml', render('static/metallb-native.yaml', {}));
+  const pool = fileFor('metallb-pool.yaml', render('static/metallb-pool.yaml', { addresses: JSON.stringify(addresses) }));
+  const install = [applyServerSide(`MetalLB ${METALLB.version} (native, L2)`, native.path), waitAvailable(METALLB_WORKLOAD)];
+  return {
+    kind: 'metallb',
+    stepId: CLOUD_STEP_IDS.metallb,
+    component: 'MetalLB',
+    version: METALLB.version,
+    title: `MetalLB ${METALLB.version} (L2, pool ${addresses.join(', ')})`,
+    files: [native, pool],
+    secrets: [],
+    probe: { workload: METALLB_WORKLOAD, argv: workloadProbe(METALLB_WORKLOAD) },
+    install,
+    upgrade: install,
+    // The webhook validates the pool: it is applied once the controller is Available, every run.
+    always: [waitAvailable(METALLB_WORKLOAD), apply('IPAddressPool + L2Advertisement k8s-bootstrap', pool.path)],
+  };
+}
+
+function localPathStep(): CloudStepPlan {
+  const file = fileFor('local-path-storage.yaml', render('static/local-path-storage.yaml', { version: LOCAL_PATH.version }));
+  const command = apply(`local-path-provisioner ${LOCAL_PATH.version} (StorageClass local-path, the default)`, file.path);
+  return {
+    kind: 'local-path',
+    stepId: CLOUD_STEP_IDS['local-path'],
+    component: 'local-path-provisioner',
+    version: LOCAL_PATH.version,
+    title: `local-path-provisioner ${LOCAL_PATH.version} (StorageClass local-path, the default)`,
+    files: [file],
+    secrets: [],
+    probe: { workload: LOCAL_PATH_WORKLOAD, argv: workloadProbe(LOCAL_PATH_WORKLOAD) },
+    install: [command],
+    upgrade: [command],
+    always: [],
+  };
+}
+
+/**
+ * The steps a spec needs, in order, at the pins of `version`'s minor (default the spec's). Only
+ * the CCM and CSI depend on the minor; an upgrade hop asks for those two at its version.
+ */
+export function cloudIntegrationPlan(spec: ClusterSpec, version: string = spec.kubernetes.version): CloudStepPlan[] {
+  const minor = minorPins(version);
+  const storage = resolvedStorageClass(spec);
+  const provider = spec.provider.name;
+  if (provider === 'static') {
+    if (storage === 'rook-ceph') {
+      throw new UsageError('RookCephNotAvailable', 'storage.defaultClass rook-ceph is not installed by this release of k8s-bootstrap', {
+        hint: 'Set storage.defaultClass to local-path (or none) in cluster.yaml.',
+      });
+    }
+    const steps: CloudStepPlan[] = [];
+    const addresses = spec.loadBalancer.metallb?.addresses;
+    if (addresses && addresses.length > 0) steps.push(metallbStep(addresses));
+    if (storage === 'local-path') steps.push(localPathStep());
+    return steps;
+  }
+  const cloud: CloudName = provider;
+  const on = cloudIntegrationOn(spec);
+  const steps: CloudStepPlan[] = [];
+  if (on.ccm) steps.push(ccmStep(cloud, minor, spec.name));
+  // The snapshot CRDs before the driver: its controller runs the csi-snapshotter sidecar, which
+  // needs them (aws-ebs-csi-driver docs/install.md: "install the CRDs before the driver").
+  if (on.csi) steps.push(snapshotStep(cloud), csiStep(cloud, minor, spec.name), storageClassStep(cloud, storage === 'cloud'));
+  return steps;
+}
+
+/** The CCM and CSI steps of a hop to `version` (the components whose pins follow the minor). */
+export function cloudUpgradePlan(spec: ClusterSpec, version: string): CloudStepPlan[] {
+  return cloudIntegrationPlan(spec, version).filter((step) => step.kind === 'ccm' || step.kind === 'csi');
+}
+
+// ---- what the cluster runs ------------------------------------------------------------------
+
+export interface InstalledComponent {
+  present: boolean;
+  /** The image tag of the workload's container, as the registry spells it. */
+  version?: string;
+  /** Deployment: Available condition True; DaemonSet: every scheduled pod ready. */
+  available?: boolean;
+}
+
+function parseJson(what: string, text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ExternalToolError('UnexpectedKubectlOutput', `kubectl printed something that is not ${what} as JSON`, { details: text.split('\n').slice(0, 10) });
+  }
+}
+
+/** Reads a workload probe (`get deployment|daemonset NAME -o json --ignore-not-found`). */
+export function readWorkload(workload: Workload, probeOutput: string): InstalledComponent {
+  const text = probeOutput.trim();
+  if (text === '') return { present: false };
+  const object = parseJson(`${workload.kind} ${workload.name}`, text);
+  if (object.kind === 'List' && (object.items ?? []).length === 0) return { present: false };
+  const containers: Array<{ name?: string; image?: string }> = object.spec?.template?.spec?.containers ?? [];
+  const image = (containers.find((c) => c.name === workload.container) ?? containers[0])?.image ?? '';
+  const tag = /:([^:/@]+)(?:@sha256:[0-9a-f]+)?$/.exec(image)?.[1];
+  const status = object.status ?? {};
+  const available =
+    workload.kind === 'deployment'
+      ? (status.conditions ?? []).some((c: { type?: string; status?: string }) => c.type === 'Available' && c.status === 'True')
+      : Number(status.desiredNumberScheduled ?? 0) > 0 && Number(status.numberReady ?? 0) >= Number(status.desiredNumberScheduled);
+  return { present: true, ...(tag ? { version: tag } : {}), available };
+}
+
+export interface StorageClassInfo {
+  name: string;
+  provisioner: string;
+  isDefault: boolean;
+}
+
+/** `kubectl get storageclass -o json`: each class, and whether it carries the default annotation. */
+export function readStorageClasses(text: string): StorageClassInfo[] {
+  const list = parseJson('the StorageClass list', text.trim() || '{"items":[]}');
+  return (list.items ?? []).map((item: { metadata?: { name?: string; annotations?: Record<string, string> }; provisioner?: string }) => ({
+    name: item.metadata?.name ?? '',
+    provisioner: item.provisioner ?? '',
+    isDefault: item.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true',
+  }));
+}
+
+/** Un-marks a class as default (change-default-storage-class.md: the annotation set to false). */
+export const unsetDefaultClass = (name: string): Argv => kubectl(['annotate', 'storageclass', name, `${DEFAULT_CLASS_ANNOTATION}=false`, '--overwrite']);
+
+/** The class that must be the default for this spec (undefined: none is wanted). */
+export function expectedDefaultClass(spec: ClusterSpec): { name: string; provisioner: string } | undefined {
+  const storage = resolvedStorageClass(spec);
+  if (storage === 'local-path') return { name: LOCAL_PATH_CLASS, provisioner: LOCAL_PATH_PROVISIONER };
+  if (storage === 'cloud' && spec.provider.name !== 'static') return { name: CLOUDS[spec.provider.name].storageClass, provisioner: CSI_DRIVERS[spec.provider.name] };
+  return undefined;
+}
+
+// ---- nodes initialised by the CCM -----------------------------------------------------------
+
+export const UNINITIALIZED_TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
+
+export interface NodeCloudState {
+  name: string;
+  providerId?: string;
+  uninitialized: boolean;
+}
+
+/** providerID and the uninitialized taint of each Node (`kubectl get nodes -o json`). */
+export function readNodeCloudState(text: string): NodeCloudState[] {
+  const list = parseJson('the Node list', text);
+  return (list.items ?? []).map((item: { metadata?: { name?: string }; spec?: { providerID?: string; taints?: Array<{ key?: string }> } }) => ({
+    name: item.metadata?.name ?? '',
+    ...(item.spec?.providerID ? { providerId: item.spec.providerID } : {}),
+    uninitialized: (item.spec?.taints ?? []).some((taint) => taint.key === UNINITIALIZED_TAINT),
+  }));
+}
