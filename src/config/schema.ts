@@ -128,11 +128,18 @@ export const providerSchema = z
 /** What storage.defaultClass may say; `auto` is resolved by resolvedStorageClass (cloud-integration.ts). */
 export const STORAGE_CLASSES = ['auto', 'cloud', 'local-path', 'rook-ceph', 'none'] as const;
 export type StorageClassChoice = (typeof STORAGE_CLASSES)[number];
+/** Where the CCM's and CSI's cloud credentials come from (src/providers/cloud-credentials.ts). */
+export const CLOUD_CREDENTIAL_SOURCES = ['terraform', 'environment'] as const;
+export type CloudCredentialSource = (typeof CLOUD_CREDENTIAL_SOURCES)[number];
 
 const cloudIntegration = z
   .strictObject({
     ccm: z.boolean().default(true).describe('Run the cloud\'s cloud controller manager (kubelets get cloud-provider=external): node addresses, zones and LoadBalancer Services from the cloud.'),
     csi: z.boolean().default(true).describe('Install the cloud\'s CSI driver and its StorageClass: PersistentVolumes on the cloud\'s block storage.'),
+    credentials: z
+      .enum(CLOUD_CREDENTIAL_SOURCES)
+      .default('terraform')
+      .describe('Where the CCM and CSI credentials come from. terraform: the module creates a restricted key of their own (exoscale: IAM role + API key; openstack: application credential; aws: instance profiles), and destroy deletes it. environment (exoscale, openstack): a key you made, read at init and upgrade from K8SB_EXOSCALE_CCM_API_KEY/K8SB_EXOSCALE_CCM_API_SECRET or K8SB_OS_CCM_APPLICATION_CREDENTIAL_ID/K8SB_OS_CCM_APPLICATION_CREDENTIAL_SECRET; the module then creates none.'),
   })
   .prefault({})
   .describe('The cloud\'s own controllers (exoscale, openstack, aws). Ignored for static hosts, and left out of their cluster.yaml.');

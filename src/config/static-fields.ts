@@ -19,7 +19,7 @@ export function resetStaticIgnored(spec: ClusterSpec): ClusterSpec {
     workers: { count: hosts.filter((h) => h.role === 'worker').length, diskGb: DEFAULT_DISK_GB, min: spec.workers.min },
     ssh: { ...spec.ssh, adminCidrs: [] },
     image: { build: true },
-    cloudIntegration: { ccm: false, csi: false },
+    cloudIntegration: { ccm: false, csi: false, credentials: 'terraform' },
   };
 }
 

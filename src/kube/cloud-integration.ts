@@ -15,18 +15,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { ExternalToolError, InternalError, UsageError } from '../errors.js';
+import { ExternalToolError, InternalError } from '../errors.js';
 import type { ClusterSpec } from '../config/schema.js';
 import { cloudIntegrationOn, resolvedStorageClass } from '../config/cloud-integration.js';
 import type { CloudCredentials } from '../providers/cloud-credentials.js';
 import { renderTemplate, templatePath } from '../tools/template.js';
 import { KUBEADM_CONFIG_DIR } from './kubeadm-config.js';
 import { kubectl, type Argv } from './node-commands.js';
-import { CLOUD_PINS, LOCAL_PATH, METALLB, SNAPSHOT_CONTROLLER, type CloudName, type ComponentPin } from './pins.js';
+import { CLOUD_PINS, LOCAL_PATH, METALLB, ROOK, SNAPSHOT_CONTROLLER, type CloudName, type ComponentPin } from './pins.js';
+import { planNodeNames } from '../config/node-names.js';
 import { isSupportedMinor, minorOfText } from './versions.js';
 import type { CniCommand, CniFile } from './cni.js';
 
-export type CloudStepKind = 'ccm' | 'csi' | 'snapshots' | 'storage-class' | 'metallb' | 'local-path';
+export type CloudStepKind = 'ccm' | 'csi' | 'snapshots' | 'storage-class' | 'metallb' | 'local-path' | 'rook-ceph';
 
 /** The checkpoint id of each step (run/step-ids.ts re-exports them). */
 export const CLOUD_STEP_IDS: Record<CloudStepKind, string> = {
@@ -36,6 +37,7 @@ export const CLOUD_STEP_IDS: Record<CloudStepKind, string> = {
   'storage-class': 'cloud:storage-class',
   metallb: 'static:metallb',
   'local-path': 'static:local-path',
+  'rook-ceph': 'static:rook-ceph',
 };
 
 /** Where the workload runs: the probe reads the image of `container`. */
@@ -74,6 +76,17 @@ export interface CloudStepPlan {
   upgrade: CniCommand[];
   /** Commands run every time, also when the version runs already (the MetalLB pool follows cluster.yaml). */
   always: CniCommand[];
+  /**
+   * The step's workloads, waited for on every run after its commands and before `always` (a
+   * Deployment Available, a DaemonSet rolled out): an apply that leaves a controller Pending fails
+   * the step, naming it and its pods, not later as a claim that never binds. None: nothing to wait for.
+   */
+  workloads?: Workload[];
+  /**
+   * What must also hold for the step to count as done, asked after the workload check and waited
+   * for after the commands (Rook: the CephCluster's status.ceph.health). `read` gives the problem, or undefined.
+   */
+  health?: { argv: Argv; read: (stdout: string) => string | undefined; timeoutMs: number; hint: string };
 }
 
 export const CLOUD_DIR = `${KUBEADM_CONFIG_DIR}/cloud`;
@@ -94,6 +107,8 @@ interface CloudFacts {
   label: string;
   ccm: Workload;
   csi: Workload;
+  /** The CSI driver's node DaemonSet (templates/cloud/<cloud>/csi.yaml). */
+  csiNode: Workload;
   storageClass: string;
 }
 
@@ -102,26 +117,38 @@ const CLOUDS: Record<CloudName, CloudFacts> = {
     label: 'Exoscale',
     ccm: { namespace: 'kube-system', kind: 'deployment', name: 'exoscale-cloud-controller-manager', container: 'exoscale-cloud-controller-manager' },
     csi: { namespace: 'kube-system', kind: 'deployment', name: 'exoscale-csi-controller', container: 'exoscale-csi-plugin' },
+    csiNode: { namespace: 'kube-system', kind: 'daemonset', name: 'exoscale-csi-node', container: 'exoscale-csi-plugin' },
     storageClass: 'exoscale-sbs',
   },
   openstack: {
     label: 'OpenStack',
     ccm: { namespace: 'kube-system', kind: 'daemonset', name: 'openstack-cloud-controller-manager', container: 'openstack-cloud-controller-manager' },
     csi: { namespace: 'kube-system', kind: 'deployment', name: 'csi-cinder-controllerplugin', container: 'cinder-csi-plugin' },
+    csiNode: { namespace: 'kube-system', kind: 'daemonset', name: 'csi-cinder-nodeplugin', container: 'cinder-csi-plugin' },
     storageClass: 'csi-cinder-sc-delete',
   },
   aws: {
     label: 'AWS',
     ccm: { namespace: 'kube-system', kind: 'daemonset', name: 'aws-cloud-controller-manager', container: 'aws-cloud-controller-manager' },
     csi: { namespace: 'kube-system', kind: 'deployment', name: 'ebs-csi-controller', container: 'ebs-plugin' },
+    csiNode: { namespace: 'kube-system', kind: 'daemonset', name: 'ebs-csi-node', container: 'ebs-plugin' },
     storageClass: 'ebs-gp3',
   },
 };
 
 const SNAPSHOT_WORKLOAD: Workload = { namespace: 'kube-system', kind: 'deployment', name: 'snapshot-controller', container: 'snapshot-controller' };
 const METALLB_WORKLOAD: Workload = { namespace: 'metallb-system', kind: 'deployment', name: 'controller', container: 'controller' };
+/** MetalLB's L2 speaker DaemonSet (templates/cloud/static/metallb-native.yaml). */
+const METALLB_SPEAKER: Workload = { namespace: 'metallb-system', kind: 'daemonset', name: 'speaker', container: 'speaker' };
 const LOCAL_PATH_WORKLOAD: Workload = { namespace: 'local-path-storage', kind: 'deployment', name: 'local-path-provisioner', container: 'local-path-provisioner' };
 export const LOCAL_PATH_CLASS = 'local-path';
+/** deploy/examples/operator.yaml: Deployment rook-ceph/rook-ceph-operator, container rook-ceph-operator. */
+const ROOK_OPERATOR: Workload = { namespace: 'rook-ceph', kind: 'deployment', name: 'rook-ceph-operator', container: 'rook-ceph-operator' };
+export const ROOK_CLASS = 'rook-ceph-block';
+/** The RBD driver's name = the class's provisioner (csi/rbd/storageclass.yaml; Driver in operator.yaml). */
+export const ROOK_RBD_PROVISIONER = 'rook-ceph.rbd.csi.ceph.com';
+/** Mons and OSDs take minutes to come up and Ceph to settle (quickstart.md shows ~2 minutes on one node). */
+const CEPH_HEALTH_TIMEOUT_MS = 20 * 60_000;
 
 /** The minor's pins; a minor this release does not know is a bug upstream of here (the spec is checked on load). */
 function minorPins(version: string) {
@@ -144,6 +171,19 @@ const waitAvailable = (workload: Workload): CniCommand => ({
   argv: kubectl(['-n', workload.namespace, 'wait', '--for=condition=Available', `deployment/${workload.name}`, `--timeout=${WAIT_S}s`]),
   timeoutMs: (WAIT_S + 30) * 1000,
 });
+/**
+ * The wait for one workload: a Deployment's Available condition (`kubectl wait`), a DaemonSet's
+ * rollout (`kubectl rollout status`: every scheduled pod updated and available, kubectl
+ * pkg/polymorphichelpers/rollout_status.go). Both exit 1 at the timeout.
+ */
+export function workloadReadyCommand(workload: Workload): CniCommand {
+  if (workload.kind === 'deployment') return waitAvailable(workload);
+  return {
+    description: `wait until ${workload.namespace}/${workload.name} is rolled out`,
+    argv: kubectl(['-n', workload.namespace, 'rollout', 'status', `daemonset/${workload.name}`, `--timeout=${WAIT_S}s`]),
+    timeoutMs: (WAIT_S + 30) * 1000,
+  };
+}
 
 function render(file: string, values: Record<string, string>): string {
   const text = readFileSync(templatePath('cloud', file), 'utf8');
@@ -186,7 +226,8 @@ export const EXOSCALE_CSI_SECRET: SecretManifest = {
 
 /**
  * Secret kube-system/cloud-config, key cloud.conf, read by the OpenStack CCM and Cinder CSI:
- * [Global] with an application credential (using-openstack-cloud-controller-manager.md).
+ * [Global] with an application credential, [LoadBalancer] with the floating network and subnet
+ * (using-openstack-cloud-controller-manager.md).
  */
 export const OPENSTACK_CLOUD_CONFIG: SecretManifest = {
   namespace: 'kube-system',
@@ -199,6 +240,16 @@ export const OPENSTACK_CLOUD_CONFIG: SecretManifest = {
       `application-credential-id=${secretValue(o?.applicationCredentialId, 'OpenStack application credential id')}`,
       `application-credential-secret=${secretValue(o?.applicationCredentialSecret, 'OpenStack application credential secret')}`,
       `region=${secretValue(o?.region, 'OpenStack region')}`,
+      // Where LoadBalancer Services go: floating IPs from this external network (required when the
+      // cloud has several), VIPs on the nodes' subnet (using-openstack-cloud-controller-manager.md).
+      ...(o?.floatingNetworkId || o?.subnetId
+        ? [
+            '',
+            '[LoadBalancer]',
+            ...(o.floatingNetworkId ? [`floating-network-id=${secretValue(o.floatingNetworkId, 'OpenStack floating network id')}`] : []),
+            ...(o.subnetId ? [`subnet-id=${secretValue(o.subnetId, 'OpenStack subnet id')}`] : []),
+          ]
+        : []),
       '',
     ].join('\n');
     return secretYaml('kube-system', 'cloud-config', { 'cloud.conf': conf });
@@ -223,6 +274,7 @@ function ccmStep(cloud: CloudName, minor: ReturnType<typeof minorPins>, clusterN
     install: [command],
     upgrade: [command],
     always: [],
+    workloads: [facts.ccm],
   };
 }
 
@@ -244,6 +296,7 @@ function csiStep(cloud: CloudName, minor: ReturnType<typeof minorPins>, clusterN
     install: [command],
     upgrade: [command],
     always: [],
+    workloads: [facts.csi, facts.csiNode],
   };
 }
 
@@ -272,6 +325,7 @@ function snapshotStep(cloud: CloudName): CloudStepPlan {
     install: commands,
     upgrade: commands,
     always: [],
+    workloads: [SNAPSHOT_WORKLOAD],
   };
 }
 
@@ -294,6 +348,8 @@ function storageClassStep(cloud: CloudName, isDefault: boolean): CloudStepPlan {
     install: [command],
     upgrade: [command],
     always: [],
+    // A class has no workload: its provisioner's were waited for by the CSI step before it.
+    workloads: [],
   };
 }
 
@@ -315,6 +371,8 @@ function metallbStep(addresses: readonly string[]): CloudStepPlan {
     upgrade: install,
     // The webhook validates the pool: it is applied once the controller is Available, every run.
     always: [waitAvailable(METALLB_WORKLOAD), apply('IPAddressPool + L2Advertisement k8s-bootstrap', pool.path)],
+    // The controller is waited for by the commands above; the speaker announces the addresses.
+    workloads: [METALLB_SPEAKER],
   };
 }
 
@@ -333,6 +391,88 @@ function localPathStep(): CloudStepPlan {
     install: [command],
     upgrade: [command],
     always: [],
+    workloads: [LOCAL_PATH_WORKLOAD],
+  };
+}
+
+/** Pool size and daemon counts for `workers` workers: three copies (the example's size), fewer when there are fewer workers. */
+export function rookSizing(workers: number): { size: number; monCount: number; mgrCount: number } {
+  return { size: Math.max(1, Math.min(3, workers)), monCount: workers >= 3 ? 3 : 1, mgrCount: workers >= 2 ? 2 : 1 };
+}
+
+/**
+ * Ceph's defaults for fewer than three OSDs, as deploy/examples/cluster-test.yaml sets them: the
+ * default pool size (else HEALTH_WARN TOO_FEW_OSDS "OSD count 1 < osd_pool_default_size 3") and, for one
+ * copy, no POOL_NO_REDUNDANCY warning.
+ */
+function rookCephConfig(size: number): Record<string, Record<string, string>> {
+  if (size >= 3) return {};
+  return { global: { osd_pool_default_size: String(size), ...(size === 1 ? { mon_warn_on_pool_no_redundancy: 'false' } : {}) } };
+}
+
+/**
+ * `kubectl get cephcluster rook-ceph -o json`: undefined when Ceph reports HEALTH_OK, else what is
+ * wrong (status.ceph.health and the messages of status.ceph.details, else status.message/phase).
+ */
+export function readCephHealth(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return 'CephCluster rook-ceph does not exist';
+  const object = parseJson('CephCluster rook-ceph', trimmed);
+  const ceph = object.status?.ceph ?? {};
+  if (ceph.health === 'HEALTH_OK') return undefined;
+  const details = Object.entries((ceph.details ?? {}) as Record<string, { message?: string }>).map(([check, d]) => `${check}: ${d.message ?? ''}`.trim());
+  const state = ceph.health ?? `no health yet (phase ${object.status?.phase ?? 'none'}${object.status?.message ? `: ${object.status.message}` : ''})`;
+  return details.length > 0 ? `${state}: ${details.join('; ')}` : state;
+}
+
+/**
+ * Rook-Ceph (static): CRDs, common RBAC and ceph-csi-operator (Established), the operator
+ * (Available), then our CephCluster on the named disk of every worker, the replicated pool and the
+ * default class rook-ceph-block. Done when the operator runs the pin and Ceph reports HEALTH_OK.
+ */
+function rookCephStep(spec: ClusterSpec, minor: ReturnType<typeof minorPins>): CloudStepPlan {
+  const device = spec.storage.rookCeph?.device;
+  if (device === undefined) throw new InternalError('RookCephWithoutDevice', 'storage.rookCeph.device is checked on load');
+  const workers = planNodeNames(spec).workers;
+  const sizing = rookSizing(workers.length);
+  const crds = fileFor('rook-crds.yaml', render('static/rook-crds.yaml', {}));
+  const common = fileFor('rook-common.yaml', render('static/rook-common.yaml', {}));
+  const csiOperator = fileFor('rook-csi-operator.yaml', render('static/rook-csi-operator.yaml', {}));
+  const operator = fileFor('rook-operator.yaml', render('static/rook-operator.yaml', { version: ROOK.version }));
+  const nodes = JSON.stringify(workers.map((name) => ({ name, devices: [{ name: device }] })));
+  const cluster = fileFor('rook-cluster.yaml', render('static/rook-cluster.yaml', { cephImage: ROOK.cephImage, monCount: String(sizing.monCount), mgrCount: String(sizing.mgrCount), nodes, cephConfig: JSON.stringify(rookCephConfig(sizing.size)) }));
+  const pool = fileFor('rook-storageclass.yaml', render('static/rook-storageclass.yaml', { size: String(sizing.size), requireSafeReplicaSize: String(sizing.size > 1) }));
+  // Upstream creates crds + common + csi-operator before operator.yaml, whose OperatorConfig and
+  // Driver are csi.ceph.io kinds (quickstart.md); the CRDs are too large for a client-side apply.
+  const commands: CniCommand[] = [
+    applyServerSide(`Rook ${ROOK.version} CRDs`, crds.path),
+    applyServerSide('Rook common resources (namespace rook-ceph, RBAC)', common.path),
+    applyServerSide('ceph-csi-operator (Rook\'s CSI)', csiOperator.path),
+    ...['cephclusters.ceph.rook.io', 'cephblockpools.ceph.rook.io', 'drivers.csi.ceph.io', 'operatorconfigs.csi.ceph.io'].map(waitEstablished),
+    apply(`Rook operator ${ROOK.version}`, operator.path),
+    waitAvailable(ROOK_OPERATOR),
+    apply(`CephCluster rook-ceph (${ROOK.cephImage}, /dev/${device} of ${workers.join(', ')})`, cluster.path),
+    apply(`CephBlockPool replicapool (size ${sizing.size}) + StorageClass ${ROOK_CLASS} (the default)`, pool.path),
+  ];
+  return {
+    kind: 'rook-ceph',
+    stepId: CLOUD_STEP_IDS['rook-ceph'],
+    component: 'Rook-Ceph',
+    version: ROOK.version,
+    warning: warningOf(ROOK, minor),
+    title: `Rook-Ceph ${ROOK.version} (Ceph on /dev/${device} of ${workers.length} worker${workers.length === 1 ? '' : 's'}, pool size ${sizing.size}, StorageClass ${ROOK_CLASS}, the default)`,
+    files: [crds, common, csiOperator, operator, cluster, pool],
+    secrets: [],
+    probe: { workload: ROOK_OPERATOR, argv: workloadProbe(ROOK_OPERATOR) },
+    install: commands,
+    upgrade: commands,
+    always: [],
+    health: {
+      argv: kubectl(['-n', 'rook-ceph', 'get', 'cephcluster', 'rook-ceph', '-o', 'json', '--ignore-not-found']),
+      read: readCephHealth,
+      timeoutMs: CEPH_HEALTH_TIMEOUT_MS,
+      hint: 'Look at the OSD prepare jobs (kubectl -n rook-ceph logs -l app=rook-ceph-osd-prepare) and the operator (kubectl -n rook-ceph logs deploy/rook-ceph-operator); the disk must be empty on every worker.',
+    },
   };
 }
 
@@ -345,15 +485,11 @@ export function cloudIntegrationPlan(spec: ClusterSpec, version: string = spec.k
   const storage = resolvedStorageClass(spec);
   const provider = spec.provider.name;
   if (provider === 'static') {
-    if (storage === 'rook-ceph') {
-      throw new UsageError('RookCephNotAvailable', 'storage.defaultClass rook-ceph is not installed by this release of k8s-bootstrap', {
-        hint: 'Set storage.defaultClass to local-path (or none) in cluster.yaml.',
-      });
-    }
     const steps: CloudStepPlan[] = [];
     const addresses = spec.loadBalancer.metallb?.addresses;
     if (addresses && addresses.length > 0) steps.push(metallbStep(addresses));
     if (storage === 'local-path') steps.push(localPathStep());
+    if (storage === 'rook-ceph') steps.push(rookCephStep(spec, minor));
     return steps;
   }
   const cloud: CloudName = provider;
@@ -379,6 +515,9 @@ export interface InstalledComponent {
   version?: string;
   /** Deployment: Available condition True; DaemonSet: every scheduled pod ready. */
   available?: boolean;
+  /** DaemonSet: the pods it should run (status.desiredNumberScheduled) and those Ready (status.numberReady). */
+  desired?: number;
+  ready?: number;
 }
 
 function parseJson(what: string, text: string): any {
@@ -403,7 +542,52 @@ export function readWorkload(workload: Workload, probeOutput: string): Installed
     workload.kind === 'deployment'
       ? (status.conditions ?? []).some((c: { type?: string; status?: string }) => c.type === 'Available' && c.status === 'True')
       : Number(status.desiredNumberScheduled ?? 0) > 0 && Number(status.numberReady ?? 0) >= Number(status.desiredNumberScheduled);
-  return { present: true, ...(tag ? { version: tag } : {}), available };
+  const counts = workload.kind === 'daemonset' ? { desired: Number(status.desiredNumberScheduled ?? 0), ready: Number(status.numberReady ?? 0) } : {};
+  return { present: true, ...(tag ? { version: tag } : {}), available, ...counts };
+}
+
+/** A workload's pod selector (`spec.selector.matchLabels`) as `kubectl -l` takes it; undefined when it has none. */
+export function workloadSelector(probeOutput: string): string | undefined {
+  let object: { spec?: { selector?: { matchLabels?: Record<string, string> } } };
+  try {
+    object = JSON.parse(probeOutput.trim() || '{}');
+  } catch {
+    return undefined;
+  }
+  const labels = Object.entries(object.spec?.selector?.matchLabels ?? {});
+  return labels.length === 0 ? undefined : labels.map(([key, value]) => `${key}=${value}`).join(',');
+}
+
+export interface PodNotReady {
+  name: string;
+  node?: string;
+  /** Why, as the kubelet or scheduler says it: "CrashLoopBackOff: back-off …", "Pending: 0/2 nodes are available: …". */
+  reason: string;
+}
+
+/**
+ * The pods of `kubectl get pods -o json` that are not Ready, each with why: a waiting
+ * container's reason and message (CreateContainerConfigError, CrashLoopBackOff), else the pod's
+ * phase and message (the scheduler's "0/2 nodes are available: …" on PodScheduled or the pod).
+ */
+export function readNotReadyPods(text: string): PodNotReady[] {
+  let list: { items?: any[] };
+  try {
+    list = JSON.parse(text.trim() || '{"items":[]}');
+  } catch {
+    return [];
+  }
+  type Condition = { type?: string; status?: string; message?: string };
+  return (list.items ?? [])
+    .filter((pod) => !(pod.status?.conditions ?? []).some((c: Condition) => c.type === 'Ready' && c.status === 'True'))
+    .map((pod) => {
+      const waiting = (pod.status?.containerStatuses ?? [])
+        .map((c: { state?: { waiting?: { reason?: string; message?: string } } }) => c.state?.waiting)
+        .find((w: { reason?: string } | undefined) => w?.reason !== undefined && !['ContainerCreating', 'Pending'].includes(w.reason));
+      const message = pod.status?.message ?? (pod.status?.conditions ?? []).find((c: Condition) => c.type === 'PodScheduled' && c.status === 'False')?.message;
+      const reason = waiting ? `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}` : `${pod.status?.phase ?? 'Unknown'}${message ? `: ${message}` : ''}`;
+      return { name: pod.metadata?.name ?? '', ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}), reason };
+    });
 }
 
 export interface StorageClassInfo {
@@ -429,6 +613,7 @@ export const unsetDefaultClass = (name: string): Argv => kubectl(['annotate', 's
 export function expectedDefaultClass(spec: ClusterSpec): { name: string; provisioner: string } | undefined {
   const storage = resolvedStorageClass(spec);
   if (storage === 'local-path') return { name: LOCAL_PATH_CLASS, provisioner: LOCAL_PATH_PROVISIONER };
+  if (storage === 'rook-ceph' && spec.provider.name === 'static') return { name: ROOK_CLASS, provisioner: ROOK_RBD_PROVISIONER };
   if (storage === 'cloud' && spec.provider.name !== 'static') return { name: CLOUDS[spec.provider.name].storageClass, provisioner: CSI_DRIVERS[spec.provider.name] };
   return undefined;
 }
@@ -451,4 +636,42 @@ export function readNodeCloudState(text: string): NodeCloudState[] {
     ...(item.spec?.providerID ? { providerId: item.spec.providerID } : {}),
     uninitialized: (item.spec?.taints ?? []).some((taint) => taint.key === UNINITIALIZED_TAINT),
   }));
+}
+
+// ---- the disk Rook-Ceph takes on each worker --------------------------------------------------
+
+/**
+ * What a worker's disk holds: `lsblk -J -o NAME,FSTYPE,TYPE /dev/<d>` (util-linux; Rook's
+ * prerequisites.md: "If the FSTYPE field is not empty, there is a filesystem on top of the
+ * corresponding device"; raw devices must have no partitions or formatted filesystem).
+ */
+export const rookDiskProbe = (device: string): Argv => ['lsblk', '-J', '-o', 'NAME,FSTYPE,TYPE', `/dev/${device}`];
+
+/** Ceph's own OSD on the disk (ceph-volume raw mode; libblkid names it ceph_bluestore): a repeated run, not a foreign filesystem. */
+const CEPH_FSTYPES = new Set(['ceph_bluestore']);
+
+export type RookDiskState = { free: true; ceph?: boolean } | { free: false; problem: string };
+
+/** Reads the probe's exit code and output: free (no filesystem, no partitions), or why not. */
+export function readRookDisk(device: string, code: number, stdout: string, stderr: string): RookDiskState {
+  if (code !== 0) {
+    const said = (stderr.trim() || stdout.trim()).split('\n')[0] ?? '';
+    return { free: false, problem: `/dev/${device} is not a disk on this node${said ? ` (lsblk: ${said.replace(/^lsblk:\s*/, '')})` : ''}` };
+  }
+  let list: { blockdevices?: Array<{ name?: string; fstype?: string | null; type?: string; children?: Array<{ name?: string; fstype?: string | null; type?: string }> }> };
+  try {
+    list = JSON.parse(stdout);
+  } catch {
+    return { free: false, problem: `lsblk printed something that is not JSON for /dev/${device}` };
+  }
+  const disk = list.blockdevices?.[0];
+  if (!disk) return { free: false, problem: `/dev/${device} is not a disk on this node (lsblk listed nothing)` };
+  if (disk.fstype && CEPH_FSTYPES.has(disk.fstype)) return { free: true, ceph: true };
+  if (disk.type === 'part') return { free: false, problem: `/dev/${device} is a partition, not a whole disk` };
+  if (disk.fstype) return { free: false, problem: `/dev/${device} holds a ${disk.fstype} filesystem` };
+  const children = disk.children ?? [];
+  if (children.length > 0) {
+    return { free: false, problem: `/dev/${device} has ${children.length} partition${children.length === 1 ? '' : 's'} or volume${children.length === 1 ? '' : 's'} (${children.map((c) => `${c.name ?? '?'}${c.fstype ? ` ${c.fstype}` : ''}`).join(', ')})` };
+  }
+  return { free: true };
 }

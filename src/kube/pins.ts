@@ -151,3 +151,17 @@ export const LOCAL_PATH: ComponentPin = {
   untestedNote: 'local-path-provisioner states only "Kubernetes v1.12+" (README).',
   source: 'github.com/rancher/local-path-provisioner tag v0.0.37 (2026-08-05), deploy/local-path-storage.yaml',
 };
+
+/**
+ * Rook (operator, CRDs, ceph-csi-operator) and the Ceph release its example cluster runs. Rook
+ * v1.20.6 (tag 2026-08-20) "supports Kubernetes v1.31 through v1.36" (Documentation/Getting-Started/
+ * quickstart.md, also on master at 2026-08-21); deploy/examples/images.txt at the tag lists
+ * docker.io/rook/ceph:v1.20.6, quay.io/ceph/ceph:v20.2.4 and quay.io/cephcsi/ceph-csi-operator:v1.0.4.
+ */
+export const ROOK: ComponentPin & { cephImage: string } = {
+  version: 'v1.20.6',
+  cephImage: 'quay.io/ceph/ceph:v20.2.4',
+  testedKubernetes: ['1.31', '1.32', '1.33', '1.34', '1.35', '1.36'],
+  untestedNote: 'Rook v1.20 supports Kubernetes v1.31 through v1.36 (quickstart.md); no Rook release names 1.37 yet.',
+  source: 'github.com/rook/rook tag v1.20.6 (2026-08-20), deploy/examples/{crds,common,csi-operator,operator,cluster}.yaml and csi/rbd/storageclass.yaml; images.txt',
+};

@@ -24,6 +24,8 @@ export interface NodeOps {
    * it, moves it to the pins of `version`'s minor (default the spec's), or leaves it as it runs.
    */
   installCloudStep(first: ClusterNode, kind: CloudStepKind, ctx: StepContext, version?: string): Promise<void>;
+  /** Rook-Ceph: /dev/<device> on the node exists and holds no filesystem or partitions (a PreflightError naming node and disk otherwise). */
+  checkRookDisk(node: ClusterNode, device: string, ctx: StepContext): Promise<void>;
   /** With the CCM: every named Node has a providerID and no uninitialized taint; the expected default StorageClass exists. */
   verifyCloudIntegration(first: ClusterNode, names: string[], timeoutMs: number, ctx: StepContext): Promise<void>;
   /** Workers: kubelet.conf and the Node registered; control planes also the label and running etcd/kube-apiserver pods. */

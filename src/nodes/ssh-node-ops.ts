@@ -35,9 +35,15 @@ import {
   cloudIntegrationPlan,
   expectedDefaultClass,
   readNodeCloudState,
+  readNotReadyPods,
   readStorageClasses,
+  readRookDisk,
+  rookDiskProbe,
   readWorkload,
   unsetDefaultClass,
+  workloadReadyCommand,
+  workloadSelector,
+  type Workload,
   type CloudStepKind,
   type CloudStepPlan,
 } from '../kube/cloud-integration.js';
@@ -423,7 +429,11 @@ export class SshNodeOps implements NodeOps {
     const probe = await this.sudo(first, step.probe.argv, ctx, { allowFailure: true, quiet: true, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES });
     if ('workload' in step.probe) {
       const installed = probe.code === 0 ? readWorkload(step.probe.workload, probe.stdout) : { present: false };
-      if (installed.present && installed.version === step.version) return { done: `${step.component} ${step.version} already runs in the cluster`, present: true, otherDefaults: [] };
+      if (installed.present && installed.version === step.version) {
+        const problem = step.health ? await this.healthProblem(first, step.health, ctx) : undefined;
+        if (problem === undefined) return { done: `${step.component} ${step.version} already runs in the cluster${step.health ? ' and is healthy' : ''}`, present: true, otherDefaults: [] };
+        ctx.output(`${step.component} ${step.version} runs, but ${problem}: applying it again`, 'info');
+      }
       if (installed.present) ctx.output(`${step.component} ${installed.version ?? '(no version in its image)'} runs in the cluster: moving it to ${step.version}`, 'info');
       return { present: installed.present, otherDefaults: [] };
     }
@@ -465,7 +475,75 @@ export class SshNodeOps implements NodeOps {
         await this.runCloudCommand(first, { description: `unmark StorageClass ${name} as default`, argv: unsetDefaultClass(name), timeoutMs: SHORT }, ctx);
       }
     }
+    for (const workload of step.workloads ?? []) await this.waitCloudWorkload(first, step, workload, ctx);
     for (const command of step.always) await this.runCloudCommand(first, command, ctx);
+    if (!judged.done && step.health) await this.waitHealthy(first, step, step.health, ctx);
+  }
+
+  private async healthProblem(first: ClusterNode, health: NonNullable<CloudStepPlan['health']>, ctx: QuietCtx): Promise<string | undefined> {
+    const result = await this.sudo(first, health.argv, ctx, { allowFailure: true, quiet: true, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES });
+    if (result.code !== 0) return `kubectl failed (exit ${result.code}): ${`${result.stderr}`.trim().split('\n')[0] ?? ''}`;
+    return health.read(result.stdout);
+  }
+
+  /** Polls the step's health until it holds; names the last problem when it gives up. */
+  private async waitHealthy(first: ClusterNode, step: CloudStepPlan, health: NonNullable<CloudStepPlan['health']>, ctx: StepContext): Promise<void> {
+    const deadline = Date.now() + health.timeoutMs;
+    for (let poll = 0; ; poll += 1) {
+      const problem = await this.healthProblem(first, health, ctx);
+      ctx.progress(problem === undefined ? 1 : 0, 1, problem ?? `${step.component} healthy`);
+      if (problem === undefined) {
+        ctx.output(`${step.component} ${step.version ?? ''} is healthy`.replace(/\s+is/, ' is'), 'info');
+        return;
+      }
+      if (Date.now() >= deadline) {
+        throw new ExternalToolError('CloudComponentUnhealthy', `${step.component} is not healthy after ${Math.round(health.timeoutMs / 1000)}s: ${problem}`, { details: [problem], hint: health.hint });
+      }
+      await sleep(Math.min(5_000, 250 * 2 ** Math.min(poll, 5)), ctx.signal);
+    }
+  }
+
+  /**
+   * Rook-Ceph's disk on a worker: /dev/<device> exists and holds no filesystem and no partitions
+   * (kube/cloud-integration.ts readRookDisk); a disk that already holds Ceph's OSD is fine.
+   */
+  async checkRookDisk(node: ClusterNode, device: string, ctx: StepContext): Promise<void> {
+    const result = await this.sudo(node, rookDiskProbe(device), ctx, { allowFailure: true, quiet: true });
+    const state = readRookDisk(device, result.code, result.stdout, result.stderr);
+    if (!state.free) {
+      throw new PreflightError('RookDiskNotFree', `${node.name}: ${state.problem}; Rook-Ceph needs it empty (storage.rookCeph.device: ${device})`, {
+        hint: `Give ${node.name} an empty disk named ${device} (lsblk -f on the node lists its disks), or set storage.rookCeph.device to the free disk's name, or choose storage.defaultClass: local-path. Ceph erases the disk it takes.`,
+      });
+    }
+    ctx.output(`${node.name}: /dev/${device} ${state.ceph ? 'already holds a Ceph OSD' : 'is an empty disk'}`, 'info');
+  }
+
+  /**
+   * Waits for one of the step's workloads (every run: an earlier run may have applied it and
+   * stopped before it came up). Not ready in time: fails naming the workload, kubectl's words and
+   * each pod that is not Ready with why (the scheduler's or kubelet's message, its last events).
+   */
+  private async waitCloudWorkload(first: ClusterNode, step: CloudStepPlan, workload: Workload, ctx: StepContext): Promise<void> {
+    const command = workloadReadyCommand(workload);
+    ctx.output(command.description, 'info');
+    const result = await this.sudo(first, command.argv, ctx, { timeoutMs: command.timeoutMs, allowFailure: true, idempotent: true, quiet: true });
+    if (result.code === 0) return;
+    const name = `${workload.namespace}/${workload.kind}/${workload.name}`;
+    const details = `${result.stdout}\n${result.stderr}`.trim().split('\n').filter(Boolean).slice(-3);
+    const object = await this.sudo(first, cmd.kubectl(['-n', workload.namespace, 'get', workload.kind, workload.name, '-o', 'json', '--ignore-not-found']), ctx, { allowFailure: true, quiet: true, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES });
+    const selector = object.code === 0 ? workloadSelector(object.stdout) : undefined;
+    const pods = selector ? await this.sudo(first, cmd.podsWithLabel(workload.namespace, selector), ctx, { allowFailure: true, quiet: true, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES }) : undefined;
+    const notReady = pods?.code === 0 ? readNotReadyPods(pods.stdout) : [];
+    for (const pod of notReady.slice(0, 5)) {
+      details.push(`${pod.name} on ${pod.node ?? '(not scheduled)'}: ${pod.reason}`);
+      const events = await this.sudo(first, cmd.podEvents(workload.namespace, pod.name), ctx, { allowFailure: true, quiet: true });
+      for (const event of events.code === 0 ? [...new Set(cmd.parseEvents(events.stdout))].slice(-2) : []) details.push(`  ${event}`);
+    }
+    if (notReady.length > 5) details.push(`…and ${notReady.length - 5} more pods not ready`);
+    throw new ExternalToolError('CloudWorkloadNotReady', `${step.component}: ${name} is not ready on ${first.name}${notReady.length > 0 ? ` (${notReady.length} pod${notReady.length === 1 ? '' : 's'} not ready)` : ''}`, {
+      details,
+      hint: `Look at its pods (kubectl -n ${workload.namespace} get pods${selector ? ` -l ${selector}` : ''} -o wide) and their events: a pod no node takes needs a schedulable worker or a toleration; then run the command again.`,
+    });
   }
 
   private async runCloudCommand(first: ClusterNode, command: CniCommand, ctx: StepContext): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * SshNodeOps' `cloudCredentials` callback: reads `terraform output -json` of the cluster folder's
  * terraform/ when a step first needs the credentials (also on a resumed run, whose Infrastructure
- * step was done earlier), registers the secrets for redaction, and remembers the answer. Nothing
+ * step was done earlier), or, with cloudIntegration.credentials: environment, takes the user's key
+ * from the K8SB_* variables; registers the secrets for redaction, and remembers the answer. Nothing
  * is written to disk: the values stay in Terraform's state and in memory.
  */
 import type { ClusterSpec } from '../config/schema.js';
@@ -35,6 +36,13 @@ async function read({ spec, clusterDir, env, secrets, signal }: CloudCredentials
   const name = spec.provider.name;
   // No Terraform outputs to read where nothing needs them (static, aws, both parts off).
   if (!isCloudProvider(name) || !needsCloudCredentials(spec)) return {};
+  // A key the user made (cloudIntegration.credentials: environment): Exoscale needs nothing of
+  // Terraform; OpenStack still reads auth_url there.
+  if (name === 'exoscale' && spec.cloudIntegration.credentials === 'environment') {
+    const credentials = readCloudCredentials(spec, {}, env);
+    registerCloudCredentials(secrets, credentials);
+    return credentials;
+  }
   const adapter = providerAdapter(name);
   const terraform = new TerraformCli({
     dir: terraformDirOf(clusterDir),
@@ -42,7 +50,7 @@ async function read({ spec, clusterDir, env, secrets, signal }: CloudCredentials
     env: terraformEnvironment(adapter, spec, env),
     signal,
   });
-  const credentials = readCloudCredentials(spec, await terraform.output());
+  const credentials = readCloudCredentials(spec, await terraform.output(), env);
   registerCloudCredentials(secrets, credentials);
   return credentials;
 }

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import type { ValidationIssue } from '../errors.js';
 import type { ClusterSpec, ProviderName } from '../config/schema.js';
+import { cloudCredentialSecretValues } from './cloud-credentials.js';
 
 export interface CredentialDiscovery {
   ok: boolean;
@@ -179,15 +180,17 @@ export function secretValues(provider: ProviderName, env: NodeJS.ProcessEnv): st
 
 /**
  * Every credential a run of this cluster can meet, for redaction: the provider's variables, the
- * S3 backend's AWS keys (also used for Exoscale SOS), and the secrets inside the credential
- * files the tools read (~/.aws/credentials, clouds.yaml and secure.yaml), which Terraform or an
- * SDK may echo in an error.
+ * S3 backend's AWS keys (also used for Exoscale SOS), the user's CCM/CSI key variables, and the
+ * secrets inside the credential files the tools read (~/.aws/credentials, clouds.yaml and
+ * secure.yaml), which Terraform or an SDK may echo in an error.
  */
 export function runSecrets(spec: ClusterSpec, env: NodeJS.ProcessEnv, readText: (path: string) => string | undefined = readIfFile): string[] {
   const values = secretValues(spec.provider.name, env);
   if (spec.terraform.backend) values.push(...secretValues('aws', env));
   if (spec.provider.name === 'aws' || spec.terraform.backend) values.push(...awsFileSecrets(env, readText));
   if (spec.provider.name === 'openstack') values.push(...openstackFileSecrets(env, readText));
+  // The CCM/CSI key the user brings (cloudIntegration.credentials: environment).
+  values.push(...cloudCredentialSecretValues(spec, env));
   return [...new Set(values)];
 }
 

@@ -12,6 +12,7 @@ import { templatesNotFound } from '../tools/template.js';
 import { terraformVersion, versionAtLeast, type TerraformVersion } from '../tools/terraform.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { cloudIntegrationOn } from '../config/cloud-integration.js';
+import { credentialsFromTerraform } from './cloud-credentials.js';
 import { DEFAULT_INSTANCE_TYPES, DEFAULT_NETWORK, type ClusterSpec } from '../config/schema.js';
 import type { Inventory } from './inventory.js';
 
@@ -94,6 +95,8 @@ export function commonTfvars(spec: ClusterSpec, extras: ProvisionExtras, provide
     // What the module makes credentials for (CCM and CSI rights), nothing for a part that is off.
     cloud_ccm: cloudIntegrationOn(spec).ccm,
     cloud_csi: cloudIntegrationOn(spec).csi,
+    // cloudIntegration.credentials: environment: the user brings the key; the module makes none.
+    cloud_credentials_from_terraform: credentialsFromTerraform(spec),
   };
 }
 

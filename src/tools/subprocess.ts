@@ -77,11 +77,16 @@ const TAIL_LINES = 20;
 const BASE_NAMES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TZ', 'LANG', 'LANGUAGE', 'TERM', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'CHECKPOINT_DISABLE', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'XDG_RUNTIME_DIR', 'SSH_AUTH_SOCK', 'GIT_SSH', 'GIT_SSH_COMMAND']);
 const BASE_PREFIXES = ['LC_', 'TF_', 'PKR_', 'PACKER_', 'K8SB_'];
 const PROXY_NAMES = new Set(['http_proxy', 'https_proxy', 'no_proxy', 'all_proxy']);
+/**
+ * The CCM/CSI key the user brings (K8SB_EXOSCALE_CCM_*, K8SB_OS_CCM_*: providers/cloud-credentials.ts)
+ * goes only into the cluster's Secrets, never into a tool's environment.
+ */
+const CHILD_EXCLUDED = /^K8SB_[A-Z]+_CCM_/;
 
 export function childEnvironment(parent: NodeJS.ProcessEnv, extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(parent)) {
-    if (value === undefined) continue;
+    if (value === undefined || CHILD_EXCLUDED.test(name)) continue;
     if (BASE_NAMES.has(name) || PROXY_NAMES.has(name.toLowerCase()) || BASE_PREFIXES.some((prefix) => name.startsWith(prefix))) env[name] = value;
   }
   for (const [name, value] of Object.entries(extra)) {

@@ -348,7 +348,7 @@ class Wizard {
         message: 'Default StorageClass',
         choices: [
           { value: 'local-path', name: 'local-path: a folder on the node (the data is lost with the node)' },
-          { value: 'rook-ceph', name: 'rook-ceph: Ceph on a spare disk of every worker (replicated)', disabled: 'not installed by this release yet' },
+          { value: 'rook-ceph', name: 'rook-ceph: Ceph on a spare disk of every worker (replicated; the disk is erased)' },
           { value: 'none', name: 'none: no default StorageClass' },
         ],
         default: 'local-path',

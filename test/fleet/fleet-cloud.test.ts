@@ -395,4 +395,30 @@ describe.skipIf(skipReason)('fleet stand-ins: cloud controller managers, CSI, lo
     expect(done.stdout).toBe('storageclass.storage.k8s.io/exoscale-sbs annotated\n');
     expect((await kubectl('get storageclass exoscale-sbs')).stdout).not.toContain('(default)');
   });
+
+  it('waits and reports rollouts in kubectl\'s words: a controller no node takes times out, a DaemonSet rolls out', async () => {
+    // Upstream's Cinder controller with a control-plane nodeSelector and no toleration of its taint: no node takes it.
+    const stuck = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: csi-cinder-controllerplugin\n  namespace: kube-system\nspec:\n  replicas: 1\n  selector:\n    matchLabels: { app: csi-cinder-controllerplugin }\n  template:\n    metadata:\n      labels: { app: csi-cinder-controllerplugin }\n    spec:\n      nodeSelector: { node-role.kubernetes.io/control-plane: "" }\n      containers:\n        - name: cinder-csi-plugin\n          image: registry.k8s.io/provider-os/cinder-csi-plugin:v1.36.0\n`;
+    const nodeAgent = `apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: node-agent\n  namespace: kube-system\nspec:\n  selector:\n    matchLabels: { app: node-agent }\n  template:\n    metadata:\n      labels: { app: node-agent }\n    spec:\n      hostNetwork: true\n      tolerations: [{ operator: Exists }]\n      containers:\n        - name: agent\n          image: registry.k8s.io/pause:3.10\n`;
+    expect((await kubectl('apply -f -', stuck)).code).toBe(0);
+    const timedOut = await kubectl('-n kube-system wait --for=condition=Available deployment/csi-cinder-controllerplugin --timeout=1s');
+    expect([timedOut.code, timedOut.stdout, timedOut.stderr]).toEqual([1, '', 'error: timed out waiting for the condition on deployments/csi-cinder-controllerplugin\n']);
+    const pods = await json<{ items: Array<{ spec: { nodeName?: string }; status: { phase: string; message?: string } }> }>('-n kube-system get pods -l app=csi-cinder-controllerplugin');
+    expect(pods.items).toHaveLength(1);
+    expect(pods.items[0]!.spec.nodeName).toBeUndefined();
+    expect(pods.items[0]!.status.phase).toBe('Pending');
+    expect(pods.items[0]!.status.message).toMatch(/^0\/\d nodes are available: 1 node\(s\) had untolerated taint \{node-role\.kubernetes\.io\/control-plane: \}/);
+    const stuckRollout = await kubectl('-n kube-system rollout status deployment/csi-cinder-controllerplugin --timeout=1s');
+    expect([stuckRollout.code, stuckRollout.stdout, stuckRollout.stderr]).toEqual([1, 'Waiting for deployment "csi-cinder-controllerplugin" rollout to finish: 0 of 1 updated replicas are available...\n', 'error: timed out waiting for the condition\n']);
+
+    expect((await kubectl('apply -f -', nodeAgent)).code).toBe(0);
+    const rolled = await kubectl('-n kube-system rollout status daemonset/node-agent --timeout=10s');
+    expect([rolled.code, rolled.stdout]).toEqual([0, 'daemon set "node-agent" successfully rolled out\n']);
+    const met = await kubectl('-n kube-system wait --for=condition=Available deployment/coredns --timeout=10s');
+    expect([met.code, met.stdout]).toEqual([0, 'deployment.apps/coredns condition met\n']);
+    const missing = await kubectl('-n kube-system rollout status daemonset/nothing-here --timeout=1s');
+    expect([missing.code, missing.stderr]).toEqual([1, 'Error from server (NotFound): daemonsets.apps "nothing-here" not found\n']);
+    await kubectl('-n kube-system delete deployment csi-cinder-controllerplugin');
+    await kubectl('-n kube-system delete daemonset node-agent');
+  });
 });

@@ -29,6 +29,11 @@ export interface FleetNodeSpec {
    * provider's default zone (README, "Cloud integration").
    */
   cloud?: { instancePool?: string; zone?: string; instanceType?: string };
+  /**
+   * Extra disks the machine has, for lsblk and the stand-in Rook: `{ name: 'sdb' }` is an empty disk;
+   * `fstype` a filesystem on it, `partitions` its partitions. Default none (README, "Cloud integration").
+   */
+  disks?: Array<{ name: string; fstype?: string; partitions?: Array<{ name: string; fstype?: string }> }>;
 }
 
 /** Kubernetes patch versions offered per minor, e.g. { '1.36': ['1.36.0', '1.36.1'] }. */

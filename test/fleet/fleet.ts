@@ -45,7 +45,7 @@ const START_TIMEOUT_MS = 15_000;
 
 export const STANDIN_TOOLS = [
   'apt-get', 'apt-mark', 'apt-cache', 'dpkg-query', 'curl', 'gpg', 'modprobe', 'sysctl', 'swapoff',
-  'systemctl', 'journalctl', 'containerd', 'kubeadm', 'kubectl', 'kubelet', 'cilium',
+  'systemctl', 'journalctl', 'containerd', 'kubeadm', 'kubectl', 'kubelet', 'cilium', 'lsblk',
 ] as const;
 
 /** Host paths every node gets a private, initially empty copy of. */
@@ -357,7 +357,7 @@ async function layOutNode(fleet: Fleet, runtime: NodeRuntime, uid: number, gid: 
   const state = join(dir, 'state');
   mounts.push([state, NODE_STATE_MOUNT]);
   writeFileSync(join(dir, 'mounts.txt'), mounts.map(([source, target]) => `${source}\t${target}`).join('\n') + '\n');
-  writeJsonAtomic(join(state, 'node.json'), { name: runtime.name, address: runtime.address, role: runtime.role, fleetRoot: fleet.root, ...(runtime.spec?.cloud ? { cloud: runtime.spec.cloud } : {}) });
+  writeJsonAtomic(join(state, 'node.json'), { name: runtime.name, address: runtime.address, role: runtime.role, fleetRoot: fleet.root, ...(runtime.spec?.cloud ? { cloud: runtime.spec.cloud } : {}), ...(runtime.spec?.disks ? { disks: runtime.spec.disks } : {}) });
   writeJsonAtomic(join(state, 'faults.json'), {});
   // Stand-ins run as the login user too (kubeadm version, fault bookkeeping).
   for (const file of ['', 'node.json', 'faults.json']) chownSync(join(state, file), uid, gid);

@@ -25,6 +25,7 @@ export type FakeOp =
   | 'init'
   | 'cni'
   | 'cloud'
+  | 'rook-disk'
   | 'verify-cloud'
   | 'join'
   | 'wait-ready'
@@ -99,6 +100,11 @@ export class FakeNodeOps implements NodeOps {
     await this.record('cloud', first);
     this.need(this.cni, `cloud step ${kind}: there is no pod network yet`);
     this.cloudSteps.push(`${kind}@${version ?? 'spec'}`);
+  }
+
+  async checkRookDisk(node: ClusterNode, device: string): Promise<void> {
+    void device;
+    await this.record('rook-disk', node);
   }
 
   async verifyCloudIntegration(first: ClusterNode, names: string[]): Promise<void> {

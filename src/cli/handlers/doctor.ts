@@ -7,8 +7,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { credentialIssue, discoverCredentials } from '../../providers/credentials.js';
+import { CLOUD_CREDENTIAL_VARIABLES } from '../../providers/cloud-credentials.js';
 import { readSpecFile } from '../../config/load.js';
-import { PROVIDERS, type ProviderName } from '../../config/schema.js';
+import { CLOUD_CREDENTIAL_SOURCES, PROVIDERS, type CloudCredentialSource, type ProviderName } from '../../config/schema.js';
 import { parsePackerVersion } from '../../tools/packer-machine-readable.js';
 import { PACKER_INSTALL_HINT, packerVersionProblem } from '../../tools/packer.js';
 import { findExecutable, runTool } from '../../tools/subprocess.js';
@@ -35,6 +36,11 @@ export interface DoctorReport {
   provider?: ProviderName;
   tools: ToolReport[];
   credentials?: { ok: boolean; source: string; missing: string[]; hint?: string };
+  /**
+   * Where the CCM and CSI get their cloud credentials (cloudIntegration.credentials of --config,
+   * else the default terraform): names only, never values. Absent for static.
+   */
+  cloudControllers?: { source: CloudCredentialSource | 'instance profiles'; fromConfig: boolean; ok: boolean; variables: string[]; missing: string[] };
   problems: string[];
 }
 
@@ -54,20 +60,25 @@ export const INSTALL_HINTS: Record<ToolName, string> = {
 const QUIET_ENV = { CHECKPOINT_DISABLE: '1' };
 
 export async function runDoctor(ctx: CliContext, options: DoctorFlags): Promise<number> {
-  const provider = await chooseProvider(ctx, options.provider);
-  const report = await buildDoctorReport(ctx, provider);
+  const { provider, cloudCredentials } = await chooseProvider(ctx, options.provider);
+  const report = await buildDoctorReport(ctx, provider, cloudCredentials);
   printResult(ctx, 'doctor', { ...report, summary: [formatDoctorReport(report)] });
   return report.ok ? 0 : 1;
 }
 
-async function chooseProvider(ctx: CliContext, flag: unknown): Promise<ProviderName | undefined> {
-  if (typeof flag === 'string') return asProvider(flag, '--provider');
-  if (!ctx.globals.config) return undefined;
-  const path = isAbsolute(ctx.globals.config) ? ctx.globals.config : resolve(ctx.cwd, ctx.globals.config);
-  // Only the provider name is needed; a spec with other problems should not stop the checkup.
-  const raw = (await readSpecFile(path)) as { provider?: { name?: unknown } } | null;
+async function chooseProvider(ctx: CliContext, flag: unknown): Promise<{ provider?: ProviderName; cloudCredentials?: CloudCredentialSource }> {
+  const config = async () => {
+    if (!ctx.globals.config) return null;
+    const path = isAbsolute(ctx.globals.config) ? ctx.globals.config : resolve(ctx.cwd, ctx.globals.config);
+    // Only the provider name and the credential source are needed; a spec with other problems should not stop the checkup.
+    return (await readSpecFile(path)) as { provider?: { name?: unknown }; cloudIntegration?: { credentials?: unknown } } | null;
+  };
+  const raw = await config();
+  const source = raw?.cloudIntegration?.credentials;
+  const cloudCredentials = (CLOUD_CREDENTIAL_SOURCES as readonly unknown[]).includes(source) ? (source as CloudCredentialSource) : undefined;
+  if (typeof flag === 'string') return { provider: asProvider(flag, '--provider'), cloudCredentials };
   const name = raw?.provider?.name;
-  return typeof name === 'string' ? asProvider(name, `provider.name in ${ctx.globals.config}`) : undefined;
+  return { provider: typeof name === 'string' ? asProvider(name, `provider.name in ${ctx.globals.config}`) : undefined, cloudCredentials };
 }
 
 function asProvider(value: string, where: string): ProviderName {
@@ -76,7 +87,7 @@ function asProvider(value: string, where: string): ProviderName {
 }
 
 /** Inspects the machine; `ctx.env.PATH` decides where tools are looked for. */
-export async function buildDoctorReport(ctx: Pick<CliContext, 'env' | 'signal'>, provider?: ProviderName): Promise<DoctorReport> {
+export async function buildDoctorReport(ctx: Pick<CliContext, 'env' | 'signal'>, provider?: ProviderName, cloudCredentials?: CloudCredentialSource): Promise<DoctorReport> {
   const cloud = provider !== 'static';
   const pathEnv = ctx.env.PATH ?? '';
   const [terraform, tofu, packer, ssh] = await Promise.all([
@@ -123,7 +134,35 @@ export async function buildDoctorReport(ctx: Pick<CliContext, 'env' | 'signal'>,
     if (hint) credentials.hint = hint;
     if (!found.ok) problems.push(`${provider} credentials are missing (${found.missing.join(', ')})`);
   }
-  return { ok: problems.length === 0, provider, tools, credentials, problems };
+  const cloudControllers = provider ? cloudControllerReport(provider, cloudCredentials, ctx.env) : undefined;
+  if (cloudControllers && !cloudControllers.ok) problems.push(`the CCM/CSI key of cloudIntegration.credentials: environment is missing (${cloudControllers.missing.join(', ')})`);
+  return { ok: problems.length === 0, provider, tools, credentials, ...(cloudControllers ? { cloudControllers } : {}), problems };
+}
+
+/** cloudIntegration.credentials: which source, and for environment whether its variables are set (names only). */
+function cloudControllerReport(provider: ProviderName, source: CloudCredentialSource | undefined, env: NodeJS.ProcessEnv): DoctorReport['cloudControllers'] {
+  const fromConfig = source !== undefined;
+  if (provider === 'static') return undefined;
+  // validate/cloud-integration.ts refuses environment on aws; the instance profiles are all there is.
+  if (provider === 'aws') return { source: 'instance profiles', fromConfig, ok: true, variables: [], missing: [] };
+  if (source !== 'environment') return { source: 'terraform', fromConfig, ok: true, variables: [], missing: [] };
+  const variables: string[] = Object.values(CLOUD_CREDENTIAL_VARIABLES[provider]);
+  const missing = variables.filter((name) => (env[name] ?? '').trim() === '');
+  return { source, fromConfig, ok: missing.length === 0, variables, missing };
+}
+
+function cloudControllerLine(report: DoctorReport): string[] {
+  const cc = report.cloudControllers;
+  if (!cc) return [];
+  const label = '  CCM/CSI credentials:';
+  const given = cc.fromConfig ? 'cloudIntegration.credentials: terraform' : 'the default; pass --config to check a cluster.yaml\'s cloudIntegration.credentials';
+  if (cc.source === 'instance profiles') return [`${label} the nodes' IAM instance profiles, created by Terraform`];
+  if (cc.source === 'terraform') {
+    const what = report.provider === 'exoscale' ? 'a restricted IAM role and API key' : 'an application credential';
+    return [`${label} ${what} created by Terraform (${given})`];
+  }
+  if (cc.ok) return [`${label} your own key from the environment (${cc.variables.join(', ')})`];
+  return [`${label} MISSING (${cc.missing.join(', ')})`, `             how: export ${cc.variables.join(' and ')} (README "Cloud integration and storage"), or set cloudIntegration.credentials: terraform`];
 }
 
 async function inspect(
@@ -188,6 +227,7 @@ export function formatDoctorReport(report: DoctorReport): string {
       lines.push(`  credentials: MISSING (${credentials.missing.join(', ')})`);
       if (credentials.hint) lines.push(`             how: ${credentials.hint}`);
     }
+    lines.push(...cloudControllerLine(report));
   } else {
     lines.push('Provider: none chosen (pass --provider or --config to check credentials)');
   }

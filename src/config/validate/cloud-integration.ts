@@ -20,7 +20,24 @@ interface AddressRange {
 const STATIC_CLASSES = 'local-path, rook-ceph or none';
 
 export function checkCloudIntegration(spec: ClusterSpec): ValidationIssue[] {
-  return [...checkStorage(spec), ...checkLoadBalancer(spec)];
+  return [...checkCredentialSource(spec), ...checkStorage(spec), ...checkLoadBalancer(spec)];
+}
+
+/**
+ * cloudIntegration.credentials: environment is a key the user made (exoscale, openstack). AWS has
+ * no key to give: the CCM and EBS CSI take their rights from the nodes' instance profiles, which
+ * the module creates (templates/terraform/aws/iam.tf). Static clusters reset the field.
+ */
+function checkCredentialSource(spec: ClusterSpec): ValidationIssue[] {
+  if (spec.provider.name !== 'aws' || spec.cloudIntegration.credentials !== 'environment') return [];
+  return [
+    {
+      path: 'cloudIntegration.credentials',
+      message: 'is environment, but on aws the CCM and EBS CSI get their rights from the nodes\' IAM instance profiles, which the Terraform module creates: there is no API key to pass them',
+      value: 'environment',
+      fix: 'set cloudIntegration.credentials: terraform (or leave it out)',
+    },
+  ];
 }
 
 function checkStorage(spec: ClusterSpec): ValidationIssue[] {
@@ -49,16 +66,6 @@ function checkStorage(spec: ClusterSpec): ValidationIssue[] {
       message: `is ${choice}, which the tool installs on static hosts only; ${provider} volumes come from its CSI driver`,
       value: choice,
       fix: 'choose cloud (or auto), or none',
-    });
-  }
-  // Accepted by the schema (the field is reserved), but this release has no Rook-Ceph install:
-  // refuse it before anything runs rather than fail at the storage step.
-  if (choice === 'rook-ceph' && provider === 'static') {
-    issues.push({
-      path: 'storage.defaultClass',
-      message: 'is rook-ceph, which this release does not install yet',
-      value: choice,
-      fix: 'choose local-path (node-local volumes) or none, and install Rook yourself afterwards (rook.io/docs, "Quickstart")',
     });
   }
   const device = spec.storage.rookCeph?.device;
@@ -211,6 +218,18 @@ export function storageWarnings(spec: ClusterSpec): ValidationIssue[] {
   const choice = spec.storage.defaultClass;
   if (spec.storage.rookCeph && choice !== 'rook-ceph') {
     warnings.push({ path: 'storage.rookCeph', message: `is ignored: storage.defaultClass is ${choice}, not rook-ceph` });
+  }
+  if (choice === 'rook-ceph' && spec.provider.name === 'static') {
+    const workers = spec.provider.hosts.filter((host) => host.role === 'worker').length;
+    // Rook's cluster.yaml "Requires at least three worker nodes" (quickstart.md); with fewer, the
+    // pool keeps fewer copies (one per worker: failureDomain host) and fewer mons run.
+    if (workers < 3) {
+      warnings.push({
+        path: 'storage.defaultClass',
+        message: `is rook-ceph with ${workers} worker${workers === 1 ? '' : 's'}: Rook's example cluster needs at least three; volumes get ${Math.max(1, workers)} cop${Math.max(1, workers) === 1 ? 'y' : 'ies'} and ${workers >= 3 ? 3 : 1} mon, so losing ${workers <= 1 ? 'the worker or its disk loses the data' : 'a worker stops Ceph'}`,
+        value: 'rook-ceph',
+      });
+    }
   }
   return warnings;
 }

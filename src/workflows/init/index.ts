@@ -81,7 +81,7 @@ export async function initCluster(host: Host, options: InitClusterOptions): Prom
   if (options.dryRun) return dryRun(host, spec, folder, options);
 
   const env = { ...host.env, ...options.credentials };
-  assertCredentials(spec, env, 'Cannot create the cluster');
+  assertCredentials(spec, env, 'Cannot create the cluster', { cloudControllers: true });
   const credentialsSource = options.credentialsSource ?? discoverCredentials(spec.provider.name, env).source;
   // Refused before the lock and the folder: a pipe or a CI job must say --yes itself.
   host.assertCanConfirm('init');

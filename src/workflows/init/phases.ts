@@ -16,6 +16,7 @@ import { isKubeconfigRefusal } from '../../kube/kubeconfig.js';
 import { needsStaticHa } from '../../kube/static-ha.js';
 import { stepId } from '../run/step-ids.js';
 import { cloudIntegrationPlan, expectedDefaultClass } from '../../kube/cloud-integration.js';
+import { resolvedStorageClass } from '../../config/cloud-integration.js';
 import { notConnected } from '../../engine/describe.js';
 
 /** The tools of the steps, asked for only when a step runs (a plan passes notConnected). */
@@ -245,6 +246,42 @@ function preflightPhase(options: BootstrapOptions, unreachable: Map<string, unkn
   const strict = () => false;
   // A first init goes on without a dead worker, as its later steps would.
   const workersMayFail = options.bootstrapped || options.workersOnly ? strict : (node: ClusterNode) => node.role === 'worker';
+  const steps: Step[] = [];
+  const device = options.spec.storage.rookCeph?.device;
+  const rookWorkers = topology.workers.filter((node) => !options.only || options.only.has(node.name));
+  if (resolvedStorageClass(options.spec) === 'rook-ceph' && device !== undefined && rookWorkers.length > 0) {
+    // Before anything changes: Ceph takes the whole disk, so a disk missing or in use on any
+    // worker stops the run here, naming node and disk (Rook's prerequisites.md: raw devices with
+    // no partitions or formatted filesystem). Checkpointed: once Ceph owns the disks a repeated
+    // run does not ask again.
+    steps.push({
+      stepId: stepId.rookDisk,
+      title: `Rook-Ceph: /dev/${device} is an empty disk on every worker`,
+      detail: rookWorkers.map((node) => node.name).join(', '),
+      tool: 'ssh',
+      inputs: `${device}/${rookWorkers.map((node) => node.name).sort().join(',')}`,
+      run: async (ctx) => {
+        let done = 0;
+        const failures: Error[] = [];
+        await mapWithConcurrency(rookWorkers, options.concurrency, async (node) => {
+          if (unreachable.has(node.name)) return;
+          try {
+            await ops().checkRookDisk(node, device, ctx);
+          } catch (error) {
+            failures.push(error as Error);
+          }
+          ctx.progress(++done, rookWorkers.length, node.name);
+        }, ctx.signal);
+        if (failures.length === 1) throw failures[0];
+        if (failures.length > 1) {
+          throw new PreflightError('RookDiskNotFree', `Rook-Ceph's disk /dev/${device} is not free on ${failures.length} workers`, {
+            details: failures.map((failure) => failure.message),
+            hint: `Give every worker an empty disk named ${device} (lsblk -f lists them), or set storage.rookCeph.device, or choose storage.defaultClass: local-path. Ceph erases the disk it takes.`,
+          });
+        }
+      },
+    });
+  }
   return {
     title: 'Preflight',
     steps: [
@@ -262,6 +299,7 @@ function preflightPhase(options: BootstrapOptions, unreachable: Map<string, unkn
         },
         run: (ctx) => reachAll(targets, ctx, workersMayFail),
       },
+      ...steps,
     ],
   };
 }

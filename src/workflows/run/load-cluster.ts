@@ -220,5 +220,5 @@ export function specAsBuilt(spec: ClusterSpec, state: Readonly<ClusterState>): C
   if (state.kubernetesVersion === undefined || cloudIntegrationInstalled(state.steps)) return spec;
   // What the defaults would add (CCM and CSI on clouds, local-path on static) was never installed.
   const storage = spec.storage.defaultClass === 'auto' ? { ...spec.storage, defaultClass: 'none' as const } : spec.storage;
-  return { ...spec, cloudIntegration: { ccm: false, csi: false }, storage };
+  return { ...spec, cloudIntegration: { ...spec.cloudIntegration, ccm: false, csi: false }, storage };
 }

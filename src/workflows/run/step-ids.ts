@@ -12,6 +12,8 @@ export const stepId = {
   infrastructure: 'infrastructure',
   /** The nodes answer SSH with their pinned host keys. */
   reach: 'preflight:ssh',
+  /** Rook-Ceph: the named disk is free on every worker. */
+  rookDisk: 'preflight:rook-disk',
   prepare: (node: string) => `prepare:${node}`,
   loadBalancer: (node: string) => `lb:${node}`,
   init: (node: string) => `init:${node}`,

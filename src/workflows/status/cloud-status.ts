@@ -1,17 +1,19 @@
 /**
  * status's view of the cloud integration and storage: for each part the spec asks for
- * (kube/cloud-integration.ts), the version its workload runs and whether it is available, and
- * whether the expected default StorageClass is there. Read-only: `kubectl get` only.
+ * (kube/cloud-integration.ts), the version its workload runs and whether it is available (its
+ * node DaemonSets too, with desired and ready pods), and whether the expected default StorageClass is there. Read-only: `kubectl get` only.
  */
 import type { ClusterSpec } from '../../config/schema.js';
 import type { StepContext } from '../../engine/step.js';
-import { cloudIntegrationPlan, expectedDefaultClass, readStorageClasses, readWorkload } from '../../kube/cloud-integration.js';
+import { cloudIntegrationPlan, expectedDefaultClass, readStorageClasses, readWorkload, type Workload } from '../../kube/cloud-integration.js';
 import { kubectl, type Argv } from '../../kube/node-commands.js';
 import type { ClusterNode } from '../../nodes/topology.js';
 import type { StatusCloud } from './report.js';
 
 /** Runs one read-only kubectl command on a control plane: its stdout, or undefined when it failed. */
 export type KubectlReader = (node: ClusterNode, argv: Argv, ctx: Pick<StepContext, 'signal' | 'output'>) => Promise<string | undefined>;
+
+const workloadProbeArgv = (w: Workload): Argv => kubectl(['-n', w.namespace, 'get', w.kind, w.name, '-o', 'json', '--ignore-not-found']);
 
 export async function cloudStatus(spec: ClusterSpec, version: string, via: ClusterNode, read: KubectlReader, ctx: Pick<StepContext, 'signal' | 'output'>): Promise<StatusCloud | undefined> {
   let plan;
@@ -26,17 +28,23 @@ export async function cloudStatus(spec: ClusterSpec, version: string, via: Clust
   const parts: StatusCloud['parts'] = [];
   for (const step of plan) {
     if (!('workload' in step.probe) || step.kind === 'storage-class') continue;
-    const out = await read(via, step.probe.argv, ctx);
-    const installed = out === undefined ? undefined : readWorkload(step.probe.workload, out);
-    parts.push({
-      part: step.kind,
-      component: step.component,
-      workload: `${step.probe.workload.namespace}/${step.probe.workload.kind}/${step.probe.workload.name}`,
-      pinned: step.version!,
-      ...(installed?.version ? { running: installed.version } : {}),
-      present: installed === undefined ? null : installed.present,
-      available: installed === undefined ? null : installed.present && installed.available === true,
-    });
+    const probed = step.probe.workload;
+    // The workload the step is judged by, then its node DaemonSets (CSI node plugin, MetalLB speaker).
+    const others = (step.workloads ?? []).filter((w) => w.kind === 'daemonset' && !(w.namespace === probed.namespace && w.name === probed.name));
+    for (const workload of [probed, ...others]) {
+      const out = await read(via, workload === probed ? step.probe.argv : workloadProbeArgv(workload), ctx);
+      const installed = out === undefined ? undefined : readWorkload(workload, out);
+      parts.push({
+        part: step.kind,
+        component: workload === probed ? step.component : `${step.component} (${workload.name})`,
+        workload: `${workload.namespace}/${workload.kind}/${workload.name}`,
+        pinned: step.version!,
+        ...(installed?.version ? { running: installed.version } : {}),
+        present: installed === undefined ? null : installed.present,
+        available: installed === undefined ? null : installed.present && installed.available === true,
+        ...(installed?.desired !== undefined ? { desired: installed.desired, ready: installed.ready ?? 0 } : {}),
+      });
+    }
   }
   let defaultStorageClass: StatusCloud['defaultStorageClass'];
   if (expected) {
@@ -54,7 +62,7 @@ export function formatCloudStatus(cloud: StatusCloud): string[] {
   const rows = cloud.parts.map((p) => [
     p.component,
     p.running ?? '-',
-    p.present === null ? 'unknown' : !p.present ? 'not installed' : p.available ? 'available' : 'not available',
+    `${p.present === null ? 'unknown' : !p.present ? 'not installed' : p.available ? 'available' : 'not available'}${p.present && p.desired !== undefined ? ` (${p.ready ?? 0}/${p.desired} pods ready)` : ''}`,
     p.running !== undefined && p.running !== p.pinned ? `(this release pins ${p.pinned}: run upgrade or init to move it)` : '',
   ]);
   if (cloud.defaultStorageClass) {

@@ -24,7 +24,7 @@ export interface StatusNode {
 /** The cloud integration and storage as the cluster runs them (status/cloud-status.ts). */
 export interface StatusCloud {
   parts: Array<{
-    /** ccm, csi, snapshots, metallb, local-path. */
+    /** ccm, csi, snapshots, metallb, local-path; a part with a node DaemonSet has an entry for each workload. */
     part: string;
     component: string;
     /** namespace/kind/name of the workload asked. */
@@ -37,6 +37,9 @@ export interface StatusCloud {
     present: boolean | null;
     /** Deployment Available / every DaemonSet pod ready; null when the cluster could not be asked. */
     available: boolean | null;
+    /** DaemonSets (a CCM on control planes, a CSI node plugin, MetalLB's speaker): pods it should run and pods Ready. */
+    desired?: number;
+    ready?: number;
   }>;
   /** The StorageClass that must be the default, and the classes marked default. */
   defaultStorageClass?: { expected: string; defaults: string[]; present: boolean | null };

@@ -32,6 +32,7 @@ import { kubeconfigPhase } from '../init/phases.js';
 import type { HopPlan, SavedUpgradePlan } from './plan.js';
 import { checkSnapshot, drainedByUpgrade, inspectCluster, type ClusterSnapshot } from './preflight.js';
 import { runNodeOps } from '../run/node-ops.js';
+import { assertCloudControllerCredentials } from '../run/credentials-check.js';
 
 /** State facts of an unfinished upgrade: a resumed run takes the same hops. */
 const FACT_TARGET = 'upgrade.target';
@@ -97,6 +98,8 @@ export async function upgradeCluster(host: Host, options: UpgradeOptions): Promi
   // Decided before any SSH: nothing is asked of a cluster that this run could not upgrade anyway.
   if (!target && !host.interactive) throw targetRequired(spec.name, cluster.state.kubernetesVersion ?? spec.kubernetes.version);
   if (!options.dryRun) host.assertCanConfirm('upgrade');
+  // Each hop re-applies the CCM/CSI Secrets: a key the user brings must be there before anything runs.
+  if (!options.dryRun && cloudIntegrationInstalled(cluster.state.steps)) assertCloudControllerCredentials(spec, host.env, 'Cannot upgrade the cluster');
 
   if (options.rebuildImage && !isCloudProvider(spec.provider.name)) {
     throw new UsageError('RebuildImageNotCloud', `--rebuild-image is for cloud providers; cluster ${spec.name} runs on static hosts, which have no image`, {

@@ -56,7 +56,9 @@ locals {
   cloud_operations = distinct(concat(var.cloud_ccm ? local.ccm_operations : [], var.cloud_csi ? local.csi_operations : []))
   # The same one-line expression as the CSI README's policy.
   cloud_operations_expression = "operation in [${join(",", [for operation in local.cloud_operations : "'${operation}'"])}]"
-  cloud_credentials           = var.cloud_ccm || var.cloud_csi
+  # None when the user brings the key (cloudIntegration.credentials: environment); README
+  # "Cloud integration and storage" lists cloud_operations as the role that key needs.
+  cloud_credentials = (var.cloud_ccm || var.cloud_csi) && var.cloud_credentials_from_terraform
 }
 
 resource "exoscale_iam_role" "cloud_controllers" {

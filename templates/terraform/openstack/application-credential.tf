@@ -10,8 +10,16 @@
 # unrestricted stays false: the credential cannot create other credentials or trusts. It holds
 # the operator's roles in the project unless application_credential_roles narrows them.
 
+locals {
+  # The CCM or the CSI runs: they need Keystone's URL (auth-url.tf) in any case...
+  cloud_integration = var.cloud_ccm || var.cloud_csi
+  # ...and an application credential from here unless the user made one
+  # (cloudIntegration.credentials: environment; destroy then deletes none).
+  cloud_credentials = local.cloud_integration && var.cloud_credentials_from_terraform
+}
+
 resource "openstack_identity_application_credential_v3" "cloud_controllers" {
-  count = var.cloud_ccm || var.cloud_csi ? 1 : 0
+  count = local.cloud_credentials ? 1 : 0
 
   name         = "${var.cluster_name}-${var.region}-cloud-controllers"
   description  = "Cloud controller manager and Cinder CSI of the Kubernetes cluster ${var.cluster_name}"
@@ -24,7 +32,7 @@ resource "openstack_identity_application_credential_v3" "cloud_controllers" {
 # region/url): the same cloud Terraform talks to, whether the operator uses OS_AUTH_URL or
 # clouds.yaml. var.auth_url overrides it (a catalog whose public identity URL the nodes cannot reach).
 data "openstack_identity_auth_scope_v3" "current" {
-  count = (var.cloud_ccm || var.cloud_csi) && var.auth_url == null ? 1 : 0
+  count = local.cloud_integration && var.auth_url == null ? 1 : 0
 
   name = "${var.cluster_name}-cloud-controllers"
 }

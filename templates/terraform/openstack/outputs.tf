@@ -48,3 +48,15 @@ output "auth_url" {
   description = "Keystone URL written to the cluster's cloud.conf."
   value       = var.cloud_ccm || var.cloud_csi ? local.auth_url : null
 }
+
+# Not secret: where the OpenStack CCM puts LoadBalancer Services. cloud.conf's [LoadBalancer]
+# floating-network-id (required when the cloud has several external networks) and subnet-id (the
+# VIPs' subnet): cloud-provider-openstack docs/openstack-cloud-controller-manager/
+# using-openstack-cloud-controller-manager.md, "Load Balancer".
+output "floating_network_id" {
+  value = data.openstack_networking_network_v2.external.id
+}
+
+output "subnet_id" {
+  value = openstack_networking_subnet_v2.nodes.id
+}

@@ -119,3 +119,12 @@ variable "cloud_csi" {
   type        = bool
   default     = true
 }
+
+# cloudIntegration.credentials of cluster.yaml: false (environment) when the user made the key of
+# the CCM and CSI; the Exoscale and OpenStack modules then create no IAM role, API key or
+# application credential (and destroy deletes none). AWS always uses its instance profiles.
+variable "cloud_credentials_from_terraform" {
+  description = "The module creates the credentials of the CCM and CSI (cloudIntegration.credentials: terraform)."
+  type        = bool
+  default     = true
+}

@@ -15,7 +15,8 @@ import type { Fleet } from '../../fleet/fleet.js';
 import { ssh, writeKnownHosts } from '../../fleet/plain-ssh.js';
 import { hasCommand, missingRequirement } from '../../helpers/require-tool.js';
 import { runCli, type FakeRun } from '../../helpers/fake-io.js';
-import { failureText, fleetSkipReason, hostFlags, preparedFleetOf, tempDir } from './cluster-helpers.js';
+import { failureText, fleetSkipReason, hostFlags, nodes as fleetNodes, preparedFleetOf, tempDir } from './cluster-helpers.js';
+import { startFleet } from '../../fleet/fleet.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../../src/kube/versions.js';
 
 const fleetSkip = fleetSkipReason();
@@ -293,4 +294,55 @@ describe.skipIf(fleetSkip)('storage and load balancers on static machines: local
     expect(await view.ingress('web')).toEqual([{ ip: pool[0], ipMode: 'VIP' }]);
     expect(await view.events('web')).toContainEqual(expect.objectContaining({ reason: 'IPAllocated', message: `Assigned IP ["${pool[0]}"]` }));
   });
+});
+
+describe.skipIf(fleetSkip)('Rook-Ceph on static machines: the named disk of every worker', () => {
+  let fleet: Fleet;
+  const view = clusterView(() => fleet);
+  const initWith = async (device: string, name: string) => {
+    const cwd = tempDir(`e2e-cloud-integration-rook-${name}`);
+    writeFileSync(join(cwd, 'rook.yaml'), `storage:\n  defaultClass: rook-ceph\n  rookCeph:\n    device: ${device}\n`);
+    return runCli(
+      [
+        '--dir', join(cwd, 'cluster'), '--output', 'plain', '--yes', 'init', '--config', join(cwd, 'rook.yaml'), '--name', name, '--provider', 'static',
+        ...hostFlags(fleet), '--ssh-user', fleet.sshUser, '--ssh-key', fleet.privateKeyPath, '--cni', 'flannel', '--timeout', '10m', '--ssh-timeout', '20s',
+      ],
+      { cwd, env: { HOME: cwd } },
+    );
+  };
+
+  beforeAll(async () => {
+    // Three workers with an empty sdb; only worker-1 also has sdc.
+    fleet = await startFleet({
+      nodes: fleetNodes(1, 3).map((node) => ({
+        ...node,
+        image: { kubernetes: DEFAULT_KUBERNETES_VERSION },
+        ...(node.role === 'worker' ? { disks: [{ name: 'sdb' }, ...(node.name === 'worker-1' ? [{ name: 'sdc' }] : [])] } : {}),
+      })),
+    });
+  }, 120_000);
+  afterAll(() => fleet?.stop());
+
+  it('init stops before anything changes when a worker lacks the disk, naming each such worker and the disk', async () => {
+    const run = await initWith('sdc', 'nodisk');
+    expect(run.code, failureText(run)).not.toBe(0);
+    const text = `${run.stdout}\n${run.stderr}`;
+    expect(text).toContain('worker-2: /dev/sdc is not a disk on this node (lsblk: /dev/sdc: not a block device)');
+    expect(text).toContain('worker-3: /dev/sdc is not a disk on this node');
+    expect(text).not.toMatch(/worker-1: \/dev\/sdc is not/);
+    expect(text).not.toContain('kubeadm init on');
+  }, 120_000);
+
+  it('init ends with rook-ceph-block as the only default class, Ceph HEALTH_OK, and a claim binds through the RBD driver', async () => {
+    const run = await initWith('sdb', 'ceph');
+    expect(run.code, failureText(run)).toBe(0);
+    expect((await view.defaultClasses()).map((sc) => [sc.metadata.name, sc.provisioner])).toEqual([['rook-ceph-block', 'rook-ceph.rbd.csi.ceph.com']]);
+    const cluster = await view.json<{ spec: { storage: { nodes: Array<{ name: string; devices: Array<{ name: string }> }> } }; status: { ceph: { health: string } } }>('-n rook-ceph get cephcluster rook-ceph');
+    expect(cluster.status.ceph.health).toBe('HEALTH_OK');
+    expect(cluster.spec.storage.nodes).toEqual(['worker-1', 'worker-2', 'worker-3'].map((name) => ({ name, devices: [{ name: 'sdb' }] })));
+    expect((await view.json<{ spec: { replicated: { size: number } } }>('-n rook-ceph get cephblockpool replicapool')).spec.replicated.size).toBe(3);
+    expect((await view.kubectl('apply -f -', CLAIM)).code).toBe(0);
+    await view.kubectl("wait --for=jsonpath='{.status.phase}'=Bound pvc/data --timeout=20s");
+    expect(await view.json<{ spec: { storageClassName?: string }; status: { phase: string } }>('get pvc data')).toMatchObject({ spec: { storageClassName: 'rook-ceph-block' }, status: { phase: 'Bound' } });
+  }, 420_000);
 });

@@ -35,7 +35,7 @@ function issuesOf(doc: unknown): ValidationIssue[] {
 describe('defaults', () => {
   it('a cloud gets its CCM and CSI and the cloud StorageClass', () => {
     const spec = validateSpec(aws());
-    expect(spec.cloudIntegration).toEqual({ ccm: true, csi: true });
+    expect(spec.cloudIntegration).toEqual({ ccm: true, csi: true, credentials: 'terraform' });
     expect(spec.storage).toEqual({ defaultClass: 'auto' });
     expect(spec.loadBalancer).toEqual({});
     expect(cloudIntegrationOn(spec)).toEqual({ ccm: true, csi: true });
@@ -44,7 +44,7 @@ describe('defaults', () => {
 
   it('static hosts: no cloud integration whatever the file says, local-path by default', () => {
     const spec = validateSpec(lab({ cloudIntegration: { ccm: true, csi: true } }));
-    expect(spec.cloudIntegration).toEqual({ ccm: false, csi: false });
+    expect(spec.cloudIntegration).toEqual({ ccm: false, csi: false, credentials: 'terraform' });
     expect(cloudIntegrationOn(spec)).toEqual({ ccm: false, csi: false });
     expect(resolvedStorageClass(spec)).toBe('local-path');
   });
@@ -66,10 +66,10 @@ describe('defaults', () => {
     expect(() => validateSpec({ ...lab(), ...onlyControlPlanes })).toThrow(/loadBalancer\.metallb: needs a worker host/);
   });
 
-  it('rook-ceph is refused before anything runs: this release does not install it', () => {
-    expect(() => validateSpec(lab({ storage: { defaultClass: 'rook-ceph', rookCeph: { device: 'sdb' } } }))).toThrow(
-      /storage\.defaultClass: is rook-ceph, which this release does not install yet .*choose local-path/,
-    );
+  it('rook-ceph on static hosts with its disk is accepted and resolves to rook-ceph', () => {
+    const spec = validateSpec(lab({ storage: { defaultClass: 'rook-ceph', rookCeph: { device: 'nvme1n1' } } }));
+    expect(spec.storage).toEqual({ defaultClass: 'rook-ceph', rookCeph: { device: 'nvme1n1' } });
+    expect(resolvedStorageClass(spec)).toBe('rook-ceph');
   });
 });
 
@@ -141,6 +141,16 @@ describe('good input and warnings', () => {
     expect(specWarnings(spec)).toContainEqual(expect.objectContaining({ path: 'loadBalancer.metallb.addresses[0]', message: expect.stringMatching(/not inside network\.nodeCidr/) }));
   });
 
+  it('rook-ceph with fewer than three workers warns (Rook\'s example needs three); three workers do not', () => {
+    const one = validateSpec(lab({ storage: { defaultClass: 'rook-ceph', rookCeph: { device: 'sdb' } } }));
+    expect(specWarnings(one)).toContainEqual(
+      expect.objectContaining({ path: 'storage.defaultClass', value: 'rook-ceph', message: expect.stringMatching(/with 1 worker: Rook's example cluster needs at least three; volumes get 1 copy .*loses the data/) }),
+    );
+    const hosts = [{ address: '192.0.2.10', role: 'control-plane' }, ...[21, 22, 23].map((n) => ({ address: `192.0.2.${n}`, role: 'worker' }))];
+    const three = validateSpec(lab({ provider: { name: 'static', hosts }, storage: { defaultClass: 'rook-ceph', rookCeph: { device: 'sdb' } } }));
+    expect(specWarnings(three)).toEqual([]);
+  });
+
   it('says rookCeph is ignored without the rook-ceph class', () => {
     const ignored = validateSpec(lab({ storage: { rookCeph: { device: 'sdb' } } }));
     expect(specWarnings(ignored)).toContainEqual(expect.objectContaining({ path: 'storage.rookCeph', message: 'is ignored: storage.defaultClass is auto, not rook-ceph' }));
@@ -158,7 +168,7 @@ describe('cluster.yaml', () => {
 
   it('cloud files keep cloudIntegration, with what was turned off', () => {
     const yaml = serializeSpec(validateSpec(aws({ cloudIntegration: { ccm: false } })));
-    expect(parse(yaml).cloudIntegration).toEqual({ ccm: false, csi: true });
+    expect(parse(yaml).cloudIntegration).toEqual({ ccm: false, csi: true, credentials: 'terraform' });
   });
 
   it.each(PROVIDERS)('config example --provider %s shows the sections that apply', async (provider) => {
@@ -170,7 +180,7 @@ describe('cluster.yaml', () => {
       expect(doc.storage).toEqual({ defaultClass: 'local-path' });
       expect(doc.loadBalancer).toEqual({ metallb: { addresses: ['192.0.2.200-192.0.2.220'] } });
     } else {
-      expect(doc.cloudIntegration).toEqual({ ccm: true, csi: true });
+      expect(doc.cloudIntegration).toEqual({ ccm: true, csi: true, credentials: 'terraform' });
       expect(doc.storage).toEqual({ defaultClass: 'auto' });
       expect(doc).not.toHaveProperty('loadBalancer');
     }
@@ -204,8 +214,9 @@ describe('JSON Schema', () => {
     expect(entry.test('fd00::/64')).toBe(false);
   });
 
-  it('cloudIntegration has the two switches', () => {
-    expect(Object.keys(props.cloudIntegration!.properties!)).toEqual(['ccm', 'csi']);
+  it('cloudIntegration has the two switches and where their credentials come from', () => {
+    expect(Object.keys(props.cloudIntegration!.properties!)).toEqual(['ccm', 'csi', 'credentials']);
+    expect(props.cloudIntegration!.properties!.credentials).toMatchObject({ enum: ['terraform', 'environment'], default: 'terraform' });
   });
 });
 

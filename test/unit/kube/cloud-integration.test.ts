@@ -101,6 +101,10 @@ describe('cloudIntegrationPlan', () => {
     expect(parseAllDocuments(EXOSCALE_CSI_SECRET.render(credentials))[0]!.toJS()).toMatchObject({ stringData: { EXOSCALE_API_KEY: 'EXOkey123', EXOSCALE_API_SECRET: 's3cr3t-exo' } });
     const conf = (parseAllDocuments(OPENSTACK_CLOUD_CONFIG.render(credentials))[0]!.toJS() as any).stringData['cloud.conf'];
     expect(conf).toBe('[Global]\nauth-url=https://keystone.example:5000/v3\napplication-credential-id=appid42\napplication-credential-secret=appsecret42\nregion=RegionOne\n');
+    // With the module's network outputs: where LoadBalancer Services go.
+    const withLb = { openstack: { ...credentials.openstack!, floatingNetworkId: 'ext-net-1', subnetId: 'subnet-7' } };
+    const lbConf = (parseAllDocuments(OPENSTACK_CLOUD_CONFIG.render(withLb))[0]!.toJS() as any).stringData['cloud.conf'];
+    expect(lbConf).toBe('[Global]\nauth-url=https://keystone.example:5000/v3\napplication-credential-id=appid42\napplication-credential-secret=appsecret42\nregion=RegionOne\n\n[LoadBalancer]\nfloating-network-id=ext-net-1\nsubnet-id=subnet-7\n');
     // A newline in a value would add a line to cloud.conf: refused.
     expect(() => OPENSTACK_CLOUD_CONFIG.render({ openstack: { ...credentials.openstack, region: 'RegionOne\n[Global]' } })).toThrow(/control character/);
     expect(() => EXOSCALE_CCM_SECRET.render({})).toThrow(/missing/);
@@ -126,7 +130,7 @@ describe('reading what the cluster runs', () => {
     };
     expect(readWorkload(workload, JSON.stringify(deployment))).toEqual({ present: true, version: 'v1.63.1', available: true });
     const ds = { kind: 'DaemonSet', spec: { template: { spec: { containers: [{ name: 'c', image: 'exoscale/cloud-controller-manager:0.34.0' }] } } }, status: { desiredNumberScheduled: 2, numberReady: 1 } };
-    expect(readWorkload({ ...workload, kind: 'daemonset', container: 'c' }, JSON.stringify(ds))).toEqual({ present: true, version: '0.34.0', available: false });
+    expect(readWorkload({ ...workload, kind: 'daemonset', container: 'c' }, JSON.stringify(ds))).toEqual({ present: true, version: '0.34.0', available: false, desired: 2, ready: 1 });
   });
 
   it('reads the default StorageClass and the nodes the CCM has not initialised yet', () => {

@@ -61,13 +61,14 @@ describe('installCloudStep', () => {
       return credentials;
     });
     await ops.installCloudStep(first, 'ccm', ctx());
-    const [secret, probe, apply] = pool.execs;
+    const [secret, probe, apply, wait] = pool.execs;
     expect(secret!.command).toBe('kubectl --kubeconfig /etc/kubernetes/admin.conf apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f -');
     expect(secret!.stdin).toContain('name: exoscale-credentials');
     expect(secret!.stdin).toContain('api-key: EXOabcdef0123456789');
     expect(probe!.command).toBe('kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system get deployment exoscale-cloud-controller-manager -o json --ignore-not-found');
     expect(apply!.command).toBe('kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubernetes/k8sb/cloud/exoscale-ccm.yaml');
     expect(pool.files.get('/etc/kubernetes/k8sb/cloud/exoscale-ccm.yaml')).toContain('image: exoscale/cloud-controller-manager:0.34.0');
+    expect(wait!.command).toBe('kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system wait --for=condition=Available deployment/exoscale-cloud-controller-manager --timeout=300s');
     for (const value of [credentials.exoscale!.apiKey, credentials.exoscale!.apiSecret]) {
       expect(pool.execs.map((e) => e.command).join('\n')).not.toContain(value);
       expect([...pool.files.values()].join('\n')).not.toContain(value);
@@ -94,7 +95,10 @@ describe('installCloudStep', () => {
     const moved = ctx();
     await ops.installCloudStep(first, 'ccm', moved, '1.36.4');
     expect(moved.lines).toContainEqual('AWS cloud controller manager v1.35.2 runs in the cluster: moving it to v1.36.1');
-    expect(pool.execs.at(-1)!.command).toBe('kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubernetes/k8sb/cloud/aws-ccm.yaml');
+    expect(pool.execs.slice(-2).map((e) => e.command)).toEqual([
+      'kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubernetes/k8sb/cloud/aws-ccm.yaml',
+      'kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system rollout status daemonset/aws-cloud-controller-manager --timeout=300s',
+    ]);
   });
 
   it('makes the cloud class the only default: another default class loses the mark', async () => {
@@ -109,14 +113,60 @@ describe('installCloudStep', () => {
     expect(pool.files.get('/etc/kubernetes/k8sb/cloud/aws-storage-class.yaml')).toContain('storageclass.kubernetes.io/is-default-class: "true"');
   });
 
-  it('applies the MetalLB pool on every run, after its controller is Available, also when MetalLB runs its pin', async () => {
+  it('applies the MetalLB pool on every run, after its controller is Available and its speaker rolled out, also when MetalLB runs its pin', async () => {
     const pool = fakePool((command) => (command.includes('-n metallb-system get deployment controller') ? { code: 0, stdout: deployment('controller', 'quay.io/metallb/controller:v0.16.1') } : undefined));
     const { ops } = opsFor(cloudSpec('static', { loadBalancer: { metallb: { addresses: ['10.0.0.200-10.0.0.220'] } } }), pool);
     await ops.installCloudStep(first, 'metallb', ctx());
     expect(pool.execs.map((e) => e.command).slice(1)).toEqual([
+      'kubectl --kubeconfig /etc/kubernetes/admin.conf -n metallb-system rollout status daemonset/speaker --timeout=300s',
       'kubectl --kubeconfig /etc/kubernetes/admin.conf -n metallb-system wait --for=condition=Available deployment/controller --timeout=300s',
       'kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubernetes/k8sb/cloud/metallb-pool.yaml',
     ]);
+  });
+
+  it('waits for the CSI controller and its node plugin after the apply, and on every run, also when the pin runs', async () => {
+    const pool = fakePool(() => undefined);
+    const { ops } = opsFor(cloudSpec('aws'), pool);
+    await ops.installCloudStep(first, 'csi', ctx());
+    expect(pool.execs.map((e) => e.command).slice(-3)).toEqual([
+      'kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubernetes/k8sb/cloud/aws-csi.yaml',
+      'kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system wait --for=condition=Available deployment/ebs-csi-controller --timeout=300s',
+      'kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system rollout status daemonset/ebs-csi-node --timeout=300s',
+    ]);
+    const running = fakePool((command) => (command.includes('get deployment snapshot-controller') ? { code: 0, stdout: deployment('snapshot-controller', 'registry.k8s.io/sig-storage/snapshot-controller:v8.6.0') } : undefined));
+    await opsFor(cloudSpec('aws'), running).ops.installCloudStep(first, 'snapshots', ctx());
+    expect(running.execs.map((e) => e.command).slice(1)).toEqual(['kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system wait --for=condition=Available deployment/snapshot-controller --timeout=300s']);
+  });
+
+  it('fails the step naming a CSI controller no node takes, its pods and why (the scheduler\'s words)', async () => {
+    const unschedulable = '0/1 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.';
+    const pods = {
+      items: [{
+        metadata: { name: 'csi-cinder-controllerplugin-7d9f-abcde', labels: { app: 'csi-cinder-controllerplugin' } },
+        spec: {},
+        status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: unschedulable }] },
+      }],
+    };
+    const pool = fakePool((command) => {
+      if (command.includes('wait --for=condition=Available deployment/csi-cinder-controllerplugin')) return { code: 1, stdout: '', stderr: 'error: timed out waiting for the condition on deployments/csi-cinder-controllerplugin' };
+      if (command.includes('get deployment csi-cinder-controllerplugin')) return { code: 0, stdout: JSON.stringify({ kind: 'Deployment', spec: { selector: { matchLabels: { app: 'csi-cinder-controllerplugin' } }, template: { spec: { containers: [] } } }, status: {} }) };
+      if (command.includes('get pods -l app=csi-cinder-controllerplugin')) return { code: 0, stdout: JSON.stringify(pods) };
+      if (command.includes('get events --field-selector involvedObject.name=csi-cinder-controllerplugin-7d9f-abcde')) return { code: 0, stdout: JSON.stringify({ items: [{ reason: 'FailedScheduling', message: unschedulable }] }) };
+      return undefined;
+    });
+    const { ops } = opsFor(cloudSpec('openstack'), pool, async () => ({ openstack: { authUrl: 'https://keystone.example:5000/v3', region: 'RegionOne', applicationCredentialId: 'id0123456789', applicationCredentialSecret: 'secret0123456789' } }));
+    const error = await ops.installCloudStep(first, 'csi', ctx()).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'CloudWorkloadNotReady',
+      message: 'OpenStack CSI driver: kube-system/deployment/csi-cinder-controllerplugin is not ready on cp-1 (1 pod not ready)',
+      details: [
+        'error: timed out waiting for the condition on deployments/csi-cinder-controllerplugin',
+        `csi-cinder-controllerplugin-7d9f-abcde on (not scheduled): Pending: ${unschedulable}`,
+        `  FailedScheduling: ${unschedulable}`,
+      ],
+    });
+    // The node plugin is not waited for once the controller failed.
+    expect(pool.execs.some((e) => e.command.includes('rollout status'))).toBe(false);
   });
 
   it('fails naming what is missing when a Secret is needed and the run has no credentials', async () => {

@@ -54,6 +54,11 @@ describe('readCloudCredentials', () => {
     });
   });
 
+  it('openstack: the floating network and subnet for cloud.conf [LoadBalancer], when the module outputs them', () => {
+    const withNetwork = { ...outputs(), floating_network_id: wrapped('ext-net-1'), subnet_id: wrapped('subnet-7') };
+    expect(readCloudCredentials(openstack(), withNetwork).openstack).toMatchObject({ floatingNetworkId: 'ext-net-1', subnetId: 'subnet-7' });
+  });
+
   it('takes unwrapped values too (outputValues of inventory-check)', () => {
     const plain = { ccm_api_key: EXO_KEY, ccm_api_secret: EXO_SECRET };
     expect(readCloudCredentials(exoscale(), plain).exoscale?.apiKey).toBe(EXO_KEY);

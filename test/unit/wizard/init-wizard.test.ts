@@ -473,7 +473,7 @@ describe('init wizard: cloud integration and storage', () => {
     expect(t.screen).toContain('only for nodes in instance pools');
     expect(doc.cloudIntegration).toEqual({ ccm: false, csi: false });
     const spec = validateSpec(doc);
-    expect(spec.cloudIntegration).toEqual({ ccm: false, csi: false });
+    expect(spec.cloudIntegration).toEqual({ ccm: false, csi: false, credentials: 'terraform' });
     expect(spec.storage.defaultClass).toBe('auto');
   });
 
@@ -499,20 +499,24 @@ describe('init wizard: cloud integration and storage', () => {
     ssh: { user: 'admin', privateKey: '/keys/id' },
   };
 
-  it('static: rook-ceph is shown but cannot be chosen (this release does not install it)', async () => {
+  it('static: rook-ceph asks for the disk, refuses a malformed name, and writes the bare name under /dev', async () => {
     writeKey('id_ed25519');
     const { terminal: t, done } = start({}, { ...staticSeed, ssh: { user: 'admin' } });
     await t.choose('SSH key');
-    await t.choose('Default StorageClass', 1); // Down skips the disabled rook-ceph: none
+    await t.choose('Default StorageClass', 1); // rook-ceph
+    expect(t.screen.replace(/\s+/g, ' ')).toContain('rook-ceph: Ceph on a spare disk of every worker (replicated; the disk is erased)');
+    await t.answer('Disk for Ceph on every worker', 'sdb; rm');
+    await t.waitFor('must be a disk name under /dev');
+    t.press(KEYS.clearLine, '/dev/sdb', KEYS.enter);
     await t.answer('MetalLB addresses');
     const { doc } = await done;
-    expect(t.screen.replace(/\s+/g, ' ')).toContain('- rook-ceph: Ceph on a spare disk of every worker (replicated) not installed by this release yet');
-    expect(doc.storage).toEqual({ defaultClass: 'none' });
+    expect(doc.storage).toEqual({ defaultClass: 'rook-ceph', rookCeph: { device: 'sdb' } });
+    expect(validateSpec(doc).storage).toEqual({ defaultClass: 'rook-ceph', rookCeph: { device: 'sdb' } });
   });
 
   it('static MetalLB: refuses a range holding a host\'s address, keeps the ranges given', async () => {
     const { terminal: t, done } = start({}, staticSeed);
-    await t.choose('Default StorageClass', 1); // none (Down skips the disabled rook-ceph)
+    await t.choose('Default StorageClass', 2); // none
     await t.answer('MetalLB addresses', '192.0.2.20-192.0.2.30');
     await t.waitFor('overlaps provider.hosts[1].address (192.0.2.21)');
     t.press(KEYS.clearLine, '192.0.2.200-192.0.2.220, 192.0.2.240/28', KEYS.enter);

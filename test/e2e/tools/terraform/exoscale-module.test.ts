@@ -428,4 +428,11 @@ describe.skipIf(noTerraform)('the Exoscale IAM policy, evaluated by terraform', 
   it('with both off: no role and no key', () => {
     expect(consoleEval(files(), { ...vars, cloud_ccm: false, cloud_csi: false }, 'local.cloud_credentials')).toBe(false);
   });
+
+  it('with a key the user made (cloudIntegration.credentials: environment -> cloud_credentials_from_terraform = false): no role and no key', () => {
+    expect(consoleEval(files(), { ...vars, cloud_credentials_from_terraform: false }, 'local.cloud_credentials')).toBe(false);
+    expect(consoleEval(files(), { ...vars, cloud_credentials_from_terraform: true }, 'local.cloud_credentials')).toBe(true);
+    const tfvars = providerAdapter('exoscale').tfvars(spec({ name: 'exoscale', zone: 'de-fra-1' }, { cloudIntegration: { credentials: 'environment' } }), { sshPublicKey: 'ssh-ed25519 AAAA k', imageId: 'tmpl' });
+    expect(tfvars).toMatchObject({ cloud_credentials_from_terraform: false });
+  });
 });

@@ -42,7 +42,9 @@ describe.each(PROVIDERS)('module %s', (provider) => {
   it('declares every output of the inventory contract, and the credentials its CCM and CSI get (sensitive)', async () => {
     const text = await moduleText(provider);
     const credentials: string[] = provider === 'aws' ? [] : Object.values(CLOUD_CREDENTIAL_OUTPUTS[provider]);
-    expect(blocks(text, 'output').sort()).toEqual([...INVENTORY_OUTPUTS, ...credentials].sort());
+    // OpenStack also says where LoadBalancer Services go (cloud.conf [LoadBalancer]; not secret).
+    const loadBalancer = provider === 'openstack' ? ['floating_network_id', 'subnet_id'] : [];
+    expect(blocks(text, 'output').sort()).toEqual([...INVENTORY_OUTPUTS, ...credentials, ...loadBalancer].sort());
     // The URL is not a secret; the key, secret and application credential are.
     for (const name of credentials.filter((output) => output !== 'auth_url')) {
       expect(text.slice(text.indexOf(`output "${name}"`)).split('\n}')[0], name).toMatch(/sensitive\s+= true/);

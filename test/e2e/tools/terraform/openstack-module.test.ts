@@ -274,7 +274,9 @@ describe('the OpenStack CCM and Cinder CSI get an application credential of thei
   it('creates one restricted (unrestricted = false) application credential, only when ccm or csi is on, and outputs it as sensitive', async () => {
     const text = await openstackText();
     const credential = blockBody(text, 'resource "openstack_identity_application_credential_v3" "cloud_controllers"')!;
-    expect(credential).toMatch(/count = var\.cloud_ccm \|\| var\.cloud_csi \? 1 : 0/);
+    expect(credential).toMatch(/count = local\.cloud_credentials \? 1 : 0/);
+    // Keystone's URL is read whenever the CCM or CSI runs, also with a credential the user made.
+    expect(blockBody(text, 'data "openstack_identity_auth_scope_v3" "current"')).toMatch(/count = local\.cloud_integration && var\.auth_url == null \? 1 : 0/);
     expect(credential).toMatch(/unrestricted = false/);
     expect(credential).toMatch(/roles\s+= var\.application_credential_roles/);
     expect(credential).not.toMatch(/\bsecret\s+=/);
@@ -319,5 +321,36 @@ describe.skipIf(noTerraform)('auth-url.tf evaluated by Terraform', () => {
 
   it('uses var.auth_url when set', async () => {
     expect(await evaluateAuthUrl(catalog, { auth_url: 'https://keystone.internal.example/v3' })).toBe('https://keystone.internal.example/v3');
+  });
+});
+
+/** The locals of application-credential.tf (no provider needed) with these variables, applied by Terraform. */
+async function evaluateCredentialLocals(vars: Record<string, unknown>): Promise<{ integration: boolean; credentials: boolean }> {
+  const dir = await tempDir('os-credential-locals');
+  const text = await readFile(join(OPENSTACK, 'application-credential.tf'), 'utf8');
+  const start = text.indexOf('\nlocals {');
+  await writeFile(join(dir, 'locals.tf'), `${text.slice(start, text.indexOf('\n}\n', start) + 3)}\noutput "on" {\n  value = { integration = local.cloud_integration, credentials = local.cloud_credentials }\n}\n`);
+  await copyFile(join(MODULES, 'shared', 'common-variables.tf'), join(dir, 'common-variables.tf'));
+  const base = { cluster_name: 'demo', node_cidr: '10.240.0.0/16', admin_cidrs: ['203.0.113.0/24'], image_id: 'img', ssh_public_key: 'ssh-ed25519 AAAA', control_plane_type: 'm1.medium', worker_type: 'm1.large' };
+  await writeFile(join(dir, 'terraform.tfvars.json'), JSON.stringify({ ...base, ...vars }));
+  const env = { TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1' };
+  const apply = await runTool('terraform', ['apply', '-auto-approve', '-input=false'], { cwd: dir, env, allowFailure: true });
+  if (apply.exitCode !== 0) throw new Error(`terraform apply failed: ${apply.stderr || apply.stdout}`);
+  return JSON.parse((await runTool('terraform', ['output', '-json', 'on'], { cwd: dir, env })).stdout) as { integration: boolean; credentials: boolean };
+}
+
+describe.skipIf(noTerraform)('the application credential with cloudIntegration.credentials, evaluated by Terraform', () => {
+  it('terraform (the default): created while the CCM or CSI runs', async () => {
+    expect(await evaluateCredentialLocals({})).toEqual({ integration: true, credentials: true });
+    expect(await evaluateCredentialLocals({ cloud_ccm: false })).toEqual({ integration: true, credentials: true });
+  });
+
+  it('environment (cloud_credentials_from_terraform = false): none created, Keystone\'s URL still read', async () => {
+    expect(await evaluateCredentialLocals({ cloud_credentials_from_terraform: false })).toEqual({ integration: true, credentials: false });
+    expect(openstackAdapter.tfvars(spec({ name: 'openstack' }, { cloudIntegration: { credentials: 'environment' } }), { sshPublicKey: 'ssh-ed25519 AAAA k', imageId: 'img-1' })).toMatchObject({ cloud_credentials_from_terraform: false });
+  });
+
+  it('both parts off: neither', async () => {
+    expect(await evaluateCredentialLocals({ cloud_ccm: false, cloud_csi: false })).toEqual({ integration: false, credentials: false });
   });
 });

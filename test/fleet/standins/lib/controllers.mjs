@@ -8,6 +8,7 @@ import { reconcileMetallb } from './metallb.mjs';
 import { listObjects } from './objects.mjs';
 import { reconcileSnapshots } from './snapshots.mjs';
 import { reconcileStorage } from './storage.mjs';
+import { reconcileRook } from './rook.mjs';
 
 function serviceDefaults(api) {
   const services = listObjects(api, 'Service');
@@ -48,6 +49,7 @@ export function reconcile(api) {
   if (!api.cluster) return api;
   serviceDefaults(api);
   reconcileCcm(api);
+  reconcileRook(api);
   reconcileStorage(api);
   reconcileSnapshots(api);
   reconcileMetallb(api);

@@ -1,7 +1,8 @@
 // kubectl against the fleet's shared API state: get (any stored kind, plus Nodes, Pods, Events
 // and Secrets derived from the state), cordon/uncordon/drain/label, delete, apply (client-side
 // and server-side, with field-manager conflicts) and create (AlreadyExists per object), wait
-// (Ready, Established, Available, jsonpath), exec (etcdctl in the etcd pod), logs, /readyz.
+// (Ready, Established, Available, jsonpath), rollout status (Deployments, DaemonSets), exec (etcdctl
+// in the etcd pod), logs, /readyz.
 import { readFileSync } from 'node:fs';
 import { apiState, commandNotFound, fail, flagValue, fleetNow, installedVersion, parseArgs, recordHistory, sleep, updateApi, upstreamVersion } from './context.mjs';
 import { machineOf, nodeStateOf, readiness } from './cluster.mjs';
@@ -73,6 +74,9 @@ export async function run(_tool, argv) {
     case 'wait':
       connect(kubeconfig);
       return wait(args, flags);
+    case 'rollout':
+      connect(kubeconfig);
+      return rollout(args, flags);
     case 'label':
       connect(kubeconfig);
       return label(args);
@@ -588,15 +592,76 @@ async function wait(args, flags) {
       (ok ? met : pending).push(target);
     }
     if (pending.length === 0) {
-      process.stdout.write(met.map((target) => `${target.kind.toLowerCase()}/${target.name} condition met\n`).join(''));
+      process.stdout.write(met.map((target) => `${qualifiedName(target)} condition met\n`).join(''));
       return 0;
     }
     if (Date.now() >= deadline) {
-      if (met.length > 0) process.stdout.write(met.map((target) => `${target.kind.toLowerCase()}/${target.name} condition met\n`).join(''));
+      if (met.length > 0) process.stdout.write(met.map((target) => `${qualifiedName(target)} condition met\n`).join(''));
       fail(1, pending.map((target) => `error: timed out waiting for the condition on ${plural(target.kind)}/${target.name}`).join('\n'));
     }
     await sleep(Math.min(200, Math.max(10, deadline - Date.now())));
   }
+}
+
+/** The API group of each kind a wait or rollout names ('' = the core group). */
+const GROUPS = {
+  Deployment: 'apps', DaemonSet: 'apps', StatefulSet: 'apps', ReplicaSet: 'apps', CustomResourceDefinition: 'apiextensions.k8s.io', StorageClass: 'storage.k8s.io',
+  VolumeSnapshot: 'snapshot.storage.k8s.io', VolumeSnapshotClass: 'snapshot.storage.k8s.io', VolumeSnapshotContent: 'snapshot.storage.k8s.io', Installation: 'operator.tigera.io',
+};
+
+/** What kubectl's name printer prints: kind.group/name, kind/name for the core group ("deployment.apps/coredns", "pod/x"). */
+const qualifiedName = (target) => `${target.kind.toLowerCase()}${GROUPS[target.kind] ? `.${GROUPS[target.kind]}` : ''}/${target.name}`;
+
+// ---------------------------------------------------------------- rollout status
+
+/**
+ * `kubectl rollout status deployment|daemonset/NAME [--timeout=D]`, as kubectl's status viewers
+ * (kubectl pkg/polymorphichelpers/rollout_status.go): one "Waiting for …" line per change it
+ * sees, then `… successfully rolled out`; at the timeout "error: timed out waiting for the
+ * condition" (watchtools.UntilWithSync's context deadline), exit 1.
+ */
+async function rollout(args, flags) {
+  const [sub, ...rest] = args;
+  if (sub !== 'status') fail(1, `fleet: kubectl rollout ${sub ?? ''} is not simulated`);
+  const timeoutFlag = flagValue(flags, 'timeout');
+  const deadline = timeoutFlag === undefined || timeoutFlag === '0' || timeoutFlag === '0s' ? Infinity : Date.now() + durationMs(timeoutFlag);
+  const namespace = namespaceFlag(flags) ?? 'default';
+  let last = '';
+  for (;;) {
+    const api = settledApi();
+    const wanted = targets(api, rest);
+    if (wanted.length === 0) fail(1, 'error: required resource not specified');
+    if (wanted.length !== 1 || !wanted[0].name) fail(1, `error: rollout status is only supported on individual resources and resource collections - ${wanted.length} resources were found`);
+    const [target] = wanted;
+    if (!target.kind) fail(1, `error: the server doesn't have a resource type "${target.word}"`);
+    if (!['Deployment', 'DaemonSet'].includes(target.kind)) fail(1, `error: no status viewer has been implemented for ${target.kind}`);
+    const item = objectsOf(api, target.kind, namespace).find((entry) => entry.metadata.name === target.name);
+    if (!item) fail(1, `Error from server (NotFound): ${plural(target.kind)}.apps "${target.name}" not found`);
+    const { message, done } = rolloutStatus(item);
+    if (message !== last) process.stdout.write(message);
+    last = message;
+    if (done) return 0;
+    if (Date.now() >= deadline) fail(1, 'error: timed out waiting for the condition');
+    await sleep(Math.min(200, Math.max(10, deadline - Date.now())));
+  }
+}
+
+function rolloutStatus(item) {
+  const name = item.metadata.name;
+  const status = item.status ?? {};
+  if (item.kind === 'DaemonSet') {
+    // The API server defaults updateStrategy to RollingUpdate.
+    const strategy = item.spec?.updateStrategy?.type ?? 'RollingUpdate';
+    if (strategy !== 'RollingUpdate') fail(1, 'error: rollout status is only available for RollingUpdate strategy type');
+    const desired = status.desiredNumberScheduled ?? 0;
+    if ((status.updatedNumberScheduled ?? 0) < desired) return { message: `Waiting for daemon set "${name}" rollout to finish: ${status.updatedNumberScheduled ?? 0} out of ${desired} new pods have been updated...\n`, done: false };
+    if ((status.numberAvailable ?? 0) < desired) return { message: `Waiting for daemon set "${name}" rollout to finish: ${status.numberAvailable ?? 0} of ${desired} updated pods are available...\n`, done: false };
+    return { message: `daemon set "${name}" successfully rolled out\n`, done: true };
+  }
+  const replicas = item.spec?.replicas ?? 1;
+  if ((status.updatedReplicas ?? 0) < replicas) return { message: `Waiting for deployment "${name}" rollout to finish: ${status.updatedReplicas ?? 0} out of ${replicas} new replicas have been updated...\n`, done: false };
+  if ((status.availableReplicas ?? 0) < (status.updatedReplicas ?? 0)) return { message: `Waiting for deployment "${name}" rollout to finish: ${status.availableReplicas ?? 0} of ${status.updatedReplicas} updated replicas are available...\n`, done: false };
+  return { message: `deployment "${name}" successfully rolled out\n`, done: true };
 }
 
 function durationMs(text) {

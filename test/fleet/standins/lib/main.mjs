@@ -19,6 +19,7 @@ const MODULES = {
   swapoff: () => import('./kernel.mjs'),
   containerd: () => import('./runtime.mjs'),
   kubelet: () => import('./runtime.mjs'),
+  lsblk: () => import('./disks.mjs'),
 };
 
 export async function main(tool) {

@@ -10,7 +10,8 @@
 import { imageRepository } from './cloud-apps.mjs';
 import { workloadsOf, loadBalancerServices } from './ccm.mjs';
 import { recordEvent } from './events.mjs';
-import { listObjects } from './objects.mjs';
+import { randomBytes } from 'node:crypto';
+import { getObject, listObjects, putObject } from './objects.mjs';
 import { nodeLabels } from './workloads.mjs';
 import { readiness } from './cluster.mjs';
 
@@ -41,8 +42,20 @@ const controllerReady = (api) =>
 const speakerReady = (api) =>
   listObjects(api, 'DaemonSet', NAMESPACE).some((object) => (object.body?.spec?.template?.spec?.containers ?? []).some((container) => imageRepository(container.image) === 'quay.io/metallb/speaker'));
 
+/**
+ * The controller creates the speakers' memberlist Secret (its METALLB_ML_SECRET_NAME, "memberlist")
+ * when it is missing, as metallb's controller does at start; until then the speaker pods wait in
+ * FailedMount (their Secret volume is not optional).
+ */
+function ensureMemberlistSecret(api) {
+  if (getObject(api, 'Secret', NAMESPACE, 'memberlist')) return;
+  const secretkey = Buffer.from(randomBytes(32).toString('base64')).toString('base64');
+  putObject(api, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'memberlist', namespace: NAMESPACE }, type: 'Opaque', data: { secretkey } }, { manager: 'controller', namespace: NAMESPACE });
+}
+
 export function reconcileMetallb(api) {
   if (!controllerReady(api)) return;
+  ensureMemberlistSecret(api);
   const pools = listObjects(api, 'IPAddressPool', NAMESPACE).sort((a, b) => a.name.localeCompare(b.name));
   const used = new Set(listObjects(api, 'Service').flatMap((service) => (service.status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip)));
   const advertised = (pool) => listObjects(api, 'L2Advertisement', NAMESPACE).some((ad) => !(ad.body?.spec?.ipAddressPools ?? []).length || ad.body.spec.ipAddressPools.includes(pool.name));

@@ -13,6 +13,7 @@ import { workloadsOf } from './ccm.mjs';
 import { recordEvent } from './events.mjs';
 import { effectiveBody, getObject, listObjects, putObject, uidOf } from './objects.mjs';
 import { placePod, podClaims } from './workloads.mjs';
+import { ROOK_RBD_PROVISIONER, rbdReadyFor } from './rook.mjs';
 
 const DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
 const PV_CONTROLLER = 'persistentvolume-controller';
@@ -31,7 +32,9 @@ export function defaultStorageClass(api) {
 }
 
 /** Does the provisioner named by a StorageClass run? { running, component } */
-function provisionerRunning(api, provisioner) {
+function provisionerRunning(api, provisioner, sc) {
+  // Rook's RBD driver (ceph-csi, deployed by the operator): provisions once the class's pool is Ready.
+  if (provisioner === ROOK_RBD_PROVISIONER) return rbdReadyFor(api, sc);
   if (provisioner === LOCAL_PATH.provisioner) {
     return workloadsOf(api, (component) => component?.kind === 'local-path').some((entry) => entry.ready);
   }
@@ -61,7 +64,7 @@ function volumeSource(provisioner, claim, uid, node) {
       nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node.name] }] }] } },
     };
   }
-  const handle = provisioner === 'ebs.csi.aws.com' ? `vol-${hex(uid, 17)}` : provisioner === 'csi.exoscale.com' ? `${node?.labels?.['topology.kubernetes.io/zone'] ?? 'ch-gva-2'}/${uid}` : uid;
+  const handle = provisioner === 'ebs.csi.aws.com' ? `vol-${hex(uid, 17)}` : provisioner === 'rook-ceph.rbd.csi.ceph.com' ? `0001-0009-rook-ceph-0000000000000002-${uid}` : provisioner === 'csi.exoscale.com' ? `${node?.labels?.['topology.kubernetes.io/zone'] ?? 'ch-gva-2'}/${uid}` : uid;
   return { csi: { driver: provisioner, volumeHandle: handle, fsType: 'ext4' } };
 }
 
@@ -138,7 +141,7 @@ export function reconcileStorage(api) {
       recordEvent(api, claim, { reason: 'WaitForFirstConsumer', message: 'waiting for first consumer to be created before binding', component: PV_CONTROLLER });
       continue;
     }
-    if (!provisionerRunning(api, sc.body.provisioner)) {
+    if (!provisionerRunning(api, sc.body.provisioner, sc)) {
       recordEvent(api, claim, {
         reason: 'ExternalProvisioning',
         message: `Waiting for a volume to be created either by the external provisioner '${sc.body.provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`,

@@ -21,7 +21,7 @@ describe('specAsBuilt', () => {
 
   it('a finished cluster without any cloud step runs without CCM, CSI or a default class', () => {
     const built = specAsBuilt(aws, state(['init:demo-cp-1', 'cni:calico', 'verify'], '1.36.4') as never);
-    expect(built.cloudIntegration).toEqual({ ccm: false, csi: false });
+    expect(built.cloudIntegration).toEqual({ ccm: false, csi: false, credentials: 'terraform' });
     expect(built.storage.defaultClass).toBe('none');
   });
 

@@ -30,15 +30,17 @@ describe('cloudStatus', () => {
     const read = reader([
       ['get daemonset aws-cloud-controller-manager', daemonSet('aws-cloud-controller-manager', 'registry.k8s.io/provider-aws/cloud-controller-manager:v1.36.1', 1, 1)],
       ['get deployment ebs-csi-controller', workload('ebs-plugin', 'public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.64.0', true)],
+      ['get daemonset ebs-csi-node', daemonSet('ebs-plugin', 'public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.64.0', 2, 2)],
       ['get deployment snapshot-controller', workload('snapshot-controller', 'registry.k8s.io/sig-storage/snapshot-controller:v8.6.0', true)],
       ['get storageclass', classes(['ebs-gp3'])],
     ]);
     const cloud = await cloudStatus(cloudSpec('aws'), '1.37.1', via, read, quiet);
     expect(cloud).toEqual({
       parts: [
-        { part: 'ccm', component: 'AWS cloud controller manager', workload: 'kube-system/daemonset/aws-cloud-controller-manager', pinned: 'v1.36.1', running: 'v1.36.1', present: true, available: true },
+        { part: 'ccm', component: 'AWS cloud controller manager', workload: 'kube-system/daemonset/aws-cloud-controller-manager', pinned: 'v1.36.1', running: 'v1.36.1', present: true, available: true, desired: 1, ready: 1 },
         { part: 'snapshots', component: 'snapshot-controller', workload: 'kube-system/deployment/snapshot-controller', pinned: 'v8.6.0', running: 'v8.6.0', present: true, available: true },
         { part: 'csi', component: 'AWS CSI driver', workload: 'kube-system/deployment/ebs-csi-controller', pinned: 'v1.64.0', running: 'v1.64.0', present: true, available: true },
+        { part: 'csi', component: 'AWS CSI driver (ebs-csi-node)', workload: 'kube-system/daemonset/ebs-csi-node', pinned: 'v1.64.0', running: 'v1.64.0', present: true, available: true, desired: 2, ready: 2 },
       ],
       defaultStorageClass: { expected: 'ebs-gp3', defaults: ['ebs-gp3'], present: true },
       healthy: true,
@@ -54,13 +56,45 @@ describe('cloudStatus', () => {
     ]);
     const cloud = (await cloudStatus(cloudSpec('exoscale'), '1.37.1', via, read, quiet))!;
     expect(cloud.healthy).toBe(false);
-    expect(cloud.parts.map((p) => [p.part, p.present, p.available])).toEqual([['ccm', true, false], ['snapshots', null, null], ['csi', false, false]]);
+    // The CSI node plugin's probe answers '' like any command not in the table: not installed.
+    expect(cloud.parts.map((p) => [p.workload, p.present, p.available])).toEqual([
+      ['kube-system/deployment/exoscale-cloud-controller-manager', true, false],
+      ['kube-system/deployment/snapshot-controller', null, null],
+      ['kube-system/deployment/exoscale-csi-controller', false, false],
+      ['kube-system/daemonset/exoscale-csi-node', false, false],
+    ]);
     expect(cloud.defaultStorageClass).toEqual({ expected: 'exoscale-sbs', defaults: ['standard', 'exoscale-sbs'], present: false });
     const text = formatCloudStatus(cloud).join('\n');
     expect(text).toMatch(/Exoscale cloud controller manager\s+0\.33\.0\s+not available \(this release pins 0\.34\.0: run upgrade or init to move it\)/);
     expect(text).toMatch(/Exoscale CSI driver\s+-\s+not installed/);
     expect(text).toMatch(/snapshot-controller\s+-\s+unknown/);
     expect(text).toMatch(/default StorageClass exoscale-sbs\s+missing \(default: standard, exoscale-sbs\)/);
+  });
+
+  it('reports the node DaemonSets (CSI node plugin, MetalLB speaker) with desired and ready pods; one not ready makes it unhealthy', async () => {
+    const read = reader([
+      ['get daemonset openstack-cloud-controller-manager', daemonSet('openstack-cloud-controller-manager', 'registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.36.0', 1, 1)],
+      ['get deployment csi-cinder-controllerplugin', workload('cinder-csi-plugin', 'registry.k8s.io/provider-os/cinder-csi-plugin:v1.36.0', true)],
+      ['get daemonset csi-cinder-nodeplugin', daemonSet('cinder-csi-plugin', 'registry.k8s.io/provider-os/cinder-csi-plugin:v1.36.0', 1, 2)],
+      ['get deployment snapshot-controller', workload('snapshot-controller', 'registry.k8s.io/sig-storage/snapshot-controller:v8.6.0', true)],
+      ['get storageclass', classes(['csi-cinder-sc-delete'])],
+    ]);
+    const cloud = (await cloudStatus(cloudSpec('openstack'), '1.37.1', via, read, quiet))!;
+    expect(cloud.parts.find((p) => p.workload === 'kube-system/daemonset/csi-cinder-nodeplugin')).toEqual({
+      part: 'csi', component: 'OpenStack CSI driver (csi-cinder-nodeplugin)', workload: 'kube-system/daemonset/csi-cinder-nodeplugin', pinned: 'v1.36.0', running: 'v1.36.0', present: true, available: false, desired: 2, ready: 1,
+    });
+    expect(cloud.healthy).toBe(false);
+    expect(formatCloudStatus(cloud).join('\n')).toMatch(/OpenStack CSI driver \(csi-cinder-nodeplugin\)\s+v1\.36\.0\s+not available \(1\/2 pods ready\)/);
+
+    const metallb = await cloudStatus(cloudSpec('static', { loadBalancer: { metallb: { addresses: ['10.0.0.200-10.0.0.220'] } }, storage: { defaultClass: 'none' } }), '1.37.1', via, reader([
+      ['get deployment controller', workload('controller', 'quay.io/metallb/controller:v0.16.1', true)],
+      ['get daemonset speaker', daemonSet('speaker', 'quay.io/metallb/speaker:v0.16.1', 2, 2)],
+    ]), quiet);
+    expect(metallb?.parts.map((p) => [p.component, p.workload, p.available, p.desired, p.ready])).toEqual([
+      ['MetalLB', 'metallb-system/deployment/controller', true, undefined, undefined],
+      ['MetalLB (speaker)', 'metallb-system/daemonset/speaker', true, 2, 2],
+    ]);
+    expect(metallb?.healthy).toBe(true);
   });
 
   it('has nothing to report when the spec asks for nothing', async () => {
