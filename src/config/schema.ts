@@ -167,7 +167,7 @@ const storage = z
       .describe('The default StorageClass. auto: cloud when cloudIntegration.csi is on (clouds), local-path on static hosts, none otherwise. cloud: the CSI driver\'s class. local-path (static): node-local folders, the data goes with the node. rook-ceph (static): Ceph on a disk of every worker. none: no class is marked default.'),
     rookCeph: z
       .strictObject({
-        device: text('Name under /dev of a free, unformatted disk on every worker, e.g. sdb or nvme1n1; Ceph takes it whole.').meta({ pattern: BLOCK_DEVICE_NAME.source }),
+        device: text('Name under /dev of a whole disk on every worker (at least 5 GiB, writable, unmounted, no partition table or filesystem), e.g. sdb or nvme1n1; Ceph erases it.').meta({ pattern: BLOCK_DEVICE_NAME.source }),
       })
       .optional()
       .describe('Rook-Ceph settings; required when defaultClass is rook-ceph.'),

@@ -13,8 +13,9 @@
  * What is installed is judged by the cluster: the image tag of the component's workload, and the
  * annotation of the StorageClasses (kubernetes/website, change-default-storage-class.md).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { ExternalToolError, InternalError } from '../errors.js';
 import type { ClusterSpec } from '../config/schema.js';
 import { cloudIntegrationOn, resolvedStorageClass } from '../config/cloud-integration.js';
@@ -54,7 +55,52 @@ export interface SecretManifest {
   name: string;
   /** The Secret as YAML: sent on stdin only. */
   render: (credentials: CloudCredentials) => string;
+  /**
+   * The workloads that read it, at start only (env from the Secret, or cloud.conf read once): restarted
+   * when its content changes. Set by the step (cloud-config is read by the CCM and by Cinder).
+   */
+  readers?: Workload[];
 }
+
+/**
+ * The annotation on a credentials Secret holding the sha256 of the content its readers were last
+ * restarted with: a re-run compares it with the Secret it renders, without reading any value back.
+ */
+export const CONTENT_SHA_ANNOTATION = 'k8s-bootstrap.io/content-sha256';
+
+/** The sha256 of a rendered Secret (hex). */
+export const secretContentSha256 = (rendered: string): string => createHash('sha256').update(rendered).digest('hex');
+
+/** The rendered Secret with `sha256` as its content annotation (none: no annotation). */
+export function withContentSha(rendered: string, sha256: string | undefined): string {
+  if (sha256 === undefined) return rendered;
+  const secret = parse(rendered) as { metadata: { annotations?: Record<string, string> } };
+  secret.metadata.annotations = { ...(secret.metadata.annotations ?? {}), [CONTENT_SHA_ANNOTATION]: sha256 };
+  return stringify(secret, { lineWidth: 0 });
+}
+
+/**
+ * What `kubectl get secret NAME -o json --ignore-not-found` says of a Secret: whether it exists and
+ * the content sha recorded on it (only the annotation is read; the data is never looked at).
+ */
+export function readSecretContentSha(probeOutput: string): { exists: boolean; sha256?: string } {
+  if (probeOutput.trim() === '') return { exists: false };
+  let secret: { metadata?: { annotations?: Record<string, unknown> } };
+  try {
+    secret = JSON.parse(probeOutput) as typeof secret;
+  } catch {
+    return { exists: true };
+  }
+  const sha = secret.metadata?.annotations?.[CONTENT_SHA_ANNOTATION];
+  return typeof sha === 'string' ? { exists: true, sha256: sha } : { exists: true };
+}
+
+/** Reads a Secret back (its output holds the values: run it quiet, output kept secret). */
+export const secretProbe = (secret: SecretManifest): Argv => kubectl(['-n', secret.namespace, 'get', 'secret', secret.name, '-o', 'json', '--ignore-not-found']);
+/** Whether a workload exists: `kubectl get KIND NAME -o name --ignore-not-found` prints its name or nothing. */
+export const workloadExists = (workload: Workload): Argv => kubectl(['-n', workload.namespace, 'get', workload.kind, workload.name, '-o', 'name', '--ignore-not-found']);
+/** `kubectl rollout restart` of a workload (a new pod template, so new pods that read the Secret again). */
+export const rolloutRestart = (workload: Workload): Argv => kubectl(['-n', workload.namespace, 'rollout', 'restart', `${workload.kind}/${workload.name}`]);
 
 export interface CloudStepPlan {
   kind: CloudStepKind;
@@ -84,9 +130,16 @@ export interface CloudStepPlan {
   workloads?: Workload[];
   /**
    * What must also hold for the step to count as done, asked after the workload check and waited
-   * for after the commands (Rook: the CephCluster's status.ceph.health). `read` gives the problem, or undefined.
+   * for after the commands (Rook: the CephCluster's status.ceph.health). `read` gives the problem
+   * (none: healthy) and a warning to print; `firstInstall` is stricter (Rook: HEALTH_OK only).
    */
-  health?: { argv: Argv; read: (stdout: string) => string | undefined; timeoutMs: number; hint: string };
+  health?: { argv: Argv; read: (stdout: string, firstInstall: boolean) => { problem?: string; warning?: string }; timeoutMs: number; hint: string };
+  /**
+   * Live objects that must say what the step's files say for it to count as done (Rook: the
+   * CephCluster's nodes, devices and mon count, the pools' sizes: a worker added or removed). `read`
+   * gives the difference, or undefined.
+   */
+  matches?: Array<{ argv: Argv; read: (stdout: string) => string | undefined }>;
 }
 
 export const CLOUD_DIR = `${KUBEADM_CONFIG_DIR}/cloud`;
@@ -269,7 +322,7 @@ function ccmStep(cloud: CloudName, minor: ReturnType<typeof minorPins>, clusterN
     warning: warningOf(pin, minor),
     title: `${facts.label} cloud controller manager ${pin.version}`,
     files: [file],
-    secrets: cloud === 'exoscale' ? [EXOSCALE_CCM_SECRET] : cloud === 'openstack' ? [OPENSTACK_CLOUD_CONFIG] : [],
+    secrets: cloud === 'exoscale' ? [{ ...EXOSCALE_CCM_SECRET, readers: [facts.ccm] }] : cloud === 'openstack' ? [{ ...OPENSTACK_CLOUD_CONFIG, readers: [facts.ccm, facts.csi, facts.csiNode] }] : [],
     probe: { workload: facts.ccm, argv: workloadProbe(facts.ccm) },
     install: [command],
     upgrade: [command],
@@ -291,7 +344,8 @@ function csiStep(cloud: CloudName, minor: ReturnType<typeof minorPins>, clusterN
     warning: warningOf(pin, minor),
     title: `${facts.label} CSI driver ${pin.version}`,
     files: [file],
-    secrets: cloud === 'exoscale' ? [EXOSCALE_CSI_SECRET] : cloud === 'openstack' ? [OPENSTACK_CLOUD_CONFIG] : [],
+    // cloud-config is read by the OpenStack CCM too: whichever step finds it changed restarts both.
+    secrets: cloud === 'exoscale' ? [{ ...EXOSCALE_CSI_SECRET, readers: [facts.csi, facts.csiNode] }] : cloud === 'openstack' ? [{ ...OPENSTACK_CLOUD_CONFIG, readers: [facts.ccm, facts.csi, facts.csiNode] }] : [],
     probe: { workload: facts.csi, argv: workloadProbe(facts.csi) },
     install: [command],
     upgrade: [command],
@@ -411,24 +465,59 @@ function rookCephConfig(size: number): Record<string, Record<string, string>> {
 }
 
 /**
- * `kubectl get cephcluster rook-ceph -o json`: undefined when Ceph reports HEALTH_OK, else what is
- * wrong (status.ceph.health and the messages of status.ceph.details, else status.message/phase).
+ * `kubectl get cephcluster rook-ceph -o json`: healthy at HEALTH_OK; at HEALTH_WARN too once the
+ * first install is done (a mon or OSD down on a lost worker, a clock skew: Ceph still serves, and a
+ * later run must not stop on it), then with Ceph's details as the warning. Else the problem
+ * (status.ceph.health and the messages of status.ceph.details, else status.message/phase).
  */
-export function readCephHealth(text: string): string | undefined {
+export function readCephHealth(text: string, firstInstall = true): { problem?: string; warning?: string } {
   const trimmed = text.trim();
-  if (trimmed === '') return 'CephCluster rook-ceph does not exist';
+  if (trimmed === '') return { problem: 'CephCluster rook-ceph does not exist' };
   const object = parseJson('CephCluster rook-ceph', trimmed);
   const ceph = object.status?.ceph ?? {};
-  if (ceph.health === 'HEALTH_OK') return undefined;
+  if (ceph.health === 'HEALTH_OK') return {};
   const details = Object.entries((ceph.details ?? {}) as Record<string, { message?: string }>).map(([check, d]) => `${check}: ${d.message ?? ''}`.trim());
   const state = ceph.health ?? `no health yet (phase ${object.status?.phase ?? 'none'}${object.status?.message ? `: ${object.status.message}` : ''})`;
-  return details.length > 0 ? `${state}: ${details.join('; ')}` : state;
+  const said = details.length > 0 ? `${state}: ${details.join('; ')}` : state;
+  return ceph.health === 'HEALTH_WARN' && !firstInstall ? { warning: `Ceph reports ${said}` } : { problem: said };
 }
+
+/** The storage.nodes (name and devices) and mon count the CephCluster must have for `workers` with `device`. */
+export function readCephClusterDrift(text: string, workers: string[], device: string, monCount: number): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return 'CephCluster rook-ceph does not exist';
+  const spec = parseJson('CephCluster rook-ceph', trimmed).spec ?? {};
+  const said = ((spec.storage?.nodes ?? []) as Array<{ name?: string; devices?: Array<{ name?: string }> }>)
+    .map((node) => `${node.name ?? '?'}:${(node.devices ?? []).map((d) => d.name ?? '?').sort().join('+')}`)
+    .sort();
+  const wanted = workers.map((name) => `${name}:${device}`).sort();
+  const problems: string[] = [];
+  if (said.join(',') !== wanted.join(',')) problems.push(`its storage.nodes are ${said.join(', ') || 'none'}, not ${wanted.join(', ')}`);
+  if (spec.mon?.count !== monCount) problems.push(`its mon count is ${spec.mon?.count ?? 'unset'}, not ${monCount}`);
+  return problems.length > 0 ? `CephCluster rook-ceph differs from cluster.yaml: ${problems.join('; ')}` : undefined;
+}
+
+/** `kubectl -n rook-ceph get cephblockpool -o json`: replicapool and builtin-mgr must keep `size` copies. */
+export function readCephPoolDrift(text: string, size: number): string | undefined {
+  const items = ((text.trim() === '' ? {} : parseJson('the CephBlockPool list', text)).items ?? []) as Array<{ metadata?: { name?: string }; spec?: { replicated?: { size?: number } } }>;
+  const problems = ROOK_POOLS.flatMap((name) => {
+    const pool = items.find((item) => item.metadata?.name === name);
+    if (!pool) return [`CephBlockPool ${name} does not exist`];
+    const actual = pool.spec?.replicated?.size;
+    return actual === size ? [] : [`CephBlockPool ${name} has size ${actual ?? 'unset'}, not ${size}`];
+  });
+  return problems.length > 0 ? problems.join('; ') : undefined;
+}
+
+/** templates/cloud/static/rook-storageclass.yaml: the class's pool and Ceph's own .mgr pool. */
+const ROOK_POOLS = ['replicapool', 'builtin-mgr'];
 
 /**
  * Rook-Ceph (static): CRDs, common RBAC and ceph-csi-operator (Established), the operator
  * (Available), then our CephCluster on the named disk of every worker, the replicated pool and the
- * default class rook-ceph-block. Done when the operator runs the pin and Ceph reports HEALTH_OK.
+ * default class rook-ceph-block. Done when the operator runs the pin, the live CephCluster lists
+ * these workers and mon count and the pools this size (else it applies again: add-workers, a
+ * removed worker), and Ceph is healthy (HEALTH_OK on the first install, HEALTH_WARN later too).
  */
 function rookCephStep(spec: ClusterSpec, minor: ReturnType<typeof minorPins>): CloudStepPlan {
   const device = spec.storage.rookCeph?.device;
@@ -452,8 +541,9 @@ function rookCephStep(spec: ClusterSpec, minor: ReturnType<typeof minorPins>): C
     apply(`Rook operator ${ROOK.version}`, operator.path),
     waitAvailable(ROOK_OPERATOR),
     apply(`CephCluster rook-ceph (${ROOK.cephImage}, /dev/${device} of ${workers.join(', ')})`, cluster.path),
-    apply(`CephBlockPool replicapool (size ${sizing.size}) + StorageClass ${ROOK_CLASS} (the default)`, pool.path),
+    apply(`CephBlockPools replicapool and builtin-mgr (size ${sizing.size}) + StorageClass ${ROOK_CLASS} (the default)`, pool.path),
   ];
+  const cephClusterArgv = kubectl(['-n', 'rook-ceph', 'get', 'cephcluster', 'rook-ceph', '-o', 'json', '--ignore-not-found']);
   return {
     kind: 'rook-ceph',
     stepId: CLOUD_STEP_IDS['rook-ceph'],
@@ -467,12 +557,22 @@ function rookCephStep(spec: ClusterSpec, minor: ReturnType<typeof minorPins>): C
     install: commands,
     upgrade: commands,
     always: [],
+    // Only the operator: ceph-csi-operator creates the RBD driver's Deployment
+    // rook-ceph.rbd.csi.ceph.com-ctrlplugin and DaemonSet rook-ceph.rbd.csi.ceph.com-nodeplugin
+    // (rook v1.20.6 quickstart.md, tests/framework/installer/ceph_installer.go) asynchronously after
+    // the CephCluster, so `kubectl wait` would find no object yet; and the ctrlplugin's two replicas
+    // have pod anti-affinity, so with one worker it never becomes Available.
+    workloads: [ROOK_OPERATOR],
     health: {
-      argv: kubectl(['-n', 'rook-ceph', 'get', 'cephcluster', 'rook-ceph', '-o', 'json', '--ignore-not-found']),
+      argv: cephClusterArgv,
       read: readCephHealth,
       timeoutMs: CEPH_HEALTH_TIMEOUT_MS,
-      hint: 'Look at the OSD prepare jobs (kubectl -n rook-ceph logs -l app=rook-ceph-osd-prepare) and the operator (kubectl -n rook-ceph logs deploy/rook-ceph-operator); the disk must be empty on every worker.',
+      hint: "See Ceph's health checks (kubectl -n rook-ceph get cephcluster rook-ceph -o jsonpath='{.status.ceph.details}'), the OSD prepare jobs (kubectl -n rook-ceph logs -l app=rook-ceph-osd-prepare) and the operator (kubectl -n rook-ceph logs deploy/rook-ceph-operator); the disk must be empty on every worker. Then run the command again.",
     },
+    matches: [
+      { argv: cephClusterArgv, read: (text) => readCephClusterDrift(text, workers, device, sizing.monCount) },
+      { argv: kubectl(['-n', 'rook-ceph', 'get', 'cephblockpool', '-o', 'json']), read: (text) => readCephPoolDrift(text, sizing.size) },
+    ],
   };
 }
 
@@ -641,24 +741,29 @@ export function readNodeCloudState(text: string): NodeCloudState[] {
 // ---- the disk Rook-Ceph takes on each worker --------------------------------------------------
 
 /**
- * What a worker's disk holds: `lsblk -J -o NAME,FSTYPE,TYPE /dev/<d>` (util-linux; Rook's
- * prerequisites.md: "If the FSTYPE field is not empty, there is a filesystem on top of the
- * corresponding device"; raw devices must have no partitions or formatted filesystem).
+ * What a worker's disk holds: `lsblk -J -b -o NAME,FSTYPE,TYPE,PTTYPE,SIZE,RO,MOUNTPOINT /dev/<d>`
+ * (util-linux; -b gives SIZE in bytes as a number, RO is a boolean, an empty value null). Rook's
+ * prerequisites.md: raw devices with no partitions or formatted filesystem ("If the FSTYPE field is
+ * not empty, there is a filesystem on top of the corresponding device").
  */
-export const rookDiskProbe = (device: string): Argv => ['lsblk', '-J', '-o', 'NAME,FSTYPE,TYPE', `/dev/${device}`];
+export const rookDiskProbe = (device: string): Argv => ['lsblk', '-J', '-b', '-o', 'NAME,FSTYPE,TYPE,PTTYPE,SIZE,RO,MOUNTPOINT', `/dev/${device}`];
 
-/** Ceph's own OSD on the disk (ceph-volume raw mode; libblkid names it ceph_bluestore): a repeated run, not a foreign filesystem. */
+/** Ceph's own OSD on the disk (ceph-volume raw mode; libblkid names it ceph_bluestore): a repeated run, or an earlier cluster's. */
 const CEPH_FSTYPES = new Set(['ceph_bluestore']);
+/** ceph-volume refuses devices under 5 GiB ("Insufficient space (<5GB)", ceph-volume util/device.py). */
+export const ROOK_MIN_DISK_BYTES = 5 * 1024 ** 3;
 
 export type RookDiskState = { free: true; ceph?: boolean } | { free: false; problem: string };
 
-/** Reads the probe's exit code and output: free (no filesystem, no partitions), or why not. */
+interface LsblkRow { name?: string; fstype?: string | null; type?: string; pttype?: string | null; size?: number | string | null; ro?: boolean | string | null; mountpoint?: string | null; children?: LsblkRow[] }
+
+/** Reads the probe's exit code and output: free (a whole disk, no partition table, no filesystem, not mounted, writable, 5 GiB or more), or why not. */
 export function readRookDisk(device: string, code: number, stdout: string, stderr: string): RookDiskState {
   if (code !== 0) {
     const said = (stderr.trim() || stdout.trim()).split('\n')[0] ?? '';
     return { free: false, problem: `/dev/${device} is not a disk on this node${said ? ` (lsblk: ${said.replace(/^lsblk:\s*/, '')})` : ''}` };
   }
-  let list: { blockdevices?: Array<{ name?: string; fstype?: string | null; type?: string; children?: Array<{ name?: string; fstype?: string | null; type?: string }> }> };
+  let list: { blockdevices?: LsblkRow[] };
   try {
     list = JSON.parse(stdout);
   } catch {
@@ -666,12 +771,19 @@ export function readRookDisk(device: string, code: number, stdout: string, stder
   }
   const disk = list.blockdevices?.[0];
   if (!disk) return { free: false, problem: `/dev/${device} is not a disk on this node (lsblk listed nothing)` };
+  if (disk.type !== 'disk') return { free: false, problem: `/dev/${device} is a ${disk.type === 'part' ? 'partition' : (disk.type ?? 'device of unknown type')}, not a whole disk` };
+  if (disk.ro === true || disk.ro === '1') return { free: false, problem: `/dev/${device} is read-only` };
+  if (disk.mountpoint) return { free: false, problem: `/dev/${device} is mounted on ${disk.mountpoint}` };
   if (disk.fstype && CEPH_FSTYPES.has(disk.fstype)) return { free: true, ceph: true };
-  if (disk.type === 'part') return { free: false, problem: `/dev/${device} is a partition, not a whole disk` };
   if (disk.fstype) return { free: false, problem: `/dev/${device} holds a ${disk.fstype} filesystem` };
+  if (disk.pttype) return { free: false, problem: `/dev/${device} has a ${disk.pttype} partition table` };
   const children = disk.children ?? [];
   if (children.length > 0) {
     return { free: false, problem: `/dev/${device} has ${children.length} partition${children.length === 1 ? '' : 's'} or volume${children.length === 1 ? '' : 's'} (${children.map((c) => `${c.name ?? '?'}${c.fstype ? ` ${c.fstype}` : ''}`).join(', ')})` };
+  }
+  const size = Number(disk.size);
+  if (!Number.isFinite(size) || size < ROOK_MIN_DISK_BYTES) {
+    return { free: false, problem: `/dev/${device} has ${Number.isFinite(size) ? `${(size / 1024 ** 3).toFixed(1)} GiB` : 'no size'}, less than the 5 GiB Ceph's OSD needs` };
   }
   return { free: true };
 }

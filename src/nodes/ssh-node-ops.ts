@@ -43,10 +43,19 @@ import {
   unsetDefaultClass,
   workloadReadyCommand,
   workloadSelector,
+  readSecretContentSha,
+  rolloutRestart,
+  secretContentSha256,
+  secretProbe,
+  withContentSha,
+  workloadExists,
   type Workload,
   type CloudStepKind,
   type CloudStepPlan,
+  type SecretManifest,
 } from '../kube/cloud-integration.js';
+
+const workloadKey = (w: Workload): string => `${w.namespace}/${w.kind}/${w.name}`;
 import { cloudIntegrationOn } from '../config/cloud-integration.js';
 import { registerCloudCredentials, type CloudCredentials } from '../providers/cloud-credentials.js';
 import { detectInterfaceCommand, generateVrrpPassword, needsStaticHa, parseInterface, renderStaticHa, staticHaPackages, staticHaStartCommands } from '../kube/static-ha.js';
@@ -418,6 +427,37 @@ export class SshNodeOps implements NodeOps {
     ctx.output(`${what} applied`, 'info');
   }
 
+  /**
+   * A credentials Secret, every run, and a restart of its readers when its content changed: the
+   * CCMs and CSI drivers read it only at start, and a step whose version runs does nothing else.
+   * Changed = the sha256 of what we render differs from the one recorded on the Secret
+   * (CONTENT_SHA_ANNOTATION; only the annotation is read, the values are never looked at and the
+   * read's output is kept secret). The new content goes on with the old mark, the readers that
+   * exist restart, then the new mark: a run stopped in between restarts them next time. A Secret
+   * that did not exist restarts nothing (its readers start with it); one without a mark (applied by
+   * an older version) counts as changed. Returns the workloads restarted.
+   */
+  private async applyCloudSecret(first: ClusterNode, secret: SecretManifest, rendered: string, values: string[], ctx: StepContext): Promise<Workload[]> {
+    const what = `Secret ${secret.namespace}/${secret.name}`;
+    const sha = secretContentSha256(rendered);
+    const probe = await this.sudo(first, secretProbe(secret), ctx, { allowFailure: true, quiet: true, secretOutput: true, secrets: values, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES });
+    const before = probe.code === 0 ? readSecretContentSha(probe.stdout) : { exists: false };
+    if (!before.exists || before.sha256 === sha) {
+      await this.applyFromStdin(first, withContentSha(rendered, sha), what, values, ctx);
+      return [];
+    }
+    await this.applyFromStdin(first, withContentSha(rendered, before.sha256), what, values, ctx);
+    const restarted: Workload[] = [];
+    for (const reader of secret.readers ?? []) {
+      const exists = await this.sudo(first, workloadExists(reader), ctx, { allowFailure: true, quiet: true });
+      if (exists.code !== 0 || exists.stdout.trim() === '') continue;
+      await this.runCloudCommand(first, { description: `${what} changed: restart ${reader.namespace}/${reader.kind}/${reader.name}, which reads it only at start`, argv: rolloutRestart(reader), timeoutMs: SHORT }, ctx);
+      restarted.push(reader);
+    }
+    await this.applyFromStdin(first, withContentSha(rendered, sha), what, values, ctx);
+    return restarted;
+  }
+
   private cloudStep(kind: CloudStepKind, version: string): CloudStepPlan {
     const step = cloudIntegrationPlan(this.options.spec, version).find((candidate) => candidate.kind === kind);
     if (!step) throw new ExternalToolError('CloudStepNotPlanned', `cluster.yaml asks for no ${kind} step (cloudIntegration, storage, loadBalancer)`);
@@ -430,8 +470,17 @@ export class SshNodeOps implements NodeOps {
     if ('workload' in step.probe) {
       const installed = probe.code === 0 ? readWorkload(step.probe.workload, probe.stdout) : { present: false };
       if (installed.present && installed.version === step.version) {
-        const problem = step.health ? await this.healthProblem(first, step.health, ctx) : undefined;
-        if (problem === undefined) return { done: `${step.component} ${step.version} already runs in the cluster${step.health ? ' and is healthy' : ''}`, present: true, otherDefaults: [] };
+        // The live objects first (a worker added or removed changes the CephCluster), then health.
+        let problem: string | undefined;
+        for (const check of step.matches ?? []) {
+          problem ??= await this.askCluster(first, check.argv, check.read, ctx);
+        }
+        const health = problem === undefined && step.health ? await this.healthState(first, step.health, false, ctx) : {};
+        problem ??= health.problem;
+        if (problem === undefined) {
+          if (health.warning) ctx.output(`warning: ${step.component}: ${health.warning}`, 'info');
+          return { done: `${step.component} ${step.version} already runs in the cluster${step.matches ? ' as cluster.yaml says' : ''}${step.health ? ' and is healthy' : ''}`, present: true, otherDefaults: [] };
+        }
         ctx.output(`${step.component} ${step.version} runs, but ${problem}: applying it again`, 'info');
       }
       if (installed.present) ctx.output(`${step.component} ${installed.version ?? '(no version in its image)'} runs in the cluster: moving it to ${step.version}`, 'info');
@@ -455,11 +504,12 @@ export class SshNodeOps implements NodeOps {
   async installCloudStep(first: ClusterNode, kind: CloudStepKind, ctx: StepContext, version: string = this.options.spec.kubernetes.version): Promise<void> {
     const step = this.cloudStep(kind, version);
     if (step.warning) ctx.output(`warning: ${step.component} ${step.version}: ${step.warning}`, 'info');
+    const restarted: Workload[] = [];
     if (step.secrets.length > 0) {
       const credentials = await this.cloudCredentials();
       for (const secret of step.secrets) {
         const values = [credentials.exoscale?.apiKey, credentials.exoscale?.apiSecret, credentials.openstack?.applicationCredentialId, credentials.openstack?.applicationCredentialSecret].filter((v): v is string => Boolean(v));
-        await this.applyFromStdin(first, secret.render(credentials), `Secret ${secret.namespace}/${secret.name}`, values, ctx);
+        restarted.push(...(await this.applyCloudSecret(first, secret, secret.render(credentials), values, ctx)));
       }
     }
     const judged = await this.cloudStepDone(first, step, ctx);
@@ -476,24 +526,39 @@ export class SshNodeOps implements NodeOps {
       }
     }
     for (const workload of step.workloads ?? []) await this.waitCloudWorkload(first, step, workload, ctx);
+    // Readers of a changed Secret outside this step (OpenStack: Cinder restarted by the CCM step).
+    const own = new Set((step.workloads ?? []).map(workloadKey));
+    for (const workload of restarted.filter((w) => !own.has(workloadKey(w)))) await this.waitCloudWorkload(first, step, workload, ctx);
     for (const command of step.always) await this.runCloudCommand(first, command, ctx);
-    if (!judged.done && step.health) await this.waitHealthy(first, step, step.health, ctx);
+    // The first install (nothing of it ran before) is stricter: Rook's HEALTH_OK only.
+    if (!judged.done && step.health) await this.waitHealthy(first, step, step.health, !judged.present, ctx);
   }
 
-  private async healthProblem(first: ClusterNode, health: NonNullable<CloudStepPlan['health']>, ctx: QuietCtx): Promise<string | undefined> {
-    const result = await this.sudo(first, health.argv, ctx, { allowFailure: true, quiet: true, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES });
+  /** Runs a read-only kubectl query and reads it; a failed kubectl is the problem. */
+  private async askCluster(first: ClusterNode, argv: string[], read: (stdout: string) => string | undefined, ctx: QuietCtx): Promise<string | undefined> {
+    const result = await this.sudo(first, argv, ctx, { allowFailure: true, quiet: true, maxOutputBytes: LARGE_OUTPUT_LIMIT_BYTES });
     if (result.code !== 0) return `kubectl failed (exit ${result.code}): ${`${result.stderr}`.trim().split('\n')[0] ?? ''}`;
-    return health.read(result.stdout);
+    return read(result.stdout);
+  }
+
+  private async healthState(first: ClusterNode, health: NonNullable<CloudStepPlan['health']>, firstInstall: boolean, ctx: QuietCtx): Promise<{ problem?: string; warning?: string }> {
+    let state: { problem?: string; warning?: string } = {};
+    const problem = await this.askCluster(first, health.argv, (stdout) => {
+      state = health.read(stdout, firstInstall);
+      return state.problem;
+    }, ctx);
+    return problem === undefined ? state : { problem };
   }
 
   /** Polls the step's health until it holds; names the last problem when it gives up. */
-  private async waitHealthy(first: ClusterNode, step: CloudStepPlan, health: NonNullable<CloudStepPlan['health']>, ctx: StepContext): Promise<void> {
+  private async waitHealthy(first: ClusterNode, step: CloudStepPlan, health: NonNullable<CloudStepPlan['health']>, firstInstall: boolean, ctx: StepContext): Promise<void> {
     const deadline = Date.now() + health.timeoutMs;
     for (let poll = 0; ; poll += 1) {
-      const problem = await this.healthProblem(first, health, ctx);
+      const { problem, warning } = await this.healthState(first, health, firstInstall, ctx);
       ctx.progress(problem === undefined ? 1 : 0, 1, problem ?? `${step.component} healthy`);
       if (problem === undefined) {
-        ctx.output(`${step.component} ${step.version ?? ''} is healthy`.replace(/\s+is/, ' is'), 'info');
+        if (warning) ctx.output(`warning: ${step.component}: ${warning}`, 'info');
+        ctx.output(`${step.component} ${step.version ?? ''} is healthy${warning ? ' enough (it serves)' : ''}`.replace(/\s+is/, ' is'), 'info');
         return;
       }
       if (Date.now() >= deadline) {
@@ -515,7 +580,7 @@ export class SshNodeOps implements NodeOps {
         hint: `Give ${node.name} an empty disk named ${device} (lsblk -f on the node lists its disks), or set storage.rookCeph.device to the free disk's name, or choose storage.defaultClass: local-path. Ceph erases the disk it takes.`,
       });
     }
-    ctx.output(`${node.name}: /dev/${device} ${state.ceph ? 'already holds a Ceph OSD' : 'is an empty disk'}`, 'info');
+    ctx.output(`${node.name}: /dev/${device} ${state.ceph ? "holds a Ceph OSD (this cluster's or an earlier one's: wipe it and /var/lib/rook if it is not this cluster's)" : 'is an empty disk'}`, 'info');
   }
 
   /**

@@ -31,9 +31,10 @@ export interface FleetNodeSpec {
   cloud?: { instancePool?: string; zone?: string; instanceType?: string };
   /**
    * Extra disks the machine has, for lsblk and the stand-in Rook: `{ name: 'sdb' }` is an empty disk;
-   * `fstype` a filesystem on it, `partitions` its partitions. Default none (README, "Cloud integration").
+   * `fstype` a filesystem on it, `partitions` its partitions (then a gpt table unless `pttype`), `size`
+   * bytes (default 10 GiB), `ro` read-only, `mountpoint` where it is mounted. Default none (README, "Cloud integration").
    */
-  disks?: Array<{ name: string; fstype?: string; partitions?: Array<{ name: string; fstype?: string }> }>;
+  disks?: Array<{ name: string; fstype?: string; pttype?: string; size?: number; ro?: boolean; mountpoint?: string; partitions?: Array<{ name: string; fstype?: string; size?: number; mountpoint?: string }> }>;
 }
 
 /** Kubernetes patch versions offered per minor, e.g. { '1.36': ['1.36.0', '1.36.1'] }. */

@@ -77,6 +77,15 @@ function checkStorage(spec: ClusterSpec): ValidationIssue[] {
     });
   }
   if (device !== undefined) issues.push(...at('storage.rookCeph.device', device, blockDeviceProblem(device)));
+  // The CephCluster names workers only (storage.nodes): with none, no OSD and no volume.
+  if (provider === 'static' && choice === 'rook-ceph' && !spec.provider.hosts.some((host) => host.role === 'worker')) {
+    issues.push({
+      path: 'storage.defaultClass',
+      message: 'is rook-ceph, which needs a worker host: Ceph keeps its data on a disk of each worker, and there is none',
+      value: choice,
+      fix: 'add a worker host (--worker-host), or choose storage.defaultClass: local-path or none',
+    });
+  }
   return issues;
 }
 
@@ -226,7 +235,7 @@ export function storageWarnings(spec: ClusterSpec): ValidationIssue[] {
     if (workers < 3) {
       warnings.push({
         path: 'storage.defaultClass',
-        message: `is rook-ceph with ${workers} worker${workers === 1 ? '' : 's'}: Rook's example cluster needs at least three; volumes get ${Math.max(1, workers)} cop${Math.max(1, workers) === 1 ? 'y' : 'ies'} and ${workers >= 3 ? 3 : 1} mon, so losing ${workers <= 1 ? 'the worker or its disk loses the data' : 'a worker stops Ceph'}`,
+        message: `is rook-ceph with ${workers} worker${workers === 1 ? '' : 's'}: Rook's example cluster needs at least three; volumes get ${Math.max(1, workers)} cop${Math.max(1, workers) === 1 ? 'y' : 'ies'} and ${workers >= 3 ? 3 : 1} mon, so ${workers <= 1 ? 'losing the worker or its disk loses the data' : 'losing the worker that holds the single mon stops Ceph'}`,
         value: 'rook-ceph',
       });
     }

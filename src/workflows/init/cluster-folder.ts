@@ -17,6 +17,7 @@ import { ClusterDir } from '../../state/cluster-dir.js';
 import { acquireLock, type Lock } from '../../state/lock.js';
 import { readTextIfExists } from '../../state/read-optional.js';
 import { appliedSpec, clusterBuilt, sameClusterSpec, saveSpec, specChanges } from '../../state/spec-record.js';
+import { withRecordedCredentialSource } from './credential-switch.js';
 import { StateStore } from '../../state/state-store.js';
 
 /**
@@ -62,7 +63,8 @@ export async function writeClusterFolder(host: Host, dir: ClusterDir, spec: Clus
 async function assertBuiltFromThisSpec(dir: ClusterDir, state: StateStore, spec: ClusterSpec) {
   const built = clusterBuilt(state.current);
   const recorded = appliedSpec(state.current);
-  if (built && recorded !== undefined && !sameClusterSpec(recorded, spec)) {
+  // cloudIntegration.credentials may switch on a built cluster (init warns: credential-switch.ts).
+  if (built && recorded !== undefined && !sameClusterSpec(recorded, withRecordedCredentialSource(spec, recorded))) {
     throw new UsageError('SpecChanged', `The cluster in ${dir.root} was built from another spec than this one: ${specChanges(recorded, spec).join('; ')}`, {
       hint: `Undo the change (in ${dir.specFile} or the flags) and run init again to resume; change the cluster with add-workers, remove-workers or upgrade; or choose another --dir or --name. Nothing was changed.`,
     });

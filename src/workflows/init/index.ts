@@ -22,6 +22,8 @@ import { withRun } from '../run/session.js';
 import { createSshPool } from '../run/ssh-pool.js';
 import { allNodes, topologyFromInventory } from '../../nodes/topology.js';
 import { settleBackendKey } from './backend-key.js';
+import { credentialSwitchWarning } from './credential-switch.js';
+import { StateStore } from '../../state/state-store.js';
 import { dryRunFolder, writeClusterFolder } from './cluster-folder.js';
 import { destructiveChanges, destructivePlanError } from './plan-review.js';
 import { bootstrapPhases, kubeconfigPhase, verifyPhases } from './phases.js';
@@ -88,11 +90,14 @@ export async function initCluster(host: Host, options: InitClusterOptions): Prom
   // The lock first: cluster.yaml is compared and written only by the run that holds it.
   const lock = await acquireLock(folder, 'init');
   try {
+    // Read before writeClusterFolder records the new spec.
+    const switchWarning = credentialSwitchWarning((await StateStore.open(folder.stateFile, spec.name)).current, spec);
     await writeClusterFolder(host, folder, spec);
     // The plan before the question: the spec's summary for a person, the steps for a program.
     const text = `\nCluster ${spec.name} (saved to ${folder.specFile}):\n${formatSpecSummary(spec, credentialsSource)}`;
     emitTo(host, { type: 'plan', time: Date.now(), command: 'init', cluster: spec.name, dryRun: false, steps: describeInitPlan(spec, { dir: folder.root }), text });
     warnAboutSpec(host, spec);
+    if (switchWarning) noteTo(host, switchWarning, 'warning');
     const go = await host.confirm({
       command: 'init',
       message: `Create cluster ${spec.name} now? ${changeNotice(spec)}`,
@@ -116,6 +121,7 @@ export async function initCluster(host: Host, options: InitClusterOptions): Prom
 
 /** The dry run renders what the real run would hand to the tools, and the plan of its steps. */
 async function dryRun(host: Host, spec: ClusterSpec, folder: ClusterDir, options: InitClusterOptions): Promise<InitDryRunResult> {
+  const switchWarning = credentialSwitchWarning((await StateStore.open(folder.stateFile, spec.name)).current, spec);
   const target = await dryRunFolder(host, folder, spec);
   const files = [target.dir.specFile, target.dir.stateFile, target.dir.schemaFile];
   try {
@@ -127,6 +133,7 @@ async function dryRun(host: Host, spec: ClusterSpec, folder: ClusterDir, options
   }
   const steps = await withPlanProblems(describeInitPlan(spec, { dir: target.dir.root }), spec, host);
   warnAboutSpec(host, spec);
+  if (switchWarning) noteTo(host, switchWarning, 'warning');
   // Truthful about the disk: the dry run writes the folder (listed at the end), and runs no tool.
   const text = `Plan for cluster ${spec.name} (${spec.provider.name}), dry run: nothing was created and no machine touched; it wrote only the files listed at the end, in ${target.dir.root}.\n\n${formatPlan(steps)}`;
   emitTo(host, { type: 'plan', time: Date.now(), command: 'init', cluster: spec.name, dryRun: true, steps, text });

@@ -5,10 +5,10 @@
  * Every step checks the world before acting, and checkpoints make a repeated run skip it.
  * The run, its dry-run plan and status all build their phases here; only the run binds the tools.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Phase, Step, StepContext } from '../../engine/step.js';
 import type { ClusterSpec } from '../../config/schema.js';
-import { PreflightError, UsageError } from '../../errors.js';
+import { BootstrapError, PreflightError, UsageError } from '../../errors.js';
 import { mapWithConcurrency } from '../../engine/pool.js';
 import type { NodeOps } from '../../nodes/node-ops.js';
 import { allNodes, firstControlPlane, type ClusterNode, type Topology } from '../../nodes/topology.js';
@@ -48,6 +48,11 @@ const RETRIES = 2;
  */
 export function isRetryableNodeError(error: unknown): boolean {
   return !(error instanceof PreflightError || error instanceof UsageError);
+}
+
+/** A cloud step's error: as a node's, but Ceph not healthy after its 20-minute wait is final (another attempt waits as long for the same answer). */
+export function isRetryableCloudError(error: unknown): boolean {
+  return isRetryableNodeError(error) && !(error instanceof BootstrapError && error.code === 'CloudComponentUnhealthy');
 }
 
 /** Run them with RunPhasesOptions.tolerate = the workers: one dead worker never holds the others back. */
@@ -181,6 +186,8 @@ function cloudPhase(options: BootstrapOptions, part: 'ccm' | 'rest'): Phase | un
   const first = firstControlPlane(topology);
   const whole = cloudIntegrationPlan(spec, version);
   const plan = whole.filter((step) => (part === 'ccm') === (step.kind === 'ccm'));
+  // Differs per run (these phases are built once per run): a checkpoint made with it never counts in the next one.
+  const eachRun = randomUUID().slice(0, 8);
   if (part === 'ccm') {
     if (plan.length === 0) return undefined;
   } else if (whole.length === 0) return undefined;
@@ -190,10 +197,14 @@ function cloudPhase(options: BootstrapOptions, part: 'ccm' | 'rest'): Phase | un
     ...(step.warning ? { detail: `warning: ${step.warning}` } : {}),
     node: first.name,
     tool: 'kubectl',
-    // What it would apply: another pin, pool or default class makes the step run again.
-    inputs: `${version}/${step.version ?? '-'}/${createHash('sha256').update(step.files.map((file) => file.content).join('\0')).digest('hex').slice(0, 16)}`,
+    // What it would apply: another pin, pool or default class makes the step run again. A step
+    // with a credentials Secret runs on every init (a fresh token): the Secret's content (a rotated
+    // key, new Terraform outputs) is known only once Infrastructure ran, and a changed Secret must
+    // reach the cluster and restart its readers (SshNodeOps.applyCloudSecret); unchanged, the
+    // step only probes and waits.
+    inputs: `${version}/${step.version ?? '-'}/${createHash('sha256').update(step.files.map((file) => file.content).join('\0')).digest('hex').slice(0, 16)}${step.secrets.length > 0 ? `/secrets-${eachRun}` : ''}`,
     retries: RETRIES,
-    retryable: isRetryableNodeError,
+    retryable: isRetryableCloudError,
     run: (ctx) => ops().installCloudStep(first, step.kind, ctx, version),
   }));
   if (part === 'ccm') return { title: 'Cloud controller manager', steps };

@@ -179,12 +179,13 @@ for (const cloud of CLOUDS) {
   describe.skipIf(cloudSkip)(`cloud integration on ${cloud.provider} (fleet-backed Terraform contract module)`, () => {
     let fleet: Fleet;
     let init: FakeRun;
+    let dir: string;
     const view = clusterView(() => fleet);
 
     beforeAll(async () => {
       // Cloud machines boot from the Packer-built image: prepared, as there.
       fleet = await preparedFleetOf(1, 1, DEFAULT_KUBERNETES_VERSION);
-      ({ run: init } = await initOnContract(fleet, cloud.provider, cloud.env));
+      ({ run: init, dir } = await initOnContract(fleet, cloud.provider, cloud.env));
     }, 300_000);
     afterAll(() => fleet?.stop());
 
@@ -248,6 +249,30 @@ for (const cloud of CLOUDS) {
       const ready = await view.kubectl("wait --for=jsonpath='{.status.readyToUse}'=true volumesnapshot/data-snap --timeout=20s");
       expect(ready.code, ready.stderr).toBe(0);
     });
+
+    if (cloud.provider === 'openstack') {
+      it('a repeated init restarts the CCM and Cinder only when cloud-config\'s content changed (its sha on the Secret), and waits for them', async () => {
+        const restartedAt = async () =>
+          Promise.all(
+            ['daemonset/openstack-cloud-controller-manager', 'deployment/csi-cinder-controllerplugin', 'daemonset/csi-cinder-nodeplugin'].map(
+              async (w) => (await view.json<{ spec: { template: { metadata?: { annotations?: Record<string, string> } } } }>(`-n kube-system get ${w}`)).spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'],
+            ),
+          );
+        const again = () => runCli(['--dir', dir, '--output', 'plain', '--yes', 'init', '--config', join(dir, 'cluster.yaml')], { cwd: resolve(dir, '..'), env: { ...cloud.env, K8SB_TERRAFORM_MODULE_DIR: resolve(dir, '../module'), PATH: process.env.PATH ?? '' } });
+        const secret = async () => (await view.json<{ metadata: { annotations?: Record<string, string> } }>('-n kube-system get secret cloud-config')).metadata.annotations?.['k8s-bootstrap.io/content-sha256'];
+        const sha = await secret();
+        expect(sha).toMatch(/^[0-9a-f]{64}$/);
+        const same = await again();
+        expect(same.code, failureText(same)).toBe(0);
+        expect(await restartedAt()).toEqual([undefined, undefined, undefined]);
+        // As if the Secret had other content before (a rotated key, a [LoadBalancer] section added).
+        expect((await view.kubectl(`-n kube-system annotate secret cloud-config k8s-bootstrap.io/content-sha256=${'0'.repeat(64)} --overwrite`)).code).toBe(0);
+        const changed = await again();
+        expect(changed.code, failureText(changed)).toBe(0);
+        for (const at of await restartedAt()) expect(at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+        expect(await secret()).toBe(sha);
+      }, 300_000);
+    }
   });
 }
 
@@ -341,6 +366,7 @@ describe.skipIf(fleetSkip)('Rook-Ceph on static machines: the named disk of ever
     expect(cluster.status.ceph.health).toBe('HEALTH_OK');
     expect(cluster.spec.storage.nodes).toEqual(['worker-1', 'worker-2', 'worker-3'].map((name) => ({ name, devices: [{ name: 'sdb' }] })));
     expect((await view.json<{ spec: { replicated: { size: number } } }>('-n rook-ceph get cephblockpool replicapool')).spec.replicated.size).toBe(3);
+    expect((await view.json<{ spec: { name: string; replicated: { size: number } } }>('-n rook-ceph get cephblockpool builtin-mgr')).spec).toMatchObject({ name: '.mgr', replicated: { size: 3 } });
     expect((await view.kubectl('apply -f -', CLAIM)).code).toBe(0);
     await view.kubectl("wait --for=jsonpath='{.status.phase}'=Bound pvc/data --timeout=20s");
     expect(await view.json<{ spec: { storageClassName?: string }; status: { phase: string } }>('get pvc data')).toMatchObject({ spec: { storageClassName: 'rook-ceph-block' }, status: { phase: 'Bound' } });

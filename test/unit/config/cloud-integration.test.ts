@@ -66,6 +66,25 @@ describe('defaults', () => {
     expect(() => validateSpec({ ...lab(), ...onlyControlPlanes })).toThrow(/loadBalancer\.metallb: needs a worker host/);
   });
 
+  it('rook-ceph needs a worker: Ceph keeps its data on the workers\' disks only; config validate exits 2', async () => {
+    const onlyControlPlanes = { provider: { name: 'static', hosts: [{ address: '192.0.2.10', role: 'control-plane' }] }, storage: { defaultClass: 'rook-ceph', rookCeph: { device: 'sdb' } } };
+    expect(issuesOf({ ...lab(), ...onlyControlPlanes })).toContainEqual({
+      path: 'storage.defaultClass',
+      message: 'is rook-ceph, which needs a worker host: Ceph keeps its data on a disk of each worker, and there is none',
+      value: 'rook-ceph',
+      fix: 'add a worker host (--worker-host), or choose storage.defaultClass: local-path or none',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'k8sb-rook-'));
+    try {
+      writeFileSync(join(dir, 'cluster.yaml'), stringify({ ...lab(), ...onlyControlPlanes }));
+      const run = await runCli(['config', 'validate', '-c', join(dir, 'cluster.yaml')], { cwd: dir });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('storage.defaultClass: is rook-ceph, which needs a worker host');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rook-ceph on static hosts with its disk is accepted and resolves to rook-ceph', () => {
     const spec = validateSpec(lab({ storage: { defaultClass: 'rook-ceph', rookCeph: { device: 'nvme1n1' } } }));
     expect(spec.storage).toEqual({ defaultClass: 'rook-ceph', rookCeph: { device: 'nvme1n1' } });
@@ -145,6 +164,10 @@ describe('good input and warnings', () => {
     const one = validateSpec(lab({ storage: { defaultClass: 'rook-ceph', rookCeph: { device: 'sdb' } } }));
     expect(specWarnings(one)).toContainEqual(
       expect.objectContaining({ path: 'storage.defaultClass', value: 'rook-ceph', message: expect.stringMatching(/with 1 worker: Rook's example cluster needs at least three; volumes get 1 copy .*loses the data/) }),
+    );
+    const two = validateSpec(lab({ provider: { name: 'static', hosts: [{ address: '192.0.2.10', role: 'control-plane' }, ...[21, 22].map((n) => ({ address: `192.0.2.${n}`, role: 'worker' }))] }, storage: { defaultClass: 'rook-ceph', rookCeph: { device: 'sdb' } } }));
+    expect(specWarnings(two)).toContainEqual(
+      expect.objectContaining({ path: 'storage.defaultClass', message: "is rook-ceph with 2 workers: Rook's example cluster needs at least three; volumes get 2 copies and 1 mon, so losing the worker that holds the single mon stops Ceph" }),
     );
     const hosts = [{ address: '192.0.2.10', role: 'control-plane' }, ...[21, 22, 23].map((n) => ({ address: `192.0.2.${n}`, role: 'worker' }))];
     const three = validateSpec(lab({ provider: { name: 'static', hosts }, storage: { defaultClass: 'rook-ceph', rookCeph: { device: 'sdb' } } }));

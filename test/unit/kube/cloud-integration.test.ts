@@ -95,8 +95,9 @@ describe('cloudIntegrationPlan', () => {
       for (const value of ['EXOkey123', 's3cr3t-exo', 'appid42', 'appsecret42']) expect(everything).not.toContain(value);
     }
     const exo = cloudIntegrationPlan(cloudSpec('exoscale'));
-    expect(exo[0]!.secrets).toEqual([EXOSCALE_CCM_SECRET]);
-    expect(exo[2]!.secrets).toEqual([EXOSCALE_CSI_SECRET]);
+    // Each with the workloads that read it (restarted when its content changes).
+    expect(exo[0]!.secrets).toEqual([{ ...EXOSCALE_CCM_SECRET, readers: [expect.objectContaining({ kind: 'deployment', name: 'exoscale-cloud-controller-manager' })] }]);
+    expect(exo[2]!.secrets).toEqual([{ ...EXOSCALE_CSI_SECRET, readers: [expect.objectContaining({ name: 'exoscale-csi-controller' }), expect.objectContaining({ kind: 'daemonset', name: 'exoscale-csi-node' })] }]);
     expect(parseAllDocuments(EXOSCALE_CCM_SECRET.render(credentials))[0]!.toJS()).toMatchObject({ kind: 'Secret', metadata: { name: 'exoscale-credentials', namespace: 'kube-system' }, stringData: { 'api-key': 'EXOkey123', 'api-secret': 's3cr3t-exo' } });
     expect(parseAllDocuments(EXOSCALE_CSI_SECRET.render(credentials))[0]!.toJS()).toMatchObject({ stringData: { EXOSCALE_API_KEY: 'EXOkey123', EXOSCALE_API_SECRET: 's3cr3t-exo' } });
     const conf = (parseAllDocuments(OPENSTACK_CLOUD_CONFIG.render(credentials))[0]!.toJS() as any).stringData['cloud.conf'];

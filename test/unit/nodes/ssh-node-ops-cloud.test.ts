@@ -12,6 +12,7 @@ import type { ClusterNode, Topology } from '../../../src/nodes/topology.js';
 import type { ClusterSpec } from '../../../src/config/schema.js';
 import type { CloudCredentials } from '../../../src/providers/cloud-credentials.js';
 import { cloudSpec } from '../../helpers/cloud-spec.js';
+import { CONTENT_SHA_ANNOTATION, EXOSCALE_CCM_SECRET, OPENSTACK_CLOUD_CONFIG, secretContentSha256 } from '../../../src/kube/cloud-integration.js';
 
 interface Exec {
   command: string;
@@ -61,7 +62,8 @@ describe('installCloudStep', () => {
       return credentials;
     });
     await ops.installCloudStep(first, 'ccm', ctx());
-    const [secret, probe, apply, wait] = pool.execs;
+    const [read, secret, probe, apply, wait] = pool.execs;
+    expect(read!.command).toBe('kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system get secret exoscale-credentials -o json --ignore-not-found');
     expect(secret!.command).toBe('kubectl --kubeconfig /etc/kubernetes/admin.conf apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f -');
     expect(secret!.stdin).toContain('name: exoscale-credentials');
     expect(secret!.stdin).toContain('api-key: EXOabcdef0123456789');
@@ -169,6 +171,79 @@ describe('installCloudStep', () => {
     expect(pool.execs.some((e) => e.command.includes('rollout status'))).toBe(false);
   });
 
+  describe('a changed credentials Secret restarts what reads it; an unchanged one does not', () => {
+    const K = 'kubectl --kubeconfig /etc/kubernetes/admin.conf';
+    const secretJson = (sha?: string) => JSON.stringify({ kind: 'Secret', metadata: { name: 'x', namespace: 'kube-system', ...(sha ? { annotations: { [CONTENT_SHA_ANNOTATION]: sha } } : {}) }, data: { 'api-key': 'b2xk' } });
+    const exoscaleCluster = (recorded: string | undefined) =>
+      fakePool((command) => {
+        if (command.endsWith('get secret exoscale-credentials -o json --ignore-not-found')) return { code: 0, stdout: secretJson(recorded) };
+        if (command.endsWith('get deployment exoscale-cloud-controller-manager -o json --ignore-not-found')) return { code: 0, stdout: deployment('exoscale-cloud-controller-manager', 'exoscale/cloud-controller-manager:0.34.0') };
+        if (command.endsWith('get deployment exoscale-cloud-controller-manager -o name --ignore-not-found')) return { code: 0, stdout: 'deployment.apps/exoscale-cloud-controller-manager\n' };
+        return undefined;
+      });
+    const current = secretContentSha256(EXOSCALE_CCM_SECRET.render(credentials));
+
+    it('rotated keys: the new Secret goes on with the old mark, the CCM restarts and is waited for, then the new mark', async () => {
+      const pool = exoscaleCluster('0'.repeat(64));
+      const c = ctx();
+      await opsFor(cloudSpec('exoscale'), pool, async () => credentials).ops.installCloudStep(first, 'ccm', c);
+      expect(pool.execs.map((e) => e.command)).toEqual([
+        `${K} -n kube-system get secret exoscale-credentials -o json --ignore-not-found`,
+        `${K} apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f -`,
+        `${K} -n kube-system get deployment exoscale-cloud-controller-manager -o name --ignore-not-found`,
+        `${K} -n kube-system rollout restart deployment/exoscale-cloud-controller-manager`,
+        `${K} apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f -`,
+        `${K} -n kube-system get deployment exoscale-cloud-controller-manager -o json --ignore-not-found`,
+        `${K} -n kube-system wait --for=condition=Available deployment/exoscale-cloud-controller-manager --timeout=300s`,
+      ]);
+      const applied = pool.execs.filter((e) => e.stdin !== undefined).map((e) => e.stdin!);
+      expect(applied[0]).toContain(`${CONTENT_SHA_ANNOTATION}: "${'0'.repeat(64)}"`);
+      expect(applied[0]).toContain('api-key: EXOabcdef0123456789');
+      expect(applied[1]).toContain(`${CONTENT_SHA_ANNOTATION}: ${current}`);
+      expect(c.lines).toContainEqual('Secret kube-system/exoscale-credentials changed: restart kube-system/deployment/exoscale-cloud-controller-manager, which reads it only at start');
+      expect(c.lines.join('\n')).not.toContain(credentials.exoscale!.apiSecret);
+    });
+
+    it('the same content: applied once with its mark, nothing restarts', async () => {
+      const pool = exoscaleCluster(current);
+      await opsFor(cloudSpec('exoscale'), pool, async () => credentials).ops.installCloudStep(first, 'ccm', ctx());
+      expect(pool.execs.some((e) => e.command.includes('rollout restart'))).toBe(false);
+      expect(pool.execs.filter((e) => e.stdin !== undefined)).toHaveLength(1);
+      expect(pool.execs.find((e) => e.stdin !== undefined)!.stdin).toContain(`${CONTENT_SHA_ANNOTATION}: ${current}`);
+    });
+
+    it('a Secret applied for the first time restarts nothing (its readers start with it)', async () => {
+      const pool = fakePool(() => undefined);
+      await opsFor(cloudSpec('exoscale'), pool, async () => credentials).ops.installCloudStep(first, 'ccm', ctx());
+      expect(pool.execs.some((e) => e.command.includes('rollout restart') || e.command.includes('-o name'))).toBe(false);
+    });
+
+    it('OpenStack cloud-config gaining [LoadBalancer]: the CCM step restarts the CCM and the Cinder workloads that exist, and waits for them', async () => {
+      const before = { openstack: { authUrl: 'https://keystone.example:5000/v3', region: 'RegionOne', applicationCredentialId: 'id0123456789', applicationCredentialSecret: 'secret0123456789' } };
+      const after = { openstack: { ...before.openstack, floatingNetworkId: 'net-1', subnetId: 'sub-1' } };
+      const recorded = secretContentSha256(OPENSTACK_CLOUD_CONFIG.render(before));
+      const pool = fakePool((command) => {
+        if (command.endsWith('get secret cloud-config -o json --ignore-not-found')) return { code: 0, stdout: secretJson(recorded) };
+        if (command.endsWith('get daemonset openstack-cloud-controller-manager -o json --ignore-not-found')) {
+          return { code: 0, stdout: JSON.stringify({ kind: 'DaemonSet', spec: { template: { spec: { containers: [{ name: 'openstack-cloud-controller-manager', image: 'registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.36.0' }] } } } }) };
+        }
+        if (command.endsWith('-o name --ignore-not-found')) return command.includes('csi-cinder-nodeplugin') ? { code: 0, stdout: '' } : { code: 0, stdout: 'x\n' };
+        return undefined;
+      });
+      await opsFor(cloudSpec('openstack'), pool, async () => after).ops.installCloudStep(first, 'ccm', ctx());
+      const commands = pool.execs.map((e) => e.command);
+      expect(commands.filter((cmd) => cmd.includes('rollout restart'))).toEqual([
+        `${K} -n kube-system rollout restart daemonset/openstack-cloud-controller-manager`,
+        `${K} -n kube-system rollout restart deployment/csi-cinder-controllerplugin`,
+      ]);
+      expect(commands.slice(-2)).toEqual([
+        `${K} -n kube-system rollout status daemonset/openstack-cloud-controller-manager --timeout=300s`,
+        `${K} -n kube-system wait --for=condition=Available deployment/csi-cinder-controllerplugin --timeout=300s`,
+      ]);
+      expect(pool.execs.filter((e) => e.stdin !== undefined).at(-1)!.stdin).toContain('[LoadBalancer]');
+    });
+  });
+
   it('fails naming what is missing when a Secret is needed and the run has no credentials', async () => {
     const { ops } = opsFor(cloudSpec('openstack'), fakePool(() => undefined));
     await expect(ops.installCloudStep(first, 'ccm', ctx())).rejects.toMatchObject({ code: 'CloudCredentialsUnavailable' });
@@ -178,6 +253,81 @@ describe('installCloudStep', () => {
     const pool = fakePool((command) => (command.includes('apply -f /etc') ? { code: 1, stdout: '', stderr: 'error: unable to recognize "x": no matches for kind' } : undefined));
     const { ops } = opsFor(cloudSpec('aws'), pool);
     await expect(ops.installCloudStep(first, 'csi', ctx())).rejects.toMatchObject({ code: 'CloudIntegrationInstallFailed', details: ['error: unable to recognize "x": no matches for kind'] });
+  });
+});
+
+describe('the Rook-Ceph step judged by the live CephCluster and Ceph\'s health', () => {
+  const rookTopology: Topology = { ...topology, workers: ['w1', 'w2', 'w3'].map((name, i) => ({ name, role: 'worker' as const, host: `192.0.2.${21 + i}`, port: 22, privateIp: `10.0.0.${21 + i}` })) };
+  const rookSpec = (workers: string[]) =>
+    cloudSpec('static', {
+      provider: { name: 'static', hosts: [{ address: '192.0.2.10', role: 'control-plane' }, ...workers.map((name, i) => ({ address: `192.0.2.${21 + i}`, role: 'worker', name }))] },
+      storage: { defaultClass: 'rook-ceph', rookCeph: { device: 'sdb' } },
+    });
+  const operator = deployment('rook-ceph-operator', 'docker.io/rook/ceph:v1.20.6');
+  const cephCluster = (nodes: string[], monCount: number, health: string, details: Record<string, { message: string }> = {}) =>
+    JSON.stringify({ kind: 'CephCluster', spec: { mon: { count: monCount }, storage: { nodes: nodes.map((name) => ({ name, devices: [{ name: 'sdb' }] })) } }, status: { phase: 'Ready', ceph: { health, details } } });
+  const pools = (size: number) => JSON.stringify({ items: ['replicapool', 'builtin-mgr'].map((name) => ({ metadata: { name }, spec: { replicated: { size } } })) });
+  const clusterAnswer = (cluster: () => string, poolSize: number) => (command: string) => {
+    if (command.includes('get deployment rook-ceph-operator')) return { code: 0, stdout: operator };
+    if (command.includes('get cephcluster rook-ceph')) return { code: 0, stdout: cluster() };
+    if (command.includes('get cephblockpool')) return { code: 0, stdout: pools(poolSize) };
+    return undefined;
+  };
+  const applied = (pool: ReturnType<typeof fakePool>) => pool.execs.map((e) => e.command).filter((c) => c.includes(' apply '));
+
+  it('is done when the CephCluster lists these workers and mon count, the pools this size, and Ceph is HEALTH_OK', async () => {
+    const pool = fakePool(clusterAnswer(() => cephCluster(['w1', 'w2', 'w3'], 3, 'HEALTH_OK'), 3));
+    const { ops } = opsFor(rookSpec(['w1', 'w2', 'w3']), pool);
+    const context = ctx();
+    await ops.installCloudStep(first, 'rook-ceph', context);
+    expect(applied(pool)).toEqual([]);
+    expect(context.lines).toContain('Rook-Ceph v1.20.6 already runs in the cluster as cluster.yaml says and is healthy');
+    // The operator is waited for on every run.
+    expect(pool.execs.map((e) => e.command)).toContain('kubectl --kubeconfig /etc/kubernetes/admin.conf -n rook-ceph wait --for=condition=Available deployment/rook-ceph-operator --timeout=300s');
+  });
+
+  it('applies the CephCluster and the pools again when a worker was added (add-workers), then accepts HEALTH_WARN with the details as a warning', async () => {
+    let applies = 0;
+    const answer = clusterAnswer(() => (applies > 0 ? cephCluster(['w1', 'w2', 'w3'], 3, 'HEALTH_WARN', { MON_DOWN: { message: '1/3 mons down' } }) : cephCluster(['w1', 'w2'], 1, 'HEALTH_OK')), 2);
+    const pool = fakePool((command) => {
+      if (command.includes(' apply ')) applies += 1;
+      return answer(command);
+    });
+    const { ops } = opsFor(rookSpec(['w1', 'w2', 'w3']), pool);
+    const context = ctx();
+    await ops.installCloudStep(first, 'rook-ceph', context);
+    expect(context.lines).toContain('Rook-Ceph v1.20.6 runs, but CephCluster rook-ceph differs from cluster.yaml: its storage.nodes are w1:sdb, w2:sdb, not w1:sdb, w2:sdb, w3:sdb; its mon count is 1, not 3: applying it again');
+    expect(applied(pool)).toContain('kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubernetes/k8sb/cloud/rook-cluster.yaml');
+    expect(applied(pool)).toContain('kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubernetes/k8sb/cloud/rook-storageclass.yaml');
+    expect(context.lines).toContain('warning: Rook-Ceph: Ceph reports HEALTH_WARN: MON_DOWN: 1/3 mons down');
+  });
+
+  it('applies again when a worker was removed or the pool size differs', async () => {
+    const pool = fakePool(clusterAnswer(() => cephCluster(['w1', 'w2', 'w3'], 3, 'HEALTH_OK'), 3));
+    const { ops } = opsFor(rookSpec(['w1', 'w2']), pool);
+    const context = ctx();
+    await ops.installCloudStep(first, 'rook-ceph', context);
+    expect(context.lines.find((line) => line.includes('applying it again'))).toContain('its storage.nodes are w1:sdb, w2:sdb, w3:sdb, not w1:sdb, w2:sdb; its mon count is 3, not 1');
+    const sized = fakePool(clusterAnswer(() => cephCluster(['w1', 'w2', 'w3'], 3, 'HEALTH_OK'), 2));
+    const second = ctx();
+    await opsFor(rookSpec(['w1', 'w2', 'w3']), sized).ops.installCloudStep(first, 'rook-ceph', second);
+    expect(second.lines.find((line) => line.includes('applying it again'))).toContain('CephBlockPool replicapool has size 2, not 3; CephBlockPool builtin-mgr has size 2, not 3');
+    expect(applied(sized)).toContain('kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubernetes/k8sb/cloud/rook-cluster.yaml');
+  });
+
+  it('a later run that finds HEALTH_WARN but everything as cluster.yaml says is done, with the warning', async () => {
+    const pool = fakePool(clusterAnswer(() => cephCluster(['w1', 'w2', 'w3'], 3, 'HEALTH_WARN', { OSD_DOWN: { message: '1 osds down' } }), 3));
+    const context = ctx();
+    await opsFor(rookSpec(['w1', 'w2', 'w3']), pool).ops.installCloudStep(first, 'rook-ceph', context);
+    expect(applied(pool)).toEqual([]);
+    expect(context.lines).toContain('warning: Rook-Ceph: Ceph reports HEALTH_WARN: OSD_DOWN: 1 osds down');
+  });
+
+  it('says a disk with a Ceph OSD may be an earlier cluster\'s', async () => {
+    const pool = fakePool((command) => (command.startsWith('lsblk') ? { code: 0, stdout: '{"blockdevices":[{"name":"sdb","fstype":"ceph_bluestore","type":"disk","pttype":null,"size":10737418240,"ro":false,"mountpoint":null}]}' } : undefined));
+    const context = ctx();
+    await opsFor(rookSpec(['w1', 'w2', 'w3']), pool).ops.checkRookDisk(rookTopology.workers[0]!, 'sdb', context);
+    expect(context.lines).toEqual(["w1: /dev/sdb holds a Ceph OSD (this cluster's or an earlier one's: wipe it and /var/lib/rook if it is not this cluster's)"]);
   });
 });
 

@@ -1,7 +1,7 @@
 // kubectl against the fleet's shared API state: get (any stored kind, plus Nodes, Pods, Events
 // and Secrets derived from the state), cordon/uncordon/drain/label, delete, apply (client-side
 // and server-side, with field-manager conflicts) and create (AlreadyExists per object), wait
-// (Ready, Established, Available, jsonpath), rollout status (Deployments, DaemonSets), exec (etcdctl
+// (Ready, Established, Available, jsonpath), rollout status and restart (Deployments, DaemonSets), exec (etcdctl
 // in the etcd pod), logs, /readyz.
 import { readFileSync } from 'node:fs';
 import { apiState, commandNotFound, fail, flagValue, fleetNow, installedVersion, parseArgs, recordHistory, sleep, updateApi, upstreamVersion } from './context.mjs';
@@ -622,6 +622,7 @@ const qualifiedName = (target) => `${target.kind.toLowerCase()}${GROUPS[target.k
  */
 async function rollout(args, flags) {
   const [sub, ...rest] = args;
+  if (sub === 'restart') return rolloutRestart(rest, flags);
   if (sub !== 'status') fail(1, `fleet: kubectl rollout ${sub ?? ''} is not simulated`);
   const timeoutFlag = flagValue(flags, 'timeout');
   const deadline = timeoutFlag === undefined || timeoutFlag === '0' || timeoutFlag === '0s' ? Infinity : Date.now() + durationMs(timeoutFlag);
@@ -644,6 +645,35 @@ async function rollout(args, flags) {
     if (Date.now() >= deadline) fail(1, 'error: timed out waiting for the condition');
     await sleep(Math.min(200, Math.max(10, deadline - Date.now())));
   }
+}
+
+/**
+ * `kubectl rollout restart deployment|daemonset/NAME…`: sets the pod template's annotation
+ * kubectl.kubernetes.io/restartedAt to the time (RFC 3339, as kubectl's
+ * pkg/polymorphichelpers/objectrestarter.go does), which makes the controller replace the pods;
+ * prints `deployment.apps/NAME restarted` per object (kubectl's restart.go). A missing object →
+ * `Error from server (NotFound): deployments.apps "NAME" not found`, exit 1.
+ */
+function rolloutRestart(args, flags) {
+  const namespace = namespaceFlag(flags) ?? 'default';
+  const wanted = targets(apiState(), args);
+  if (wanted.length === 0 || wanted.some((target) => !target.name)) fail(1, 'error: required resource not specified');
+  const lines = [];
+  for (const target of wanted) {
+    if (!target.kind) fail(1, `error: the server doesn't have a resource type "${target.word}"`);
+    if (!['Deployment', 'DaemonSet', 'StatefulSet'].includes(target.kind)) fail(1, `error: ${plural(target.kind)} "${target.name}" restarting is not supported`);
+    if (!getObject(apiState(), target.kind, namespace, target.name)) fail(1, `Error from server (NotFound): ${plural(target.kind)}.apps "${target.name}" not found`);
+    const restartedAt = fleetNow().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    updateApi((api) => {
+      const stored = getObject(api, target.kind, namespace, target.name);
+      const template = (stored.body.spec ??= {}).template ??= {};
+      const metadata = (template.metadata ??= {});
+      metadata.annotations = { ...(metadata.annotations ?? {}), 'kubectl.kubernetes.io/restartedAt': restartedAt };
+    });
+    lines.push(`${qualifiedName(target)} restarted`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
 }
 
 function rolloutStatus(item) {
