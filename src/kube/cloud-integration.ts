@@ -26,7 +26,11 @@ import { kubectl, type Argv } from './node-commands.js';
 import { CLOUD_PINS, LOCAL_PATH, METALLB, ROOK, SNAPSHOT_CONTROLLER, type CloudName, type ComponentPin } from './pins.js';
 import { planNodeNames } from '../config/node-names.js';
 import { isSupportedMinor, minorOfText } from './versions.js';
-import type { CniCommand, CniFile } from './cni.js';
+import { waitEstablished, type CniCommand, type CniFile } from './cni.js';
+import { DEFAULT_CLASS_ANNOTATION, parseKubectlJson, type Workload } from './cloud-readers.js';
+
+// The readers of the cluster's answers live in cloud-readers.ts; callers import them from here too.
+export * from './cloud-readers.js';
 
 export type CloudStepKind = 'ccm' | 'csi' | 'snapshots' | 'storage-class' | 'metallb' | 'local-path' | 'rook-ceph';
 
@@ -42,12 +46,6 @@ export const CLOUD_STEP_IDS: Record<CloudStepKind, string> = {
 };
 
 /** Where the workload runs: the probe reads the image of `container`. */
-export interface Workload {
-  namespace: string;
-  kind: 'deployment' | 'daemonset';
-  name: string;
-  container: string;
-}
 
 /** A Secret the step applies from stdin before its manifests (its values come from the credentials). */
 export interface SecretManifest {
@@ -154,7 +152,6 @@ export const CSI_DRIVERS: Record<CloudName, string> = {
 };
 
 export const LOCAL_PATH_PROVISIONER = 'rancher.io/local-path';
-export const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
 
 interface CloudFacts {
   label: string;
@@ -214,11 +211,6 @@ const workloadProbe = (workload: Workload): Argv => kubectl(['-n', workload.name
 const apply = (description: string, file: string): CniCommand => ({ description, argv: kubectl(['apply', '-f', file]), timeoutMs: APPLY_TIMEOUT });
 /** CRDs too large for the last-applied annotation of client-side apply: server-side, as Calico's (cni.ts). */
 const applyServerSide = (description: string, file: string): CniCommand => ({ description, argv: kubectl(['apply', '--server-side', '--force-conflicts', '-f', file]), timeoutMs: APPLY_TIMEOUT });
-const waitEstablished = (crd: string): CniCommand => ({
-  description: `wait until the ${crd} CRD is Established`,
-  argv: kubectl(['wait', '--for=condition=Established', `crd/${crd}`, '--timeout=60s']),
-  timeoutMs: 90_000,
-});
 const waitAvailable = (workload: Workload): CniCommand => ({
   description: `wait until ${workload.namespace}/${workload.name} is Available`,
   argv: kubectl(['-n', workload.namespace, 'wait', '--for=condition=Available', `deployment/${workload.name}`, `--timeout=${WAIT_S}s`]),
@@ -473,7 +465,7 @@ function rookCephConfig(size: number): Record<string, Record<string, string>> {
 export function readCephHealth(text: string, firstInstall = true): { problem?: string; warning?: string } {
   const trimmed = text.trim();
   if (trimmed === '') return { problem: 'CephCluster rook-ceph does not exist' };
-  const object = parseJson('CephCluster rook-ceph', trimmed);
+  const object = parseKubectlJson('CephCluster rook-ceph', trimmed);
   const ceph = object.status?.ceph ?? {};
   if (ceph.health === 'HEALTH_OK') return {};
   const details = Object.entries((ceph.details ?? {}) as Record<string, { message?: string }>).map(([check, d]) => `${check}: ${d.message ?? ''}`.trim());
@@ -486,7 +478,7 @@ export function readCephHealth(text: string, firstInstall = true): { problem?: s
 export function readCephClusterDrift(text: string, workers: string[], device: string, monCount: number): string | undefined {
   const trimmed = text.trim();
   if (trimmed === '') return 'CephCluster rook-ceph does not exist';
-  const spec = parseJson('CephCluster rook-ceph', trimmed).spec ?? {};
+  const spec = parseKubectlJson('CephCluster rook-ceph', trimmed).spec ?? {};
   const said = ((spec.storage?.nodes ?? []) as Array<{ name?: string; devices?: Array<{ name?: string }> }>)
     .map((node) => `${node.name ?? '?'}:${(node.devices ?? []).map((d) => d.name ?? '?').sort().join('+')}`)
     .sort();
@@ -499,7 +491,7 @@ export function readCephClusterDrift(text: string, workers: string[], device: st
 
 /** `kubectl -n rook-ceph get cephblockpool -o json`: replicapool and builtin-mgr must keep `size` copies. */
 export function readCephPoolDrift(text: string, size: number): string | undefined {
-  const items = ((text.trim() === '' ? {} : parseJson('the CephBlockPool list', text)).items ?? []) as Array<{ metadata?: { name?: string }; spec?: { replicated?: { size?: number } } }>;
+  const items = ((text.trim() === '' ? {} : parseKubectlJson('the CephBlockPool list', text)).items ?? []) as Array<{ metadata?: { name?: string }; spec?: { replicated?: { size?: number } } }>;
   const problems = ROOK_POOLS.flatMap((name) => {
     const pool = items.find((item) => item.metadata?.name === name);
     if (!pool) return [`CephBlockPool ${name} does not exist`];
@@ -607,106 +599,6 @@ export function cloudUpgradePlan(spec: ClusterSpec, version: string): CloudStepP
   return cloudIntegrationPlan(spec, version).filter((step) => step.kind === 'ccm' || step.kind === 'csi');
 }
 
-// ---- what the cluster runs ------------------------------------------------------------------
-
-export interface InstalledComponent {
-  present: boolean;
-  /** The image tag of the workload's container, as the registry spells it. */
-  version?: string;
-  /** Deployment: Available condition True; DaemonSet: every scheduled pod ready. */
-  available?: boolean;
-  /** DaemonSet: the pods it should run (status.desiredNumberScheduled) and those Ready (status.numberReady). */
-  desired?: number;
-  ready?: number;
-}
-
-function parseJson(what: string, text: string): any {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ExternalToolError('UnexpectedKubectlOutput', `kubectl printed something that is not ${what} as JSON`, { details: text.split('\n').slice(0, 10) });
-  }
-}
-
-/** Reads a workload probe (`get deployment|daemonset NAME -o json --ignore-not-found`). */
-export function readWorkload(workload: Workload, probeOutput: string): InstalledComponent {
-  const text = probeOutput.trim();
-  if (text === '') return { present: false };
-  const object = parseJson(`${workload.kind} ${workload.name}`, text);
-  if (object.kind === 'List' && (object.items ?? []).length === 0) return { present: false };
-  const containers: Array<{ name?: string; image?: string }> = object.spec?.template?.spec?.containers ?? [];
-  const image = (containers.find((c) => c.name === workload.container) ?? containers[0])?.image ?? '';
-  const tag = /:([^:/@]+)(?:@sha256:[0-9a-f]+)?$/.exec(image)?.[1];
-  const status = object.status ?? {};
-  const available =
-    workload.kind === 'deployment'
-      ? (status.conditions ?? []).some((c: { type?: string; status?: string }) => c.type === 'Available' && c.status === 'True')
-      : Number(status.desiredNumberScheduled ?? 0) > 0 && Number(status.numberReady ?? 0) >= Number(status.desiredNumberScheduled);
-  const counts = workload.kind === 'daemonset' ? { desired: Number(status.desiredNumberScheduled ?? 0), ready: Number(status.numberReady ?? 0) } : {};
-  return { present: true, ...(tag ? { version: tag } : {}), available, ...counts };
-}
-
-/** A workload's pod selector (`spec.selector.matchLabels`) as `kubectl -l` takes it; undefined when it has none. */
-export function workloadSelector(probeOutput: string): string | undefined {
-  let object: { spec?: { selector?: { matchLabels?: Record<string, string> } } };
-  try {
-    object = JSON.parse(probeOutput.trim() || '{}');
-  } catch {
-    return undefined;
-  }
-  const labels = Object.entries(object.spec?.selector?.matchLabels ?? {});
-  return labels.length === 0 ? undefined : labels.map(([key, value]) => `${key}=${value}`).join(',');
-}
-
-export interface PodNotReady {
-  name: string;
-  node?: string;
-  /** Why, as the kubelet or scheduler says it: "CrashLoopBackOff: back-off …", "Pending: 0/2 nodes are available: …". */
-  reason: string;
-}
-
-/**
- * The pods of `kubectl get pods -o json` that are not Ready, each with why: a waiting
- * container's reason and message (CreateContainerConfigError, CrashLoopBackOff), else the pod's
- * phase and message (the scheduler's "0/2 nodes are available: …" on PodScheduled or the pod).
- */
-export function readNotReadyPods(text: string): PodNotReady[] {
-  let list: { items?: any[] };
-  try {
-    list = JSON.parse(text.trim() || '{"items":[]}');
-  } catch {
-    return [];
-  }
-  type Condition = { type?: string; status?: string; message?: string };
-  return (list.items ?? [])
-    .filter((pod) => !(pod.status?.conditions ?? []).some((c: Condition) => c.type === 'Ready' && c.status === 'True'))
-    .map((pod) => {
-      const waiting = (pod.status?.containerStatuses ?? [])
-        .map((c: { state?: { waiting?: { reason?: string; message?: string } } }) => c.state?.waiting)
-        .find((w: { reason?: string } | undefined) => w?.reason !== undefined && !['ContainerCreating', 'Pending'].includes(w.reason));
-      const message = pod.status?.message ?? (pod.status?.conditions ?? []).find((c: Condition) => c.type === 'PodScheduled' && c.status === 'False')?.message;
-      const reason = waiting ? `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}` : `${pod.status?.phase ?? 'Unknown'}${message ? `: ${message}` : ''}`;
-      return { name: pod.metadata?.name ?? '', ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}), reason };
-    });
-}
-
-export interface StorageClassInfo {
-  name: string;
-  provisioner: string;
-  isDefault: boolean;
-}
-
-/** `kubectl get storageclass -o json`: each class, and whether it carries the default annotation. */
-export function readStorageClasses(text: string): StorageClassInfo[] {
-  const list = parseJson('the StorageClass list', text.trim() || '{"items":[]}');
-  return (list.items ?? []).map((item: { metadata?: { name?: string; annotations?: Record<string, string> }; provisioner?: string }) => ({
-    name: item.metadata?.name ?? '',
-    provisioner: item.provisioner ?? '',
-    isDefault: item.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true',
-  }));
-}
-
-/** Un-marks a class as default (change-default-storage-class.md: the annotation set to false). */
 export const unsetDefaultClass = (name: string): Argv => kubectl(['annotate', 'storageclass', name, `${DEFAULT_CLASS_ANNOTATION}=false`, '--overwrite']);
 
 /** The class that must be the default for this spec (undefined: none is wanted). */
@@ -716,74 +608,4 @@ export function expectedDefaultClass(spec: ClusterSpec): { name: string; provisi
   if (storage === 'rook-ceph' && spec.provider.name === 'static') return { name: ROOK_CLASS, provisioner: ROOK_RBD_PROVISIONER };
   if (storage === 'cloud' && spec.provider.name !== 'static') return { name: CLOUDS[spec.provider.name].storageClass, provisioner: CSI_DRIVERS[spec.provider.name] };
   return undefined;
-}
-
-// ---- nodes initialised by the CCM -----------------------------------------------------------
-
-export const UNINITIALIZED_TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
-
-export interface NodeCloudState {
-  name: string;
-  providerId?: string;
-  uninitialized: boolean;
-}
-
-/** providerID and the uninitialized taint of each Node (`kubectl get nodes -o json`). */
-export function readNodeCloudState(text: string): NodeCloudState[] {
-  const list = parseJson('the Node list', text);
-  return (list.items ?? []).map((item: { metadata?: { name?: string }; spec?: { providerID?: string; taints?: Array<{ key?: string }> } }) => ({
-    name: item.metadata?.name ?? '',
-    ...(item.spec?.providerID ? { providerId: item.spec.providerID } : {}),
-    uninitialized: (item.spec?.taints ?? []).some((taint) => taint.key === UNINITIALIZED_TAINT),
-  }));
-}
-
-// ---- the disk Rook-Ceph takes on each worker --------------------------------------------------
-
-/**
- * What a worker's disk holds: `lsblk -J -b -o NAME,FSTYPE,TYPE,PTTYPE,SIZE,RO,MOUNTPOINT /dev/<d>`
- * (util-linux; -b gives SIZE in bytes as a number, RO is a boolean, an empty value null). Rook's
- * prerequisites.md: raw devices with no partitions or formatted filesystem ("If the FSTYPE field is
- * not empty, there is a filesystem on top of the corresponding device").
- */
-export const rookDiskProbe = (device: string): Argv => ['lsblk', '-J', '-b', '-o', 'NAME,FSTYPE,TYPE,PTTYPE,SIZE,RO,MOUNTPOINT', `/dev/${device}`];
-
-/** Ceph's own OSD on the disk (ceph-volume raw mode; libblkid names it ceph_bluestore): a repeated run, or an earlier cluster's. */
-const CEPH_FSTYPES = new Set(['ceph_bluestore']);
-/** ceph-volume refuses devices under 5 GiB ("Insufficient space (<5GB)", ceph-volume util/device.py). */
-export const ROOK_MIN_DISK_BYTES = 5 * 1024 ** 3;
-
-export type RookDiskState = { free: true; ceph?: boolean } | { free: false; problem: string };
-
-interface LsblkRow { name?: string; fstype?: string | null; type?: string; pttype?: string | null; size?: number | string | null; ro?: boolean | string | null; mountpoint?: string | null; children?: LsblkRow[] }
-
-/** Reads the probe's exit code and output: free (a whole disk, no partition table, no filesystem, not mounted, writable, 5 GiB or more), or why not. */
-export function readRookDisk(device: string, code: number, stdout: string, stderr: string): RookDiskState {
-  if (code !== 0) {
-    const said = (stderr.trim() || stdout.trim()).split('\n')[0] ?? '';
-    return { free: false, problem: `/dev/${device} is not a disk on this node${said ? ` (lsblk: ${said.replace(/^lsblk:\s*/, '')})` : ''}` };
-  }
-  let list: { blockdevices?: LsblkRow[] };
-  try {
-    list = JSON.parse(stdout);
-  } catch {
-    return { free: false, problem: `lsblk printed something that is not JSON for /dev/${device}` };
-  }
-  const disk = list.blockdevices?.[0];
-  if (!disk) return { free: false, problem: `/dev/${device} is not a disk on this node (lsblk listed nothing)` };
-  if (disk.type !== 'disk') return { free: false, problem: `/dev/${device} is a ${disk.type === 'part' ? 'partition' : (disk.type ?? 'device of unknown type')}, not a whole disk` };
-  if (disk.ro === true || disk.ro === '1') return { free: false, problem: `/dev/${device} is read-only` };
-  if (disk.mountpoint) return { free: false, problem: `/dev/${device} is mounted on ${disk.mountpoint}` };
-  if (disk.fstype && CEPH_FSTYPES.has(disk.fstype)) return { free: true, ceph: true };
-  if (disk.fstype) return { free: false, problem: `/dev/${device} holds a ${disk.fstype} filesystem` };
-  if (disk.pttype) return { free: false, problem: `/dev/${device} has a ${disk.pttype} partition table` };
-  const children = disk.children ?? [];
-  if (children.length > 0) {
-    return { free: false, problem: `/dev/${device} has ${children.length} partition${children.length === 1 ? '' : 's'} or volume${children.length === 1 ? '' : 's'} (${children.map((c) => `${c.name ?? '?'}${c.fstype ? ` ${c.fstype}` : ''}`).join(', ')})` };
-  }
-  const size = Number(disk.size);
-  if (!Number.isFinite(size) || size < ROOK_MIN_DISK_BYTES) {
-    return { free: false, problem: `/dev/${device} has ${Number.isFinite(size) ? `${(size / 1024 ** 3).toFixed(1)} GiB` : 'no size'}, less than the 5 GiB Ceph's OSD needs` };
-  }
-  return { free: true };
 }

@@ -85,7 +85,8 @@ function renderCni(file: string, values: Record<string, string>): string {
   return renderTemplate(readFileSync(templatePath('cni', file), 'utf8'), values, `cni/${file}`);
 }
 
-const waitEstablished = (crd: string): CniCommand => ({
+/** The wait after CRDs are applied (Calico's, and the cloud integration's). */
+export const waitEstablished = (crd: string): CniCommand => ({
   description: `wait until the ${crd} CRD is Established`,
   argv: kubectl(['wait', '--for=condition=Established', `crd/${crd}`, '--timeout=60s']),
   timeoutMs: 90_000,
