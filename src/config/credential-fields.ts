@@ -44,6 +44,9 @@ const BY_PROVIDER: Record<string, { keys: CredentialKey[]; all: string }> = {
 /** Names that are a credential whatever the provider. */
 const GENERIC = ['password', 'passwd', 'passphrase', 'token', 'secret', 'apikey', 'apisecret', 'accesskeyid', 'secretaccesskey', 'sessiontoken', 'credentials'];
 
+/** AWS-style key names, as a Velero section would spell them. */
+const AWS_KEYS = ['accesskeyid', 'accesskey', 'secretaccesskey', 'secretkey', 'awsaccesskeyid', 'awssecretaccesskey'];
+
 const squash = (key: string) => key.toLowerCase().replace(/[-_]/g, '');
 
 /** For an unknown field: the sentence and fix when it is a credential, else undefined. */
@@ -51,6 +54,10 @@ export function credentialFieldIssue(provider: unknown, path: readonly PropertyK
   const name = squash(key);
   const known = typeof provider === 'string' ? BY_PROVIDER[provider] : undefined;
   const underProvider = path.length > 0 && path[0] === 'provider';
+  // Velero's S3 keys have variables of their own (config/addons.ts VELERO_S3_VARIABLES).
+  if (path[0] === 'addons' && path[1] === 'velero' && (GENERIC.includes(name) || AWS_KEYS.includes(name))) {
+    return { message: 'credentials never go in cluster.yaml', fix: 'set K8SB_VELERO_S3_ACCESS_KEY_ID and K8SB_VELERO_S3_SECRET_ACCESS_KEY in the environment instead (the tool puts them into the Secret velero/velero-s3), and remove this field' };
+  }
   // Outside provider: a password or token is still a secret, but not the cloud's: no variable to name.
   if (!underProvider) {
     return GENERIC.includes(name) ? { message: 'secrets never go in cluster.yaml', fix: 'remove this field (cloud credentials go in the provider\'s environment variables: k8s-bootstrap doctor lists them)' } : undefined;

@@ -33,6 +33,14 @@ export const ENV_VARS = {
   K8SB_TERRAFORM_MODULE_DIR: { description: 'Folder of a Terraform module with the same inputs and Inventory outputs, used instead of the built-in one.' },
   /** Local provider mirror for `terraform init -plugin-dir` (offline machines). */
   K8SB_TF_PLUGIN_DIR: { description: 'Provider plugin folder for terraform init -plugin-dir (offline use).' },
+  /**
+   * Velero's S3 keys (addons.velero), read by init, upgrade and addons apply (config/addons.ts
+   * readVeleroS3Credentials). No fallback to AWS_ACCESS_KEY_ID: those are often the operator's own
+   * broad keys, which must not end up in the cluster. They go
+   * only into the cluster's Secret velero/velero-s3, never into a file here.
+   */
+  K8SB_VELERO_S3_ACCESS_KEY_ID: { description: 'Access key id of Velero\'s S3 bucket (addons.velero). Stored only in the cluster (Secret velero/velero-s3).' },
+  K8SB_VELERO_S3_SECRET_ACCESS_KEY: { description: 'Secret access key of Velero\'s S3 bucket (addons.velero). Stored only in the cluster (Secret velero/velero-s3).' },
 } as const satisfies Record<string, EnvVarInfo>;
 
 export type EnvVarName = keyof typeof ENV_VARS;

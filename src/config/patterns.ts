@@ -42,6 +42,45 @@ export const IPV4_RANGE_OR_CIDR = new RegExp(`^${IPV4}(?:-${IPV4}|/(?:3[0-2]|[12
 export const BLOCK_DEVICE_NAME = /^[a-z][a-z0-9]{1,31}$/;
 
 /**
+ * A DNS-1123 subdomain, lowercase: what an Ingress host must be (Kubernetes validates
+ * spec.rules[].host as one, k8s.io/apimachinery IsDNS1123Subdomain), at most 253 characters.
+ */
+export const DNS1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/**
+ * An S3 bucket name: 3-63 lowercase letters, digits, '.' and '-', starting and ending with a
+ * letter or digit (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html; MinIO
+ * and Exoscale SOS follow the same rules).
+ */
+export const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** A folder inside a bucket: path segments of letters, digits, '.', '_' and '-', no leading or trailing '/'. */
+export const OBJECT_PREFIX = /^[A-Za-z0-9._-]{1,255}(?:\/[A-Za-z0-9._-]{1,255}){0,15}$/;
+
+/**
+ * A Prometheus duration, not empty and not 0: the Duration type of the Prometheus Operator
+ * (prometheus-operator pkg/apis/monitoring/v1/types.go, kubebuilder pattern
+ * ^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$).
+ */
+export const PROMETHEUS_DURATION = /^(?=.)(?:[0-9]+y)?(?:[0-9]+w)?(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?$/;
+
+/**
+ * A Go duration of hours, minutes and seconds, e.g. 720h or 1h30m (time.ParseDuration; Velero's
+ * backup TTL is a metav1.Duration, parsed by it). Units smaller than a second make no sense for a TTL.
+ */
+export const GO_DURATION = /^(?=.)(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?$/;
+
+/**
+ * A standard cron schedule: five fields (minute hour day-of-month month day-of-week) of digits,
+ * names (JAN, MON), '*', ',', '-', '/' and '?' (robfig/cron's standard parser, which Velero's
+ * Schedule uses), separated by spaces.
+ */
+export const CRON_SCHEDULE = /^[0-9A-Za-z*,/?-]+(?: +[0-9A-Za-z*,/?-]+){4}$/;
+
+/** An e-mail address as far as a form can tell: something@a.domain, no spaces or quotes. */
+export const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/**
  * A best-effort DNS-1123 label made from any text, to suggest as a fix ("My Cluster" -> "my-cluster").
  * Returns undefined when nothing usable is left.
  */

@@ -6,8 +6,23 @@
  */
 import { z } from 'zod';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_MINORS } from '../kube/versions.js';
+import { ADDON_CHARTS, DEFAULT_ON, type AddonName } from '../kube/addons/pins.js';
 import { AWS_REGIONS, EXOSCALE_ZONES } from './known-values.js';
-import { BLOCK_DEVICE_NAME, DNS1123_LABEL, IPV4_RANGE_OR_CIDR, LINUX_USER } from './patterns.js';
+import {
+  BLOCK_DEVICE_NAME,
+  CRON_SCHEDULE,
+  DNS1123_LABEL,
+  DNS1123_SUBDOMAIN,
+  EMAIL,
+  GO_DURATION,
+  HTTPS_URL,
+  IDENTIFIER,
+  IPV4_RANGE_OR_CIDR,
+  LINUX_USER,
+  OBJECT_PREFIX,
+  PROMETHEUS_DURATION,
+  S3_BUCKET,
+} from './patterns.js';
 
 export const API_VERSION = 'k8s-bootstrap.io/v1alpha1';
 export const KIND = 'Cluster';
@@ -175,6 +190,99 @@ const storage = z
   .prefault({})
   .describe('Persistent volumes: which StorageClass PersistentVolumeClaims get when they name none.');
 
+/** How Traefik is reached (addons.traefik.expose); `auto` is resolved by resolvedTraefikExpose (config/addons.ts). */
+export const TRAEFIK_EXPOSURES = ['auto', 'loadbalancer', 'hostport', 'nodeport'] as const;
+export type TraefikExposeChoice = (typeof TRAEFIK_EXPOSURES)[number];
+/**
+ * The fluent-bit output plugins addons.fluent-bit.output.name may name: built-in outputs of
+ * Fluent Bit (docs.fluentbit.io/manual/pipeline/outputs: es, opensearch, loki, forward, http,
+ * splunk, s3, stdout, null).
+ */
+export const FLUENT_BIT_OUTPUTS = ['es', 'opensearch', 'loki', 'forward', 'http', 'splunk', 's3', 'stdout', 'null'] as const;
+export type FluentBitOutputName = (typeof FLUENT_BIT_OUTPUTS)[number];
+/**
+ * Let's Encrypt's production ACME directory, the server of cert-manager's ACME examples
+ * (cert-manager.io/docs/configuration/acme: "server: https://acme-v02.api.letsencrypt.org/directory").
+ */
+export const LETSENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
+
+/** The two fields every add-on has; `enabled` defaults to whether the add-on is in the default set (kube/addons/pins.ts). */
+const addonFields = (name: AddonName) => ({
+  enabled: z
+    .boolean()
+    .default(DEFAULT_ON.includes(name))
+    .describe(`Install ${ADDON_CHARTS[name].title}: Helm chart ${ADDON_CHARTS[name].chart}, namespace ${ADDON_CHARTS[name].namespace}. false leaves an installed release as it is: helm uninstall ${name} -n ${ADDON_CHARTS[name].namespace} removes it.`),
+  values: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe(`Helm values merged over the tool's own (templates/addons/${name}/values.yaml) last; never put secrets here, they would be stored in cluster.yaml.`),
+});
+
+const addonText = (description: string, pattern: RegExp) => text(description).meta({ pattern: pattern.source });
+
+const addons = z
+  .strictObject({
+    'metrics-server': z.strictObject(addonFields('metrics-server')).prefault({}).describe('Resource metrics for kubectl top and HorizontalPodAutoscalers.'),
+    traefik: z
+      .strictObject({
+        ...addonFields('traefik'),
+        expose: z
+          .enum(TRAEFIK_EXPOSURES)
+          .default('auto')
+          .describe('How Traefik is reached. loadbalancer: a LoadBalancer Service (aws and openstack with cloudIntegration.ccm; static hosts with loadBalancer.metallb). hostport: a DaemonSet on ports 80 and 443 of every worker. nodeport: a NodePort Service (30000-32767). auto: loadbalancer where LoadBalancer Services get an address, else hostport (also on exoscale, whose LoadBalancer Services stay pending for these nodes).'),
+      })
+      .prefault({})
+      .describe('The ingress controller, and the default IngressClass (traefik). ingress-nginx is retired upstream.'),
+    'cert-manager': z
+      .strictObject({
+        ...addonFields('cert-manager'),
+        acmeEmail: addonText('E-mail address of the ACME account. When set, a ClusterIssuer letsencrypt (HTTP-01 through Traefik) is created next to the selfsigned one; the ACME server sends expiry and account notices to it.', EMAIL)
+          .meta({ format: 'email' })
+          .optional(),
+        acmeServer: addonText('ACME directory URL of the letsencrypt ClusterIssuer (used only with acmeEmail). Let\'s Encrypt staging, for tests: https://acme-staging-v02.api.letsencrypt.org/directory.', HTTPS_URL).default(LETSENCRYPT_PRODUCTION),
+      })
+      .prefault({})
+      .describe('Certificates for Ingresses: a ClusterIssuer selfsigned always, and letsencrypt when acmeEmail is set.'),
+    'kube-prometheus-stack': z
+      .strictObject({
+        ...addonFields('kube-prometheus-stack'),
+        domain: addonText('DNS name under which Grafana, Prometheus and Alertmanager are served (grafana.<domain>, prometheus.<domain>, alertmanager.<domain>), behind basic auth with a generated password; point those names at Traefik. Required when enabled.', DNS1123_SUBDOMAIN).optional(),
+        retention: addonText('How long Prometheus keeps metrics: a Prometheus duration such as 15d, 4w or 1y.', PROMETHEUS_DURATION).default('15d'),
+      })
+      .prefault({})
+      .describe('Prometheus, Alertmanager and Grafana, behind Ingresses with basic auth (needs traefik and cert-manager). The generated passwords are kept in secrets/addons/ of the cluster folder.'),
+    'fluent-bit': z
+      .strictObject({
+        ...addonFields('fluent-bit'),
+        output: z
+          .strictObject({
+            name: z.enum(FLUENT_BIT_OUTPUTS).describe('The Fluent Bit output plugin logs are shipped with.'),
+            options: z
+              .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+              .default({})
+              .describe('Settings of the output plugin, KEY: value as its documentation names them (e.g. Host, Port, Index for es), written into its [OUTPUT] section. A password or token goes in as ${VARIABLE}, set from a Secret through values.env.'),
+          })
+          .optional()
+          .describe('Where the logs of every pod go. Required when enabled.'),
+      })
+      .prefault({})
+      .describe('Ships the logs of every container to the output you name.'),
+    velero: z
+      .strictObject({
+        ...addonFields('velero'),
+        bucket: addonText('Bucket the backups are written to (S3-compatible). Required when enabled.', S3_BUCKET).optional(),
+        region: addonText('Region of the bucket (for MinIO: any name it is configured with, e.g. us-east-1). Required when enabled.', IDENTIFIER).optional(),
+        s3Url: addonText('Endpoint of an S3-compatible store other than AWS (MinIO, Exoscale SOS, ...), https://host[:port]; path-style addressing is used then. Unset: AWS S3.', HTTPS_URL).optional(),
+        prefix: addonText('Folder inside the bucket; unset: the bucket\'s top level.', OBJECT_PREFIX).optional(),
+        schedule: addonText('When the daily backup (Schedule daily) runs: a cron expression of five fields (minute hour day month weekday).', CRON_SCHEDULE).default('0 3 * * *'),
+        ttl: addonText('How long a backup is kept before Velero deletes it: a duration in h, m and s (720h is 30 days, Velero\'s own default).', GO_DURATION).default('720h'),
+      })
+      .prefault({})
+      .describe('Backups of the cluster\'s objects and of annotated pod volumes to an S3-compatible bucket. The S3 keys come from K8SB_VELERO_S3_ACCESS_KEY_ID and K8SB_VELERO_S3_SECRET_ACCESS_KEY and go only into the cluster.'),
+  })
+  .prefault({})
+  .describe('Add-ons installed with Helm after the cluster is up, at the versions pinned for its Kubernetes minor. metrics-server, traefik and cert-manager are on unless turned off; the others only when turned on. k8s-bootstrap addons list|diff|apply manages them.');
+
 const nodeGroup = (defaultCount: number, what: string) =>
   z.strictObject({
     count: z.number().int().min(0).max(1000).default(defaultCount).describe(`Number of ${what}.`),
@@ -263,6 +371,7 @@ export const clusterSpecSchema = z
       })
       .prefault({})
       .describe('How infrastructure is applied (cloud providers).'),
+    addons,
   })
   .describe('A kubeadm Kubernetes cluster managed by k8s-bootstrap.');
 

@@ -1,4 +1,5 @@
 /** The summary shown before init writes and runs anything: what will be built, in one table. */
+import { enabledAddonNames, resolvedTraefikExpose, type TraefikExposure } from './addons.js';
 import { cloudIntegrationOn, resolvedStorageClass } from './cloud-integration.js';
 import type { ClusterSpec } from './schema.js';
 import { STATIC_HA_PORT } from '../providers/static.js';
@@ -36,7 +37,41 @@ export function specSummaryRows(spec: ClusterSpec, credentialsSource?: string): 
   rows.push(['SSH', `${spec.ssh.user}, ${key}`]);
   if (p.name !== 'static') rows.push(['Image', spec.image.id ? `existing ${spec.image.id}` : 'built with Packer']);
   rows.push(...integrationRows(spec));
+  rows.push(['Add-ons', addonsSummary(spec)]);
   return rows;
+}
+
+const EXPOSURE_TEXT: Record<TraefikExposure, string> = {
+  loadbalancer: 'LoadBalancer Service',
+  hostport: 'ports 80/443 on the workers',
+  nodeport: 'NodePort',
+};
+
+/** The enabled add-ons with what distinguishes each, e.g. "traefik (LoadBalancer Service)". */
+function addonsSummary(spec: ClusterSpec): string {
+  const addons = spec.addons;
+  const detail = (name: ReturnType<typeof enabledAddonNames>[number]): string | undefined => {
+    switch (name) {
+      case 'traefik':
+        return EXPOSURE_TEXT[resolvedTraefikExpose(spec)];
+      case 'cert-manager':
+        return addons['cert-manager'].acmeEmail ? `self-signed and ACME for ${addons['cert-manager'].acmeEmail}` : 'self-signed issuer';
+      case 'kube-prometheus-stack':
+        return addons['kube-prometheus-stack'].domain ? `grafana.${addons['kube-prometheus-stack'].domain}` : undefined;
+      case 'fluent-bit':
+        return addons['fluent-bit'].output ? `to ${addons['fluent-bit'].output.name}` : undefined;
+      case 'velero':
+        return addons.velero.bucket ? `bucket ${addons.velero.bucket}, schedule ${addons.velero.schedule}` : undefined;
+      default:
+        return undefined;
+    }
+  };
+  const names = enabledAddonNames(spec);
+  if (names.length === 0) return 'none';
+  return names.map((name) => {
+    const text = detail(name);
+    return text ? `${name} (${text})` : name;
+  }).join(', ');
 }
 
 /** The cloud's controllers (clouds), MetalLB (static) and the default StorageClass, as resolved. */

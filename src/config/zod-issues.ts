@@ -115,6 +115,7 @@ const TYPE_NAMES: Record<string, string> = {
   string: 'a string',
   boolean: 'true or false',
   object: 'a mapping (key: value)',
+  record: 'a mapping (key: value)',
   array: 'a list',
 };
 
@@ -183,6 +184,14 @@ function translate(schema: z.ZodType, raw: unknown, issue: z.core.$ZodIssue): Va
         if (value === undefined) return fail('is required', REQUIRED_FIXES[path]);
         const options = tagged.options.map(String);
         return fail(`must be one of: ${options.join(', ')}`, suggestionFix(value, options));
+      }
+      // A union of plain types (string | number | boolean): name them all.
+      const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+      const expected = branches.map((branch) => (branch.length === 1 && branch[0]!.code === 'invalid_type' ? branch[0]!.expected : undefined));
+      if (expected.length > 0 && expected.every((type) => type !== undefined) && value !== undefined) {
+        const names = expected.map((type) => TYPE_NAMES[type!] ?? type!);
+        const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0]!;
+        return fail(`must be ${list}, not ${describeType(value)}`);
       }
       return fail('does not match any allowed form');
     }

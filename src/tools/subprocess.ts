@@ -79,9 +79,10 @@ const BASE_PREFIXES = ['LC_', 'TF_', 'PKR_', 'PACKER_', 'K8SB_'];
 const PROXY_NAMES = new Set(['http_proxy', 'https_proxy', 'no_proxy', 'all_proxy']);
 /**
  * The CCM/CSI key the user brings (K8SB_EXOSCALE_CCM_*, K8SB_OS_CCM_*: providers/cloud-credentials.ts)
- * goes only into the cluster's Secrets, never into a tool's environment.
+ * and Velero's S3 keys (K8SB_VELERO_S3_*: config/addons.ts) go only into the cluster's Secrets,
+ * never into a tool's environment.
  */
-const CHILD_EXCLUDED = /^K8SB_[A-Z]+_CCM_/;
+const CHILD_EXCLUDED = /^K8SB_(?:[A-Z]+_CCM_|VELERO_S3_)/;
 
 export function childEnvironment(parent: NodeJS.ProcessEnv, extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {};

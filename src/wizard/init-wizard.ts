@@ -19,10 +19,15 @@ import {
   RUNTIMES,
   type ProviderName,
 } from '../config/schema.js';
-import { endpointProblem, formatProblem, ipv4Problem } from '../config/field-checks.js';
+import { endpointProblem, formatProblem, hostAddressProblem, ipv4Problem, type Problem } from '../config/field-checks.js';
 import { sshKeyFileProblem } from '../config/ssh-key-file.js';
 import { EXOSCALE_ZONES } from '../config/known-values.js';
 import { metallbAddressIssues } from '../config/validate/cloud-integration.js';
+import { addonDomainProblem, bucketRegionProblem, s3BucketProblem, s3UrlProblem } from '../config/validate/addons.js';
+import { readVeleroS3Credentials, VELERO_S3_VARIABLES } from '../config/addons.js';
+import { FLUENT_BIT_OUTPUTS, type FluentBitOutputName } from '../config/schema.js';
+import type { AddonName } from '../kube/addons/pins.js';
+import { addonChoices, addonSelectionProblem, addonsDoc, FLUENT_BIT_ASKED_OPTIONS } from './addon-questions.js';
 import { validators } from './validators.js';
 import { awsProfiles, discoverCredentials, type AwsProfile } from '../providers/credentials.js';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_MINORS } from '../kube/versions.js';
@@ -122,6 +127,10 @@ class Wizard {
   private password(question: prompts.PasswordQuestion) {
     this.asked += 1;
     return prompts.password(this.ctx, question);
+  }
+  private checkbox<T>(question: prompts.CheckboxQuestion<T>) {
+    this.asked += 1;
+    return prompts.checkbox<T>(this.ctx, question);
   }
 
   private snapshot(): Snapshot {
@@ -323,7 +332,94 @@ class Wizard {
       () => this.askCloudIntegration(),
       () => this.askStaticStorage(),
       () => this.askMetallb(),
+      // 10. Add-ons: the default set ticked; the optional ones ask only what they cannot do without.
+      () => this.askAddons(),
     ];
+  }
+
+  /**
+   * One list of the add-ons, then the fields of each optional one ticked: the monitoring domain,
+   * Velero's bucket, Fluent Bit's output. The rest stays in cluster.yaml's addons section. Esc at
+   * the first of those fields goes back to the list.
+   */
+  private async askAddons(): Promise<void> {
+    if (hasValue(this.doc, 'addons')) return;
+    for (;;) {
+      const before = this.snapshot();
+      const chosen = await this.checkbox<AddonName>({ message: 'Add-ons', choices: addonChoices(), validate: addonSelectionProblem });
+      const addons = addonsDoc(chosen, {});
+      if (addons) setPath(this.doc, 'addons', addons);
+      try {
+        await this.run(this.addonFieldSteps(chosen), true);
+      } catch (error) {
+        if (!(error instanceof BackRequested)) throw error;
+        this.restore(before);
+        continue; // back from the first field: the list again
+      }
+      if (chosen.includes('velero')) this.note(veleroKeysNote(this.ctx.env));
+      return;
+    }
+  }
+
+  private addonFieldSteps(chosen: readonly AddonName[]): Step[] {
+    const steps: Step[] = [];
+    const ask = (path: string, message: string, check: (text: string) => Problem | undefined, fallback?: string, optional = false) => async () => {
+      const answer = (await this.input({
+        message,
+        ...(fallback !== undefined ? { default: fallback } : {}),
+        validate: (value) => {
+          const text = value.trim();
+          if (text === '') return optional ? true : 'Enter a value';
+          const problem = check(text);
+          return problem ? formatProblem(problem) : true;
+        },
+      })).trim();
+      if (answer !== '') setPath(this.doc, path, answer);
+    };
+    if (chosen.includes('kube-prometheus-stack')) {
+      steps.push(ask('addons.kube-prometheus-stack.domain', 'Monitoring domain (grafana.<domain>, prometheus.<domain>, alertmanager.<domain>; point them at Traefik)', addonDomainProblem));
+    }
+    if (chosen.includes('velero')) {
+      const provider = getPath(this.doc, 'provider') as RawDoc | undefined;
+      // Exoscale's object storage (SOS) answers at sos-<zone>.exo.io, its region being the zone.
+      const zone = this.provider === 'exoscale' ? String(provider?.zone ?? 'ch-gva-2') : undefined;
+      const region = zone ?? (this.provider === 'aws' ? String(provider?.region ?? 'eu-central-1') : 'us-east-1');
+      steps.push(ask('addons.velero.bucket', 'Velero bucket (S3-compatible, for the backups)', s3BucketProblem));
+      steps.push(ask('addons.velero.region', 'Region of the bucket', bucketRegionProblem, region));
+      steps.push(ask('addons.velero.s3Url', 'S3 endpoint of the bucket (https://host[:port], e.g. MinIO; empty: AWS S3)', s3UrlProblem, zone ? `https://sos-${zone}.exo.io` : '', true));
+    }
+    if (chosen.includes('fluent-bit')) {
+      steps.push(async () => {
+        const name = await this.select<FluentBitOutputName>({
+          message: 'Where should Fluent Bit ship the logs? (output plugin)',
+          choices: FLUENT_BIT_OUTPUTS.map((value) => ({ value })),
+          default: 'loki',
+        });
+        setPath(this.doc, 'addons.fluent-bit.output', { name, options: {} });
+      });
+      steps.push(() => this.askFluentBitOptions());
+    }
+    return steps;
+  }
+
+  /** The options the chosen output cannot do without (addon-questions.ts); more go in cluster.yaml. */
+  private async askFluentBitOptions(): Promise<void> {
+    const name = getPath(this.doc, 'addons.fluent-bit.output.name') as FluentBitOutputName;
+    const checks: Record<'host' | 'bucket' | 'region', (text: string) => Problem | undefined> = { host: hostAddressProblem, bucket: s3BucketProblem, region: bucketRegionProblem };
+    await this.run(
+      FLUENT_BIT_ASKED_OPTIONS[name].map((option) => async () => {
+        const value = (await this.input({
+          message: `${name} ${option.key}`,
+          validate: (text) => {
+            if (text.trim() === '') return `Enter the ${option.key}`;
+            const problem = checks[option.kind](text.trim());
+            return problem ? formatProblem(problem) : true;
+          },
+        })).trim();
+        setPath(this.doc, `addons.fluent-bit.output.options.${option.key}`, value);
+      }),
+      true,
+    );
   }
 
   /** One yes for both: the CCM and the CSI come and go together here; cluster.yaml can split them. */
@@ -607,6 +703,14 @@ class Wizard {
     if (!this.isStatic && !existsSync(`${path}.pub`)) return `${path}.pub does not exist: create it with ssh-keygen -y -f ${path} > ${path}.pub`;
     return undefined;
   }
+}
+
+/** Where Velero's S3 keys will come from: found now, or the variables to set before the run. */
+function veleroKeysNote(env: NodeJS.ProcessEnv): string {
+  const found = readVeleroS3Credentials(env);
+  if (found) return `Velero: S3 keys found in ${found.source}; they go only into the cluster (Secret velero/velero-s3).`;
+  const [own] = VELERO_S3_VARIABLES;
+  return `Velero: set ${own.accessKeyId} and ${own.secretAccessKey} before the run; they go only into the cluster (Secret velero/velero-s3).`;
 }
 
 const OTHER = 'other';

@@ -67,6 +67,17 @@ export interface SelectQuestion<T> extends QuestionBase {
   default?: T;
 }
 
+export interface CheckboxChoice<T> extends Choice<T> {
+  /** Ticked when the question opens; without anyone to ask, the ticked ones are the answer. */
+  checked?: boolean;
+}
+
+export interface CheckboxQuestion<T> extends QuestionBase {
+  choices: CheckboxChoice<T>[];
+  /** Checks the whole selection (e.g. one choice needs another). */
+  validate?: (values: T[]) => true | string;
+}
+
 export interface ConfirmQuestion {
   message: string;
   /** Answer shown pre-selected to a person. @default true */
@@ -173,6 +184,25 @@ export async function select<T>(ctx: PromptContext, question: SelectQuestion<T>)
         message: question.message,
         choices: question.choices.map((choice) => ({ value: choice.value, name: choice.name, description: choice.description, disabled: choice.disabled })),
         default: question.default,
+      },
+      streams,
+    ),
+  );
+}
+
+/** Several of a list (space ticks, enter accepts). Nobody to ask: the choices ticked from the start. */
+export async function checkbox<T>(ctx: PromptContext, question: CheckboxQuestion<T>): Promise<T[]> {
+  if (!ctx.canPrompt) return question.choices.filter((choice) => choice.checked && !choice.disabled).map((choice) => choice.value);
+  const inquirer = await loadInquirer();
+  const validate = question.validate;
+  return ask(ctx, (streams) =>
+    inquirer.checkbox<T>(
+      {
+        message: question.message,
+        choices: question.choices.map((choice) => ({ value: choice.value, name: choice.name, description: choice.description, disabled: choice.disabled, checked: choice.checked })),
+        // Every choice on screen at once: a short list reads better whole than scrolled.
+        pageSize: question.choices.length,
+        validate: validate ? (items) => validate(items.map((item) => item.value)) : undefined,
       },
       streams,
     ),

@@ -11,4 +11,6 @@ export const DEFAULTS = {
   upgrade: { timeoutMs: 180 * MINUTE, drainTimeoutMs: 10 * MINUTE, maxUnavailable: 1, sshTimeoutMs: 2 * MINUTE, readyTimeoutMs: 10 * MINUTE },
   destroy: { timeoutMs: 60 * MINUTE, concurrency: 20, sshTimeoutMs: 2 * MINUTE },
   status: { timeoutMs: 2 * MINUTE },
+  /** addons apply: Helm waits up to each chart's own --timeout; list and diff use status's limit. */
+  addons: { timeoutMs: 60 * MINUTE, sshTimeoutMs: 2 * MINUTE },
 } as const;

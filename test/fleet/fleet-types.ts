@@ -57,6 +57,11 @@ export interface Fault {
   dropConnectionOnce?: string | string[];
   /** The first matching operation does its work, then its SSH session drops (a dropped connection after the fact). */
   dropConnectionAfterOnce?: string | string[];
+  /**
+   * The first matching operation stops at its point of no return and its SSH session drops (exit 255):
+   * helm after storing the pending-install/-upgrade/-rollback release record, before touching objects.
+   */
+  interruptOnce?: string | string[];
   /** Every matching operation sleeps forever (until its session or the node is killed). */
   hang?: string | string[];
   /** Extra latency for matching operations on this node (overrides the fleet-wide latencies). */
@@ -70,6 +75,11 @@ export interface StartFleetOptions {
   catalogue?: Catalogue;
   /** Fleet-wide latency per operation pattern in ms, e.g. { 'kubeadm init': 3000, 'kubeadm join': 20000 }. */
   latencies?: Record<string, number>;
+  /**
+   * How long (real time, ms) the helm stand-in's `--wait` polls readiness at most, whatever `--timeout`
+   * says (the smaller wins); default 2000. The stand-in's env K8SB_HELM_WAIT_MS overrides it.
+   */
+  helmWaitMs?: number;
 }
 
 export interface FleetNode {
@@ -144,4 +154,27 @@ export interface ApiState {
   /** Stacked etcd: one member per control plane that got through kubeadm's etcd phase (learners while they join). */
   etcd?: { members: Array<{ id: string; name: string; host: string; peerURL: string; clientURL: string; isLearner: boolean }> };
   history: ApiHistoryEntry[];
+  /** Helm releases (the helm stand-in): "<namespace>/<name>" → revisions, oldest first. */
+  helmReleases?: Record<string, HelmRevision[]>;
+}
+
+/** One revision of a Helm release as the helm stand-in keeps it (README, "helm"). */
+export interface HelmRevision {
+  name: string;
+  namespace: string;
+  revision: number;
+  status: 'deployed' | 'superseded' | 'failed' | 'uninstalling' | 'pending-install' | 'pending-upgrade' | 'pending-rollback';
+  chart: string;
+  version: string;
+  appVersion: string;
+  repo: string;
+  /** The user-supplied values (helm get values), null when none. */
+  values: Record<string, unknown> | null;
+  /** sha256 of the user-supplied values as canonical JSON (sorted keys; "null" when none). */
+  valuesSha256: string;
+  description: string;
+  firstDeployed: string;
+  lastDeployed: string;
+  /** Keys ("Kind/namespace/name") of the objects the revision's manifest holds. */
+  objects: string[];
 }

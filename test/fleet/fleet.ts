@@ -45,7 +45,7 @@ const START_TIMEOUT_MS = 15_000;
 
 export const STANDIN_TOOLS = [
   'apt-get', 'apt-mark', 'apt-cache', 'dpkg-query', 'curl', 'gpg', 'modprobe', 'sysctl', 'swapoff',
-  'systemctl', 'journalctl', 'containerd', 'kubeadm', 'kubectl', 'kubelet', 'cilium', 'lsblk',
+  'systemctl', 'journalctl', 'containerd', 'kubeadm', 'kubectl', 'kubelet', 'cilium', 'lsblk', 'helm', 'sha256sum',
 ] as const;
 
 /** Host paths every node gets a private, initially empty copy of. */
@@ -301,6 +301,7 @@ async function layOutFleet(fleet: Fleet, options: StartFleetOptions): Promise<vo
     root,
     catalogue: options.catalogue ?? DEFAULT_CATALOGUE,
     latencies: options.latencies ?? {},
+    helmWaitMs: options.helmWaitMs ?? 2000,
   });
   writeJsonAtomic(join(root, 'shared', 'apiserver.json'), emptyApiState());
   const events = join(root, 'shared', 'events.jsonl');

@@ -1,5 +1,6 @@
 /** The command registry: every command the CLI knows, in --help order. */
 import type { CommandDefinition } from '../command.js';
+import { addons } from './addons.js';
 import { addWorkers } from './add-workers.js';
 import { config } from './config.js';
 import { destroy } from './destroy.js';
@@ -11,4 +12,4 @@ import { ssh } from './ssh.js';
 import { status } from './status.js';
 import { upgrade } from './upgrade.js';
 
-export const COMMANDS: readonly CommandDefinition[] = [init, addWorkers, removeWorkers, upgrade, status, kubeconfig, ssh, destroy, doctor, config];
+export const COMMANDS: readonly CommandDefinition[] = [init, addWorkers, removeWorkers, upgrade, addons, status, kubeconfig, ssh, destroy, doctor, config];

@@ -13,10 +13,23 @@ import { initCluster } from '../../workflows/init/index.js';
 import type { InitCommandFlags } from '../commands/init.js';
 import type { CliContext } from '../context.js';
 import { runCommand } from '../host.js';
+import { revealerFor, showRevealed } from './addons.js';
 
 export async function runInit(ctx: CliContext, options: InitCommandFlags): Promise<number> {
   const dryRun = options.dryRun;
   const resolved = await resolveSpec(ctx, options, dryRun);
+  // A generated add-on password, shown once on the terminal after the run (handlers/addons.ts).
+  const revealed: string[] = [];
+  try {
+    await runInitCommand(ctx, options, resolved, revealerFor(ctx, revealed));
+  } finally {
+    showRevealed(ctx, revealed);
+  }
+  return 0;
+}
+
+async function runInitCommand(ctx: CliContext, options: InitCommandFlags, resolved: ResolvedSpec, reveal: ((text: string) => void) | undefined): Promise<void> {
+  const dryRun = options.dryRun;
   await runCommand(ctx, 'init', (host) =>
     initCluster(host, {
       spec: resolved.spec,
@@ -31,9 +44,9 @@ export async function runInit(ctx: CliContext, options: InitCommandFlags): Promi
       allowDestroy: options.allowDestroy,
       knownHostsFile: options.knownHosts,
       sshTimeoutMs: options.sshTimeout,
+      reveal,
     }),
   );
-  return 0;
 }
 
 interface ResolvedSpec {

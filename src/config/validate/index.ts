@@ -2,7 +2,7 @@
  * From a raw document to a ClusterSpec: the zod schema first (types, defaults, unknown keys), then
  * the checks that span fields. Every problem is collected so the person fixes the file once, not
  * once per run. Fields static hosts do not use are reset first (static-fields.ts). The checks of the counts, the address ranges and the static host list have files
- * of their own (counts.ts, network.ts, static-hosts.ts, cloud-integration.ts); the rest (name, version, SSH, machines,
+ * of their own (counts.ts, network.ts, static-hosts.ts, cloud-integration.ts, addons.ts); the rest (name, version, SSH, machines,
  * Terraform backend, the clouds' fields) are here.
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
@@ -12,6 +12,7 @@ import { DISPLAY_NAME, HTTPS_URL, IDENTIFIER, IMAGE_ID, LOCAL_PATH, OBJECT_KEY }
 import { clusterSpecSchema, type ClusterSpec } from '../schema.js';
 import { toValidationIssues, valueAt } from '../zod-issues.js';
 import { resetStaticIgnored } from '../static-fields.js';
+import { addonWarnings, checkAddons } from './addons.js';
 import { checkCloudIntegration, loadBalancerWarnings, storageWarnings } from './cloud-integration.js';
 import { checkCounts } from './counts.js';
 import { at, matches } from './issues.js';
@@ -90,6 +91,7 @@ export function checkSpec(spec: ClusterSpec): ValidationIssue[] {
     ...checkFirewall(spec),
     ...checkTerraform(spec),
     ...checkCloudIntegration(spec),
+    ...checkAddons(spec),
   ];
 }
 
@@ -111,7 +113,7 @@ export function specWarnings(spec: ClusterSpec): ValidationIssue[] {
   if (spec.image.id !== undefined && spec.image.build && spec.provider.name !== 'static') {
     warnings.push({ path: 'image.build', message: 'is ignored: image.id is set, so that image is used' });
   }
-  warnings.push(...knownValueWarnings(spec), ...storageWarnings(spec), ...loadBalancerWarnings(spec));
+  warnings.push(...knownValueWarnings(spec), ...storageWarnings(spec), ...loadBalancerWarnings(spec), ...addonWarnings(spec));
   return warnings;
 }
 

@@ -30,6 +30,9 @@ import { bootstrapPhases, kubeconfigPhase, verifyPhases } from './phases.js';
 import { RunFailedError, toleratedNodes } from '../../engine/runner.js';
 import { describeInitPlan, dryRunRenderers, formatPlan } from './plan.js';
 import { runNodeOps } from '../run/node-ops.js';
+import { AddonNodeOps } from '../../nodes/addon-ops.js';
+import { describeResults, runAddons } from '../addons/run.js';
+import type { AddonStepResult } from '../addons/phases.js';
 
 export interface InitClusterOptions {
   /** The cluster, as validateSpec returns it. */
@@ -58,6 +61,11 @@ export interface InitClusterOptions {
   sshTimeoutMs?: number;
   /** How long Verify waits for Ready. */
   readyTimeoutMs?: number;
+  /**
+   * Shows a generated add-on password once to the person at the terminal, never as an event or in
+   * the log (the CLI passes one only when stderr is a terminal). Unset: the run names the file only.
+   */
+  reveal?: (text: string) => void;
 }
 
 export interface InitDryRunResult extends ResultBase {
@@ -73,6 +81,8 @@ export interface InitRunResult extends ResultBase {
   dryRun: false;
   dir: string;
   kubeconfig: string;
+  /** What each add-on step did (a checkpointed one, skipped, is not listed). */
+  addons: AddonStepResult[];
 }
 
 export type InitResult = InitDryRunResult | InitRunResult;
@@ -89,6 +99,7 @@ export async function initCluster(host: Host, options: InitClusterOptions): Prom
   host.assertCanConfirm('init');
   // The lock first: cluster.yaml is compared and written only by the run that holds it.
   const lock = await acquireLock(folder, 'init');
+  let addons: AddonStepResult[] = [];
   try {
     // Read before writeClusterFolder records the new spec.
     const switchWarning = credentialSwitchWarning((await StateStore.open(folder.stateFile, spec.name)).current, spec);
@@ -106,7 +117,7 @@ export async function initCluster(host: Host, options: InitClusterOptions): Prom
     if (!go) throw declined(folder, options.credentials);
     // The same host, reading the wizard's credentials over its env (kept in memory only).
     const withCredentials: Host = Object.create(host, { env: { value: env, enumerable: true } });
-    await runInit(withCredentials, spec, folder, lock, options);
+    addons = await runInit(withCredentials, spec, folder, lock, options);
   } finally {
     await lock.release();
   }
@@ -115,7 +126,12 @@ export async function initCluster(host: Host, options: InitClusterOptions): Prom
     cluster: spec.name,
     dir: folder.root,
     kubeconfig: folder.kubeconfigFile,
-    summary: [`Cluster ${spec.name} is ready. kubeconfig: ${folder.kubeconfigFile}`, `  export KUBECONFIG=${folder.kubeconfigFile}`],
+    addons,
+    summary: [
+      `Cluster ${spec.name} is ready. kubeconfig: ${folder.kubeconfigFile}`,
+      `  export KUBECONFIG=${folder.kubeconfigFile}`,
+      ...(addons.length > 0 ? [`Add-ons: ${describeResults(addons).line}.`] : []),
+    ],
   };
 }
 
@@ -181,10 +197,10 @@ function declined(folder: ClusterDir, credentials: Record<string, string> | unde
   return new DeclinedError('Nothing was created.', { hint });
 }
 
-async function runInit(host: Host, spec: ClusterSpec, dir: ClusterDir, lock: Lock, options: InitClusterOptions): Promise<void> {
+async function runInit(host: Host, spec: ClusterSpec, dir: ClusterDir, lock: Lock, options: InitClusterOptions): Promise<AddonStepResult[]> {
   const defaults = DEFAULTS.init;
   const concurrency = options.concurrency ?? defaults.concurrency;
-  await withRun(
+  return withRun(
     host,
     dir,
     { command: 'init', cluster: spec.name, timeoutMs: options.timeoutMs ?? defaults.timeoutMs, secrets: runSecrets(spec, host.env), heldLock: lock },
@@ -226,7 +242,13 @@ async function runInit(host: Host, spec: ClusterSpec, dir: ClusterDir, lock: Loc
         await run.state.update((state) => {
           state.kubernetesVersion = version;
         });
-        if (failed.size > 0) throw new RunFailedError(bootstrap, run.logFile);
+        // After the kubeconfig: a failed add-on leaves a usable cluster and its kubeconfig, and
+        // the run fails at its end naming it (addons apply <it>, or init again, retries only it).
+        const addons = await runAddons(run, { spec: built, topology, version, ops: new AddonNodeOps({ spec: built, topology, ops, secrets: run.secrets }), env: host.env, reveal: options.reveal });
+        // Workers and add-ons both failed: one failure naming both, resumed by init again.
+        if (failed.size > 0) throw new RunFailedError(addons.failure ? { ...bootstrap, failed: [...bootstrap.failed, ...addons.failure.summary.failed] } : bootstrap, run.logFile);
+        if (addons.failure) throw addons.failure;
+        return addons.results;
       } finally {
         await pool.closeAll();
       }

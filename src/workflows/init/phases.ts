@@ -1,7 +1,7 @@
 /**
  * The node half of init: prepare → load balancer (static HA) → kubeadm init → CNI → cloud
- * controller manager → control-plane joins → worker joins → CSI and storage → verify → kubeconfig, as
- * engine phases over a Topology.
+ * controller manager → control-plane joins → worker joins → CSI and storage → verify → kubeconfig
+ * (→ add-ons, workflows/addons/phases.ts), as engine phases over a Topology.
  * Every step checks the world before acting, and checkpoints make a repeated run skip it.
  * The run, its dry-run plan and status all build their phases here; only the run binds the tools.
  */
@@ -18,6 +18,7 @@ import { stepId } from '../run/step-ids.js';
 import { cloudIntegrationPlan, expectedDefaultClass } from '../../kube/cloud-integration.js';
 import { resolvedStorageClass } from '../../config/cloud-integration.js';
 import { notConnected } from '../../engine/describe.js';
+import { addonPhases } from '../addons/phases.js';
 
 /** The tools of the steps, asked for only when a step runs (a plan passes notConnected). */
 export type NodeOpsSource = () => NodeOps;
@@ -406,7 +407,8 @@ export function kubeconfigPhase(options: Pick<BootstrapOptions, 'topology' | 'op
 
 /**
  * Every node phase of init in run order, for a plan or status: the run itself runs the bootstrap
- * phases first (tolerating workers), then verifies the nodes that made it.
+ * phases first (tolerating workers), then verifies the nodes that made it, writes the kubeconfig,
+ * and applies the enabled add-ons (Helm, then one step per add-on, with its pinned version).
  */
 export function initNodePhases(options: Omit<BootstrapOptions, 'ops'> & { ops?: NodeOpsSource; kubeconfigFile?: string }): Phase[] {
   const ops = options.ops ?? notConnected;
@@ -414,5 +416,6 @@ export function initNodePhases(options: Omit<BootstrapOptions, 'ops'> & { ops?: 
     ...bootstrapPhases({ ...options, ops }),
     ...verifyPhases({ ...options, ops }),
     kubeconfigPhase({ topology: options.topology, ops, file: options.kubeconfigFile }),
+    ...addonPhases({ spec: options.spec, topology: options.topology, version: options.version, ops: notConnected }),
   ];
 }

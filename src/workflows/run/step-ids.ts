@@ -1,5 +1,5 @@
 /**
- * The checkpoint grammar: every step id init, add-workers, remove-workers and upgrade record in
+ * The checkpoint grammar: every step id init, add-workers, remove-workers, upgrade and addons apply record in
  * state.json, in one place. The ids are a file format: state.json files of existing clusters hold
  * them, so a spelling here never changes.
  */
@@ -32,6 +32,10 @@ export const stepId = {
   removeReset: (node: string) => `remove-reset:${node}`,
   removeDelete: (node: string) => `remove-delete:${node}`,
   removeVerify: 'remove-workers:verify',
+  /** Helm on the first control plane (add-ons: init, upgrade, addons apply). */
+  addonHelm: 'addon:helm',
+  /** One add-on's Helm release (kube/addons/pins.ts names): `addon:traefik`. */
+  addon: (name: string) => `addon:${name}`,
 } as const;
 
 /** Checkpoints about one node, dropped when it leaves: a node of the same name later starts fresh. */

@@ -19,6 +19,7 @@ import type { NodeOps, NodeStatus } from '../../nodes/node-ops.js';
 import type { StatusNode, StatusReport } from './report.js';
 import { allNodes, type ClusterNode, type Topology } from '../../nodes/topology.js';
 import { cloudStatus, formatCloudStatus, type KubectlReader } from './cloud-status.js';
+import { addonStatus, formatAddonStatus } from './addon-status.js';
 import type { Argv } from '../../kube/node-commands.js';
 
 /** The one NodeOps method status needs (SshNodeOps satisfies it too), and a read-only kubectl for the cloud parts. */
@@ -47,6 +48,7 @@ export async function collectStatus(cluster: LoadedCluster, options: CollectStat
   const recorded = cluster.state.kubernetesVersion ?? cluster.spec.kubernetes.version;
   const quiet = { signal: options.signal, output: () => undefined };
   const cloud = via && options.lister.kubectl ? await cloudStatus(cluster.spec, recorded, via, options.lister.kubectl, quiet).catch(() => undefined) : undefined;
+  const addons = via && options.lister.kubectl ? await addonStatus(cluster.spec, recorded, via, options.lister.kubectl, quiet).catch(() => undefined) : undefined;
   return {
     cluster: cluster.spec.name,
     provider: cluster.spec.provider.name,
@@ -58,6 +60,7 @@ export async function collectStatus(cluster: LoadedCluster, options: CollectStat
     state,
     ...(kubeconfig ? { kubeconfig } : {}),
     ...(cloud ? { cloud } : {}),
+    ...(addons && addons.length > 0 ? { addons } : {}),
     healthy: query.nodes !== undefined && nodes.every((node) => node.ready === true) && (cloud?.healthy ?? true),
   };
 }
@@ -272,6 +275,7 @@ export function formatStatus(report: StatusReport): string {
   for (const node of report.nodes) if (node.message) lines.push(`  ${node.name}: ${node.message}`);
   for (const node of report.nodes) if (!node.inInventory) lines.push(`  ${node.name}: registered with the API but not in inventory.json`);
   if (report.cloud) lines.push('', ...formatCloudStatus(report.cloud));
+  if (report.addons) lines.push('', ...formatAddonStatus(report.addons));
   lines.push('');
   const s = report.state;
   lines.push(`State folder ${report.dir}:`);

@@ -47,6 +47,18 @@ export interface StatusCloud {
   healthy: boolean;
 }
 
+/** One add-on as `helm list` reports it (status/addon-status.ts). */
+export interface StatusAddon {
+  name: string;
+  enabled: boolean;
+  /** The chart version helm has, or null. */
+  installed: string | null;
+  /** The chart version pinned for the cluster's minor, or null. */
+  wanted: string | null;
+  /** Helm's status, or "not installed". */
+  status: string;
+}
+
 export interface StatusReport {
   cluster: string;
   provider: string;
@@ -73,6 +85,8 @@ export interface StatusReport {
   kubeconfig?: { file: string; expires: string; daysLeft: number; warning?: string };
   /** Present when the spec asks for a CCM, CSI driver, MetalLB or a default StorageClass, and the API answered. */
   cloud?: StatusCloud;
+  /** The enabled add-ons and any other of the set helm has; absent when helm could not be asked (or is not installed). */
+  addons?: StatusAddon[];
   /** Every node Ready, the API reachable, and (when asked for) every cloud-integration part healthy. */
   healthy: boolean;
 }

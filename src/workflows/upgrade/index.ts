@@ -33,6 +33,12 @@ import type { HopPlan, SavedUpgradePlan } from './plan.js';
 import { checkSnapshot, drainedByUpgrade, inspectCluster, type ClusterSnapshot } from './preflight.js';
 import { runNodeOps } from '../run/node-ops.js';
 import { assertCloudControllerCredentials } from '../run/credentials-check.js';
+import { AddonNodeOps } from '../../nodes/addon-ops.js';
+import type { HelmRelease } from '../../kube/addons/helm-commands.js';
+import { releasesOrNone } from '../addons/inspect.js';
+import { minorOfText } from '../../kube/versions.js';
+import { describeResults, runAddons } from '../addons/run.js';
+import type { AddonStepResult } from '../addons/phases.js';
 
 /** State facts of an unfinished upgrade: a resumed run takes the same hops. */
 const FACT_TARGET = 'upgrade.target';
@@ -64,6 +70,8 @@ export interface UpgradeResult extends ResultBase {
   from: string;
   version: string;
   hops: string[];
+  /** What each add-on step did (moved to the target minor's pins, left alone); empty for a dry run. */
+  addons: AddonStepResult[];
 }
 
 /** No --to and nobody to ask: name the versions this tool can go to from the recorded one, or say there is none. */
@@ -132,10 +140,11 @@ export async function upgradeCluster(host: Host, options: UpgradeOptions): Promi
   });
   const dryRun = options.dryRun === true;
   const cloudInstalled = cloudIntegrationInstalled(cluster.state.steps);
-  const steps = describeUpgradeSteps({ spec, topology, plan, maxUnavailable, drainTimeoutMs, cloudInstalled });
-  const text = describeUpgradePlan({ spec, topology, plan, maxUnavailable, drainTimeoutMs, cloudInstalled }, steps);
+  const describe = { spec, topology, plan, maxUnavailable, drainTimeoutMs, cloudInstalled, addonReleases: inspection.addonReleases };
+  const steps = describeUpgradeSteps(describe);
+  const text = describeUpgradePlan(describe, steps);
   emitTo(host, { type: 'plan', time: Date.now(), command: 'upgrade', cluster: spec.name, dryRun, steps, text });
-  if (dryRun) return { cluster: spec.name, dryRun, from: plan.from, version: plan.target, hops: plan.hops, summary: ['[dry run] nothing was changed.'] };
+  if (dryRun) return { cluster: spec.name, dryRun, from: plan.from, version: plan.target, hops: plan.hops, addons: [], summary: ['[dry run] nothing was changed.'] };
   const go = await host.confirm({ command: 'upgrade', message: `Upgrade cluster ${spec.name} to v${plan.target}?`, doing: `upgrading ${spec.name} to v${plan.target}` });
   if (!go) throw new DeclinedError('Nothing was upgraded.');
 
@@ -152,7 +161,12 @@ export async function upgradeCluster(host: Host, options: UpgradeOptions): Promi
     sshTimeoutMs: options.sshTimeoutMs ?? defaults.sshTimeoutMs,
   });
   const through = outcome.hops.length > 1 ? ` (through ${outcome.hops.map((h) => `v${h}`).join(', ')})` : '';
-  return { cluster: spec.name, dryRun, ...outcome, summary: [`Cluster ${spec.name} upgraded to v${outcome.version}${through}; every node is Ready.`] };
+  return {
+    cluster: spec.name,
+    dryRun,
+    ...outcome,
+    summary: [`Cluster ${spec.name} upgraded to v${outcome.version}${through}; every node is Ready.`, ...(outcome.addons.length > 0 ? [`Add-ons: ${describeResults(outcome.addons).line}.`] : [])],
+  };
 }
 
 interface InspectOptions {
@@ -167,6 +181,8 @@ interface UpgradeInspection {
   /** Nodes an earlier, interrupted upgrade drained (state facts). */
   drainedByUs: Set<string>;
   saved?: SavedUpgradePlan;
+  /** The Helm releases the cluster has (the plan names the add-on moves); undefined when they could not be read. */
+  addonReleases?: HelmRelease[];
 }
 
 /** Read-only look at the cluster: no lock, nothing written, only control planes are asked. */
@@ -177,8 +193,12 @@ async function inspectForUpgrade(host: Host, cluster: LoadedCluster, options: In
     for (const node of topology.controlPlanes) checkPinned(knownHosts, topology, node);
     const ops = new SshNodeOps({ spec: cluster.spec, dir: cluster.dir, pool, secrets: host.secrets });
     const uops = new UpgradeNodeOps({ spec: cluster.spec, topology, ops });
-    const snapshot = await inspectCluster(uops, { signal: options.signal, output: () => undefined }, cluster.state.kubernetesVersion);
-    return { topology, snapshot, drainedByUs: drainedByUpgrade(cluster.state.facts), saved: savedPlanOf(cluster.state.facts) };
+    const quiet = { signal: options.signal, output: () => undefined };
+    const snapshot = await inspectCluster(uops, quiet, cluster.state.kubernetesVersion);
+    // For the plan only: an answer helm cannot give leaves the add-on lines out, never the upgrade.
+    const aops = new AddonNodeOps({ spec: cluster.spec, topology, ops, secrets: host.secrets });
+    const addonReleases = await releasesOrNone(aops, quiet).then((found) => found.releases, () => undefined);
+    return { topology, snapshot, drainedByUs: drainedByUpgrade(cluster.state.facts), saved: savedPlanOf(cluster.state.facts), ...(addonReleases ? { addonReleases } : {}) };
   } finally {
     await pool.closeAll();
   }
@@ -210,6 +230,7 @@ interface UpgradeOutcome {
   from: string;
   version: string;
   hops: string[];
+  addons: AddonStepResult[];
 }
 
 async function runUpgrade(host: Host, options: UpgradeRunOptions): Promise<UpgradeOutcome> {
@@ -265,7 +286,16 @@ async function runUpgrade(host: Host, options: UpgradeRunOptions): Promise<Upgra
         if (options.rebuildImage) state.facts[FACT_IMAGE_REBUILD] = plan.target;
       });
       if (options.rebuildImage) run.note(`the node image will be rebuilt for v${plan.target} by the next provisioning (add-workers, init)`);
-      return { from: plan.from, version: plan.target, hops: plan.hops };
+      // After the control plane, the nodes and the kubeconfig: the installed add-ons move to the
+      // target minor's pins; one without a version for it stays where it is (a warning).
+      const atTarget = { ...spec, kubernetes: { ...spec.kubernetes, version: plan.target } };
+      const aops = new AddonNodeOps({ spec: atTarget, topology, ops, secrets: run.secrets });
+      const addons = await runAddons(run, { spec: atTarget, topology, version: plan.target, ops: aops, env: host.env, upgrade: true });
+      for (const result of addons.results.filter((r) => r.outcome === 'no-pin')) {
+        run.say(`${result.name} has no version for Kubernetes ${minorOfText(plan.target)} in this k8s-bootstrap release yet: it stays at ${result.version ?? 'its version'}`, 'warning');
+      }
+      if (addons.failure) throw addons.failure;
+      return { from: plan.from, version: plan.target, hops: plan.hops, addons: addons.results };
     } finally {
       await pool.closeAll();
     }

@@ -135,6 +135,7 @@ describe.skipIf(skip)('wizard in a real terminal (tmux)', () => {
     await answer('SSH key', 'Enter');
     await answer('Default StorageClass', 'Enter'); // local-path
     await answer('MetalLB addresses', 'Enter'); // none
+    await answer('Add-ons', 'Enter'); // the default set
     await waitForScreen('EXIT=', 30_000);
 
     const text = screen();
@@ -197,6 +198,7 @@ describe.skipIf(skip)('wizard in a real terminal (tmux)', () => {
     press('Down', 'Enter'); // asked again: id_ecdsa
     await answer('Default StorageClass', 'Enter');
     await answer('MetalLB addresses', 'Enter');
+    await answer('Add-ons', 'Enter');
     await waitForScreen('EXIT=', 30_000);
 
     const text = screen();
@@ -233,6 +235,7 @@ describe.skipIf(skip)('wizard in a real terminal (tmux)', () => {
     await answer('Admin CIDRs', { text: '0.0.0.0/0' }, 'Enter');
     await answer('SSH key', 'Enter'); // no key in ~/.ssh: generate one
     await answer("LoadBalancer Services and volumes through the cloud's CCM and CSI?", 'Enter'); // yes
+    await answer('Add-ons', 'Enter'); // the default set
     await waitForScreen('? Create cluster tmux-aws now?');
     const before = screen();
     expect(before).toContain('This creates cloud resources in aws');

@@ -314,10 +314,12 @@ describe.skipIf(fleetSkip)('storage and load balancers on static machines: local
     expect(claim).toMatchObject({ spec: { storageClassName: 'local-path' }, status: { phase: 'Bound' } });
   });
 
-  it('MetalLB gives a LoadBalancer Service the first address of the configured pool', async () => {
+  it("MetalLB gives LoadBalancer Services addresses of the configured pool: Traefik's (the default add-on) the first, the next Service the second", async () => {
+    const traefik = await view.json<ServiceJson>('-n traefik get service traefik');
+    expect(traefik.status.loadBalancer.ingress).toEqual([{ ip: pool[0], ipMode: 'VIP' }]);
     expect((await view.kubectl('apply -f -', SERVICE)).code).toBe(0);
-    expect(await view.ingress('web')).toEqual([{ ip: pool[0], ipMode: 'VIP' }]);
-    expect(await view.events('web')).toContainEqual(expect.objectContaining({ reason: 'IPAllocated', message: `Assigned IP ["${pool[0]}"]` }));
+    expect(await view.ingress('web')).toEqual([{ ip: pool[1], ipMode: 'VIP' }]);
+    expect(await view.events('web')).toContainEqual(expect.objectContaining({ reason: 'IPAllocated', message: `Assigned IP ["${pool[1]}"]` }));
   });
 });
 

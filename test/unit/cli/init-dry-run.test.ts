@@ -58,6 +58,11 @@ describe('the plan', () => {
       'verify:etcd',
       'verify:network',
       'kubeconfig',
+      // The default add-on set, after the kubeconfig (workflows/addons/phases.ts).
+      'addon:helm',
+      'addon:metrics-server',
+      'addon:traefik',
+      'addon:cert-manager',
     ]);
     const byId = Object.fromEntries(plan.steps.map((s) => [s.id, s]));
     expect(byId.image).toMatchObject({ tool: 'packer', nodes: [] });
@@ -72,7 +77,7 @@ describe('the plan', () => {
     const plan = await planJson(...AWS, '--name', 'ha', '--control-planes', '3', '--workers', '1', '--image-id', 'ami-0123456789abcdef0');
     const ids = plan.steps.map((s) => s.id);
     expect(ids).not.toContain('image');
-    expect(ids.slice(ids.indexOf('init:ha-cp-1'))).toEqual(['init:ha-cp-1', 'cni:calico', 'cloud:ccm', 'join:ha-cp-2', 'join:ha-cp-3', 'join:ha-worker-1', 'cloud:snapshots', 'cloud:csi', 'cloud:storage-class', 'verify:cloud', 'verify', 'verify:etcd', 'verify:network', 'kubeconfig']);
+    expect(ids.slice(ids.indexOf('init:ha-cp-1'))).toEqual(['init:ha-cp-1', 'cni:calico', 'cloud:ccm', 'join:ha-cp-2', 'join:ha-cp-3', 'join:ha-worker-1', 'cloud:snapshots', 'cloud:csi', 'cloud:storage-class', 'verify:cloud', 'verify', 'verify:etcd', 'verify:network', 'kubeconfig', 'addon:helm', 'addon:metrics-server', 'addon:traefik', 'addon:cert-manager']);
     expect(plan.steps.find((s) => s.id === 'join:ha-cp-2')).toMatchObject({ group: 'Control plane joins', title: 'kubeadm join --control-plane on ha-cp-2' });
   });
 
@@ -108,6 +113,11 @@ describe('the plan', () => {
       'verify:etcd',
       'verify:network',
       'kubeconfig',
+      // The default add-on set, after the kubeconfig (workflows/addons/phases.ts).
+      'addon:helm',
+      'addon:metrics-server',
+      'addon:traefik',
+      'addon:cert-manager',
     ]);
   });
 

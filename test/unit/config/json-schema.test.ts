@@ -83,6 +83,40 @@ describe('the JSON Schema checks what it can without the tool', () => {
     expect(at('kubernetes.cni').enum).toEqual(['calico', 'flannel', 'cilium']);
   });
 
+  it('addons: one strict mapping per add-on, enabled defaulting to the default set, values a free mapping', () => {
+    const addons = at('addons') as Node & { additionalProperties?: unknown };
+    expect(Object.keys(addons.properties!)).toEqual(['metrics-server', 'traefik', 'cert-manager', 'kube-prometheus-stack', 'fluent-bit', 'velero']);
+    expect(addons.additionalProperties).toBe(false);
+    const defaults = Object.fromEntries(Object.entries(addons.properties!).map(([name, node]) => [name, (node.properties!.enabled as { default?: unknown }).default]));
+    expect(defaults).toEqual({ 'metrics-server': true, traefik: true, 'cert-manager': true, 'kube-prometheus-stack': false, 'fluent-bit': false, velero: false });
+    for (const name of Object.keys(addons.properties!)) {
+      const values = at(`addons.${name}.values`) as Node & { additionalProperties?: unknown; description?: string };
+      expect(values.type).toBe('object');
+      expect(values.additionalProperties).toEqual({});
+      expect(values.description).toContain(`templates/addons/${name}/values.yaml`);
+      expect(values.description).toContain('never put secrets here');
+    }
+    expect(at('addons.traefik.expose').enum).toEqual(['auto', 'loadbalancer', 'hostport', 'nodeport']);
+    expect(at('addons.fluent-bit.output.name').enum).toEqual(['es', 'opensearch', 'loki', 'forward', 'http', 'splunk', 's3', 'stdout', 'null']);
+  });
+
+  it('add-on fields carry their patterns', () => {
+    const cases: [string, string[], string[]][] = [
+      ['addons.kube-prometheus-stack.domain', ['monitoring.example.com', 'lab'], ['Monitoring.example.com', 'a b', 'x.com;reboot', '-x.com']],
+      ['addons.kube-prometheus-stack.retention', ['15d', '1y', '4w2d', '12h30m', '90s'], ['15', '3mo', 'd', '', '15D']],
+      ['addons.velero.bucket', ['demo-backups', 'a.b.c'], ['My_Backups', 'ab', '-x-', 'x'.repeat(64)]],
+      ['addons.velero.schedule', ['0 3 * * *', '*/15 * * * MON-FRI'], ['0 3 * *', '@daily', '0 3 * * *; reboot']],
+      ['addons.velero.ttl', ['720h', '1h30m', '90s'], ['30d', '720', '', '1.5h']],
+      ['addons.velero.s3Url', ['https://minio.example.com:9000', 'https://sos-ch-gva-2.exo.io'], ['http://minio.lan:9000', 's3://bucket']],
+      ['addons.cert-manager.acmeEmail', ['ops@example.com'], ['ops', 'ops@', 'a b@example.com']],
+    ];
+    for (const [path, good, bad] of cases) {
+      const node = at(path);
+      for (const value of good) expect(accepts(node, value), `${path} ${value}`).toBe(true);
+      for (const value of bad) expect(accepts(node, value), `${path} ${value}`).toBe(false);
+    }
+  });
+
   it('names no URL that nothing publishes', () => {
     expect(JSON.stringify(schema)).not.toContain('k8s-bootstrap.io/schema');
   });

@@ -21,7 +21,59 @@ describe('serializeSpec', () => {
       .split('\n')
       .filter((line) => /^[a-zA-Z]+:/.test(line))
       .map((line) => line.split(':')[0]);
-    expect(topKeys).toEqual(['apiVersion', 'kind', 'name', 'provider', 'kubernetes', 'network', 'controlPlane', 'workers', 'ssh', 'image', 'cloudIntegration', 'storage']);
+    expect(topKeys).toEqual(['apiVersion', 'kind', 'name', 'provider', 'kubernetes', 'network', 'controlPlane', 'workers', 'ssh', 'image', 'cloudIntegration', 'storage', 'addons']);
+  });
+
+  it('writes the add-ons with their defaults, like the other sections, and empty values not at all', () => {
+    const text = serializeSpec(exampleSpec('aws'));
+    const addons = text.slice(text.indexOf('\naddons:\n') + 1);
+    expect(addons).toBe(
+      [
+        'addons:',
+        '  metrics-server:',
+        '    enabled: true',
+        '  traefik:',
+        '    enabled: true',
+        '    expose: auto',
+        '  cert-manager:',
+        '    enabled: true',
+        '    acmeServer: https://acme-v02.api.letsencrypt.org/directory',
+        '  kube-prometheus-stack:',
+        '    enabled: false',
+        '    retention: 15d',
+        '  fluent-bit:',
+        '    enabled: false',
+        '  velero:',
+        '    enabled: false',
+        '    schedule: 0 3 * * *',
+        '    ttl: 720h',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('an old cluster.yaml without addons loads with the default set, and writing it back adds the section', () => {
+    const old = serializeSpec(exampleSpec('static')).replace(/\naddons:\n[\s\S]*$/, '\n');
+    expect(old).not.toContain('addons');
+    const spec = validateSpec(parseSpecYaml(old, 'cluster.yaml'));
+    expect(spec.addons.traefik.enabled).toBe(true);
+    expect(spec).toEqual(exampleSpec('static'));
+  });
+
+  it('add-ons with fields and values round-trip, values keys in their own order', () => {
+    const spec = validateSpec({
+      ...exampleSpec('aws'),
+      addons: {
+        traefik: { values: { zeta: 1, alpha: { nested: [1, 'two'] } } },
+        'kube-prometheus-stack': { enabled: true, domain: 'mon.example.com' },
+        'fluent-bit': { enabled: true, output: { name: 'es', options: { Host: 'es.example.com', Port: 9200 } } },
+        velero: { enabled: true, bucket: 'demo-backups', region: 'eu-central-1', schedule: '15 1 * * *' },
+      },
+    });
+    const text = serializeSpec(spec);
+    expect(text).toContain('    values:\n      zeta: 1\n      alpha:\n        nested:\n          - 1\n          - two\n');
+    expect(text).toContain('      options:\n        Host: es.example.com\n        Port: "9200"\n');
+    expect(validateSpec(parseSpecYaml(text, 'cluster.yaml'))).toEqual(spec);
   });
 
   it.each(PROVIDERS)('the %s example round-trips and re-validates', (provider) => {

@@ -64,6 +64,61 @@ describe('validateSpec on good input', () => {
     ]);
   });
 
+  it('an old document without addons gets the default set: metrics-server, traefik and cert-manager on, the others off', () => {
+    const addons = validateSpec(awsDoc()).addons;
+    expect(Object.fromEntries(Object.entries(addons).map(([name, addon]) => [name, addon.enabled]))).toEqual({
+      'metrics-server': true,
+      traefik: true,
+      'cert-manager': true,
+      'kube-prometheus-stack': false,
+      'fluent-bit': false,
+      velero: false,
+    });
+    expect(addons.traefik).toEqual({ enabled: true, values: {}, expose: 'auto' });
+    expect(addons['cert-manager'].acmeServer).toBe('https://acme-v02.api.letsencrypt.org/directory');
+    expect(addons['kube-prometheus-stack'].retention).toBe('15d');
+    expect(addons.velero).toMatchObject({ schedule: '0 3 * * *', ttl: '720h' });
+    expect(specWarnings(validateSpec(awsDoc()))).toEqual([]);
+  });
+
+  it('accepts every optional add-on with its fields, and free values', () => {
+    const spec = validateSpec(
+      patched(awsDoc(), {
+        addons: {
+          traefik: { expose: 'nodeport', values: { deployment: { replicas: 2 } } },
+          'cert-manager': { acmeEmail: 'ops@example.com', acmeServer: 'https://acme-staging-v02.api.letsencrypt.org/directory' },
+          'kube-prometheus-stack': { enabled: true, domain: 'monitoring.example.com', retention: '4w2d' },
+          'fluent-bit': { enabled: true, output: { name: 'loki', options: { host: 'loki.example.com', port: 3100, tls: true, http_passwd: '${LOKI_PASSWORD}' } } },
+          velero: { enabled: true, bucket: 'demo-backups', region: 'ch-gva-2', s3Url: 'https://sos-ch-gva-2.exo.io', prefix: 'clusters/demo', schedule: '30 2 * * MON-FRI', ttl: '168h' },
+          'metrics-server': { enabled: false },
+        },
+      }),
+    );
+    expect(spec.addons['fluent-bit'].output).toEqual({ name: 'loki', options: { host: 'loki.example.com', port: '3100', tls: 'true', http_passwd: '${LOKI_PASSWORD}' } });
+    expect(spec.addons.traefik.values).toEqual({ deployment: { replicas: 2 } });
+    expect(spec.addons['metrics-server'].enabled).toBe(false);
+  });
+
+  it('static hosts keep their add-ons (nothing of them is reset)', () => {
+    const addons = { traefik: { expose: 'nodeport' }, velero: { enabled: true, bucket: 'lab-backups', region: 'us-east-1', s3Url: 'https://minio.lab.example:9000' } };
+    const spec = validateSpec(patched(staticDoc(), { addons }));
+    expect(spec.addons.traefik.expose).toBe('nodeport');
+    expect(spec.addons.velero).toMatchObject(addons.velero);
+  });
+
+  it('warns about an exoscale load balancer, an ACME issuer it cannot reach, and secrets in values', () => {
+    const exoscale = patched(awsDoc(), { provider: { name: 'exoscale' }, addons: { traefik: { expose: 'loadbalancer' } } });
+    expect(specWarnings(validateSpec(exoscale)).map((w) => w.path)).toEqual(['addons.traefik.expose']);
+    const nodePort = patched(awsDoc(), { addons: { traefik: { expose: 'nodeport' }, 'cert-manager': { acmeEmail: 'ops@example.com' } } });
+    expect(specWarnings(validateSpec(nodePort)).map((w) => `${w.path}: ${w.message}`)).toEqual([
+      'addons.cert-manager.acmeEmail: is set, but Let\'s Encrypt checks HTTP-01 challenges on port 80, and with addons.traefik.expose nodeport Traefik listens on a NodePort: certificates are issued only if something forwards port 80 to it',
+    ]);
+    const noTraefik = patched(awsDoc(), { addons: { traefik: { enabled: false }, 'cert-manager': { acmeEmail: 'ops@example.com' } } });
+    expect(specWarnings(validateSpec(noTraefik)).map((w) => w.path)).toEqual(['addons.cert-manager.acmeEmail']);
+    const secret = patched(awsDoc(), { addons: { traefik: { values: { extraObjects: [{ stringData: { apiToken: 'abc' } }], dashboard: { password: '' } } } } });
+    expect(specWarnings(validateSpec(secret)).map((w) => w.path)).toEqual(['addons.traefik.values.extraObjects[0].stringData.apiToken']);
+  });
+
   it('checkSpec finds nothing in a spec that validated', () => {
     expect(checkSpec(validateSpec(awsDoc()))).toEqual([]);
   });

@@ -73,6 +73,7 @@ describe('init wizard', () => {
     await t.choose('SSH key'); // the key found in ~/.ssh
     await t.choose('Default StorageClass'); // local-path
     await t.answer('MetalLB addresses'); // empty: no MetalLB
+    await t.answer('Add-ons'); // the default set
     const { doc, credentials } = await done;
 
     expect(doc).toEqual({
@@ -119,6 +120,7 @@ describe('init wizard', () => {
     await t.choose('SSH key');
     await t.choose('Default StorageClass');
     await t.answer('MetalLB addresses');
+    await t.answer('Add-ons');
     const { doc } = await done;
     expect(doc.provider).toEqual({
       name: 'static',
@@ -153,6 +155,7 @@ describe('init wizard', () => {
     await t.answer('Admin CIDRs', '203.0.113.0/24, 198.51.100.7/32');
     await t.choose('SSH key'); // the existing ~/.ssh/id_ed25519 (with its .pub) is offered first
     await t.answer("LoadBalancer Services and volumes through the cloud's CCM and CSI?"); // default: yes
+    await t.answer('Add-ons');
     const { doc, credentials } = await done;
 
     expect(doc).toMatchObject({
@@ -192,6 +195,7 @@ describe('init wizard', () => {
     t.press(KEYS.clearLine, '203.0.113.7/32', KEYS.enter);
     await t.choose('SSH key');
     await t.answer("LoadBalancer Services and volumes through the cloud's CCM and CSI?");
+    await t.answer('Add-ons');
     const result = await done;
 
     expect(result.credentials).toEqual({ EXOSCALE_API_KEY: 'EXOfakekey123', EXOSCALE_API_SECRET: 'very-secret-exo' });
@@ -215,6 +219,7 @@ describe('init wizard', () => {
       network: { nodeCidr: '10.240.0.0/16', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
       ssh: { user: 'ubuntu', adminCidrs: ['203.0.113.0/24'], privateKey: '/keys/id' },
       cloudIntegration: { ccm: true, csi: true },
+      addons: {},
     };
     const { terminal: t, done } = start({}, seed, { askCredentials: false });
     const result = await done;
@@ -235,6 +240,7 @@ describe('init wizard: only what can work', () => {
     ssh: { user: 'admin' },
     storage: { defaultClass: 'local-path' },
     loadBalancer: {},
+    addons: {},
   });
 
   it('static: offers the ssh-agent and every private key in ~/.ssh, never "Generate"', async () => {
@@ -315,6 +321,7 @@ describe('init wizard: only what can work', () => {
     network: { nodeCidr: '10.240.0.0/16', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
     ssh: { adminCidrs: ['203.0.113.7/32'], privateKey: '/keys/id' },
     cloudIntegration: { ccm: true, csi: true },
+    addons: {},
   };
 
   it('aws without credentials: the key id is shown as typed, the secret and session token are masked', async () => {
@@ -463,6 +470,7 @@ describe('init wizard: cloud integration and storage', () => {
     kubernetes: { version: DEFAULT_KUBERNETES_VERSION, runtime: 'containerd', cni: 'calico' },
     network: { nodeCidr: '10.240.0.0/16', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
     ssh: { adminCidrs: ['203.0.113.7/32'], privateKey: '/keys/id' },
+    addons: {},
   };
   const exoscaleEnv = { EXOSCALE_API_KEY: 'EXOfake', EXOSCALE_API_SECRET: 'fake' };
 
@@ -497,6 +505,7 @@ describe('init wizard: cloud integration and storage', () => {
     kubernetes: { version: DEFAULT_KUBERNETES_VERSION, runtime: 'containerd', cni: 'calico' },
     network: { podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
     ssh: { user: 'admin', privateKey: '/keys/id' },
+    addons: {},
   };
 
   it('static: rook-ceph asks for the disk, refuses a malformed name, and writes the bare name under /dev', async () => {
@@ -524,5 +533,106 @@ describe('init wizard: cloud integration and storage', () => {
     expect(doc.storage).toEqual({ defaultClass: 'none' });
     expect(doc.loadBalancer).toEqual({ metallb: { addresses: ['192.0.2.200-192.0.2.220', '192.0.2.240/28'] } });
     expect(validateSpec(doc).loadBalancer.metallb?.addresses).toHaveLength(2);
+  });
+});
+
+describe('init wizard: add-ons', () => {
+  const SPACE = ' ';
+  const exoscaleSeed = {
+    name: 'edge',
+    provider: { name: 'exoscale', zone: 'de-fra-1' },
+    controlPlane: { count: 1, type: 'standard.medium' },
+    workers: { count: 1, type: 'standard.large' },
+    kubernetes: { version: DEFAULT_KUBERNETES_VERSION, runtime: 'containerd', cni: 'calico' },
+    network: { nodeCidr: '10.240.0.0/16', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
+    ssh: { adminCidrs: ['203.0.113.7/32'], privateKey: '/keys/id' },
+    cloudIntegration: { ccm: true, csi: true },
+  };
+  const exoscaleEnv = { EXOSCALE_API_KEY: 'EXOfake', EXOSCALE_API_SECRET: 'fake' };
+
+  it('the default set is ticked; leaving it writes nothing', async () => {
+    const { terminal: t, done } = start(exoscaleEnv, exoscaleSeed);
+    await t.waitForPrompt('Add-ons');
+    await t.waitFor('velero: backups to an S3 bucket');
+    t.press(KEYS.enter);
+    const { doc } = await done;
+    expect(doc.addons).toBeUndefined();
+    expect(t.screen).toMatch(/◉ metrics-server/);
+    expect(t.screen).toMatch(/◯ kube-prometheus-stack/);
+    expect(validateSpec(doc).addons.traefik.enabled).toBe(true);
+  });
+
+  it('optional ones ask only what they need: the monitoring domain, the bucket (SOS on exoscale), the log output', async () => {
+    const { terminal: t, done } = start(exoscaleEnv, exoscaleSeed);
+    await t.waitForPrompt('Add-ons');
+    // Untick metrics-server; tick kube-prometheus-stack, fluent-bit and velero.
+    t.press(SPACE, KEYS.down, KEYS.down, KEYS.down, SPACE, KEYS.down, SPACE, KEYS.down, SPACE, KEYS.enter);
+    await t.answer('Monitoring domain', 'Mon.Example.com');
+    await t.waitFor('write "mon.example.com"');
+    t.press(KEYS.clearLine, 'mon.example.com', KEYS.enter);
+    await t.answer('Velero bucket', 'Edge_Backups');
+    await t.waitFor('is not an S3 bucket name');
+    t.press(KEYS.clearLine, 'edge-backups', KEYS.enter);
+    await t.answer('Region of the bucket'); // the zone
+    await t.answer('S3 endpoint of the bucket'); // SOS of the zone
+    await t.choose('Where should Fluent Bit ship the logs?'); // loki
+    await t.answer('loki host', 'loki.example.com');
+    const { doc } = await done;
+    expect(doc.addons).toEqual({
+      'metrics-server': { enabled: false },
+      'kube-prometheus-stack': { enabled: true, domain: 'mon.example.com' },
+      'fluent-bit': { enabled: true, output: { name: 'loki', options: { host: 'loki.example.com' } } },
+      velero: { enabled: true, bucket: 'edge-backups', region: 'de-fra-1', s3Url: 'https://sos-de-fra-1.exo.io' },
+    });
+    expect(t.screen).toContain('Velero: set K8SB_VELERO_S3_ACCESS_KEY_ID and K8SB_VELERO_S3_SECRET_ACCESS_KEY before the run');
+    expect(validateSpec(doc).addons['kube-prometheus-stack'].domain).toBe('mon.example.com');
+  });
+
+  it('refuses kube-prometheus-stack without Traefik in the list itself', async () => {
+    const { terminal: t, done } = start(exoscaleEnv, exoscaleSeed);
+    await t.waitForPrompt('Add-ons');
+    t.press(KEYS.down, SPACE, KEYS.down, KEYS.down, SPACE, KEYS.enter); // untick traefik, tick kube-prometheus-stack
+    await t.waitFor('kube-prometheus-stack needs traefik for its Ingresses');
+    t.press(KEYS.up, KEYS.up, SPACE, KEYS.enter); // traefik again
+    await t.answer('Monitoring domain', 'mon.example.com');
+    const { doc } = await done;
+    expect(doc.addons).toEqual({ 'kube-prometheus-stack': { enabled: true, domain: 'mon.example.com' } });
+  });
+
+  it('velero on aws: the region of the cluster, AWS S3 by default, and keys found in the environment', async () => {
+    const seed = { ...exoscaleSeed, provider: { name: 'aws', region: 'eu-west-3' }, controlPlane: { count: 1, type: 't3.medium' }, workers: { count: 0 } };
+    const env = { AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 's', K8SB_VELERO_S3_ACCESS_KEY_ID: 'velero-key-id', K8SB_VELERO_S3_SECRET_ACCESS_KEY: 'velero-secret-value' };
+    const { terminal: t, done } = start(env, seed);
+    await t.waitForPrompt('Add-ons');
+    t.press(KEYS.up, SPACE, KEYS.enter); // the list wraps: velero is last
+    await t.answer('Velero bucket', 'cloud-backups');
+    await t.answer('Region of the bucket');
+    await t.answer('S3 endpoint of the bucket', 'http://minio.lan:9000');
+    await t.waitFor('must be an https:// URL');
+    t.press(KEYS.clearLine, KEYS.enter); // empty: AWS S3
+    const { doc } = await done;
+    expect(doc.addons).toEqual({ velero: { enabled: true, bucket: 'cloud-backups', region: 'eu-west-3' } });
+    expect(t.screen).toContain('Velero: S3 keys found in K8SB_VELERO_S3_ACCESS_KEY_ID/K8SB_VELERO_S3_SECRET_ACCESS_KEY');
+    expect(t.screen).not.toContain('velero-secret-value');
+    expect(JSON.stringify(doc)).not.toContain('velero-key-id');
+  });
+
+  it('Esc at the first field goes back to the list, which starts from the answer before', async () => {
+    const { terminal: t, done } = start(exoscaleEnv, exoscaleSeed);
+    await t.waitForPrompt('Add-ons');
+    t.press(KEYS.down, KEYS.down, KEYS.down, SPACE, KEYS.enter); // kube-prometheus-stack
+    await t.waitForPrompt('Monitoring domain');
+    t.press(ESC);
+    await t.waitForPrompt('Add-ons');
+    t.press(KEYS.enter); // the default set again
+    const { doc } = await done;
+    expect(doc.addons).toBeUndefined();
+  });
+
+  it('a seed with an addons section is not asked', async () => {
+    const { terminal: t, done } = start(exoscaleEnv, { ...exoscaleSeed, addons: { velero: { enabled: false } } });
+    const { doc } = await done;
+    expect(t.screen).not.toContain('Add-ons');
+    expect(doc.addons).toEqual({ velero: { enabled: false } });
   });
 });

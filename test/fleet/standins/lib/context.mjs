@@ -163,6 +163,19 @@ export async function dropAfterIfAsked(tool, argv) {
 }
 
 /**
+ * `interruptOnce`: a tool with a point of no return calls this there (helm: once it stored the
+ * pending-install/-upgrade/-rollback release record, before it touches any object). A matching fault
+ * drops the SSH session (exit 255), as when the client's connection died mid-operation; the work
+ * stops there. Consumed.
+ */
+export async function interruptIfAsked() {
+  if (!consumeOnce('interruptOnce', currentOperation)) return;
+  dropOwnSshSession();
+  await sleep(1_000);
+  fail(255, '');
+}
+
+/**
  * A `failInPhase` fault for the running operation and this phase (or its parent phase), consumed:
  * { op: 'kubeadm init', phase: 'wait-control-plane', message? }.
  */

@@ -1,7 +1,7 @@
-// The cluster's controllers, run each time a client connects to the API (kubectl and cilium call
+// The cluster's controllers, run each time a client connects to the API (kubectl, cilium and helm call
 // settledApi() through kubeclient.connect), so every answer reflects them: the API server's Service defaults (clusterIP from the
 // service subnet, nodePorts 30000-32767), the cloud controller managers, dynamic volume
-// provisioning, volume snapshots and MetalLB. A pass that changes nothing writes nothing.
+// provisioning, volume snapshots, MetalLB and the Prometheus Operator. A pass that changes nothing writes nothing.
 import { apiState, updateApi } from './context.mjs';
 import { reconcileCcm } from './ccm.mjs';
 import { reconcileMetallb } from './metallb.mjs';
@@ -9,6 +9,7 @@ import { listObjects } from './objects.mjs';
 import { reconcileSnapshots } from './snapshots.mjs';
 import { reconcileStorage } from './storage.mjs';
 import { reconcileRook } from './rook.mjs';
+import { reconcilePrometheusOperator } from './prometheus-operator.mjs';
 
 function serviceDefaults(api) {
   const services = listObjects(api, 'Service');
@@ -53,6 +54,7 @@ export function reconcile(api) {
   reconcileStorage(api);
   reconcileSnapshots(api);
   reconcileMetallb(api);
+  reconcilePrometheusOperator(api);
   return api;
 }
 

@@ -26,7 +26,63 @@ const ROUTES = [
   [/^https:\/\/raw\.githubusercontent\.com\/projectcalico\/calico\/(v[\d.]+)\/manifests\/tigera-operator\.yaml$/, (match) => versioned('calico-tigera-operator.yaml', match[1])],
   [/^https:\/\/raw\.githubusercontent\.com\/projectcalico\/calico\/v[\d.]+\/manifests\/custom-resources\.yaml$/, () => canned('calico-custom-resources.yaml')],
   [/^https:\/\/github\.com\/flannel-io\/flannel\/releases\/(latest\/download|download\/v[\d.]+)\/kube-flannel\.yml$/, () => canned('kube-flannel.yml')],
+  // get.helm.sh: the versions canned/helm-releases.json lists (others 404). The .sha256sum is what
+  // the real release publishes ("<hex>  <tarball>", as `sha256sum --check` reads it).
+  [/^https:\/\/get\.helm\.sh\/helm-(v[\d.]+)-linux-(amd64|arm64)\.tar\.gz$/, (match) => (helmRelease(match[1]) ? helmTarball(match[1], match[2]) : null)],
+  [
+    /^https:\/\/get\.helm\.sh\/(helm-(v[\d.]+)-linux-(amd64|arm64)\.tar\.gz)\.sha256sum$/,
+    (match) => (helmRelease(match[2]) ? Buffer.from(`${helmRelease(match[2]).sha256[match[3]]}  ${match[1]}\n`) : null),
+  ],
 ];
+
+/** The Helm release the fleet's get.helm.sh offers: { sha256: {amd64, arm64}, gitCommit, goVersion, kubeClientVersion }, or undefined. */
+export function helmRelease(version) {
+  const releases = JSON.parse(canned('helm-releases.json').toString('utf8'));
+  return Object.hasOwn(releases, version) ? releases[version] : undefined;
+}
+
+/** A reproducible .tar.gz of the files in `dir` (sorted, mtime 0, owner root), cached as `file`. */
+function reproducibleTarball(dir, file, members) {
+  if (!existsSync(file)) {
+    const tar = execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', '-C', dir, ...members]);
+    writeFileSync(`${file}.${process.pid}`, gzipSync(tar, { level: 9 }));
+    renameSync(`${file}.${process.pid}`, file);
+  }
+  return readFileSync(file);
+}
+
+/**
+ * The Helm release tarball of a version and architecture, laid out as get.helm.sh's are
+ * (linux-<arch>/helm, LICENSE, README.md): its `helm` hands over to the stand-in and says which
+ * version it is. Built once per node; the same bytes for the same version.
+ */
+export function helmTarball(version, arch) {
+  const dir = `${NODE_STATE_DIR}/helm-${version}-linux-${arch}`;
+  const member = `linux-${arch}`;
+  if (!existsSync(`${dir}.tar.gz`)) {
+    mkdirSync(`${dir}/${member}`, { recursive: true });
+    writeFileSync(`${dir}/${member}/helm`, `#!/bin/sh\nK8SB_HELM_VERSION=${version} exec /usr/local/sbin/helm "$@"\n`, { mode: 0o755 });
+    writeFileSync(`${dir}/${member}/LICENSE`, 'Apache License, Version 2.0 (fleet stand-in of the Helm release)\n', { mode: 0o644 });
+    writeFileSync(`${dir}/${member}/README.md`, `Helm ${version} (fleet stand-in)\n`, { mode: 0o644 });
+  }
+  return reproducibleTarball(dir, `${dir}.tar.gz`, [member]);
+}
+
+/**
+ * The sha256 the real release publishes for these bytes when they are exactly the fleet's stand-in
+ * of a release tarball (what sha256sum reports for them, see sha256sum.mjs), else undefined.
+ */
+export function publishedSha256Of(bytes) {
+  // Stand-in tarballs are small; anything large (or not gzip) is not one of them.
+  if (bytes.length > 65536 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return undefined;
+  const releases = JSON.parse(canned('helm-releases.json').toString('utf8'));
+  for (const [version, release] of Object.entries(releases)) {
+    for (const arch of ['amd64', 'arm64']) {
+      if (helmTarball(version, arch).equals(bytes)) return release.sha256[arch];
+    }
+  }
+  return undefined;
+}
 
 /**
  * The cilium CLI release of a version: a real, reproducible .tar.gz whose `cilium` hands over to
@@ -35,21 +91,17 @@ const ROUTES = [
 function ciliumCliTarball(version) {
   // Cached in the node's own state folder, which both the login user and root can write.
   const dir = `${NODE_STATE_DIR}/cilium-cli-${version}`;
-  const file = `${dir}.tar.gz`;
-  if (!existsSync(file)) {
+  if (!existsSync(`${dir}.tar.gz`)) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}/cilium`, `#!/bin/sh\nK8SB_CILIUM_CLI_VERSION=${version} exec /usr/local/sbin/cilium "$@"\n`, { mode: 0o755 });
-    const tar = execFileSync('tar', ['--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', '-C', dir, 'cilium']);
-    writeFileSync(`${file}.${process.pid}`, gzipSync(tar, { level: 9 }));
-    renameSync(`${file}.${process.pid}`, file);
   }
-  return readFileSync(file);
+  return reproducibleTarball(dir, `${dir}.tar.gz`, ['cilium']);
 }
 
 export function fetchCanned(url) {
   for (const [pattern, body] of ROUTES) {
     const match = pattern.exec(url);
-    if (match) return body(match);
+    if (match) return body(match) ?? null;
   }
   return null;
 }

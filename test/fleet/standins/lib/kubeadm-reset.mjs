@@ -26,8 +26,8 @@ export async function reset(flags) {
     if (!wasControlPlane || !api.cluster) return;
     const others = votingMembers(api).filter((member) => member.host !== me);
     if (others.length === 0) {
-      // Resetting the last stacked-etcd member destroys the cluster's data, like the real thing.
-      Object.assign(api, { cluster: null, tokens: [], certificateKey: null, nodes: {}, cni: null, objects: {}, etcd: { members: [] } });
+      // Resetting the last stacked-etcd member destroys the cluster's data, like the real thing (Helm's releases are Secrets in it).
+      Object.assign(api, { cluster: null, tokens: [], certificateKey: null, nodes: {}, cni: null, objects: {}, helmReleases: {}, etcd: { members: [] } });
       return;
     }
     const removed = removeMemberOfHost(api, me);

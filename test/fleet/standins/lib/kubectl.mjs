@@ -11,7 +11,7 @@ import { fetchCanned } from './download.mjs';
 import { etcdctl } from './etcd.mjs';
 import { connect } from './kubeclient.mjs';
 import { CLUSTER_SCOPED, DEFAULT_NAMESPACES, deleteObject, effectiveBody, getObject, listObjects, namespaceOf, putObject, specDiffers } from './objects.mjs';
-import { daemonSetStatus, deploymentStatus, deriveEvents, derivePods, isMarked, nodeLabels, nodeTaints, podLogs } from './workloads.mjs';
+import { daemonSetStatus, deploymentStatus, deriveEvents, derivePods, isMarked, nodeLabels, nodeTaints, podLogs, statefulSetStatus } from './workloads.mjs';
 import { parseDocuments } from './yaml.mjs';
 
 const VALUE_FLAGS = [
@@ -31,6 +31,9 @@ const RESOURCES = {
   secret: 'Secret', secrets: 'Secret',
   deployment: 'Deployment', deployments: 'Deployment', deploy: 'Deployment', 'deployment.apps': 'Deployment', 'deployments.apps': 'Deployment',
   daemonset: 'DaemonSet', daemonsets: 'DaemonSet', ds: 'DaemonSet', 'daemonset.apps': 'DaemonSet', 'daemonsets.apps': 'DaemonSet',
+  statefulset: 'StatefulSet', statefulsets: 'StatefulSet', sts: 'StatefulSet', 'statefulset.apps': 'StatefulSet', 'statefulsets.apps': 'StatefulSet',
+  ingress: 'Ingress', ingresses: 'Ingress', ing: 'Ingress', 'ingress.networking.k8s.io': 'Ingress', 'ingresses.networking.k8s.io': 'Ingress',
+  ingressclass: 'IngressClass', ingressclasses: 'IngressClass', 'ingressclass.networking.k8s.io': 'IngressClass', 'ingressclasses.networking.k8s.io': 'IngressClass',
   service: 'Service', services: 'Service', svc: 'Service',
   namespace: 'Namespace', namespaces: 'Namespace', ns: 'Namespace',
   crd: 'CustomResourceDefinition', crds: 'CustomResourceDefinition', customresourcedefinition: 'CustomResourceDefinition', customresourcedefinitions: 'CustomResourceDefinition',
@@ -169,6 +172,7 @@ function objectView(api, stored) {
   body.metadata = { ...body.metadata, creationTimestamp: stored.createdAt, managedFields: [{ manager: stored.manager ?? 'kubectl-client-side-apply', operation: stored.manager === 'kubectl' ? 'Apply' : 'Update' }] };
   if (stored.kind === 'Deployment') body.status = deploymentStatus(api, stored);
   if (stored.kind === 'DaemonSet') body.status = daemonSetStatus(api, stored);
+  if (stored.kind === 'StatefulSet') body.status = statefulSetStatus(api, stored);
   if (stored.kind === 'CustomResourceDefinition') {
     const established = Date.now() - new Date(stored.createdAt ?? 0).getTime() >= ESTABLISH_MS;
     body.status = { conditions: [{ type: 'NamesAccepted', status: 'True' }, { type: 'Established', status: established ? 'True' : 'False' }] };

@@ -20,6 +20,8 @@ const MODULES = {
   containerd: () => import('./runtime.mjs'),
   kubelet: () => import('./runtime.mjs'),
   lsblk: () => import('./disks.mjs'),
+  helm: () => import('./helm.mjs'),
+  sha256sum: () => import('./sha256sum.mjs'),
 };
 
 export async function main(tool) {

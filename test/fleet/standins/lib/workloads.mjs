@@ -1,6 +1,6 @@
 // Pods as the kubelets would run them, derived from the API state and each node's files:
 // static pods from /etc/kubernetes/manifests, DaemonSet and Deployment pods placed on the nodes
-// whose taints they tolerate, and Pods created directly. A pod that is not on the host network
+// whose taints they tolerate, StatefulSet pods (<name>-<ordinal>), and Pods created directly. A pod that is not on the host network
 // runs only where pod networking works: the node is Ready, the CNI's conflist is the first in
 // /etc/cni/net.d (a stale one of another CNI sorts first and breaks pods, as it does for real)
 // and containerd looks for CNI plugins in /opt/cni/bin, where every CNI installs them.
@@ -200,6 +200,7 @@ export function derivePods(api) {
     }
   }
   for (const object of listObjects(api, 'Deployment')) pods.push(...deploymentPods(api, object));
+  for (const object of listObjects(api, 'StatefulSet')) pods.push(...statefulSetPods(api, object));
   for (const object of listObjects(api, 'Pod')) pods.push(standalonePod(api, object));
   return pods;
 }
@@ -209,17 +210,26 @@ function schedulable(api, node, tolerations, podSpec) {
 }
 
 function deploymentPods(api, object) {
+  const hash = shortHash(JSON.stringify(object.body?.spec?.template ?? {}));
+  return replicaPods(api, object, (index) => `${object.name}-${hash}-${shortHash(`${object.name}${index}`)}`, { kind: 'ReplicaSet', name: `${object.name}-${hash}` });
+}
+
+/** A StatefulSet's pods, named <name>-0, <name>-1… as the StatefulSet controller names them. */
+function statefulSetPods(api, object) {
+  return replicaPods(api, object, (index) => `${object.name}-${index}`, { kind: 'StatefulSet', name: object.name });
+}
+
+function replicaPods(api, object, podName, owner) {
   const spec = object.body?.spec ?? {};
   const template = spec.template?.spec ?? {};
   const replicas = spec.replicas ?? 1;
   const candidates = Object.values(api.nodes).filter((node) => schedulable(api, node, template.tolerations, template));
   // Pods go where they can run, as a scheduler with the network ready would place them.
   const runnable = candidates.filter((node) => !nodeCanRun(api, node, template.hostNetwork));
-  const hash = shortHash(JSON.stringify(spec.template ?? {}));
   const pods = [];
   for (let index = 0; index < replicas; index++) {
-    const name = `${object.name}-${hash}-${shortHash(`${object.name}${index}`)}`;
-    const base = { name, namespace: object.namespace, labels: spec.template?.metadata?.labels, owner: { kind: 'ReplicaSet', name: `${object.name}-${hash}` }, hostNetwork: template.hostNetwork, containers: template.containers, createdAt: object.createdAt };
+    const name = podName(index);
+    const base = { name, namespace: object.namespace, labels: spec.template?.metadata?.labels, owner, hostNetwork: template.hostNetwork, containers: template.containers, createdAt: object.createdAt };
     if (candidates.length === 0) {
       pods.push(podObject({ ...base, phase: 'Pending', problem: `0/${Object.keys(api.nodes).length} nodes are available: ${unschedulableReason(api)}` }));
       continue;
@@ -257,6 +267,14 @@ export function deploymentStatus(api, object) {
     updatedReplicas: replicas,
     conditions: [{ type: 'Available', status: available >= needed ? 'True' : 'False', reason: available >= needed ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: available >= needed ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.' }],
   };
+}
+
+/** StatefulSet status as its controller reports it (all replicas on the current revision). */
+export function statefulSetStatus(api, object) {
+  const replicas = object.body?.spec?.replicas ?? 1;
+  const ready = statefulSetPods(api, object).filter(podReady).length;
+  const revision = `${object.name}-${shortHash(JSON.stringify(object.body?.spec?.template ?? {}))}`;
+  return { replicas, readyReplicas: ready, availableReplicas: ready, currentReplicas: replicas, updatedReplicas: replicas, currentRevision: revision, updateRevision: revision };
 }
 
 export function daemonSetStatus(api, object) {

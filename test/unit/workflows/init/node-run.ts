@@ -1,7 +1,7 @@
 /**
  * init's node half as src/workflows/init/index.ts runs it, over a FakeNodeOps: the bootstrap
- * phases tolerating the workers, then verify of the nodes that made it and the kubeconfig, then
- * the failure naming the workers left behind. The tests of this folder share it.
+ * phases tolerating the workers, then verify of the nodes that made it and the kubeconfig, the
+ * add-ons (over a FakeAddonOps), then the failure naming the workers left behind. The tests of this folder share it.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,11 @@ import { allNodes, type Topology } from '../../../../src/nodes/topology.js';
 import { bootstrapPhases, kubeconfigPhase, verifyPhases } from '../../../../src/workflows/init/phases.js';
 import { Recorder } from '../../../helpers/fake-steps.js';
 import type { FakeNodeOps } from '../../../helpers/fake-node-ops.js';
+import { FakeAddonOps } from '../../../helpers/fake-addon-ops.js';
+import { addonPhases } from '../../../../src/workflows/addons/phases.js';
+import { AddonMaterialSource } from '../../../../src/workflows/addons/material.js';
+import { ClusterDir } from '../../../../src/state/cluster-dir.js';
+import { SecretSet } from '../../../../src/engine/redact.js';
 
 export async function tempState(cluster = 'unit'): Promise<StateStore> {
   return StateStore.open(join(await mkdtemp(join(tmpdir(), 'k8sb-init-unit-')), 'state.json'), cluster);
@@ -24,6 +29,8 @@ export interface NodeRun {
   ops: FakeNodeOps;
   state: StateStore;
   events?: Recorder;
+  /** Helm and the cluster of the add-on steps. @default a fresh FakeAddonOps */
+  addons?: FakeAddonOps;
 }
 
 /** Resolves with the bootstrap summary; rejects as the run would (RunFailedError naming failed workers last). */
@@ -39,6 +46,10 @@ export async function runInitNodes(run: NodeRun): Promise<RunSummary> {
   await state.update((current) => {
     current.kubernetesVersion = version;
   });
+  // The add-ons after the kubeconfig, as runInit runs them (workflows/addons/run.ts).
+  const addons = run.addons ?? new FakeAddonOps();
+  const material = new AddonMaterialSource({ dir: new ClusterDir(join(tmpdir(), 'k8sb-init-unit-addons')), env: {}, secrets: new SecretSet(), save: false });
+  await runPhases(addonPhases({ spec, topology, version, ops: () => addons, material: () => material }), engine);
   if (failed.size > 0) throw new RunFailedError(bootstrap, 'init.log');
   return bootstrap;
 }

@@ -96,7 +96,7 @@ describe('the plan text', () => {
     const plan = describeInitPlan(spec, { dir: '/clusters/lab' });
     // The kubeadm HA order, each group once (the CLI test lists the ids of the same cluster).
     expect([...new Set(plan.map((step) => step.group))]).toEqual([
-      'Preflight', 'Node preparation', 'Worker preparation', 'Load balancer', 'Control plane init', 'CNI', 'Control plane joins', 'Worker joins', 'Load balancers and storage', 'Verify', 'Kubeconfig',
+      'Preflight', 'Node preparation', 'Worker preparation', 'Load balancer', 'Control plane init', 'CNI', 'Control plane joins', 'Worker joins', 'Load balancers and storage', 'Verify', 'Kubeconfig', 'Helm', 'Add-ons',
     ]);
     // Static hosts get local-path as the default class (storage.defaultClass auto).
     expect(plan.filter((step) => step.group === 'Load balancers and storage').map((step) => step.id)).toEqual(['static:local-path', 'verify:cloud']);

@@ -220,9 +220,12 @@ describe('the upgrade plan', () => {
     const plan = { from: '1.36.1', target: '1.37.1', hops: ['1.37.1'], resumed: false };
     const steps = describeUpgradeSteps({ spec, topology: ctx.topo, plan, maxUnavailable: 2, drainTimeoutMs: 60_000 });
     const started = events.filter((event) => event.type === 'started');
-    expect(steps.map((step) => step.id)).toEqual([...started.map((event) => event.stepId), 'kubeconfig']);
-    expect(steps.slice(0, -1).map((step) => step.title)).toEqual(started.map((event) => event.title));
-    expect(new Set(Object.keys(ctx.state.current.steps))).toEqual(new Set(steps.slice(0, -1).map((step) => step.id)));
+    // The add-ons come last, after the kubeconfig (workflows/addons/phases.ts; their own tests).
+    const hopSteps = steps.filter((step) => !step.id.startsWith('addon:'));
+    expect(hopSteps.map((step) => step.id)).toEqual([...started.map((event) => event.stepId), 'kubeconfig']);
+    expect(steps.slice(hopSteps.length).map((step) => step.id)).toEqual(['addon:helm', 'addon:metrics-server', 'addon:traefik', 'addon:cert-manager']);
+    expect(hopSteps.slice(0, -1).map((step) => step.title)).toEqual(started.map((event) => event.title));
+    expect(new Set(Object.keys(ctx.state.current.steps))).toEqual(new Set(hopSteps.slice(0, -1).map((step) => step.id)));
 
     const text = describeUpgradePlan({ spec, topology: ctx.topo, plan, maxUnavailable: 2, drainTimeoutMs: 60_000 }, steps);
     expect(text).toContain('Upgrade plan for cluster unit: v1.36.1 → v1.37.1');
