@@ -4,7 +4,7 @@
  * typed options, reports progress as events, asks its questions through the host and resolves
  * with a result object. Errors are BootstrapError subclasses with a stable code and a hint.
  */
-export { initCluster, addWorkers, removeWorkers, upgradeCluster, destroyCluster, clusterStatus, addonsList, addonsDiff, addonsApply } from './workflows/index.js';
+export { initCluster, addWorkers, removeWorkers, upgradeCluster, destroyCluster, clusterStatus } from './workflows/index.js';
 export type {
   InitClusterOptions,
   InitResult,
@@ -20,12 +20,6 @@ export type {
   DestroyResult,
   StatusOptions,
   StatusResult,
-  AddonsListOptions,
-  AddonsListResult,
-  AddonsDiffOptions,
-  AddonsDiffResult,
-  AddonsApplyOptions,
-  AddonsApplyResult,
   ClusterRef,
 } from './workflows/index.js';
 export { loadSpec } from './config/load.js';

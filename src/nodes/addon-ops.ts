@@ -82,7 +82,8 @@ interface PodSeen {
 }
 
 /** What apply did: nothing, a first install, a move to another chart version, or new values/Secrets/repair at the same version. */
-export type AddonOutcome = 'unchanged' | 'installed' | 'upgraded' | 'reconfigured';
+export type { AddonOutcome } from '../kube/addons/step-result.js';
+import type { AddonOutcome } from '../kube/addons/step-result.js';
 
 export interface AddonHealth {
   ready: boolean;

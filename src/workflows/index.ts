@@ -8,6 +8,5 @@ export { removeWorkers, type RemoveWorkersOptions, type RemoveWorkersResult } fr
 export { upgradeCluster, type UpgradeOptions, type UpgradeResult } from './upgrade/index.js';
 export { destroyCluster, type DestroyOptions, type DestroyResult } from './destroy/index.js';
 export { clusterStatus, type StatusOptions, type StatusResult } from './status/cluster-status.js';
-export { addonsList, addonsDiff, addonsApply, type AddonsListOptions, type AddonsListResult, type AddonsDiffOptions, type AddonsDiffResult, type AddonsApplyOptions, type AddonsApplyResult } from './addons/index.js';
 export type { ClusterRef } from './run/cluster-ref.js';
 export { DEFAULTS } from './defaults.js';

@@ -72,7 +72,7 @@ export function helmShowCrds(plan: AddonPlan): Argv {
  * no --all (pkg/cmd/list.go @v4.2.4: "By default, it lists all releases in any status"); Helm 3
  * lists "only releases that are deployed or failed" unless --all (cmd/helm/list.go @v3.21.4).
  */
-export const helmList = (major: 3 | 4 = HELM.major): Argv => helm(['list', '--all-namespaces', ...(major === 3 ? ['--all'] : []), '--max', '0', '--output', 'json']);
+export const helmList = (major: 3 | 4 = HELM.major): Argv => helm(['list', '--all-namespaces', ...(major === 3 ? ['--all'] : []), '--output', 'json']);
 /** The user-supplied values of a release (`null` when it has none). Its output may hold what cluster.yaml put in values: read it quiet. */
 export const helmGetValues = (release: string, namespace: string): Argv => helm(['get', 'values', ...releaseArgs(release, namespace), '--output', 'json']);
 export const helmStatus = (release: string, namespace: string): Argv => helm(['status', ...releaseArgs(release, namespace), '--output', 'json']);

@@ -105,8 +105,8 @@ const FACTS: Record<AddonName, AddonFacts> = {
   traefik: {
     selectors: ['app.kubernetes.io/instance=traefik-traefik'],
     workloads: (ns, exposure) => [exposure === 'hostport' ? daemonset(ns, 'traefik', 'traefik') : deployment(ns, 'traefik', 'traefik')],
-    // A LoadBalancer Service counts as ready once it has an address (Helm's wait): the cloud's
-    // load balancer can take minutes.
+    // Helm 4's watcher (kstatus) counts a LoadBalancer Service as ready once it has a cluster IP,
+    // not an external address (only --wait=legacy waits for that); the pods' readiness bounds it.
     helmTimeoutS: 600,
     // traefik/crds/ (README @v41.3.0: "you MUST upgrade CRDs before running helm upgrade").
     crdsFolder: true,

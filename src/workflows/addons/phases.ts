@@ -19,18 +19,13 @@ import { addonPlans, type AddonPlan, type AddonSecretMaterial } from '../../kube
 import { ADDON_CHARTS, HELM, type AddonName } from '../../kube/addons/pins.js';
 import { VELERO_S3_SECRET } from '../../kube/addons/secrets.js';
 import { minorOfText } from '../../kube/versions.js';
-import type { AddonOps, AddonOutcome } from '../../nodes/addon-ops.js';
+import type { AddonOps } from '../../nodes/addon-ops.js';
 import { firstControlPlane, type Topology } from '../../nodes/topology.js';
 import { stepId } from '../run/step-ids.js';
 import { PLACEHOLDER_MATERIAL, type AddonMaterialSource } from './material.js';
 
-/** What one add-on step did, for the run's summary. */
-export interface AddonStepResult {
-  name: AddonName;
-  /** The chart version it is at now (the pin), when it has one for the minor. */
-  version?: string;
-  outcome: AddonOutcome | 'not-installed' | 'no-pin';
-}
+export type { AddonStepResult } from '../../kube/addons/step-result.js';
+import type { AddonStepResult } from '../../kube/addons/step-result.js';
 
 export interface AddonPhasesOptions {
   spec: ClusterSpec;

@@ -32,7 +32,7 @@ import { describeInitPlan, dryRunRenderers, formatPlan } from './plan.js';
 import { runNodeOps } from '../run/node-ops.js';
 import { AddonNodeOps } from '../../nodes/addon-ops.js';
 import { describeResults, runAddons } from '../addons/run.js';
-import type { AddonStepResult } from '../addons/phases.js';
+import type { AddonStepResult } from '../../kube/addons/step-result.js';
 
 export interface InitClusterOptions {
   /** The cluster, as validateSpec returns it. */

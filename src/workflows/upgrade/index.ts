@@ -38,7 +38,7 @@ import type { HelmRelease } from '../../kube/addons/helm-commands.js';
 import { releasesOrNone } from '../addons/inspect.js';
 import { minorOfText } from '../../kube/versions.js';
 import { describeResults, runAddons } from '../addons/run.js';
-import type { AddonStepResult } from '../addons/phases.js';
+import type { AddonStepResult } from '../../kube/addons/step-result.js';
 
 /** State facts of an unfinished upgrade: a resumed run takes the same hops. */
 const FACT_TARGET = 'upgrade.target';

@@ -210,7 +210,7 @@ describe('AddonNodeOps reads', () => {
     const ops = opsFor(pool);
     expect(await ops.helmInstalled(ctx())).toBe('v4.2.4');
     expect(await ops.releases(ctx())).toEqual([expect.objectContaining({ name: 'traefik', namespace: 'traefik', status: 'deployed', chartVersion: traefik.version, revision: 1 })]);
-    expect(pool.commands()).toContain('helm list --all-namespaces --max 0 --output json --kubeconfig /etc/kubernetes/admin.conf');
+    expect(pool.commands()).toContain('helm list --all-namespaces --output json --kubeconfig /etc/kubernetes/admin.conf');
   });
 
   it('health: every pod Ready (finished Jobs do not count); else names them', async () => {

@@ -116,7 +116,7 @@ describe('status', () => {
     ]);
     const asked: string[][] = [];
     const rows = await addonStatus(spec, '1.37.1', node, async (_via, argv) => (asked.push(argv), argv[0] === 'helm' ? list : undefined), ctx);
-    expect(asked).toEqual([['helm', 'list', '--all-namespaces', '--max', '0', '--output', 'json', '--kubeconfig', '/etc/kubernetes/admin.conf']]);
+    expect(asked).toEqual([['helm', 'list', '--all-namespaces', '--output', 'json', '--kubeconfig', '/etc/kubernetes/admin.conf']]);
     expect(rows).toEqual([
       { name: 'metrics-server', enabled: true, installed: pin('metrics-server'), wanted: pin('metrics-server'), status: 'deployed' },
       { name: 'traefik', enabled: false, installed: '36.0.0', wanted: pin('traefik'), status: 'failed' },

@@ -89,8 +89,8 @@ describe('helm argv', () => {
 
   it('reads releases, values, status; rolls back, uninstalls; every one with the admin kubeconfig', () => {
     const kubeconfig = ['--kubeconfig', '/etc/kubernetes/admin.conf'];
-    expect(helmList(4)).toEqual(['helm', 'list', '--all-namespaces', '--max', '0', '--output', 'json', ...kubeconfig]);
-    expect(helmList(3)).toEqual(['helm', 'list', '--all-namespaces', '--all', '--max', '0', '--output', 'json', ...kubeconfig]);
+    expect(helmList(4)).toEqual(['helm', 'list', '--all-namespaces', '--output', 'json', ...kubeconfig]);
+    expect(helmList(3)).toEqual(['helm', 'list', '--all-namespaces', '--all', '--output', 'json', ...kubeconfig]);
     expect(helmGetValues('traefik', 'traefik')).toEqual(['helm', 'get', 'values', 'traefik', '--namespace', 'traefik', '--output', 'json', ...kubeconfig]);
     expect(helmStatus('velero', 'velero')).toEqual(['helm', 'status', 'velero', '--namespace', 'velero', '--output', 'json', ...kubeconfig]);
     expect(helmRollback('traefik', 'traefik')).toEqual(['helm', 'rollback', 'traefik', '--namespace', 'traefik', '--history-max', '10', ...kubeconfig]);
