@@ -105,3 +105,31 @@ export class InternalError extends BootstrapError {
 export function isBootstrapError(error: unknown): error is BootstrapError {
   return error instanceof BootstrapError;
 }
+
+/**
+ * No verified backup could be taken before a change that needs one (upgrade, a control-plane
+ * change): nothing was changed; the hint names --skip-backup.
+ */
+export class BackupRequiredError extends BootstrapError {
+  override readonly source = 'tool' as const;
+}
+
+/**
+ * An S3-compatible upload failed (src/tools/s3/upload.ts). The message names the endpoint host,
+ * bucket, key, HTTP status and the S3 error Code; never the secret key, session token or signature.
+ */
+export class S3UploadError extends ExternalToolError {
+  readonly host: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly status?: number;
+  readonly s3Code?: string;
+  constructor(message: string, fields: { host: string; bucket: string; key: string; status?: number; s3Code?: string }, options: BootstrapErrorOptions = {}) {
+    super('S3UploadFailed', message, options);
+    this.host = fields.host;
+    this.bucket = fields.bucket;
+    this.key = fields.key;
+    this.status = fields.status;
+    this.s3Code = fields.s3Code;
+  }
+}

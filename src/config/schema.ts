@@ -372,6 +372,22 @@ export const clusterSpecSchema = z
       .prefault({})
       .describe('How infrastructure is applied (cloud providers).'),
     addons,
+    backup: z
+      .strictObject({
+        keep: z.number().int().min(1).max(1000).default(5).describe('How many backups (the newest) k8s-bootstrap backup keeps in clusters/<name>/backups/; older ones are removed after each new one.'),
+        s3: z
+          .strictObject({
+            bucket: text('Bucket every backup is uploaded to as well (S3-compatible).').meta({ pattern: S3_BUCKET.source }),
+            region: text('Region of the bucket (for MinIO: the one it is configured with, e.g. us-east-1).').meta({ pattern: IDENTIFIER.source }),
+            endpoint: text('Endpoint of an S3-compatible store other than AWS (MinIO, Exoscale SOS, ...), https://host[:port]. Unset: AWS S3 of the region.').optional(),
+            prefix: text('Folder inside the bucket; the objects are <prefix>/<cluster>/<stamp>/<file>. Unset: <cluster>/<stamp>/<file>.').meta({ pattern: OBJECT_PREFIX.source }).optional(),
+            pathStyle: z.boolean().optional().describe('Path-style URLs (https://endpoint/bucket/key) instead of virtual-hosted (https://bucket.endpoint/key). Unset: path-style with an endpoint, virtual-hosted on AWS.'),
+          })
+          .optional()
+          .describe('Upload each backup (snapshot, PKI archive, backup.json) to an S3-compatible bucket. The keys come from K8SB_BACKUP_S3_ACCESS_KEY_ID and K8SB_BACKUP_S3_SECRET_ACCESS_KEY (and K8SB_BACKUP_S3_SESSION_TOKEN) and are never stored.'),
+      })
+      .prefault({})
+      .describe('etcd snapshots (k8s-bootstrap backup, and before upgrade and control-plane changes): how many to keep, and an optional bucket.'),
   })
   .describe('A kubeadm Kubernetes cluster managed by k8s-bootstrap.');
 

@@ -17,6 +17,7 @@ import { PREPARED_MARKER, preparedMarker, type SshNodeOps } from './ssh-node-ops
 import { firstControlPlane, type ClusterNode, type Topology } from './topology.js';
 import { minorOfText } from '../kube/versions.js';
 import type { CloudStepKind } from '../kube/cloud-integration.js';
+import type { DrainOps } from './drain-ops.js';
 
 type QuietCtx = Pick<StepContext, 'signal' | 'output'>;
 
@@ -42,6 +43,11 @@ export class UpgradeNodeOps {
   constructor(private readonly options: UpgradeNodeOpsOptions) {}
 
   private get ops(): SshNodeOps {
+    return this.options.ops;
+  }
+
+  /** kubectl on a control plane, for the safe-drain checks (nodes/drain-ops.ts). */
+  get drainOps(): DrainOps {
     return this.options.ops;
   }
 

@@ -191,6 +191,8 @@ export function runSecrets(spec: ClusterSpec, env: NodeJS.ProcessEnv, readText: 
   if (spec.provider.name === 'openstack') values.push(...openstackFileSecrets(env, readText));
   // The CCM/CSI key the user brings (cloudIntegration.credentials: environment).
   values.push(...cloudCredentialSecretValues(spec, env));
+  // The backup bucket's keys (spec.backup.s3), read by backup, upgrade and the control-plane changes.
+  if (spec.backup?.s3) values.push(...['K8SB_BACKUP_S3_SECRET_ACCESS_KEY', 'K8SB_BACKUP_S3_SESSION_TOKEN'].filter((name) => set(env, name)).map((name) => env[name]!));
   return [...new Set(values)];
 }
 

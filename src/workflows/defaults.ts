@@ -14,3 +14,9 @@ export const DEFAULTS = {
   /** addons apply: Helm waits up to each chart's own --timeout; list and diff use status's limit. */
   addons: { timeoutMs: 60 * MINUTE, sshTimeoutMs: 2 * MINUTE },
 } as const;
+
+/** Safe drains (upgrade, remove-workers, remove-control-plane): how long moved workloads may take to be available again. */
+export const DRAIN_DEFAULTS = { availabilityTimeoutMs: 10 * MINUTE } as const;
+
+/** backup: the snapshot, its verification, the download and an upload (spec.backup.s3). */
+export const BACKUP_DEFAULTS = { timeoutMs: 30 * MINUTE, sshTimeoutMs: 2 * MINUTE } as const;

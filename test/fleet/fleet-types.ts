@@ -80,6 +80,8 @@ export interface StartFleetOptions {
    * says (the smaller wins); default 2000. The stand-in's env K8SB_HELM_WAIT_MS overrides it.
    */
   helmWaitMs?: number;
+  /** kubectl drain's delay between evictions a PodDisruptionBudget refused (real: 5000 ms, EvictErrorRetryDelay); default 5000. */
+  evictRetryMs?: number;
 }
 
 export interface FleetNode {

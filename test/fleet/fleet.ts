@@ -302,6 +302,7 @@ async function layOutFleet(fleet: Fleet, options: StartFleetOptions): Promise<vo
     catalogue: options.catalogue ?? DEFAULT_CATALOGUE,
     latencies: options.latencies ?? {},
     helmWaitMs: options.helmWaitMs ?? 2000,
+    evictRetryMs: options.evictRetryMs ?? 5000,
   });
   writeJsonAtomic(join(root, 'shared', 'apiserver.json'), emptyApiState());
   const events = join(root, 'shared', 'events.jsonl');

@@ -2,6 +2,7 @@
 import type { CommandDefinition } from '../command.js';
 import { addons } from './addons.js';
 import { addWorkers } from './add-workers.js';
+import { backup } from './backup.js';
 import { config } from './config.js';
 import { destroy } from './destroy.js';
 import { doctor } from './doctor.js';
@@ -12,4 +13,4 @@ import { ssh } from './ssh.js';
 import { status } from './status.js';
 import { upgrade } from './upgrade.js';
 
-export const COMMANDS: readonly CommandDefinition[] = [init, addWorkers, removeWorkers, upgrade, addons, status, kubeconfig, ssh, destroy, doctor, config];
+export const COMMANDS: readonly CommandDefinition[] = [init, addWorkers, removeWorkers, upgrade, backup, addons, status, kubeconfig, ssh, destroy, doctor, config];

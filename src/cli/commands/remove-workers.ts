@@ -1,5 +1,5 @@
 /** `remove-workers`: drain, delete and reset the chosen workers, then shrink the infrastructure. */
-import { DEFAULTS } from '../../workflows/defaults.js';
+import { DEFAULTS, DRAIN_DEFAULTS } from '../../workflows/defaults.js';
 import { defineCommand, duration, flag, integer, list, type OptionsOf } from '../command.js';
 
 const options = {
@@ -7,6 +7,8 @@ const options = {
   count: integer('<n>', 'remove the newest N workers'),
   force: flag('allow going below workers.min'),
   drainTimeout: duration('give up draining a node after this long', { default: DEFAULTS.removeWorkers.drainTimeoutMs }),
+  availabilityTimeout: duration('after each drain, how long the workloads it moved may take to be available again', { default: DRAIN_DEFAULTS.availabilityTimeoutMs }),
+  waitForBudgets: flag('drain even when a PodDisruptionBudget allows no disruption (kubectl retries until --drain-timeout)'),
   sshTimeout: duration('how long to wait for a node to answer SSH before skipping its reset', { default: DEFAULTS.removeWorkers.sshTimeoutMs }),
   timeout: duration('overall time limit', { default: DEFAULTS.removeWorkers.timeoutMs }),
   dryRun: flag('print the plan only'),

@@ -13,6 +13,8 @@ export async function runRemoveWorkers(ctx: CliContext, options: RemoveWorkersFl
       force: options.force,
       dryRun: options.dryRun,
       drainTimeoutMs: options.drainTimeout,
+      availabilityTimeoutMs: options.availabilityTimeout,
+      waitForBudgets: options.waitForBudgets,
       sshTimeoutMs: options.sshTimeout,
       timeoutMs: options.timeout,
     }),

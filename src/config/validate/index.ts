@@ -13,6 +13,7 @@ import { clusterSpecSchema, type ClusterSpec } from '../schema.js';
 import { toValidationIssues, valueAt } from '../zod-issues.js';
 import { resetStaticIgnored } from '../static-fields.js';
 import { addonWarnings, checkAddons } from './addons.js';
+import { checkBackup } from './backup.js';
 import { checkCloudIntegration, loadBalancerWarnings, storageWarnings } from './cloud-integration.js';
 import { checkCounts } from './counts.js';
 import { at, matches } from './issues.js';
@@ -92,6 +93,7 @@ export function checkSpec(spec: ClusterSpec): ValidationIssue[] {
     ...checkTerraform(spec),
     ...checkCloudIntegration(spec),
     ...checkAddons(spec),
+    ...checkBackup(spec),
   ];
 }
 

@@ -134,6 +134,20 @@ export class NodeSession {
     return this.exec(['bash', remotePath], { ...options, sudo: options.sudo ?? true });
   }
 
+  /**
+   * Copies a file under /tmp/k8sb (readable by the SSH user) to a local path by SFTP, as the SSH
+   * user; the local file is created with `mode`. For large binary files (etcd snapshots) that
+   * readFile's text output cannot carry.
+   */
+  async download(remotePath: string, localPath: string, options: TransferOptions & { mode?: number } = {}): Promise<void> {
+    if (!remotePath.startsWith(`${REMOTE_STAGING_DIR}/`) || remotePath.includes('/../')) {
+      throw new UsageError('InvalidRemotePath', `Downloads come from under ${REMOTE_STAGING_DIR}/, got ${remotePath}`);
+    }
+    const what = `download of ${remotePath}`;
+    const timeoutMs = options.timeoutMs ?? 10 * 60_000;
+    await this.withRetries(what, { ...options, idempotent: true }, (link, signal) => this.sftpGet(link, remotePath, localPath, options.mode ?? 0o600, timeoutMs, signal));
+  }
+
   close(): void {
     this.link?.dispose();
     this.link = undefined;
@@ -173,6 +187,10 @@ export class NodeSession {
     link.stagingReady = true;
   }
 
+  private sftpGet(link: Link, remote: string, local: string, mode: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return sftpGetOnce.call(this, link, remote, local, mode, timeoutMs, signal);
+  }
+
   private sftpWrite(link: Link, path: string, content: string | Buffer, mode: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       let sftp: SftpSession | undefined;
@@ -206,6 +224,41 @@ export class NodeSession {
       });
     });
   }
+}
+
+/** One SFTP session that fetches `remote` into `local` (see NodeSession.download). */
+function sftpGetOnce(this: NodeSession, link: Link, remote: string, local: string, mode: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let sftp: SftpSession | undefined;
+    let settled = false;
+    const finish = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      removeClose();
+      signal?.removeEventListener('abort', onAbort);
+      try {
+        sftp?.end();
+      } catch {
+        // already closed with the connection
+      }
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const timer = setTimeout(() => finish(new RemoteTransferError(this.name, `download of ${remote} (timed out after ${Math.round(timeoutMs / 1000)}s)`, 'timeout')), timeoutMs);
+    const removeClose = link.onClose(() => finish(new ConnectionDropped(`connection closed during download of ${remote}`)));
+    const onAbort = () => finish(abortErrorOf(signal));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    link.client.sftp((error, session) => {
+      if (error) return finish(link.closed ? new ConnectionDropped(error.message) : new RemoteTransferError(this.name, `SFTP for ${remote}`, error));
+      sftp = session;
+      if (settled) return session.end();
+      session.fastGet(remote, local, { mode }, (getError) => {
+        if (getError) finish(link.closed ? new ConnectionDropped(getError.message) : new RemoteTransferError(this.name, `download of ${remote}`, getError));
+        else finish();
+      });
+    });
+  });
 }
 
 function formatMode(mode: number): string {

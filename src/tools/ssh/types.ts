@@ -18,6 +18,8 @@ export interface ExecChannel extends Duplex {
 
 export interface SftpSession {
   writeFile(path: string, data: Buffer | string, options: { mode: number }, callback: (error?: Error | null) => void): void;
+  /** ssh2's SFTPWrapper.fastGet: a remote file to a local path, in parallel chunks. */
+  fastGet(remotePath: string, localPath: string, options: { mode?: number }, callback: (error?: Error | null) => void): void;
   end(): void;
 }
 

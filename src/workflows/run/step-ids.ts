@@ -57,3 +57,31 @@ export function upgradeStepId(version: string, stage: UpgradeStage, node?: strin
 export function cloudIntegrationInstalled(steps: Readonly<Record<string, unknown>>): boolean {
   return Object.keys(steps).some((id) => id.startsWith('cloud:') || id.startsWith('static:'));
 }
+
+/**
+ * Safe drains (nodes/drain-ops.ts): the disruption check before a drain and the wait for the moved
+ * workloads after it. Upgrade: `upgrade:<version>:disruption:<node>[+<node>…]` and
+ * `upgrade:<version>:available:<node>[+<node>…]` (a batch of workers is one step); remove-workers:
+ * `remove-disruption:<node>`, `remove-available:<node>`.
+ */
+export function upgradeDrainStepId(version: string, stage: 'disruption' | 'available', nodes: readonly string[]): string {
+  return `upgrade:${version}:${stage}:${nodes.join('+')}`;
+}
+
+export const drainStepId = {
+  removeDisruption: (node: string) => `remove-disruption:${node}`,
+  removeAvailable: (node: string) => `remove-available:${node}`,
+} as const;
+
+/** The safe-drain checkpoints of a node, dropped with nodeStepIds when it leaves. */
+export function drainNodeStepIds(node: string): string[] {
+  return [drainStepId.removeDisruption(node), drainStepId.removeAvailable(node)];
+}
+
+/**
+ * Backups (workflows/backup): `backup:<reason>:<key>`, one checkpoint per change it protects:
+ * backup:upgrade:1.37.1, backup:remove-control-plane:cp-2, backup:manual:<stamp>.
+ */
+export function backupStepId(reason: string, key: string): string {
+  return `backup:${reason}:${key}`;
+}

@@ -20,6 +20,7 @@ import type { StatusNode, StatusReport } from './report.js';
 import { allNodes, type ClusterNode, type Topology } from '../../nodes/topology.js';
 import { cloudStatus, formatCloudStatus, type KubectlReader } from './cloud-status.js';
 import { addonStatus, formatAddonStatus } from './addon-status.js';
+import { backupStatus, formatBackupStatus } from './backup-status.js';
 import type { Argv } from '../../kube/node-commands.js';
 
 /** The one NodeOps method status needs (SshNodeOps satisfies it too), and a read-only kubectl for the cloud parts. */
@@ -59,6 +60,7 @@ export async function collectStatus(cluster: LoadedCluster, options: CollectStat
     nodes,
     state,
     ...(kubeconfig ? { kubeconfig } : {}),
+    backup: await backupStatus(cluster.dir, now()),
     ...(cloud ? { cloud } : {}),
     ...(addons && addons.length > 0 ? { addons } : {}),
     healthy: query.nodes !== undefined && nodes.every((node) => node.ready === true) && (cloud?.healthy ?? true),
@@ -283,6 +285,7 @@ export function formatStatus(report: StatusReport): string {
   lines.push(`  ${s.finishedSteps} steps finished; ${s.pendingSteps.length} of the ${s.plannedSteps} init steps pending${s.pendingSteps.length > 0 ? `: ${s.pendingSteps.join(', ')}` : ''}`);
   if (s.lastStep) lines.push(`  last finished step: ${s.lastStep.id} at ${s.lastStep.finishedAt}`);
   if (s.lastRun) lines.push(`  last run: ${s.lastRun.command} started ${s.lastRun.startedAt} (log ${s.lastRun.logFile})`);
+  lines.push(...formatBackupStatus(report.backup));
   if (report.kubeconfig) {
     lines.push(`  kubeconfig ${report.kubeconfig.file}: client certificate valid until ${report.kubeconfig.expires.slice(0, 10)} (${report.kubeconfig.daysLeft} days)`);
     if (report.kubeconfig.warning) lines.push(`  warning: ${report.kubeconfig.warning}`);

@@ -83,6 +83,8 @@ export interface StatusReport {
   };
   /** The operator's kubeconfig (clusters/<name>/kubeconfig) and when its client certificate expires. */
   kubeconfig?: { file: string; expires: string; daysLeft: number; warning?: string };
+  /** The newest backup in clusters/<name>/backups/ (backup-status.ts). */
+  backup?: import('./backup-status.js').BackupStatus;
   /** Present when the spec asks for a CCM, CSI driver, MetalLB or a default StorageClass, and the API answered. */
   cloud?: StatusCloud;
   /** The enabled add-ons and any other of the set helm has; absent when helm could not be asked (or is not installed). */

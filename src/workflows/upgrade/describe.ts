@@ -4,6 +4,8 @@
  */
 import type { ClusterSpec } from '../../config/schema.js';
 import { describePhases, formatPlan, notConnected, type PlanStep } from '../../engine/describe.js';
+import { formatDuration } from '../../engine/timeouts.js';
+import { DRAIN_DEFAULTS } from '../defaults.js';
 import { kubeconfigPhase } from '../init/phases.js';
 import type { Topology } from '../../nodes/topology.js';
 import { hopPhases } from './phases.js';
@@ -13,6 +15,33 @@ import { enabledAddonNames } from '../../config/addons.js';
 import { ADDON_CHARTS, addonPin } from '../../kube/addons/pins.js';
 import type { HelmRelease } from '../../kube/addons/helm-commands.js';
 import { minorOfText } from '../../kube/versions.js';
+import { drainWarnings, judgeDrain, type DisruptionSnapshot } from '../../kube/disruption.js';
+
+/**
+ * What the drains will meet, judged now per control plane and per batch of workers: budgets that
+ * block (the run stops there, before the cordon) or slow a drain, and single-replica workloads.
+ */
+export function disruptionLines(options: Pick<DescribeOptions, 'topology' | 'maxUnavailable' | 'disruption' | 'waitForBudgets' | 'availabilityTimeoutMs'>): string[] {
+  const snapshot = options.disruption;
+  if (!snapshot) return ['  PodDisruptionBudgets and workloads: not read (each drain checks them before it cordons).'];
+  const groups = [...options.topology.controlPlanes.map((node) => [node]), ...planBatches(options.topology.workers, options.maxUnavailable)];
+  const lines: string[] = [];
+  let blocked = false;
+  for (const group of groups) {
+    const judgement = judgeDrain(snapshot, group.map((n) => n.name));
+    blocked ||= judgement.blocking.length > 0;
+    for (const warning of drainWarnings(judgement)) lines.push(`    warning: ${group.map((n) => n.name).join(', ')}: ${warning}`);
+  }
+  const wait = `after each control plane and each batch, the Deployments/StatefulSets that had pods on it are waited for at their replicas (--availability-timeout ${formatDuration(options.availabilityTimeoutMs ?? DRAIN_DEFAULTS.availabilityTimeoutMs)})`;
+  if (lines.length === 0) return [`  PodDisruptionBudgets: none blocks a drain; no single-replica workload on a drained node; ${wait}.`];
+  return [
+    `  PodDisruptionBudgets and workloads (as the cluster is now; ${wait}):`,
+    ...lines,
+    ...(blocked
+      ? [options.waitForBudgets ? '    --wait-for-budgets: a blocked drain is tried anyway (kubectl retries the eviction until --drain-timeout).' : '    A blocked drain stops the run before that node is cordoned: scale the workload up or relax the budget first, or pass --wait-for-budgets.']
+      : []),
+  ];
+}
 
 export interface DescribeOptions {
   spec: ClusterSpec;
@@ -20,6 +49,11 @@ export interface DescribeOptions {
   plan: HopPlan;
   maxUnavailable: number;
   drainTimeoutMs: number;
+  /** --availability-timeout: the moved workloads' wait after each node or batch. @default DRAIN_DEFAULTS */
+  availabilityTimeoutMs?: number;
+  waitForBudgets?: boolean;
+  /** The cluster's PDBs and workloads (read before the plan): their warnings are named; undefined when not read. */
+  disruption?: DisruptionSnapshot;
   cloudInstalled?: boolean;
   /** The cluster's Helm releases (read before the plan): the add-on moves are named from them. */
   addonReleases?: readonly HelmRelease[];
@@ -41,6 +75,8 @@ export function describeUpgradeSteps(options: DescribeOptions): PlanStep[] {
         maxUnavailable: options.maxUnavailable,
         drainTimeoutMs: options.drainTimeoutMs,
         readyTimeoutMs: 0,
+        availabilityTimeoutMs: options.availabilityTimeoutMs,
+        waitForBudgets: options.waitForBudgets,
         cloudInstalled: options.cloudInstalled,
       }),
     ),
@@ -63,6 +99,7 @@ export function describeUpgradePlan(options: DescribeOptions, steps = describeUp
   if (batches.length > 0) {
     lines.push(`  Workers in ${batches.length} batch${batches.length === 1 ? '' : 'es'} of at most ${options.maxUnavailable} (--max-unavailable; never more cordoned at once).`);
   }
+  lines.push(...disruptionLines(options));
   lines.push(...addonMoves(options));
   lines.push('', formatPlan(steps));
   lines.push('A node that is not Ready after its upgrade stops the rollout and stays cordoned. Stopped runs resume with the same command.');

@@ -13,7 +13,9 @@ import type { Phase } from '../../engine/step.js';
 import { DeclinedError, PreflightError, UsageError } from '../../errors.js';
 import { emitTo, type Host, type ResultBase } from '../../engine/host.js';
 import { isCloudProvider } from '../../providers/index.js';
-import { DEFAULTS } from '../defaults.js';
+import { DEFAULTS, DRAIN_DEFAULTS } from '../defaults.js';
+import { readDisruption } from '../../nodes/drain-ops.js';
+import type { DisruptionSnapshot } from '../../kube/disruption.js';
 import { loadCluster } from '../run/load-cluster.js';
 import type { ClusterRef } from '../run/cluster-ref.js';
 import { describeUpgradePlan, describeUpgradeSteps } from './describe.js';
@@ -32,6 +34,8 @@ import { kubeconfigPhase } from '../init/phases.js';
 import type { HopPlan, SavedUpgradePlan } from './plan.js';
 import { checkSnapshot, drainedByUpgrade, inspectCluster, type ClusterSnapshot } from './preflight.js';
 import { runNodeOps } from '../run/node-ops.js';
+import { assertPreChangeBackupPossible, preChangeBackupPhase, type PreChangeBackupOptions } from '../backup/pre-change.js';
+import { describePhases, notConnected } from '../../engine/describe.js';
 import { assertCloudControllerCredentials } from '../run/credentials-check.js';
 import { AddonNodeOps } from '../../nodes/addon-ops.js';
 import type { HelmRelease } from '../../kube/addons/helm-commands.js';
@@ -53,12 +57,18 @@ export interface UpgradeOptions extends ClusterRef {
   maxUnavailable?: number;
   /** kubectl drain --timeout per node. */
   drainTimeoutMs?: number;
+  /** How long the workloads a drain moved may take to be available again, per node or batch. */
+  availabilityTimeoutMs?: number;
+  /** Drain even when a PodDisruptionBudget allows no disruption (kubectl retries until --drain-timeout). */
+  waitForBudgets?: boolean;
   /** Record that the node image must be rebuilt for the new version (cloud providers). */
   rebuildImage?: boolean;
   /** The whole command's time limit, preflight and confirmation included. */
   timeoutMs?: number;
   /** Show the plan; change nothing. */
   dryRun?: boolean;
+  /** Go on without the etcd snapshot upgrade takes first (workflows/backup/pre-change.ts). */
+  skipBackup?: boolean;
   /** How long to wait for a node to answer SSH. */
   sshTimeoutMs?: number;
   /** How long a node may take to be Ready after its kubelet restart. */
@@ -106,6 +116,8 @@ export async function upgradeCluster(host: Host, options: UpgradeOptions): Promi
   // Decided before any SSH: nothing is asked of a cluster that this run could not upgrade anyway.
   if (!target && !host.interactive) throw targetRequired(spec.name, cluster.state.kubernetesVersion ?? spec.kubernetes.version);
   if (!options.dryRun) host.assertCanConfirm('upgrade');
+  // The backup goes first: a bucket without its keys must fail before anything is asked or taken.
+  if (!options.dryRun && !options.skipBackup) await assertPreChangeBackupPossible(spec, host.env, 'Cannot upgrade the cluster');
   // Each hop re-applies the CCM/CSI Secrets: a key the user brings must be there before anything runs.
   if (!options.dryRun && cloudIntegrationInstalled(cluster.state.steps)) assertCloudControllerCredentials(spec, host.env, 'Cannot upgrade the cluster');
 
@@ -140,8 +152,12 @@ export async function upgradeCluster(host: Host, options: UpgradeOptions): Promi
   });
   const dryRun = options.dryRun === true;
   const cloudInstalled = cloudIntegrationInstalled(cluster.state.steps);
-  const describe = { spec, topology, plan, maxUnavailable, drainTimeoutMs, cloudInstalled, addonReleases: inspection.addonReleases };
-  const steps = describeUpgradeSteps(describe);
+  const availabilityTimeoutMs = options.availabilityTimeoutMs ?? DRAIN_DEFAULTS.availabilityTimeoutMs;
+  const waitForBudgets = options.waitForBudgets === true;
+  const describe = { spec, topology, plan, maxUnavailable, drainTimeoutMs, availabilityTimeoutMs, waitForBudgets, disruption: inspection.disruption, cloudInstalled, addonReleases: inspection.addonReleases };
+  const skipBackup = options.skipBackup === true;
+  const backupPlan = skipBackup ? [] : describePhases([preChangeBackupPhase(upgradeBackupOptions(cluster, topology, plan.target, notConnected, host.env))]);
+  const steps = [...backupPlan, ...describeUpgradeSteps(describe)];
   const text = describeUpgradePlan(describe, steps);
   emitTo(host, { type: 'plan', time: Date.now(), command: 'upgrade', cluster: spec.name, dryRun, steps, text });
   if (dryRun) return { cluster: spec.name, dryRun, from: plan.from, version: plan.target, hops: plan.hops, addons: [], summary: ['[dry run] nothing was changed.'] };
@@ -154,7 +170,10 @@ export async function upgradeCluster(host: Host, options: UpgradeOptions): Promi
     plan,
     maxUnavailable,
     drainTimeoutMs,
+    availabilityTimeoutMs,
+    waitForBudgets,
     rebuildImage: options.rebuildImage === true,
+    skipBackup,
     // The time limit bounds the whole command, preflight and confirmation included.
     timeoutMs: Math.max(1_000, timeoutMs - (Date.now() - startedAt)),
     readyTimeoutMs: options.readyTimeoutMs ?? defaults.readyTimeoutMs,
@@ -183,6 +202,8 @@ interface UpgradeInspection {
   saved?: SavedUpgradePlan;
   /** The Helm releases the cluster has (the plan names the add-on moves); undefined when they could not be read. */
   addonReleases?: HelmRelease[];
+  /** PDBs and workloads (the plan names what would block or lose availability); undefined when not read. */
+  disruption?: DisruptionSnapshot;
 }
 
 /** Read-only look at the cluster: no lock, nothing written, only control planes are asked. */
@@ -198,7 +219,9 @@ async function inspectForUpgrade(host: Host, cluster: LoadedCluster, options: In
     // For the plan only: an answer helm cannot give leaves the add-on lines out, never the upgrade.
     const aops = new AddonNodeOps({ spec: cluster.spec, topology, ops, secrets: host.secrets });
     const addonReleases = await releasesOrNone(aops, quiet).then((found) => found.releases, () => undefined);
-    return { topology, snapshot, drainedByUs: drainedByUpgrade(cluster.state.facts), saved: savedPlanOf(cluster.state.facts), ...(addonReleases ? { addonReleases } : {}) };
+    // For the plan only, like the add-ons: each drain reads them again before it cordons.
+    const disruption = await readDisruption(ops, uops.kubectlHost(), quiet).catch(() => undefined);
+    return { topology, snapshot, drainedByUs: drainedByUpgrade(cluster.state.facts), saved: savedPlanOf(cluster.state.facts), ...(addonReleases ? { addonReleases } : {}), ...(disruption ? { disruption } : {}) };
   } finally {
     await pool.closeAll();
   }
@@ -218,10 +241,14 @@ interface UpgradeRunOptions {
   /** Workers cordoned at once. */
   maxUnavailable: number;
   drainTimeoutMs: number;
+  availabilityTimeoutMs: number;
+  waitForBudgets: boolean;
   /** Overall time limit of the run (what is left of --timeout). */
   timeoutMs: number;
   /** Record that the node image must be rebuilt for the new version (cloud providers). */
   rebuildImage: boolean;
+  /** --skip-backup: no etcd snapshot before the first hop. */
+  skipBackup: boolean;
   readyTimeoutMs: number;
   sshTimeoutMs: number;
 }
@@ -250,6 +277,9 @@ async function runUpgrade(host: Host, options: UpgradeRunOptions): Promise<Upgra
       const uops = new UpgradeNodeOps({ spec, topology, ops });
       const { readyTimeoutMs } = options;
       await run.runPhases([preflightPhase(uops, topology, run.state)]);
+      // A verified etcd snapshot before anything changes (checkpointed: a resumed run does not take another).
+      if (options.skipBackup) run.say(`--skip-backup: no etcd snapshot is taken before upgrading ${spec.name}`, 'warning');
+      else await run.runPhases([preChangeBackupPhase(upgradeBackupOptions(cluster, topology, plan.target, () => ops, host.env, run.state.current.kubernetesVersion))]);
       // Saved before the first change: a resumed run takes the same hops.
       await run.state.update((state) => {
         state.facts[FACT_TARGET] = plan.target;
@@ -268,6 +298,8 @@ async function runUpgrade(host: Host, options: UpgradeRunOptions): Promise<Upgra
             maxUnavailable: options.maxUnavailable,
             drainTimeoutMs: options.drainTimeoutMs,
             readyTimeoutMs,
+            availabilityTimeoutMs: options.availabilityTimeoutMs,
+            waitForBudgets: options.waitForBudgets,
             cloudInstalled: cloudIntegrationInstalled(run.state.current.steps),
           }),
         );
@@ -300,6 +332,12 @@ async function runUpgrade(host: Host, options: UpgradeRunOptions): Promise<Upgra
       await pool.closeAll();
     }
   });
+}
+
+/** The backup before the first hop: checkpoint backup:upgrade:<target>. */
+function upgradeBackupOptions(cluster: LoadedCluster, topology: Topology, target: string, ops: PreChangeBackupOptions['ops'], env: NodeJS.ProcessEnv, recorded?: string): PreChangeBackupOptions {
+  const { spec, dir } = cluster;
+  return { reason: 'upgrade', key: target, spec, dir, topology, ops, kubernetesVersion: recorded ?? cluster.state.kubernetesVersion ?? spec.kubernetes.version, env, what: `upgrading to v${target}` };
 }
 
 /** The same checks as before the confirmation, now under the lock (never checkpointed). */

@@ -3,10 +3,12 @@
  * kubeadm procedure (docs/kubernetes-facts.md §2):
  *   1. first control plane: repository + kubeadm package, `kubeadm upgrade plan`, `kubeadm upgrade apply`, CNI
  *   2. other control planes, one at a time: repository + kubeadm package, `kubeadm upgrade node`
- *   3. each control plane, one at a time: drain, kubelet + kubectl, restart, Ready, uncordon
+ *   3. each control plane, one at a time: disruption check, drain, kubelet + kubectl, restart, Ready,
+ *      uncordon, its moved workloads available again (nodes/drain-ops.ts)
  *   3b. the cloud's CCM and CSI driver to the pins of the new minor (the CCM may be at most one
  *      minor older than kube-apiserver, and its projects pair each release with one minor)
- *   4. workers in batches of --max-unavailable: the same as 2 + 3, a batch at a time
+ *   4. workers in batches of --max-unavailable: the same as 2 + 3, a batch at a time (one disruption
+ *      check before the batch's drains, one availability wait after its uncordons)
  *   5. verify: every node Ready at the version, the cluster at the version
  *
  * Every stage of every node is its own checkpointed step (`upgrade:<version>:<stage>:<node>`), so
@@ -22,7 +24,9 @@ import type { ClusterSpec } from '../../config/schema.js';
 import { allNodes, firstControlPlane, type ClusterNode, type Topology } from '../../nodes/topology.js';
 import type { UpgradeNodeOps } from '../../nodes/upgrade-node-ops.js';
 import { planBatches } from './plan.js';
-import { upgradeStepId } from '../run/step-ids.js';
+import { upgradeDrainStepId, upgradeStepId } from '../run/step-ids.js';
+import { disruptionCheckStep, workloadsAvailableStep } from '../../nodes/drain-ops.js';
+import { DRAIN_DEFAULTS } from '../defaults.js';
 import { cloudUpgradePlan } from '../../kube/cloud-integration.js';
 export { cloudIntegrationInstalled } from '../run/step-ids.js';
 
@@ -38,7 +42,7 @@ export interface HopPhasesOptions {
   topology: Topology;
   /** The tools of the steps, asked for only when a step runs (the plan binds none). */
   uops: () => UpgradeNodeOps;
-  state: () => Pick<StateStore, 'update'>;
+  state: () => Pick<StateStore, 'update' | 'current'>;
   version: string;
   /** 1-based position of this hop, and the number of hops. */
   hop: number;
@@ -46,6 +50,10 @@ export interface HopPhasesOptions {
   maxUnavailable: number;
   drainTimeoutMs: number;
   readyTimeoutMs: number;
+  /** How long the workloads a drain moved may take to be available again (--availability-timeout). @default DRAIN_DEFAULTS */
+  availabilityTimeoutMs?: number;
+  /** Drain even when a PodDisruptionBudget allows no disruption (--wait-for-budgets). */
+  waitForBudgets?: boolean;
   /**
    * Whether init installed the cloud integration (its checkpoints are in state.json). A cluster
    * built before it has kubelets without cloud-provider external and no credentials outputs:
@@ -145,7 +153,12 @@ export function hopPhases(options: HopPhasesOptions): Phase[] {
       ...kubeletStages(options),
     ];
     // One phase per stage: a batch moves together, so at most one batch is ever cordoned.
-    for (const [stage, build] of stages) phases.push({ title: `${label}: ${stage}`, concurrency: batch.length, steps: batch.map(build) });
+    for (const [stage, build] of stages) {
+      // The batch is judged as one before its drains, and waited for as one after its uncordons.
+      if (stage === 'drain') phases.push({ title: `${label}: disruption budgets`, steps: [disruptionStep(options, batch)] });
+      phases.push({ title: `${label}: ${stage}`, concurrency: batch.length, steps: batch.map(build) });
+    }
+    phases.push({ title: `${label}: workloads available`, steps: [availableStep(options, batch)] });
   });
 
   phases.push({
@@ -265,5 +278,34 @@ function kubeletStages(options: HopPhasesOptions): Array<[string, (node: Cluster
 }
 
 function kubeletSteps(options: HopPhasesOptions, node: ClusterNode): Step[] {
-  return kubeletStages(options).map(([, build]) => build(node));
+  return [disruptionStep(options, [node]), ...kubeletStages(options).map(([, build]) => build(node)), availableStep(options, [node])];
+}
+
+/** kubectl for a drain check runs on a control plane other than the one drained, when there is one. */
+const drainKubectlHost = (options: HopPhasesOptions, nodes: readonly ClusterNode[]) => () => options.uops().kubectlHost(nodes.length === 1 ? nodes[0] : undefined);
+
+function disruptionStep(options: HopPhasesOptions, nodes: readonly ClusterNode[]): Step {
+  return disruptionCheckStep({
+    stepId: upgradeDrainStepId(options.version, 'disruption', nodes.map((n) => n.name)),
+    nodes,
+    kubectlHost: drainKubectlHost(options, nodes),
+    ops: () => options.uops().drainOps,
+    state: options.state,
+    command: 'upgrade',
+    inputs: options.version,
+    waitForBudgets: options.waitForBudgets,
+  });
+}
+
+function availableStep(options: HopPhasesOptions, nodes: readonly ClusterNode[]): Step {
+  return workloadsAvailableStep({
+    stepId: upgradeDrainStepId(options.version, 'available', nodes.map((n) => n.name)),
+    nodes,
+    kubectlHost: drainKubectlHost(options, nodes),
+    ops: () => options.uops().drainOps,
+    state: options.state,
+    command: 'upgrade',
+    inputs: options.version,
+    availabilityTimeoutMs: options.availabilityTimeoutMs ?? DRAIN_DEFAULTS.availabilityTimeoutMs,
+  });
 }

@@ -13,6 +13,30 @@ import { topologyFromInventory, type ClusterNode, type Topology } from '../../no
 import { currentVersion, isJoined, type AddWorkersPlan, type ClusterFacts } from './plan-add.js';
 import type { RemoveWorkersPlan } from './plan-remove.js';
 import { remainingReadyPhase, removalPhases } from './remove-phases.js';
+import { drainWarnings, judgeDrain, type DisruptionSnapshot } from '../../kube/disruption.js';
+import { formatDuration } from '../../engine/timeouts.js';
+import { DRAIN_DEFAULTS } from '../defaults.js';
+
+/** What each worker's drain will meet, judged now (one worker at a time, as the run drains them). */
+function removeDisruptionLines(plan: RemoveWorkersPlan, drain: RemoveDrainPlan): string[] {
+  const wait = `after each drain, the Deployments/StatefulSets it moved are waited for at their replicas (--availability-timeout ${formatDuration(drain.availabilityTimeoutMs)})`;
+  if (!drain.disruption) return [`  PodDisruptionBudgets and workloads: not read (each drain checks them before it cordons); ${wait}`];
+  const lines: string[] = [];
+  let blocked = false;
+  for (const node of plan.remove) {
+    const judgement = judgeDrain(drain.disruption, [node.name]);
+    blocked ||= judgement.blocking.length > 0;
+    for (const warning of drainWarnings(judgement)) lines.push(`    warning: ${node.name}: ${warning}`);
+  }
+  if (lines.length === 0) return [`  PodDisruptionBudgets: none blocks a drain; no single-replica workload on a removed worker; ${wait}`];
+  return [
+    `  PodDisruptionBudgets and workloads (as the cluster is now; ${wait}):`,
+    ...lines,
+    ...(blocked
+      ? [drain.waitForBudgets ? '    --wait-for-budgets: a blocked drain is tried anyway (kubectl retries the eviction until --drain-timeout).' : '    A blocked drain stops the run before that worker is cordoned: scale the workload up or relax the budget first, or pass --wait-for-budgets.']
+      : []),
+  ];
+}
 
 export interface DescribeAddOptions {
   /** --rebuild-image: the Image step builds even when an up-to-date image exists. */
@@ -64,16 +88,35 @@ export function formatAddPlan(cluster: ClusterFacts, plan: AddWorkersPlan, steps
 }
 
 /** The steps remove-workers runs, in order: each worker out, (cloud) the smaller infrastructure, the rest Ready. */
-export function describeRemovePlan(cluster: ClusterFacts, plan: RemoveWorkersPlan, drainTimeoutMs: number): PlanStep[] {
+export interface RemoveDrainPlan {
+  /** --availability-timeout. */
+  availabilityTimeoutMs: number;
+  waitForBudgets?: boolean;
+  /** The cluster's PDBs and workloads, read before the plan; undefined when not read. */
+  disruption?: DisruptionSnapshot;
+}
+
+const DEFAULT_DRAIN_PLAN: RemoveDrainPlan = { availabilityTimeoutMs: DRAIN_DEFAULTS.availabilityTimeoutMs };
+
+export function describeRemovePlan(cluster: ClusterFacts, plan: RemoveWorkersPlan, drainTimeoutMs: number, drain: RemoveDrainPlan = DEFAULT_DRAIN_PLAN): PlanStep[] {
   const atVersion = { ...plan.target, kubernetes: { ...plan.target.kubernetes, version: currentVersion(cluster) } };
   return describePhases([
-    ...removalPhases({ topology: topologyFromInventory(cluster.inventory), remove: plan.remove.map((node) => node.name), drainTimeoutMs, ops: notConnected, notReset: [] }),
+    ...removalPhases({
+      topology: topologyFromInventory(cluster.inventory),
+      remove: plan.remove.map((node) => node.name),
+      drainTimeoutMs,
+      availabilityTimeoutMs: drain.availabilityTimeoutMs,
+      waitForBudgets: drain.waitForBudgets,
+      ops: notConnected,
+      state: notConnected,
+      notReset: [],
+    }),
     ...(plan.cloud ? provisionPhases({ spec: atVersion, rebuildImage: false, workerCount: plan.remaining.length, state: cluster.state }, notConnected) : []),
     remainingReadyPhase({ topology: topologyFromInventory(plan.targetInventory), readyTimeoutMs: 0, ops: notConnected }),
   ]);
 }
 
-export function formatRemovePlan(cluster: ClusterFacts, plan: RemoveWorkersPlan, drainTimeoutMs: number, steps = describeRemovePlan(cluster, plan, drainTimeoutMs)): string {
+export function formatRemovePlan(cluster: ClusterFacts, plan: RemoveWorkersPlan, drainTimeoutMs: number, steps = describeRemovePlan(cluster, plan, drainTimeoutMs), drain: RemoveDrainPlan = DEFAULT_DRAIN_PLAN): string {
   const lines = [`remove-workers on cluster ${cluster.spec.name}: ${cluster.inventory.workers.length} → ${plan.remaining.length} workers`];
   const removed = plan.remove.map((n) => n.name).join(', ');
   lines.push(
@@ -82,5 +125,6 @@ export function formatRemovePlan(cluster: ClusterFacts, plan: RemoveWorkersPlan,
       : `  cluster.yaml and inventory.json: drop ${removed} (the machines stay, reset)`,
   );
   for (const name of plan.alreadyGone) lines.push(`  ${name}: not a worker of this cluster (already removed?), skipped`);
+  lines.push(...removeDisruptionLines(plan, drain));
   return `${lines.join('\n')}\n\n${formatPlan(steps)}`;
 }

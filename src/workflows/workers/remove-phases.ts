@@ -1,7 +1,9 @@
 /**
  * The phases of remove-workers, built without SSH (its dry run and confirmation read them): per
  * worker, one at a time, the kubeadm docs' "Remove the node" order (drain, reset if it answers,
- * delete the Node), and at the end the check that the remaining nodes are all Ready.
+ * delete the Node), and at the end the check that the remaining nodes are all Ready. Each drain is
+ * a safe one (nodes/drain-ops.ts): PodDisruptionBudgets are checked before the cordon, and the
+ * workloads it moved are available again before the worker is reset (so before the next drain).
  */
 import { ExternalToolError } from '../../errors.js';
 import type { Phase, Step, StepContext } from '../../engine/step.js';
@@ -10,7 +12,9 @@ import * as cmd from '../../kube/node-commands.js';
 import type { SshNodeOps } from '../../nodes/ssh-node-ops.js';
 import { SshUnreachableError } from '../../tools/ssh/errors.js';
 import { allNodes, firstControlPlane, type ClusterNode, type Topology } from '../../nodes/topology.js';
-import { stepId } from '../run/step-ids.js';
+import { drainStepId, stepId } from '../run/step-ids.js';
+import { disruptionCheckStep, workloadsAvailableStep } from '../../nodes/drain-ops.js';
+import type { StateStore } from '../../state/state-store.js';
 
 /** How much longer than --drain-timeout the SSH command may take before it is cut. */
 const DRAIN_GRACE_MS = 15_000;
@@ -24,7 +28,12 @@ export interface RemovalPhasesOptions {
   /** Workers to remove, in this order. */
   remove: string[];
   drainTimeoutMs: number;
+  /** How long the workloads a drain moved may take to be available again (--availability-timeout). */
+  availabilityTimeoutMs: number;
+  /** Drain even when a PodDisruptionBudget allows no disruption (--wait-for-budgets). */
+  waitForBudgets?: boolean;
   ops: () => RemovalOps;
+  state: () => Pick<StateStore, 'update' | 'current'>;
   /** Filled while the steps run: workers that did not answer SSH and were not reset. */
   notReset: string[];
 }
@@ -64,7 +73,10 @@ function removalSteps(options: RemovalPhasesOptions, node: ClusterNode): Step[] 
   const { ops, topology, drainTimeoutMs } = options;
   const first = firstControlPlane(topology);
   const registered = async (ctx: StepContext) => (await ops().getNodes(first, ctx)).some((status) => status.name === node.name);
+  const safe = { nodes: [node], kubectlHost: () => first, ops, state: options.state, command: 'remove-workers' };
+  const check = disruptionCheckStep({ ...safe, stepId: drainStepId.removeDisruption(node.name), waitForBudgets: options.waitForBudgets });
   return [
+    { ...check, check: async (ctx) => ((await registered(ctx)) ? undefined : 'not registered with the API server any more') },
     {
       stepId: stepId.removeDrain(node.name),
       title: `Drain ${node.name}`,
@@ -92,6 +104,7 @@ function removalSteps(options: RemovalPhasesOptions, node: ClusterNode): Step[] 
         if (result.code !== 0) throw failed(`failed (kubectl exit ${result.code})`, `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-15));
       },
     },
+    workloadsAvailableStep({ ...safe, stepId: drainStepId.removeAvailable(node.name), availabilityTimeoutMs: options.availabilityTimeoutMs }),
     {
       stepId: stepId.removeReset(node.name),
       title: `kubeadm reset -f on ${node.name} (and its CNI configuration)`,

@@ -12,18 +12,21 @@
  */
 import { DeclinedError, ExternalToolError } from '../../errors.js';
 import { emitTo, noteTo, type Host, type ResultBase } from '../../engine/host.js';
-import { DEFAULTS } from '../defaults.js';
+import { DEFAULTS, DRAIN_DEFAULTS } from '../defaults.js';
 import { assertCredentials } from '../run/credentials-check.js';
 import { runSecrets } from '../../providers/credentials.js';
 import { saveSpec } from '../../state/spec-record.js';
 import { writeFileAtomic } from '../../state/atomic.js';
-import { loadCluster, nodeUsersOf, type LoadedCluster } from '../run/load-cluster.js';
+import { checkPinned, loadCluster, nodeUsersOf, openReadOnlyPool, topologyOf, type LoadedCluster } from '../run/load-cluster.js';
 import type { ClusterRef } from '../run/cluster-ref.js';
 import { provisionInventory } from '../run/provision.js';
 import { withRun } from '../run/session.js';
 import { createSshPool } from '../run/ssh-pool.js';
 import { topologyFromInventory } from '../../nodes/topology.js';
-import { nodeStepIds } from '../run/step-ids.js';
+import { drainNodeStepIds, nodeStepIds } from '../run/step-ids.js';
+import { drainedWorkloadsFact, readDisruption } from '../../nodes/drain-ops.js';
+import type { DisruptionSnapshot } from '../../kube/disruption.js';
+import { SshNodeOps } from '../../nodes/ssh-node-ops.js';
 import { currentVersion } from './plan-add.js';
 import { planRemoveWorkers, type RemoveWorkersPlan } from './plan-remove.js';
 import { nonRemovals, refusedPlanError, workerIndexes } from './terraform-guard.js';
@@ -45,6 +48,10 @@ export interface RemoveWorkersOptions extends ClusterRef {
   timeoutMs?: number;
   /** kubectl drain --timeout. */
   drainTimeoutMs?: number;
+  /** After each drain, how long the workloads it moved may take to be available again. */
+  availabilityTimeoutMs?: number;
+  /** Drain even when a PodDisruptionBudget allows no disruption (kubectl retries until --drain-timeout). */
+  waitForBudgets?: boolean;
   /** How long a node may take to answer SSH; a worker that does not is not reset. */
   sshTimeoutMs?: number;
   /** How long the remaining nodes may take to be Ready. */
@@ -74,8 +81,13 @@ export async function removeWorkers(host: Host, options: RemoveWorkersOptions): 
   }
   const { plan } = decision;
   const remaining = plan.remaining;
-  const steps = describeRemovePlan(cluster, plan, drainTimeoutMs);
-  emitTo(host, { type: 'plan', time: Date.now(), command: 'remove-workers', cluster: name, dryRun, steps, text: formatRemovePlan(cluster, plan, drainTimeoutMs, steps) });
+  const availabilityTimeoutMs = options.availabilityTimeoutMs ?? DRAIN_DEFAULTS.availabilityTimeoutMs;
+  const waitForBudgets = options.waitForBudgets === true;
+  // For the plan only: each drain reads them again before it cordons.
+  const disruption = await readDisruptionForPlan(host, cluster, options.sshTimeoutMs ?? DEFAULTS.removeWorkers.sshTimeoutMs);
+  const drainPlan = { availabilityTimeoutMs, waitForBudgets, ...(disruption ? { disruption } : {}) };
+  const steps = describeRemovePlan(cluster, plan, drainTimeoutMs, drainPlan);
+  emitTo(host, { type: 'plan', time: Date.now(), command: 'remove-workers', cluster: name, dryRun, steps, text: formatRemovePlan(cluster, plan, drainTimeoutMs, steps, drainPlan) });
   if (dryRun) return { cluster: name, dryRun, removed: [], notReset: [], alreadyGone: plan.alreadyGone, remaining, summary: ['[dry run] nothing was changed.'] };
   assertCredentials(cluster.spec, host.env, 'Cannot remove workers');
   host.assertCanConfirm('remove-workers');
@@ -83,14 +95,32 @@ export async function removeWorkers(host: Host, options: RemoveWorkersOptions): 
   const go = await host.confirm({ command: 'remove-workers', message: `Drain, delete and reset ${names}?`, doing: `draining, deleting and resetting ${names}` });
   if (!go) throw new DeclinedError('Nothing was removed.');
 
-  const outcome = await runRemoveWorkers(host, cluster, plan, { ...options, drainTimeoutMs });
+  const outcome = await runRemoveWorkers(host, cluster, plan, { ...options, drainTimeoutMs, availabilityTimeoutMs, waitForBudgets });
   for (const node of outcome.notReset) noteTo(host, `${node} did not answer SSH and was not reset (kubeadm reset -f); it is no longer part of the cluster.`, 'warning');
   if (plan.alreadyGone.length > 0) noteTo(host, `${plan.alreadyGone.join(', ')}: not a worker of the cluster (already removed?), skipped.`);
   const summary = [`Removed ${outcome.removed.join(', ')} from ${name}; ${plan.remaining.length} worker(s) remain, all nodes Ready.`];
   return { cluster: name, dryRun, ...outcome, alreadyGone: plan.alreadyGone, remaining, summary };
 }
 
-async function runRemoveWorkers(host: Host, cluster: LoadedCluster, plan: RemoveWorkersPlan, options: RemoveWorkersOptions & { drainTimeoutMs: number }): Promise<{ removed: string[]; notReset: string[] }> {
+/** Read-only look at the PDBs and workloads from the first control plane (no lock); undefined when it cannot be had. */
+async function readDisruptionForPlan(host: Host, cluster: LoadedCluster, sshTimeoutMs: number): Promise<DisruptionSnapshot | undefined> {
+  const topology = topologyOf(cluster);
+  const first = topology.controlPlanes[0];
+  if (!first) return undefined;
+  const signal = AbortSignal.any([host.signal, AbortSignal.timeout(sshTimeoutMs + 30_000)]);
+  const { pool, knownHosts } = openReadOnlyPool(cluster, topology, { signal, readyWaitMs: Math.min(sshTimeoutMs, 15_000), env: host.env });
+  try {
+    checkPinned(knownHosts, topology, first);
+    const ops = new SshNodeOps({ spec: cluster.spec, dir: cluster.dir, pool, secrets: host.secrets });
+    return await readDisruption(ops, first, { signal, output: () => undefined });
+  } catch {
+    return undefined;
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+async function runRemoveWorkers(host: Host, cluster: LoadedCluster, plan: RemoveWorkersPlan, options: RemoveWorkersOptions & { drainTimeoutMs: number; availabilityTimeoutMs: number; waitForBudgets: boolean }): Promise<{ removed: string[]; notReset: string[] }> {
   const { spec, dir } = cluster;
   const defaults = DEFAULTS.removeWorkers;
   const { drainTimeoutMs } = options;
@@ -104,7 +134,18 @@ async function runRemoveWorkers(host: Host, cluster: LoadedCluster, plan: Remove
       const notReset: string[] = [];
       try {
         const ops = runNodeOps(host, spec, dir, pool, run.secrets);
-        await run.runPhases(removalPhases({ topology, remove: plan.remove.map((node) => node.name), drainTimeoutMs, ops: () => ops, notReset }));
+        await run.runPhases(
+          removalPhases({
+            topology,
+            remove: plan.remove.map((node) => node.name),
+            drainTimeoutMs,
+            availabilityTimeoutMs: options.availabilityTimeoutMs,
+            waitForBudgets: options.waitForBudgets,
+            ops: () => ops,
+            state: () => run.state,
+            notReset,
+          }),
+        );
 
         if (plan.cloud) {
             const after = await provisionInventory(run, host, {
@@ -129,7 +170,8 @@ async function runRemoveWorkers(host: Host, cluster: LoadedCluster, plan: Remove
         // The names may come back (a re-added host, a new machine at the same index): they start fresh.
         await run.state.update((state) => {
           for (const node of plan.remove) {
-            for (const id of nodeStepIds(node.name)) delete state.steps[id];
+            for (const id of [...nodeStepIds(node.name), ...drainNodeStepIds(node.name)]) delete state.steps[id];
+            delete state.facts[drainedWorkloadsFact(node.name)];
           }
         });
 

@@ -5,7 +5,7 @@
  * worker cordoned at a time) is part of ha-lifecycle.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fleet } from '../../fleet/fleet.js';
 import { main } from '../../../src/cli/main.js';
@@ -36,14 +36,22 @@ describe.skipIf(skip)('upgrade two minors ahead', () => {
     return { code, stderr: io.stderr.text, historyBefore, historyAfter: fleet.api().history.length };
   }
   let init: Awaited<ReturnType<typeof cli>>;
+  let noBackup: Awaited<ReturnType<typeof cli>>;
+  let dir: string;
 
   beforeAll(async () => {
     fleet = await preparedFleetOf(1, 1, '1.35.2');
     const cwd = tempDir('e2e-upgrade-hops');
-    const dir = join(cwd, 'cluster');
+    dir = join(cwd, 'cluster');
     init = await cli(initArgs(fleet, { name: 'hops', dir, extra: ['--kubernetes-version', '1.35.2'] }), cwd);
     if (init.code !== 0) return;
     prompted = await promptedRun(dir, cwd);
+    // Both attempts of the backup step meet a snapshot etcdutl refuses: the upgrade must not start.
+    const status = 'kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system exec etcd-cp-1 -- etcdutl snapshot status';
+    const corrupt = { op: status, message: 'Error: snapshot file integrity check failed. 1 errors found.', exitCode: 1 };
+    fleet.setFault('cp-1', { failOnce: [corrupt, corrupt] });
+    noBackup = await cli(upgradeArgs(dir, ['--to', '1.37.1']), cwd);
+    fleet.setFault('cp-1', {});
     run = await cli(upgradeArgs(dir, ['--to', '1.37.1']), cwd);
   }, 400_000);
 
@@ -55,6 +63,8 @@ describe.skipIf(skip)('upgrade two minors ahead', () => {
     expect(prompted.stderr).toContain(`v${NEWEST_KNOWN_PATCH['1.35']}`);
     expect(prompted.stderr).toContain(`v${NEWEST_KNOWN_PATCH['1.36']}`);
     expect(prompted.stderr).toContain(`Upgrade plan for cluster hops: v1.35.2 → v${NEWEST_KNOWN_PATCH['1.35']}`);
+    // The plan lists the backup first.
+    expect(prompted.stderr).toMatch(/Backup:\n1 +etcd snapshot and PKI, verified, kept in clusters\/hops\/backups\//);
     expect(prompted.historyAfter).toBe(prompted.historyBefore);
   });
 
@@ -79,6 +89,32 @@ describe.skipIf(skip)('upgrade two minors ahead', () => {
       expect(node.kubeletVersion, node.name).toBe('v1.37.1');
     }
   });
+
+  it('stops before changing anything when no verified snapshot can be taken, naming --skip-backup', () => {
+    expect(noBackup.code).toBe(1);
+    expect(noBackup.stderr).toContain('No backup could be taken before upgrading to v1.37.1');
+    expect(noBackup.stderr).toMatch(/hint: Nothing was changed\..*run the same command with --skip-backup/);
+    // The first apply of the whole file belongs to the run after it.
+    const applies = fleet.api().history.filter((e) => e.op === 'upgrade-apply');
+    expect(applies).toHaveLength(2);
+  });
+
+  it('took and kept a verified etcd snapshot before the first kubeadm upgrade apply', () => {
+    expect(run.code, failureText(run)).toBe(0);
+    const calls = fleet.toolCallsOn('cp-1');
+    const status = calls.findIndex((c) => c.includes(' exec etcd-cp-1 -- etcdutl snapshot status '));
+    const firstApply = calls.findIndex((c) => c.startsWith('kubeadm upgrade apply'));
+    expect(status, calls.join('\n')).toBeGreaterThan(calls.findIndex((c) => c.includes(' exec etcd-cp-1 -- etcdctl ') && c.includes(' snapshot save ')));
+    expect(firstApply).toBeGreaterThan(status);
+    // One backup for the whole two-hop upgrade, from before it: v1.35.2, reason upgrade.
+    const folders = readdirSync(join(dir, 'backups'));
+    expect(folders).toHaveLength(1);
+    const record = JSON.parse(readFileSync(join(dir, 'backups', folders[0]!, 'backup.json'), 'utf8'));
+    expect(record).toMatchObject({ reason: 'upgrade', node: 'cp-1', kubernetesVersion: '1.35.2' });
+    expect(record.etcd.revision).toBeGreaterThan(0);
+    expect(record.etcd.totalKey).toBeGreaterThan(0);
+    expect(readdirSync(join(dir, 'backups', folders[0]!)).sort()).toEqual(['backup.json', 'etcd-snapshot.db', 'pki.tar.gz']);
+  });
 });
 
 describe.skipIf(skip)('a drain that exceeds --drain-timeout', () => {
@@ -96,7 +132,7 @@ describe.skipIf(skip)('a drain that exceeds --drain-timeout', () => {
     if (init.code !== 0) return;
     // kubectl runs on cp-1: its drain of worker-1 never returns (a PodDisruptionBudget that never allows eviction).
     fleet.setFault('cp-1', { hang: 'kubectl --kubeconfig /etc/kubernetes/admin.conf drain worker-1' });
-    stuck = await cli(upgradeArgs(dir, ['--to', '1.37.1', '--drain-timeout', '2s']), cwd);
+    stuck = await cli(upgradeArgs(dir, ['--to', '1.37.1', '--drain-timeout', '2s', '--skip-backup']), cwd);
     fleet.setFault('cp-1', {});
   }, 300_000);
 
@@ -110,6 +146,12 @@ describe.skipIf(skip)('a drain that exceeds --drain-timeout', () => {
     const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { facts: Record<string, unknown> };
     expect(state.facts['upgrade.cordoned.worker-1']).toBe('1.37.1');
     expect(fleet.toolCallsOn('worker-2').filter((c) => c.startsWith('kubeadm upgrade'))).toEqual([]);
+  });
+
+  it('--skip-backup took no etcd snapshot and said so', () => {
+    expect(stuck.stderr).toContain('--skip-backup: no etcd snapshot is taken before upgrading drain');
+    expect(fleet.toolCallsOn('cp-1').filter((c) => c.includes(' snapshot save '))).toEqual([]);
+    expect(() => readdirSync(join(dir, 'backups'))).toThrow();
   });
 
   it('the next run accepts the node it drained itself, finishes it and uncordons it', async () => {

@@ -4,6 +4,7 @@
 // that node removes its member again. etcdctl (run in the etcd pod via kubectl exec) reads it.
 import { randomBytes } from 'node:crypto';
 import { fail, flagValue, parseArgs } from './context.mjs';
+import { etcdctlSnapshot } from './etcd-snapshot.mjs';
 
 export function etcdMembers(api) {
   api.etcd ??= { members: [] };
@@ -41,13 +42,14 @@ export function votingMembers(api) {
 const TLS_FLAGS = ['cacert', 'cert', 'key'];
 
 /** `etcdctl … member list [-w json|table] [--hex]`, `endpoint health`, as the etcd image's etcdctl. */
-export function etcdctl(api, argv) {
+export function etcdctl(api, argv, pod) {
   const { flags, positional } = parseArgs(argv, { withValue: ['endpoints', 'cacert', 'cert', 'key', 'w', 'write-out', 'command-timeout'] });
   const missing = TLS_FLAGS.filter((flag) => !flagValue(flags, flag));
   if (missing.length > 0) {
     fail(1, '{"level":"warn","msg":"retrying of unary invoker failed","error":"rpc error: code = Unavailable desc = connection closed before server preface received"}\nError: context deadline exceeded');
   }
   const [group, command] = positional;
+  if (group === 'snapshot') return etcdctlSnapshot(api, pod, positional.slice(1));
   const output = flagValue(flags, 'w') ?? flagValue(flags, 'write-out') ?? 'simple';
   const hex = Boolean(flags.hex);
   if (group === 'member' && command === 'list') {

@@ -163,6 +163,11 @@ export function writeCerts(pki, { controlPlane }) {
     writeFileSync('/etc/kubernetes/pki/ca.key', pki.caKey, { mode: 0o600 });
     writeFileSync('/etc/kubernetes/pki/etcd/ca.crt', pki.caCert, { mode: 0o644 });
     for (const name of ['server', 'peer', 'healthcheck-client']) writeFileSync(`/etc/kubernetes/pki/etcd/${name}.crt`, pki.caCert, { mode: 0o644 });
+    // The rest of kubeadm's certs phase that a backup of the PKI carries (stand-in bytes: the
+    // cluster CA's; kubeadm makes its own pairs): sa, front-proxy-ca, the etcd CA key and pair keys.
+    for (const [path, content, mode] of [['sa.key', pki.caKey, 0o600], ['sa.pub', pki.caCert, 0o644], ['front-proxy-ca.crt', pki.caCert, 0o644], ['front-proxy-ca.key', pki.caKey, 0o600], ['etcd/ca.key', pki.caKey, 0o600], ['etcd/server.key', pki.caKey, 0o600], ['etcd/peer.key', pki.caKey, 0o600], ['etcd/healthcheck-client.key', pki.caKey, 0o600]]) {
+      writeFileSync(`/etc/kubernetes/pki/${path}`, content, { mode });
+    }
   }
 }
 

@@ -9,10 +9,12 @@ import { machineOf, nodeStateOf, readiness } from './cluster.mjs';
 import { settledApi } from './controllers.mjs';
 import { fetchCanned } from './download.mjs';
 import { etcdctl } from './etcd.mjs';
+import { etcdutl } from './etcd-snapshot.mjs';
 import { connect } from './kubeclient.mjs';
 import { CLUSTER_SCOPED, DEFAULT_NAMESPACES, deleteObject, effectiveBody, getObject, listObjects, namespaceOf, putObject, specDiffers } from './objects.mjs';
 import { daemonSetStatus, deploymentStatus, deriveEvents, derivePods, isMarked, nodeLabels, nodeTaints, podLogs, statefulSetStatus } from './workloads.mjs';
 import { parseDocuments } from './yaml.mjs';
+import { deriveReplicaSets, evictPods, podsToEvict, storedPdbStatus } from './disruption.mjs';
 
 const VALUE_FLAGS = [
   'kubeconfig', 'n', 'namespace', 'o', 'output', 'f', 'filename', 'for', 'timeout', 'request-timeout', 'raw', 'l', 'selector', 'grace-period',
@@ -43,6 +45,8 @@ const RESOURCES = {
   storageclass: 'StorageClass', storageclasses: 'StorageClass', sc: 'StorageClass', 'storageclass.storage.k8s.io': 'StorageClass', 'storageclasses.storage.k8s.io': 'StorageClass',
   persistentvolumeclaim: 'PersistentVolumeClaim', persistentvolumeclaims: 'PersistentVolumeClaim', pvc: 'PersistentVolumeClaim',
   persistentvolume: 'PersistentVolume', persistentvolumes: 'PersistentVolume', pv: 'PersistentVolume',
+  poddisruptionbudget: 'PodDisruptionBudget', poddisruptionbudgets: 'PodDisruptionBudget', pdb: 'PodDisruptionBudget', 'poddisruptionbudget.policy': 'PodDisruptionBudget', 'poddisruptionbudgets.policy': 'PodDisruptionBudget',
+  replicaset: 'ReplicaSet', replicasets: 'ReplicaSet', rs: 'ReplicaSet', 'replicaset.apps': 'ReplicaSet', 'replicasets.apps': 'ReplicaSet',
   csidriver: 'CSIDriver', csidrivers: 'CSIDriver', 'csidriver.storage.k8s.io': 'CSIDriver', 'csidrivers.storage.k8s.io': 'CSIDriver',
 };
 const NAMESPACED_DERIVED = new Set(['Pod', 'Event', 'Secret']);
@@ -173,6 +177,7 @@ function objectView(api, stored) {
   if (stored.kind === 'Deployment') body.status = deploymentStatus(api, stored);
   if (stored.kind === 'DaemonSet') body.status = daemonSetStatus(api, stored);
   if (stored.kind === 'StatefulSet') body.status = statefulSetStatus(api, stored);
+  if (stored.kind === 'PodDisruptionBudget') body.status = storedPdbStatus(api, stored);
   if (stored.kind === 'CustomResourceDefinition') {
     const established = Date.now() - new Date(stored.createdAt ?? 0).getTime() >= ESTABLISH_MS;
     body.status = { conditions: [{ type: 'NamesAccepted', status: 'True' }, { type: 'Established', status: established ? 'True' : 'False' }] };
@@ -205,6 +210,7 @@ function objectsOf(api, kind, namespace) {
   if (kind === 'Node') items = Object.values(api.nodes).map((node) => nodeObject(api, node));
   else if (kind === 'Pod') items = derivePods(api);
   else if (kind === 'Event') items = deriveEvents(api);
+  else if (kind === 'ReplicaSet') items = deriveReplicaSets(api);
   else if (kind === 'Namespace') {
     items = [...DEFAULT_NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })), ...listObjects(api, 'Namespace').map((object) => objectView(api, object))];
   } else {
@@ -267,6 +273,8 @@ function jsonPath(root, template) {
 /** `kind name…`, `kind/name kind/name…` → [{ kind, name? }]. */
 function targets(api, args) {
   if (args.length === 0) return [];
+  // `get pdb,deploy,pods`: several resource types at once (no names).
+  if (args.length === 1 && args[0].includes(',') && !args[0].includes('/')) return args[0].split(',').map((word) => ({ word, kind: kindOf(api, word) }));
   if (args.every((arg) => arg.includes('/'))) return args.map((arg) => ({ word: arg.split('/')[0], kind: kindOf(api, arg.split('/')[0]), name: arg.split('/').slice(1).join('/') }));
   const [word, ...names] = args;
   const kind = kindOf(api, word);
@@ -406,8 +414,10 @@ function cordon(names, unschedulable) {
   return 0;
 }
 
-function drain(name, flags) {
+async function drain(name, flags) {
   requireNode(name);
+  // The pods to evict, listed as they run before the cordon (disruption.mjs evicts them, PDBs permitting).
+  const pending = podsToEvict(apiState(), name);
   let already = false;
   updateApi((api) => {
     already = api.nodes[name].unschedulable;
@@ -422,6 +432,8 @@ function drain(name, flags) {
     );
   }
   process.stderr.write(`Warning: ignoring DaemonSet-managed Pods: ${daemonPods}\n`);
+  const evicted = await evictPods(name, pending, flagValue(flags, 'timeout'));
+  if (evicted !== 0) return evicted;
   updateApi((api) => recordHistory(api, 'drain', { name }));
   process.stdout.write(`node/${name} drained\n`);
   return 0;
@@ -717,7 +729,8 @@ function exec(api, args, flags, command) {
   const pod = runningPod(api, args[0], namespace);
   if (pod.status.phase !== 'Running') fail(1, `error: unable to upgrade connection: container not found ("${pod.spec.containers[0]?.name ?? args[0]}")`);
   if (command.length === 0) fail(1, 'error: you must specify at least one command for the container');
-  if (command[0] === 'etcdctl' && pod.metadata.labels?.component === 'etcd') return etcdctl(api, command.slice(1));
+  if (command[0] === 'etcdctl' && pod.metadata.labels?.component === 'etcd') return etcdctl(api, command.slice(1), pod);
+  if (command[0] === 'etcdutl' && pod.metadata.labels?.component === 'etcd') return etcdutl(api, pod, command.slice(1));
   fail(126, `error: Internal error occurred: error executing command in container: failed to exec in container: OCI runtime exec failed: exec failed: unable to start container process: exec: "${command[0]}": executable file not found in $PATH: unknown\ncommand terminated with exit code 126`);
 }
 

@@ -12,6 +12,7 @@ import { hostPaths, kubeletStatus, nodeStateOf, readiness, runtimeProblemOf } fr
 import { startupProblem } from './cloud-apps.mjs';
 import { getObject, listObjects } from './objects.mjs';
 import { podConfigProblem } from './pod-config.mjs';
+import { READY_AFTER_ANNOTATION, startingPod } from './disruption.mjs';
 
 /** The conflist each CNI's DaemonSet writes on every node. */
 export const CNI_CONFLISTS = { calico: '10-calico.conflist', flannel: '10-flannel.conflist', cilium: '05-cilium.conflist' };
@@ -236,6 +237,11 @@ function replicaPods(api, object, podName, owner) {
     }
     const node = runnable.length > 0 ? runnable[index % runnable.length] : candidates[index % candidates.length];
     const problem = nodeCanRun(api, node, template.hostNetwork);
+    // A pod a drain evicted from a workload with delayed availability (disruption.mjs) is still starting.
+    if (!problem && object.body?.metadata?.annotations?.[READY_AFTER_ANNOTATION] !== undefined && startingPod(api, object.namespace, name)) {
+      pods.push(podObject({ ...base, node: node.name, phase: 'Pending', waiting: { reason: 'ContainerCreating' } }));
+      continue;
+    }
     pods.push(startedPod(api, { ...base, node: node.name }, template, problem));
   }
   return pods;

@@ -94,6 +94,33 @@ class FakeUpgradeOps {
   get topologyUsed() {
     return this.topo;
   }
+  kubectlHost() {
+    return this.first;
+  }
+  /** The safe-drain reads (kubectl get … -o json): what `cluster` holds, an empty cluster by default. */
+  cluster: { items: unknown[] } = { items: [] };
+  kubectlReads: string[] = [];
+  /** Also record the reads in `calls` (the order against drains and uncordons). */
+  traceReads = false;
+  drainOps = {
+    sudo: async (n: ClusterNode, argv: string[]) => {
+      this.kubectlReads.push(`${argv.slice(3).join(' ')}@${n.name}`);
+      if (this.traceReads) this.calls.push(`read ${argv[4]}`);
+      return { code: 0, stdout: JSON.stringify(this.cluster), stderr: '' };
+    },
+  };
+}
+
+/** A Deployment web (2 replicas) with a pod on worker-1, under a PDB with the given disruptionsAllowed. */
+function onWorker1(status: { disruptionsAllowed: number }) {
+  return {
+    items: [
+      { kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'default' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } }, status: { ...status, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2 } },
+      { kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 2 }, status: { availableReplicas: 2 } },
+      { kind: 'ReplicaSet', metadata: { name: 'web-1', namespace: 'default', ownerReferences: [{ kind: 'Deployment', name: 'web' }] } },
+      { kind: 'Pod', metadata: { name: 'web-1-a', namespace: 'default', labels: { app: 'web' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-1' }] }, spec: { nodeName: 'worker-1' }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } },
+    ],
+  };
 }
 
 const staticSpec = cloudSpec('static', {}, '1.36.1');
@@ -200,6 +227,33 @@ describe('hopPhases', () => {
     expect(events).toContainEqual(expect.objectContaining({ type: 'skipped', stepId: 'upgrade:1.37.1:apply:cp-1', reason: 'already done' }));
     expect(ctx.fake.cordoned.size).toBe(0);
     expect(drainedByUpgrade(ctx.state.current.facts).size).toBe(0);
+  });
+
+  it('a PodDisruptionBudget that allows no disruption stops the batch before its drain: nothing is cordoned, the step names the budget', async () => {
+    const ctx = await setup(1, 2);
+    ctx.fake.cluster = onWorker1({ disruptionsAllowed: 0 });
+    const error = await runHop(ctx, 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunFailedError);
+    const failed = (error as RunFailedError).summary.failed;
+    expect(failed.map((f) => f.stepId)).toEqual(['upgrade:1.37.1:disruption:worker-1']);
+    expect(ctx.fake.calls).toContain('upgrade-node@worker-1');
+    expect(ctx.fake.calls).not.toContain('drain@worker-1');
+    expect(ctx.fake.cordoned.size).toBe(0);
+    expect(drainedByUpgrade(ctx.state.current.facts).size).toBe(0);
+  });
+
+  it('after a batch is uncordoned, its moved workloads are read again before the next batch starts', async () => {
+    const ctx = await setup(1, 2);
+    ctx.fake.cluster = onWorker1({ disruptionsAllowed: 1 });
+    ctx.fake.traceReads = true;
+    await runHop(ctx, 1);
+    const calls = ctx.fake.calls;
+    const check = calls.indexOf('drain@worker-1') - 1;
+    expect(calls[check]).toBe('read poddisruptionbudgets,deployments,statefulsets,replicasets,pods');
+    const uncordon = calls.indexOf('uncordon@worker-1');
+    expect(calls[uncordon + 1]).toBe('read deployments,statefulsets');
+    expect(calls.indexOf('kubeadm@worker-2')).toBeGreaterThan(uncordon + 1);
+    expect(ctx.state.current.facts['drain.workloads.worker-1']).toBeUndefined();
   });
 
   it('skips apply when the cluster already runs the version (the world, not only the checkpoint)', async () => {

@@ -342,8 +342,19 @@ describe('the plan text shown before confirmation', () => {
     const text = formatRemovePlan(cluster, plan, 5 * 60_000);
     expect(text).toMatch(/Drain worker-2: kubectl drain --ignore-daemonsets on cp-1, timeout 5m\s+kubectl\s+worker-2$/m);
     expect(text).toMatch(/kubectl delete node worker-2: on cp-1\s+kubectl\s+worker-2$/m);
-    // The order of the run (the kubeadm docs): drain, reset, delete; then the rest must be Ready.
-    expect(describeRemovePlan(cluster, plan, 5 * 60_000).map((step) => step.id)).toEqual(['remove-drain:worker-2', 'remove-reset:worker-2', 'remove-delete:worker-2', 'remove-workers:verify']);
+    // The order of the run (the kubeadm docs): drain (checked for budgets before, its moved
+    // workloads available again after), reset, delete; then the rest must be Ready.
+    expect(describeRemovePlan(cluster, plan, 5 * 60_000).map((step) => step.id)).toEqual([
+      'remove-disruption:worker-2',
+      'remove-drain:worker-2',
+      'remove-available:worker-2',
+      'remove-reset:worker-2',
+      'remove-delete:worker-2',
+      'remove-workers:verify',
+    ]);
+    // Without a read of the cluster (the unit has none) the plan says the drains check for themselves.
+    expect(text).toContain('PodDisruptionBudgets and workloads: not read (each drain checks them before it cordons)');
+    expect(text).toMatch(/--availability-timeout 10m/);
     expect(text).toContain('drop worker-2');
     expect(text).toContain('worker-7: not a worker of this cluster');
   });
