@@ -29,6 +29,8 @@ export const ENV_VARS = {
   K8SB_DIR: { flag: '--dir', description: 'Cluster folder; default ./clusters/<name>.' },
   /** terraform or tofu, when both are on PATH (spec `terraform.binary`). */
   K8SB_TERRAFORM_BINARY: { field: 'terraform.binary', description: 'terraform or tofu.' },
+  /** Terraform's -parallelism (spec `terraform.parallelism`); unset: one per machine, 10 to 50. */
+  K8SB_TERRAFORM_PARALLELISM: { field: 'terraform.parallelism', description: 'Operations Terraform runs at once (-parallelism), 1 to 256; unset: one per machine, at least 10, at most 50.' },
   /** A Terraform module to use instead of the built-in one; it must take the same variables and give the Inventory outputs. */
   K8SB_TERRAFORM_MODULE_DIR: { description: 'Folder of a Terraform module with the same inputs and Inventory outputs, used instead of the built-in one.' },
   /** Local provider mirror for `terraform init -plugin-dir` (offline machines). */

@@ -368,6 +368,13 @@ export const clusterSpecSchema = z
           })
           .optional()
           .describe('Remote Terraform state in an S3-compatible bucket (needs Terraform or OpenTofu 1.10+ for use_lockfile). Default: local state in the cluster folder.'),
+        parallelism: z
+          .number()
+          .int()
+          .min(1)
+          .max(256)
+          .optional()
+          .describe('How many operations Terraform runs at once (-parallelism of plan, apply and destroy). Unset: K8SB_TERRAFORM_PARALLELISM, else one per machine, at least 10 (Terraform\'s default) and at most 50 (cloud API rate limits). A TF_CLI_ARGS(_apply) that sets -parallelism wins.'),
       })
       .prefault({})
       .describe('How infrastructure is applied (cloud providers).'),

@@ -15,7 +15,7 @@ import type { ClusterSpec } from '../config/schema.js';
 import type { ClusterDir } from '../state/cluster-dir.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import type { SshPool } from '../tools/ssh/pool.js';
-import type { NodeSession } from '../tools/ssh/session.js';
+import type { NodeScript, NodeSession } from '../tools/ssh/session.js';
 import { LARGE_OUTPUT_LIMIT_BYTES } from '../tools/ssh/remote-output.js';
 import { renderTemplate, templatePath } from '../tools/template.js';
 import { criSocketFor, renderInitConfig, renderJoinConfig, INIT_CONFIG_PATH, JOIN_CONFIG_PATH, UPLOAD_CERTS_CONFIG_PATH } from '../kube/kubeadm-config.js';
@@ -87,6 +87,32 @@ const DNS_CHECK_MS = 180_000;
 const DNS_CHECK_POD = 'k8sb-dns-check';
 export const PREPARED_MARKER = '/etc/k8s-bootstrap/prepared';
 
+/** How old the state a join step's check read may be for its join to use it instead of asking again. */
+const PROBED_FRESH_MS = 60_000;
+
+/**
+ * worker-join-state: the pids of running kubeadm processes (`pgrep -x kubeadm`, procps; none
+ * without procps, as runningKubeadm/parsePids read it) as `kubeadm_pids=…`, then what
+ * kubeadm-state.sh prints. Changes nothing.
+ */
+async function workerJoinStateScript(): Promise<NodeScript> {
+  const state = await loadNodeScript(KUBEADM_STATE_SCRIPT);
+  const pgrep = [
+    '#!/usr/bin/env bash',
+    '# worker-join-state: running kubeadm processes, then kubeadm-state.sh (below). Changes nothing.',
+    'if command -v pgrep >/dev/null 2>&1; then echo "kubeadm_pids=$(pgrep -x kubeadm | tr \'\\n\' \' \' || true)"; fi',
+    '',
+  ].join('\n');
+  return { name: 'worker-join-state', content: `${pgrep}${state.content}` };
+}
+
+/** The pids of the kubeadm_pids= line; none when the line is missing or holds anything but pids. */
+export function parseKubeadmPids(output: string): number[] {
+  const line = /^kubeadm_pids=(.*)$/m.exec(output)?.[1]?.trim() ?? '';
+  const words = line.split(/\s+/).filter(Boolean);
+  return words.length > 0 && words.every((word) => /^\d{1,10}$/.test(word)) ? words.map(Number) : [];
+}
+
 export function preparedMarker(version: string, runtime: string): string {
   return `version=${version} runtime=${runtime}`;
 }
@@ -131,6 +157,8 @@ export class SshNodeOps implements NodeOps {
   private credentials?: Promise<CloudCredentials>;
   /** Serialises join-material refreshes: parallel workers must not each mint a token. */
   private materialQueue: Promise<unknown> = Promise.resolve();
+  /** A worker's kubeadm state as its join step's check read it, for the join right after (isWorkerJoined). */
+  private readonly probed = new Map<string, { state: KubeadmNodeState; at: number }>();
 
   constructor(private readonly options: SshNodeOpsOptions) {
     this.now = options.now ?? (() => new Date());
@@ -199,7 +227,8 @@ export class SshNodeOps implements NodeOps {
   async prepare(node: ClusterNode, version: string, runtime: string, ctx: StepContext, extraEnv: Record<string, string> = {}): Promise<void> {
     const minor = version.split('.').slice(0, 2).join('.');
     // The prepare script is the same file Packer runs: inputs come as environment, not template variables.
-    await this.session(node).runScript(await loadNodeScript('prepare-node'), {
+    // One SSH command (the script on stdin), not three: see NodeSession.runScriptInline.
+    await this.session(node).runScriptInline(await loadNodeScript('prepare-node'), {
       env: { K8S_VERSION: version, K8S_MINOR: minor, RUNTIME: runtime, PULL_IMAGES: '0', ...extraEnv },
       timeoutMs: PREPARE,
       signal: ctx.signal,
@@ -250,8 +279,8 @@ export class SshNodeOps implements NodeOps {
    * holding this cluster's (a failed or interrupted init or join) is reset; one holding another
    * cluster's is refused, untouched.
    */
-  private async clearOwnLeftovers(node: ClusterNode, topology: Topology, material: SavedJoinMaterial, what: string, ctx: StepContext): Promise<void> {
-    const state = await this.kubeadmState(node, ctx);
+  private async clearOwnLeftovers(node: ClusterNode, topology: Topology, material: SavedJoinMaterial, what: string, ctx: StepContext, known?: KubeadmNodeState): Promise<void> {
+    const state = known ?? (await this.kubeadmState(node, ctx));
     const owner = ownershipOf(state, { caCertHash: material.caCertHash, uid: material.clusterUid });
     if (owner === 'foreign') {
       throw new PreflightError('NodeInAnotherCluster', `${node.name} (${node.host}) already holds the kubeadm state of another Kubernetes cluster: k8s-bootstrap does not reset machines it did not set up`, {
@@ -668,6 +697,7 @@ export class SshNodeOps implements NodeOps {
    * etcd and kube-apiserver static pods run: kubelet-start registers the Node before etcd joins.
    */
   async isJoined(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<boolean> {
+    if (node.role !== 'control-plane') return this.isWorkerJoined(node, topology, ctx);
     await this.awaitEarlierKubeadm(node, ctx);
     if (!(await this.fileExists(node, cmd.KUBELET_KUBECONFIG, ctx))) return false;
     const first = firstControlPlane(topology);
@@ -679,7 +709,85 @@ export class SshNodeOps implements NodeOps {
     return ['etcd', 'kube-apiserver'].every((component) => pods.some((pod) => pod.name === `${component}-${node.name}` && pod.phase === 'Running'));
   }
 
+  /**
+   * A worker's "joined?" in one SSH command on it (worker-join-state: pgrep kubeadm and what
+   * kubeadm-state.sh prints), where it took two (pgrep, test -e kubelet.conf) and the join then
+   * a third (kubeadm-state.sh): the same judgement. While a kubeadm of an interrupted run still
+   * runs there it waits, asking again every KUBEADM_POLL, as awaitEarlierKubeadm does. The state it
+   * read is kept for the join that follows (the engine runs a step's check right before each
+   * attempt, and nothing else of ours touches the node in between), so the join does not ask again.
+   */
+  private async isWorkerJoined(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<boolean> {
+    const state = await this.workerJoinState(node, ctx);
+    this.probed.set(node.name, { state, at: Date.now() });
+    if (!state.kubeletConf) return false;
+    const first = firstControlPlane(topology);
+    return (await this.getNodes(first, ctx)).some((entry) => entry.name === node.name);
+  }
+
+  private async workerJoinState(node: ClusterNode, ctx: QuietCtx): Promise<KubeadmNodeState> {
+    const deadline = this.now().getTime() + KUBEADM;
+    const script = await workerJoinStateScript();
+    let told = false;
+    for (;;) {
+      const result = await this.session(node).runScriptInline(script, { timeoutMs: SHORT, signal: ctx.signal, idempotent: true });
+      const pids = parseKubeadmPids(result.stdout);
+      if (pids.length === 0) return parseKubeadmState(result.stdout);
+      if (this.now().getTime() > deadline) {
+        throw new ExternalToolError('KubeadmStillRunning', `kubeadm has been running on ${node.name} for more than ${KUBEADM / 60_000} minutes (pid ${pids.join(', ')}), started by an interrupted run`, {
+          hint: `Look at it on ${node.name} ("ps -fp ${pids.join(',')}"); if it hangs, stop it ("sudo kill ${pids.join(' ')}") and run the command again.`,
+        });
+      }
+      if (!told) ctx.output(`kubeadm from an interrupted run still runs on ${node.name} (pid ${pids.join(', ')}): waiting for it to end before judging the node`, 'info');
+      told = true;
+      await sleep(KUBEADM_POLL, ctx.signal);
+    }
+  }
+
+  /** The state the check just read (at most PROBED_FRESH_MS old), once. */
+  private takeProbed(node: ClusterNode): KubeadmNodeState | undefined {
+    const probed = this.probed.get(node.name);
+    this.probed.delete(node.name);
+    return probed && Date.now() - probed.at <= PROBED_FRESH_MS ? probed.state : undefined;
+  }
+
+  /**
+   * A worker's join in one SSH command (join-worker.sh with the JoinConfiguration on stdin: the
+   * marker, the 0600 configuration, kubeadm join, the configuration removed), where it took nine
+   * (marker and configuration by SFTP + install + rm each, kubeadm join, rm). A join that failed or
+   * dropped gets the configuration removed again from here, as before.
+   */
+  private async joinWorker(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<void> {
+    const material = await this.freshMaterial(topology, false, ctx);
+    // A join that failed half-way (here or in an earlier run) left this cluster's state: reset it.
+    await this.clearOwnLeftovers(node, topology, material, 'join', ctx, this.takeProbed(node));
+    const config = renderJoinConfig({
+      spec: this.options.spec,
+      node: { name: node.name, privateIp: node.privateIp, providerId: node.providerId },
+      apiEndpoint: topology.apiEndpoint,
+      token: material.token,
+      caCertHash: material.caCertHash!,
+      controlPlane: undefined,
+      untaintControlPlane: topology.workers.length === 0,
+    });
+    try {
+      await this.session(node).runScriptInline(await loadNodeScript('join-worker'), {
+        env: { CONFIG_PATH: JOIN_CONFIG_PATH, CLUSTER_UID: material.clusterUid ?? '', CLUSTER_NAME: this.options.spec.name },
+        payload: config,
+        secrets: [material.token],
+        timeoutMs: KUBEADM,
+        signal: ctx.signal,
+        idempotent: false,
+        onLine: (line, stream) => ctx.output(line, stream),
+      });
+    } catch (error) {
+      await this.removeKubeadmConfig(node, JOIN_CONFIG_PATH, ctx).catch(() => undefined);
+      throw error;
+    }
+  }
+
   async join(node: ClusterNode, topology: Topology, controlPlane: boolean, ctx: StepContext): Promise<void> {
+    if (!controlPlane) return this.joinWorker(node, topology, ctx);
     const material = await this.freshMaterial(topology, controlPlane, ctx);
     // A join that failed half-way (here or in an earlier run) left this cluster's state: reset it.
     await this.clearOwnLeftovers(node, topology, material, controlPlane ? 'control-plane join' : 'join', ctx);

@@ -21,7 +21,7 @@ export function appliedSpec(state: Readonly<ClusterState>): ClusterSpec | undefi
   const text = state.facts[FACT_APPLIED_SPEC];
   if (typeof text !== 'string') return undefined;
   try {
-    return validateSpec(JSON.parse(text));
+    return validateSpec(JSON.parse(text), { existingCluster: true });
   } catch {
     return undefined;
   }

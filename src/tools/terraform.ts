@@ -20,7 +20,7 @@
 import { mkdtemp, copyFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { AbortError, ExternalToolError, PreflightError } from '../errors.js';
+import { AbortError, ExternalToolError, PreflightError, UsageError } from '../errors.js';
 import { findExecutable, runTool, SubprocessError, type RunResult } from './subprocess.js';
 import { tofuPluginDirs } from './terraform-plugin-mirror.js';
 import { addsBackendToLocalState, stateResourceCount } from './terraform-state-migration.js';
@@ -111,6 +111,12 @@ export interface TerraformCliOptions {
   onEvent?: (event: TerraformEvent) => void;
   /** Each raw line (sensitive output values already removed), for the log file. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * `-parallelism=N` for plan, apply and destroy (see terraformParallelism). Unset: Terraform's
+   * own default (10). Not passed when the environment's TF_CLI_ARGS / TF_CLI_ARGS_<command>
+   * already sets it: the person's choice there stands.
+   */
+  parallelism?: number;
 }
 
 export const PLUGIN_DIR_ENV = 'K8SB_TF_PLUGIN_DIR';
@@ -118,6 +124,47 @@ export const BINARY_ENV = 'K8SB_TERRAFORM_BINARY';
 /** How long Terraform may take after its SIGINT to finish operations in flight and write state. */
 export const TERRAFORM_STOP_GRACE_MS = 10 * 60_000;
 export const DEFAULT_BACKEND_FILE = 'backend.tf.json';
+export const PARALLELISM_ENV = 'K8SB_TERRAFORM_PARALLELISM';
+/** Terraform's default -parallelism (`terraform apply -help`: "Defaults to 10"). */
+export const TERRAFORM_DEFAULT_PARALLELISM = 10;
+/**
+ * The most operations k8s-bootstrap lets Terraform run at once unless told otherwise. Every
+ * machine's create is one operation, and each then polls its instance until it runs: with the
+ * EC2 API's non-mutating bucket of 100 requests refilled at 20/s and the mutating one of 200 at
+ * 5/s (docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), 50 machines created at
+ * once stay inside both, where 100 would run into RequestLimitExceeded retries. Exoscale and
+ * OpenStack (Nova's default quotas, API rate limits of the operator) are no more generous.
+ */
+export const MAX_AUTO_PARALLELISM = 50;
+/** What spec.terraform.parallelism and K8SB_TERRAFORM_PARALLELISM may say. */
+export const MAX_PARALLELISM = 256;
+
+/**
+ * -parallelism for a cluster of `machines` machines: spec.terraform.parallelism, else
+ * K8SB_TERRAFORM_PARALLELISM, else one operation per machine, at least Terraform's default 10
+ * (the network, firewall and load balancer resources go alongside the machines) and at most
+ * MAX_AUTO_PARALLELISM. Terraform itself creates at most 10 resources at once, so 100 machines
+ * would be created ten at a time. A malformed variable is a UsageError (exit 2) naming it.
+ */
+export function terraformParallelism(machines: number, configured?: number, env: Record<string, string | undefined> = process.env): number {
+  if (configured !== undefined) return configured;
+  const raw = env[PARALLELISM_ENV];
+  if (raw !== undefined && raw.trim() !== '') {
+    const value = Number(raw.trim());
+    if (!/^\d+$/.test(raw.trim()) || value < 1 || value > MAX_PARALLELISM) {
+      throw new UsageError('InvalidTerraformParallelism', `${PARALLELISM_ENV}=${JSON.stringify(raw)} is not a whole number from 1 to ${MAX_PARALLELISM}`, {
+        hint: `Set ${PARALLELISM_ENV} to how many operations Terraform may run at once (e.g. 20), or unset it: k8s-bootstrap then uses one per machine, between ${TERRAFORM_DEFAULT_PARALLELISM} and ${MAX_AUTO_PARALLELISM}. spec.terraform.parallelism in cluster.yaml says the same and wins.`,
+      });
+    }
+    return value;
+  }
+  return Math.min(MAX_AUTO_PARALLELISM, Math.max(TERRAFORM_DEFAULT_PARALLELISM, machines));
+}
+
+/** TF_CLI_ARGS (every command) or TF_CLI_ARGS_<command> already carries -parallelism. */
+function parallelismFromEnvironment(command: string, env: Record<string, string | undefined>): boolean {
+  return [env.TF_CLI_ARGS, env[`TF_CLI_ARGS_${command}`]].some((value) => value !== undefined && /(^|\s)--?parallelism(=|\s|$)/.test(value));
+}
 
 /**
  * Init's message when .terraform.lock.hcl pins a version the constraints exclude (hashicorp/
@@ -253,7 +300,7 @@ export class TerraformCli implements Terraform {
 
   async plan(options: PlanOptions = {}): Promise<PlanResult> {
     const planFile = options.planFile ?? 'tfplan';
-    const args = ['plan', '-json', '-input=false', '-no-color', `-lock-timeout=${this.lockTimeout}`, `-out=${planFile}`, '-detailed-exitcode'];
+    const args = ['plan', '-json', '-input=false', '-no-color', `-lock-timeout=${this.lockTimeout}`, ...this.parallelismArgs('plan'), `-out=${planFile}`, '-detailed-exitcode'];
     if (options.destroy) args.push('-destroy');
     const changes: PlannedChange[] = [];
     let summary: ChangeSummary = { add: 0, change: 0, remove: 0, operation: 'plan' };
@@ -265,7 +312,7 @@ export class TerraformCli implements Terraform {
   }
 
   async apply(planFile = 'tfplan'): Promise<void> {
-    await this.runJson('apply', ['apply', '-json', '-input=false', '-no-color', `-lock-timeout=${this.lockTimeout}`, planFile]);
+    await this.runJson('apply', ['apply', '-json', '-input=false', '-no-color', `-lock-timeout=${this.lockTimeout}`, ...this.parallelismArgs('apply'), planFile]);
     // Applied, the plan is spent (Terraform refuses a stale plan) and only repeats the state.
     await this.discardPlan(planFile);
   }
@@ -286,13 +333,25 @@ export class TerraformCli implements Terraform {
   }
 
   async destroy(): Promise<void> {
-    await this.runJson('destroy', ['destroy', '-json', '-auto-approve', '-input=false', '-no-color', `-lock-timeout=${this.lockTimeout}`]);
+    await this.runJson('destroy', ['destroy', '-json', '-auto-approve', '-input=false', '-no-color', `-lock-timeout=${this.lockTimeout}`, ...this.parallelismArgs('destroy')]);
   }
 
   /** Addresses in the state (`state list`); empty after a destroy. */
   async stateList(): Promise<string[]> {
     const result = await this.run('state list', ['state', 'list', '-no-color'], undefined);
     return result.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+  }
+
+  /**
+   * `-parallelism=N` (plan, apply and destroy take it: Terraform's command docs) unless unset or
+   * the environment's TF_CLI_ARGS(_<command>) sets it already (Terraform reads those first and
+   * a later flag would silently override the person's choice).
+   */
+  private parallelismArgs(command: 'plan' | 'apply' | 'destroy'): string[] {
+    const { parallelism } = this.options;
+    if (parallelism === undefined) return [];
+    if (parallelismFromEnvironment(command, { ...process.env, ...this.options.env })) return [];
+    return [`-parallelism=${parallelism}`];
   }
 
   private get lockTimeout(): string {

@@ -20,3 +20,7 @@ export const DRAIN_DEFAULTS = { availabilityTimeoutMs: 10 * MINUTE } as const;
 
 /** backup: the snapshot, its verification, the download and an upload (spec.backup.s3). */
 export const BACKUP_DEFAULTS = { timeoutMs: 30 * MINUTE, sshTimeoutMs: 2 * MINUTE } as const;
+/** restore: the whole command, the API coming back on the restored etcd, every node Ready after. */
+export const RESTORE_DEFAULTS = { timeoutMs: 60 * MINUTE, sshTimeoutMs: 2 * MINUTE, apiTimeoutMs: 5 * MINUTE, readyTimeoutMs: 10 * MINUTE } as const;
+/** certs renew: the whole command, and how long a control plane may take to be Ready after its static pods restarted. */
+export const CERTS_DEFAULTS = { timeoutMs: 60 * 60_000, sshTimeoutMs: 2 * 60_000, readyTimeoutMs: 5 * 60_000 } as const;

@@ -68,8 +68,30 @@ write_if_changed() {
   CHANGED=1
 }
 
-# shellcheck disable=SC2016 # ${Version} is dpkg-query's format, not a shell expansion
-installed_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
+# installed_version PKG: the installed version of PKG, empty when it is not installed. The
+# packages this script asks about are read with one dpkg-query for all of them
+# (read_package_versions: at the start and after every apt-get install), where each question was
+# a process of its own: twelve per node, and on a hundred nodes prepared at once those processes
+# are what the preparation waits for. Any other package is asked about on its own.
+QUERIED_PACKAGES=(ca-certificates curl gpg containerd containerd.io docker.io cri-o kubelet kubeadm kubectl)
+PACKAGE_VERSIONS=""
+read_package_versions() {
+  # One line per package dpkg knows ("<name> <version>", the version empty when it is not
+  # installed); exit 1 and a message on stderr for those it does not know.
+  # shellcheck disable=SC2016 # dpkg-query's format, not shell expansions
+  PACKAGE_VERSIONS="$(dpkg-query -W -f='${Package} ${Version}\n' "${QUERIED_PACKAGES[@]}" 2>/dev/null || true)"
+}
+installed_version() {
+  local pkg="$1" candidate
+  for candidate in "${QUERIED_PACKAGES[@]}"; do
+    if [[ "$candidate" == "$pkg" ]]; then
+      awk -v pkg="$pkg" '$1 == pkg { print $2; exit }' <<<"$PACKAGE_VERSIONS"
+      return 0
+    fi
+  done
+  # shellcheck disable=SC2016 # ${Version} is dpkg-query's format, not a shell expansion
+  dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true
+}
 
 # upstream_version V: "1:2.2.1-0ubuntu1~24.04.3" -> "2.2.1", "1.6.20~ds1-1" -> "1.6.20".
 upstream_version() {
@@ -97,7 +119,8 @@ at_least_2() { [[ -n "$1" ]] && ! version_newer 2.0.0 "$1"; }
 # (apt >= 2.0) makes apt-get wait for the dpkg lock; `apt-get update` takes the lists lock without
 # waiting whatever the option says (apt-pkg/acquire.cc), so it gets a retry loop of its own.
 APT_LOCK_WAIT_S=600
-apt_get() { apt-get -o DPkg::Lock::Timeout="$APT_LOCK_WAIT_S" "$@"; }
+# After an install the package versions are read again (installed_version); a failure returns apt-get's exit code.
+apt_get() { apt-get -o DPkg::Lock::Timeout="$APT_LOCK_WAIT_S" "$@" || return; [[ "${1:-}" != install ]] || read_package_versions; }
 
 apt_update() {
   local attempt output
@@ -200,6 +223,7 @@ fi
 
 # ---------------------------------------------------------------- apt prerequisites
 say "apt prerequisites"
+read_package_versions
 # apt-transport-https is an empty transitional package since apt 1.5 (Ubuntu 18.04, Debian 10).
 install_missing ca-certificates curl gpg
 
@@ -333,7 +357,11 @@ if [[ "$RUNTIME_ONLY" == 0 ]]; then
   else
     skip "kubelet, kubeadm, kubectl ${K8S_VERSION} installed"
   fi
-  HELD="$(apt-mark showhold 2>/dev/null || true)"
+  # An install holds nothing: when none of the three was held before it, none is now (one
+  # apt-mark process less per node); otherwise, or without an install, ask.
+  if [[ "$NEEDS_INSTALL" == 0 || "${INSTALL_FLAGS[*]}" == *--allow-change-held-packages* ]]; then
+    HELD="$(apt-mark showhold 2>/dev/null || true)"
+  fi
   TO_HOLD=()
   for pkg in "${KUBE_PACKAGES[@]}"; do
     grep -qx "$pkg" <<<"$HELD" || TO_HOLD+=("$pkg")

@@ -164,11 +164,24 @@ export class Fleet {
     killNode(this.runtime(name));
   }
 
+  /**
+   * The machine dies: as stopNode (SSH refused), and the rest of the fleet sees it down: its
+   * kubelet stops posting status (Node NotReady, Unknown), `kubectl exec` into its pods fails,
+   * its etcd member stays in the member list but is unhealthy, and etcd keeps working while a
+   * majority of the voting members is alive. startNode brings it back.
+   */
+  kill(name: string): void {
+    const runtime = this.runtime(name);
+    killNode(runtime);
+    writeFileSync(join(runtime.dir, 'state', 'down'), `${new Date().toISOString()}\n`);
+  }
+
   /** Starts a stopped node again (its files and state are kept). */
   async startNode(name: string): Promise<void> {
     const runtime = this.runtime(name);
     if (runtime.blackhole) throw new Error(`fleet: ${name} is a blackhole, not a node`);
     killNode(runtime);
+    rmSync(join(runtime.dir, 'state', 'down'), { force: true });
     await startNodeProcess(runtime);
   }
 

@@ -5,6 +5,7 @@
  */
 import { INIT_FIELDS, initFieldKey, type InitFieldKey, type InitFieldRow, type InitFieldValue } from '../../config/init-fields.js';
 import { DEFAULTS } from '../../workflows/defaults.js';
+import { MAX_INIT_CONCURRENCY } from '../../workflows/init/concurrency.js';
 import { choice, defineCommand, duration, flag, integer, list, text, type OptionDecl, type OptionsOf } from '../command.js';
 
 type InitFieldDecls = { [Row in InitFieldRow as InitFieldKey<Row>]: OptionDecl<InitFieldValue<Row>> };
@@ -24,7 +25,8 @@ const options = {
   sshTimeout: duration('how long to wait for a node to answer SSH', { default: DEFAULTS.init.sshTimeoutMs }),
   rebuildImage: flag('build the node image even when an up-to-date one exists'),
   allowDestroy: flag('apply a Terraform plan that deletes or replaces existing resources (shown first; refused without this)'),
-  concurrency: integer('<n>', 'nodes worked on at once', { default: DEFAULTS.init.concurrency }),
+  // No declared default: unset, init works on every node at once up to a bound (initConcurrency).
+  concurrency: integer('<n>', `nodes worked on at once; unset: ${DEFAULTS.init.concurrency}, or every node of a larger cluster (at most ${MAX_INIT_CONCURRENCY})`),
   timeout: duration('overall time limit, e.g. 45m', { default: DEFAULTS.init.timeoutMs }),
   dryRun: flag('validate and print the plan; run nothing, need no credentials'),
 };

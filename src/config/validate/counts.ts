@@ -25,8 +25,14 @@ export function nodeCounts(spec: ClusterSpec): NodeCounts {
   return { controlPlanes: spec.controlPlane.count, workers: spec.workers.count };
 }
 
-export function checkCounts(spec: ClusterSpec): ValidationIssue[] {
+/** An even count of an existing cluster (remove-control-plane's transitional 2 or 4) is accepted. */
+const TRANSITIONAL_CONTROL_PLANES = new Set([2, 4]);
+
+export function checkCounts(spec: ClusterSpec, options: { existingCluster?: boolean } = {}): ValidationIssue[] {
   const counts = nodeCounts(spec);
+  if (options.existingCluster && TRANSITIONAL_CONTROL_PLANES.has(counts.controlPlanes)) {
+    return spec.provider.name === 'static' ? [] : at('workers.count', spec.workers.count, workerCountProblem(spec.workers.count));
+  }
   if (spec.provider.name === 'static') {
     if (counts.controlPlanes === 0) return []; // reported as "no control-plane host"
     const problem = controlPlaneCountProblem(counts.controlPlanes);

@@ -31,6 +31,12 @@ export interface ValidateOptions {
   localFiles?: boolean;
   /** Where SSH_AUTH_SOCK is read for the localFiles check. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The spec of a cluster that exists (its cluster.yaml, its recorded spec): 2 or 4 control
+   * planes are what remove-control-plane leaves until add-control-plane restores an odd count,
+   * and the day-2 commands must still load it. A new cluster (init) keeps the 1/3/5 rule.
+   */
+  existingCluster?: boolean;
 }
 
 export function validateSpec(raw: unknown, options: ValidateOptions = {}): ClusterSpec {
@@ -38,7 +44,7 @@ export function validateSpec(raw: unknown, options: ValidateOptions = {}): Clust
   const files = (privateKey: unknown, provider: unknown) => (options.localFiles ? localFileIssues(privateKey, provider, options.env ?? process.env) : []);
   if (parsed.success) {
     const spec = resetStaticIgnored(applyProviderDefaults(parsed.data));
-    const issues = checkSpec(spec);
+    const issues = checkSpec(spec, { existingCluster: options.existingCluster === true });
     // A path the pattern check refused is not looked up.
     if (!issues.some((issue) => issue.path === 'ssh.privateKey')) issues.push(...files(spec.ssh.privateKey, spec.provider.name));
     if (issues.length > 0) throw new ValidationError(issues);
@@ -80,11 +86,11 @@ function semanticIssuesDespite(raw: unknown, issues: readonly { code: string; pa
   return checkSpec(resetStaticIgnored(applyProviderDefaults(retry.data)));
 }
 
-export function checkSpec(spec: ClusterSpec): ValidationIssue[] {
+export function checkSpec(spec: ClusterSpec, options: { existingCluster?: boolean } = {}): ValidationIssue[] {
   return [
     ...at('name', spec.name, dnsLabelProblem(spec.name)),
     ...at('kubernetes.version', spec.kubernetes.version, kubernetesVersionProblem(spec.kubernetes.version)),
-    ...checkCounts(spec),
+    ...checkCounts(spec, options),
     ...checkNetwork(spec),
     ...checkSsh(spec),
     ...checkProvider(spec),

@@ -135,6 +135,35 @@ export class NodeSession {
   }
 
   /**
+   * Runs a node script in one SSH command, where runScript takes up to three (the staging folder,
+   * the SFTP upload, bash): on a hundred workers those round trips are the run's critical path.
+   * The script, then `payload` (a file the script needs, e.g. a kubeadm configuration with the
+   * token: never in argv), go on stdin; `sudo -n env K=V … bash -c LOADER NAME` copies them into a
+   * root-only temporary folder (mktemp -d), runs the script there with stdin from /dev/null (so no
+   * command in it reads the rest of the input) and K8SB_PAYLOAD naming the payload's file, and
+   * removes the folder when it ends. The exit code and output are the script's.
+   */
+  async runScriptInline(script: NodeScript, options: RunScriptOptions & { payload?: string }): Promise<ExecResult> {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(script.name)) throw new UsageError('InvalidScriptName', `Invalid script name ${JSON.stringify(script.name)}`);
+    const { payload, ...rest } = options;
+    const loader = [
+      `# ${script.name}.sh, sent on stdin`,
+      'set -eu',
+      'd=$(mktemp -d /tmp/k8sb-run.XXXXXXXX)',
+      'trap \'rm -rf "$d"\' EXIT',
+      'head -c "$K8SB_SCRIPT_BYTES" >"$d/script.sh"',
+      'cat >"$d/payload"',
+      'K8SB_PAYLOAD="$d/payload" bash "$d/script.sh" </dev/null',
+    ].join('\n');
+    return this.exec({ script: loader }, {
+      ...rest,
+      sudo: options.sudo ?? true,
+      env: { ...options.env, K8SB_SCRIPT_BYTES: String(Buffer.byteLength(script.content)) },
+      stdin: payload === undefined ? script.content : Buffer.concat([Buffer.from(script.content), Buffer.from(payload)]),
+    });
+  }
+
+  /**
    * Copies a file under /tmp/k8sb (readable by the SSH user) to a local path by SFTP, as the SSH
    * user; the local file is created with `mode`. For large binary files (etcd snapshots) that
    * readFile's text output cannot carry.

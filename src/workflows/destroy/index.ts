@@ -16,7 +16,8 @@ import { assertCredentials } from '../run/credentials-check.js';
 import { SECRET_DIR_MODE, type ClusterDir } from '../../state/cluster-dir.js';
 import { inventoryFromSpec, isCloudProvider, providerAdapter, terraformEnvironment, secureTerraformDir } from '../../providers/index.js';
 import { runSecrets } from '../../providers/credentials.js';
-import { resolveTerraformBinary, TerraformCli } from '../../tools/terraform.js';
+import { resolveTerraformBinary, TerraformCli, terraformParallelism } from '../../tools/terraform.js';
+import { planNodeNames } from '../../config/node-names.js';
 import { assertBackendSupported } from '../../providers/terraform-common.js';
 import { IMAGE_BUILD_DIR } from '../../providers/image-build.js';
 import { loadCluster, nodeUsersOf, type PartialCluster } from '../run/load-cluster.js';
@@ -110,6 +111,7 @@ async function runDestroy(host: Host, options: DestroyRunOptions): Promise<Destr
       if (isCloudProvider(spec.provider.name)) {
         // A backend the binary cannot use: a configuration error (exit 2) before anything runs.
         if (spec.terraform.backend) await assertBackendSupported(spec, await resolveTerraformBinary(spec.terraform.binary, host.env), host.signal);
+        terraformParallelism(0, spec.terraform.parallelism, host.env);
         await run.runPhases([terraformDestroyPhase(host, options.cluster)]);
         machines = 'destroyed';
       } else if (options.resetNodes) {
@@ -170,7 +172,11 @@ function terraformDestroyPhase(host: Pick<Host, 'env'>, cluster: PartialCluster)
         timeoutMs: 60 * 60_000,
         stopGraceMs: TOOL_STOP_GRACE_MS,
         check: async () => ((await hasFiles(dir.terraformDir)) ? undefined : `nothing was provisioned (no ${dir.terraformDir})`),
-        run: async (step) => terraformDestroy(dir.terraformDir, await resolveTerraformBinary(spec.terraform.binary, host.env), terraformEnvironment(adapter, spec, host.env), step),
+        run: async (step) =>
+          terraformDestroy(dir.terraformDir, await resolveTerraformBinary(spec.terraform.binary, host.env), terraformEnvironment(adapter, spec, host.env), step, {
+            // As many at once as init created them (bounded), not ten at a time.
+            parallelism: terraformParallelism(Object.values(planNodeNames(spec)).flat().length, spec.terraform.parallelism, host.env),
+          }),
       },
       {
         // What an interrupted or failed image build left: the build instance's security group (and network).
@@ -188,12 +194,13 @@ function terraformDestroyPhase(host: Pick<Host, 'env'>, cluster: PartialCluster)
 }
 
 /** `terraform init` and `destroy` in `folder`, made owner-only first; the tool's messages go to the step. */
-async function terraformDestroy(folder: string, binary: string, env: Record<string, string>, step: StepContext): Promise<void> {
+async function terraformDestroy(folder: string, binary: string, env: Record<string, string>, step: StepContext, options: { parallelism?: number } = {}): Promise<void> {
   await secureTerraformDir(folder);
   const terraform = new TerraformCli({
     dir: folder,
     binary,
     env,
+    ...options,
     signal: step.signal,
     onEvent: (event) => forwardToolMessage(event, step),
     onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),

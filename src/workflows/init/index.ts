@@ -14,6 +14,7 @@ import { assertCredentials } from '../run/credentials-check.js';
 import { writeFileAtomic } from '../../state/atomic.js';
 import { ClusterDir } from '../../state/cluster-dir.js';
 import { acquireLock, type Lock } from '../../state/lock.js';
+import { initConcurrency } from './concurrency.js';
 import { DEFAULTS } from '../defaults.js';
 import { nodeUsersOf, specAsBuilt } from '../run/load-cluster.js';
 import { imageBuildWarning, provisionInventory } from '../run/provision.js';
@@ -199,7 +200,6 @@ function declined(folder: ClusterDir, credentials: Record<string, string> | unde
 
 async function runInit(host: Host, spec: ClusterSpec, dir: ClusterDir, lock: Lock, options: InitClusterOptions): Promise<AddonStepResult[]> {
   const defaults = DEFAULTS.init;
-  const concurrency = options.concurrency ?? defaults.concurrency;
   return withRun(
     host,
     dir,
@@ -216,6 +216,7 @@ async function runInit(host: Host, spec: ClusterSpec, dir: ClusterDir, lock: Loc
       });
       await writeFileAtomic(dir.inventoryFile, `${JSON.stringify(inventory, null, 2)}\n`, 0o644);
       const topology = topologyFromInventory(inventory, nodeUsersOf(spec));
+      const concurrency = options.concurrency ?? initConcurrency(allNodes(topology).length);
       const pool = createSshPool(run, {
         spec,
         dir,

@@ -52,7 +52,7 @@ export async function loadCluster(host: Pick<Host, 'cwd'>, ref: ClusterRef, opti
       hint: 'Run "k8s-bootstrap init" first, or point --dir at an existing cluster folder.',
     });
   }
-  const spec = validateSpec(await readSpecFile(dir.specFile));
+  const spec = validateSpec(await readSpecFile(dir.specFile), { existingCluster: true });
   if (askedFor && askedFor.name !== spec.name) {
     throw new UsageError('ClusterMismatch', `${dir.specFile} describes cluster "${spec.name}", but ${askedFor.source} names "${askedFor.name}"`, {
       hint: 'Point --dir at the folder of that cluster (or drop --config); nothing was changed.',

@@ -16,7 +16,7 @@ import { credentialIssue } from '../../providers/credentials.js';
 import { inventoryFromSpec, isCloudProvider, prepareTerraformDir, providerAdapter, terraformEnvironment } from '../../providers/index.js';
 import type { Inventory } from '../../providers/inventory.js';
 import { readInventory } from '../../state/inventory-file.js';
-import { resolveTerraformBinary, TERRAFORM_STOP_GRACE_MS, TerraformCli, type TerraformEvent } from '../../tools/terraform.js';
+import { resolveTerraformBinary, TERRAFORM_STOP_GRACE_MS, TerraformCli, terraformParallelism, type TerraformEvent } from '../../tools/terraform.js';
 import { assertBackendSupported } from '../../providers/terraform-common.js';
 import { checkPacker, PACKER_CLEANUP_GRACE_MS, PACKER_INSTALL_HINT, PackerCli, type PackerCheck, type PackerEvent } from '../../tools/packer.js';
 import { decideImageBuild, nodeImageId, preparePackerDir, terraformImageId, type BuildPlace } from '../../providers/image.js';
@@ -60,6 +60,8 @@ export async function provisionInventory(run: RunHarness, host: Pick<Host, 'env'
   // Before any step (and the hour-long image build): a backend the binary cannot use is a
   // configuration error, exit 2.
   if (spec.terraform.backend) await assertBackendSupported(spec, await resolveTerraformBinary(spec.terraform.binary, host.env), host.signal);
+  // A malformed K8SB_TERRAFORM_PARALLELISM is refused here (exit 2), before anything runs.
+  terraformParallelism(0, spec.terraform.parallelism, host.env);
   const tools: ProvisionTools = { run, env: host.env, dir: options.dir, reviewPlan: options.reviewPlan };
   await run.runPhases(provisionPhases({ ...options, state: run.state.current }, () => tools));
   // Also read when the infrastructure step was skipped: the file is data, checked like Terraform's outputs.
@@ -198,6 +200,8 @@ export function provisionPhases(shape: ProvisionShape, tools: () => ProvisionToo
               dir: dir.terraformDir,
               binary: terraformBinary,
               env: terraformEnvironment(adapter, spec, env),
+              // One operation per machine (bounded): 100 machines are not created ten at a time.
+              parallelism: terraformParallelism(machines.length, spec.terraform.parallelism, env),
               signal: step.signal,
               onEvent: (event) => forwardToolMessage(event, step),
               onLine: (line, stream) => stream === 'stderr' && step.output(line, stream),

@@ -32,6 +32,10 @@ export const stepId = {
   removeReset: (node: string) => `remove-reset:${node}`,
   removeDelete: (node: string) => `remove-delete:${node}`,
   removeVerify: 'remove-workers:verify',
+  /** remove-control-plane: `etcdctl member remove` of the node's member, from a healthy member. */
+  removeEtcdMember: (node: string) => `remove-etcd-member:${node}`,
+  /** remove-/add-control-plane: etcd has one voting member per control plane afterwards (never checkpointed). */
+  controlPlaneVerifyEtcd: 'control-plane:verify-etcd',
   /** Helm on the first control plane (add-ons: init, upgrade, addons apply). */
   addonHelm: 'addon:helm',
   /** One add-on's Helm release (kube/addons/pins.ts names): `addon:traefik`. */
@@ -84,4 +88,22 @@ export function drainNodeStepIds(node: string): string[] {
  */
 export function backupStepId(reason: string, key: string): string {
   return `backup:${reason}:${key}`;
+}
+
+/**
+ * Restore (workflows/restore): `restore:<stamp>:<stage>[:<node>]` — prepare, stop:<cp>, swap, start,
+ * api, rejoin:<cp>, ready. Their inputs are the restore's run key, so a later restore of the same
+ * backup starts over.
+ */
+export function restoreStepId(stamp: string, stage: string, node?: string): string {
+  return `restore:${stamp}:${stage}${node ? `:${node}` : ''}`;
+}
+
+/**
+ * certs renew (workflows/certs): `certs-renew:<stage>:<node>`, stage renew | restart | ready; the
+ * checkpoints carry the run's id as inputs (state fact certs.renew.run), so an interrupted renewal
+ * resumes where it stopped and a later one renews again.
+ */
+export function certsRenewStepId(stage: 'renew' | 'restart' | 'ready', node: string): string {
+  return `certs-renew:${stage}:${node}`;
 }

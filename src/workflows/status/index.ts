@@ -21,6 +21,7 @@ import { allNodes, type ClusterNode, type Topology } from '../../nodes/topology.
 import { cloudStatus, formatCloudStatus, type KubectlReader } from './cloud-status.js';
 import { addonStatus, formatAddonStatus } from './addon-status.js';
 import { backupStatus, formatBackupStatus } from './backup-status.js';
+import { certStatus, formatCertStatus } from './cert-status.js';
 import type { Argv } from '../../kube/node-commands.js';
 
 /** The one NodeOps method status needs (SshNodeOps satisfies it too), and a read-only kubectl for the cloud parts. */
@@ -50,6 +51,8 @@ export async function collectStatus(cluster: LoadedCluster, options: CollectStat
   const quiet = { signal: options.signal, output: () => undefined };
   const cloud = via && options.lister.kubectl ? await cloudStatus(cluster.spec, recorded, via, options.lister.kubectl, quiet).catch(() => undefined) : undefined;
   const addons = via && options.lister.kubectl ? await addonStatus(cluster.spec, recorded, via, options.lister.kubectl, quiet).catch(() => undefined) : undefined;
+  // Every control plane's certificates (kubeadm certs check-expiration): one SSH command each.
+  const certs = via && options.lister.kubectl ? await certStatus(topology.controlPlanes, options.lister.kubectl, quiet).catch(() => undefined) : undefined;
   return {
     cluster: cluster.spec.name,
     provider: cluster.spec.provider.name,
@@ -63,12 +66,13 @@ export async function collectStatus(cluster: LoadedCluster, options: CollectStat
     backup: await backupStatus(cluster.dir, now()),
     ...(cloud ? { cloud } : {}),
     ...(addons && addons.length > 0 ? { addons } : {}),
-    healthy: query.nodes !== undefined && nodes.every((node) => node.ready === true) && (cloud?.healthy ?? true),
+    ...(certs ? { certs } : {}),
+    healthy: query.nodes !== undefined && nodes.every((node) => node.ready === true) && (cloud?.healthy ?? true) && !(certs?.expired ?? false),
   };
 }
 
 /** Days until the kubeconfig's client certificate expires; a warning under 30 days. */
-async function kubeconfigView(file: string, now: number): Promise<StatusReport['kubeconfig']> {
+export async function kubeconfigView(file: string, now: number): Promise<StatusReport['kubeconfig']> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -81,9 +85,9 @@ async function kubeconfigView(file: string, now: number): Promise<StatusReport['
   const expires = certificate.notAfter.toISOString();
   const warning =
     daysLeft < 0
-      ? 'the client certificate has expired: kubectl fails with "x509: certificate has expired"'
+      ? 'the client certificate has expired: kubectl fails with "x509: certificate has expired"; run "k8s-bootstrap certs renew"'
       : daysLeft * 86_400_000 < KUBECONFIG_RENEW_BEFORE_MS
-        ? `the client certificate expires in ${daysLeft} days: renew it (sudo kubeadm certs renew admin.conf on the first control plane), then run init again to refresh the kubeconfig`
+        ? `the client certificate expires in ${daysLeft} days: run "k8s-bootstrap certs renew" (renews the control planes' certificates and writes this kubeconfig again)`
         : undefined;
   return { file, expires, daysLeft, ...(warning ? { warning } : {}) };
 }
@@ -278,6 +282,7 @@ export function formatStatus(report: StatusReport): string {
   for (const node of report.nodes) if (!node.inInventory) lines.push(`  ${node.name}: registered with the API but not in inventory.json`);
   if (report.cloud) lines.push('', ...formatCloudStatus(report.cloud));
   if (report.addons) lines.push('', ...formatAddonStatus(report.addons));
+  if (report.certs && report.certs.nodes.length > 0) lines.push('', ...formatCertStatus(report.certs));
   lines.push('');
   const s = report.state;
   lines.push(`State folder ${report.dir}:`);

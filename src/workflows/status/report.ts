@@ -89,6 +89,8 @@ export interface StatusReport {
   cloud?: StatusCloud;
   /** The enabled add-ons and any other of the set helm has; absent when helm could not be asked (or is not installed). */
   addons?: StatusAddon[];
-  /** Every node Ready, the API reachable, and (when asked for) every cloud-integration part healthy. */
+  /** Every control plane's certificates and CAs and when they expire (status/cert-status.ts); absent when no control plane answered SSH. */
+  certs?: import('./cert-status.js').CertStatus;
+  /** Every node Ready, the API reachable, (when asked for) every cloud-integration part healthy, and no certificate expired. */
   healthy: boolean;
 }

@@ -179,7 +179,7 @@ function planStaticAdd(cluster: ClusterFacts, request: AddWorkersRequest, common
     provider: { ...spec.provider, hosts },
     workers: { ...spec.workers, count: hosts.filter((host) => host.role === 'worker').length },
   };
-  const target = validateSpec(raw);
+  const target = validateSpec(raw, { existingCluster: true });
   return {
     kind: 'add',
     plan: { ...common, cloud: false, newNodes, machinesToCreate: 0, targetCount: target.workers.count, target, addedHosts },

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fleet } from '../../fleet/fleet.js';
-import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, publicFiles, tempDir } from './cluster-helpers.js';
+import { cli, failureText, fleetOf, fleetSkipReason, initArgs, nodesSeenBy, onNode, publicFiles, tempDir } from './cluster-helpers.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../../src/kube/versions.js';
 
 const skip = fleetSkipReason();
@@ -40,6 +40,21 @@ describe.skipIf(skip)('init on a static fleet: 1 control plane + 2 workers', () 
     expect(statSync(kubeconfig).mode & 0o777).toBe(0o600);
     expect(readFileSync(kubeconfig, 'utf8')).toContain(`server: https://${fleet.node('cp-1').address}:6443`);
     expect(first.stdout).toContain(kubeconfig);
+  });
+
+  // Issue #16 (scale): each SSH round trip on a worker is on the critical path of every join; a
+  // check and its action go in one script (NodeSession.runScriptInline), four sessions at most.
+  it('sends each worker at most 4 SSH commands (exec channels and SFTP sessions), none by SFTP', async () => {
+    for (const worker of ['worker-1', 'worker-2']) {
+      const commands = fleet.commandsOn(worker);
+      expect(commands.length, `${worker}: ${commands.join('\n')}`).toBeLessThanOrEqual(4);
+      expect(commands, worker).not.toContain('sftp');
+      expect(fleet.toolCallsOn(worker).filter((call) => call.startsWith('kubeadm join')), worker).toEqual([`kubeadm join --config /etc/kubernetes/k8sb/kubeadm-join.yaml`]);
+    }
+    // What the merged join script does besides kubeadm join: the marker stays, the token's file and the script do not.
+    const left = await onNode(fleet, 'worker-1', 'sudo -n cat /etc/k8s-bootstrap/cluster; sudo -n ls -A /etc/kubernetes/k8sb /tmp');
+    expect(left).toMatch(/^uid=[0-9a-f-]{36} name=single$/m);
+    expect(left).not.toMatch(/kubeadm-join\.yaml|k8sb-run\./);
   });
 
   // Review P16: worker host keys were pinned in the middle of worker preparation, and their notices broke the tree.

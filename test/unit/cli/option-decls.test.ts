@@ -42,7 +42,6 @@ describe('--help shows each declared default from its value', () => {
   // Today's values, written out here so that a changed default is a visible change.
   it.each([
     ['init', '--timeout', '1h'],
-    ['init', '--concurrency', '32'],
     ['init', '--ssh-timeout', '5m'],
     ['add-workers', '--timeout', '1h'],
     ['add-workers', '--concurrency', '16'],

@@ -59,7 +59,13 @@ export function nodeStateOf(host) {
 }
 
 /** systemd's view of a node's kubelet: active only when installed, started and configured by kubeadm. */
+/** The machine is off (Fleet.kill): nothing on it answers; its API objects and etcd member stay. */
+export function hostDown(host) {
+  return existsSync(`${hostPaths(host).state}/down`);
+}
+
 export function kubeletStatus(host) {
+  if (hostDown(host)) return { state: 'inactive', unitFound: true, message: 'the machine is down' };
   const state = nodeStateOf(host);
   if (!state.packages.installed.kubelet) return { state: 'inactive', unitFound: false, message: 'Unit kubelet.service could not be found.' };
   if (!state.services.kubelet?.running) return { state: 'inactive', unitFound: true, message: 'kubelet.service: Deactivated successfully.' };

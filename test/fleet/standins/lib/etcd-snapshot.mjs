@@ -25,6 +25,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { dirname } from 'node:path';
 import { fail, fleetNow, flagValue, parseArgs, thisNode } from './context.mjs';
 import { hostPaths } from './cluster.mjs';
+import { etcdutlRestore } from './etcd-restore.mjs';
 
 export const SNAPSHOT_FORMAT = 'k8sb-fleet-etcd-snapshot';
 /** The API state's keys a snapshot holds (etcd's data); members are raft's, not restored as such. */
@@ -199,6 +200,8 @@ export function etcdctlSnapshot(api, pod, args) {
 export function etcdutl(api, pod, argv) {
   const { flags, positional } = parseArgs(argv, { withValue: ['w', 'write-out'] });
   const [group, command, file, ...extra] = positional;
+  // `snapshot restore` is etcd-restore.mjs's (H3): its own flags.
+  if (group === 'snapshot' && command === 'restore') return etcdutlRestore(api, pod, argv.slice(argv.indexOf('restore') + 1));
   if (group !== 'snapshot' || command !== 'status') {
     fail(1, `Error: unknown command "${[group, command].filter(Boolean).join(' ')}" for "etcdutl"`);
   }

@@ -23,6 +23,7 @@ import { loadKubeadmConfig } from './kubeadm-config.mjs';
 import { init } from './kubeadm-init.mjs';
 import { join } from './kubeadm-join.mjs';
 import { reset } from './kubeadm-reset.mjs';
+import { runCerts } from './kubeadm-certs.mjs';
 import { readJson } from './lock.mjs';
 import { kubeconfig, signClientCert } from './pki.mjs';
 
@@ -30,7 +31,7 @@ const VALUE_FLAGS = [
   'config', 'token', 'discovery-token-ca-cert-hash', 'certificate-key', 'node-name', 'apiserver-advertise-address', 'apiserver-bind-port',
   'cri-socket', 'ignore-preflight-errors', 'skip-phases', 'kubernetes-version', 'pod-network-cidr', 'service-cidr', 'control-plane-endpoint',
   'ttl', 'description', 'usages', 'groups', 'o', 'output', 'v', 'kubeconfig', 'discovery-token', 'tls-bootstrap-token', 'image-repository',
-  'certificate-renewal', 'etcd-upgrade', 'cert-dir', 'patches',
+  'certificate-renewal', 'etcd-upgrade', 'cert-dir', 'patches', 'experimental-output',
 ];
 
 let kubeadmVersion;
@@ -52,6 +53,7 @@ export async function run(_tool, argv) {
     process.stdout.write(`${randomBytes(32).toString('hex')}\n`);
     return 0;
   }
+  if (command === 'certs') return runCerts(sub, rest, flags);
   if (key === 'config images') return images(rest[0], flags);
   fail(1, `unknown command "${command ?? ''}" for "kubeadm"\nRun 'kubeadm --help' for usage.`);
 }

@@ -5,7 +5,7 @@
 // in the etcd pod), logs, /readyz.
 import { readFileSync } from 'node:fs';
 import { apiState, commandNotFound, fail, flagValue, fleetNow, installedVersion, parseArgs, recordHistory, sleep, updateApi, upstreamVersion } from './context.mjs';
-import { machineOf, nodeStateOf, readiness } from './cluster.mjs';
+import { hostDown, machineOf, nodeStateOf, readiness } from './cluster.mjs';
 import { settledApi } from './controllers.mjs';
 import { fetchCanned } from './download.mjs';
 import { etcdctl } from './etcd.mjs';
@@ -727,6 +727,9 @@ function runningPod(api, name, namespace) {
 function exec(api, args, flags, command) {
   const namespace = namespaceFlag(flags) ?? 'default';
   const pod = runningPod(api, args[0], namespace);
+  // The API server reaches the pod through its node's kubelet (:10250): a machine that is down answers nothing.
+  const podNode = api.nodes[pod.spec.nodeName];
+  if (podNode && hostDown(podNode.host)) fail(1, `Error from server: error dialing backend: dial tcp ${podNode.internalIP}:10250: connect: no route to host`);
   if (pod.status.phase !== 'Running') fail(1, `error: unable to upgrade connection: container not found ("${pod.spec.containers[0]?.name ?? args[0]}")`);
   if (command.length === 0) fail(1, 'error: you must specify at least one command for the container');
   if (command[0] === 'etcdctl' && pod.metadata.labels?.component === 'etcd') return etcdctl(api, command.slice(1), pod);
