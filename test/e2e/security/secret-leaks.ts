@@ -67,4 +67,12 @@ export function expectSecretModes(dir: string): void {
     if (stat.isFile()) expect(stat.mode & 0o777, `secrets/${name}`).toBe(0o600);
   }
   if (existsSync(join(dir, 'kubeconfig'))) expect(statSync(join(dir, 'kubeconfig')).mode & 0o777).toBe(0o600);
+  // Backups carry etcd's data (Secrets, tokens): folders 0700, files 0600, as secrets/.
+  const backups = join(dir, 'backups');
+  if (!existsSync(backups)) return;
+  expect(statSync(backups).mode & 0o777).toBe(0o700);
+  for (const stamp of readdirSync(backups)) {
+    expect(statSync(join(backups, stamp)).mode & 0o777, `backups/${stamp}`).toBe(0o700);
+    for (const name of readdirSync(join(backups, stamp))) expect(statSync(join(backups, stamp, name)).mode & 0o777, `backups/${stamp}/${name}`).toBe(0o600);
+  }
 }

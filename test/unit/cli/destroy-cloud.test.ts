@@ -51,7 +51,7 @@ describe('destroy on a cloud provider', () => {
     const calls = (await readFile(record, 'utf8')).trim().split('\n');
     // `init -help` first: the driver asks whether this binary's init takes -json.
     expect(calls.filter((line) => line.startsWith('ARGS -chdir=')).map((line) => line.split(' ')[2])).toEqual(['init', 'destroy']);
-    expect(calls).toContain(`ARGS -chdir=${dir.terraformDir} destroy -json -auto-approve -input=false -no-color -lock-timeout=5m`);
+    expect(calls).toContain(`ARGS -chdir=${dir.terraformDir} destroy -json -auto-approve -input=false -no-color -lock-timeout=5m -parallelism=10`);
     expect(calls.filter((line) => line === 'ENV secret-present')).toHaveLength(2);
     expect(calls.join('\n')).not.toContain(SECRET);
     expect(existsSync(dir.inventoryFile)).toBe(false);

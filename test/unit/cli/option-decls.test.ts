@@ -78,6 +78,8 @@ describe('--help shows each declared default from its value', () => {
       count: undefined,
       force: false,
       drainTimeout: 10 * 60_000,
+      availabilityTimeout: 10 * 60_000,
+      waitForBudgets: false,
       sshTimeout: 30_000,
       timeout: 60 * 60_000,
       dryRun: false,

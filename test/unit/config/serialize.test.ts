@@ -21,7 +21,7 @@ describe('serializeSpec', () => {
       .split('\n')
       .filter((line) => /^[a-zA-Z]+:/.test(line))
       .map((line) => line.split(':')[0]);
-    expect(topKeys).toEqual(['apiVersion', 'kind', 'name', 'provider', 'kubernetes', 'network', 'controlPlane', 'workers', 'ssh', 'image', 'cloudIntegration', 'storage', 'addons']);
+    expect(topKeys).toEqual(['apiVersion', 'kind', 'name', 'provider', 'kubernetes', 'network', 'controlPlane', 'workers', 'ssh', 'image', 'cloudIntegration', 'storage', 'addons', 'backup']);
   });
 
   it('writes the add-ons with their defaults, like the other sections, and empty values not at all', () => {
@@ -47,6 +47,8 @@ describe('serializeSpec', () => {
         '    enabled: false',
         '    schedule: 0 3 * * *',
         '    ttl: 720h',
+        'backup:',
+        '  keep: 5',
         '',
       ].join('\n'),
     );
