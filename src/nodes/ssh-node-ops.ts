@@ -196,12 +196,22 @@ export class SshNodeOps implements NodeOps {
    * Without procps (no pgrep) nothing can be told and the node is judged at once, as before.
    */
   private async awaitEarlierKubeadm(node: ClusterNode, ctx: QuietCtx): Promise<void> {
+    await this.untilNoKubeadm(node, ctx, async () => {
+      const probe = await this.sudo(node, cmd.runningKubeadm(), ctx, { allowFailure: true, quiet: true });
+      return { pids: cmd.parsePids(probe.code, probe.stdout), read: () => undefined };
+    });
+  }
+
+  /**
+   * Runs `probe` until it finds no kubeadm running on the node (then returns what `read` makes of that last answer), for at
+   * most KUBEADM; says once that an interrupted run's kubeadm is waited for.
+   */
+  private async untilNoKubeadm<T>(node: ClusterNode, ctx: QuietCtx, probe: () => Promise<{ pids: number[]; read: () => T }>): Promise<T> {
     const deadline = this.now().getTime() + KUBEADM;
     let told = false;
     for (;;) {
-      const probe = await this.sudo(node, cmd.runningKubeadm(), ctx, { allowFailure: true, quiet: true });
-      const pids = cmd.parsePids(probe.code, probe.stdout);
-      if (pids.length === 0) return;
+      const { pids, read } = await probe();
+      if (pids.length === 0) return read();
       if (this.now().getTime() > deadline) {
         throw new ExternalToolError('KubeadmStillRunning', `kubeadm has been running on ${node.name} for more than ${KUBEADM / 60_000} minutes (pid ${pids.join(', ')}), started by an interrupted run`, {
           hint: `Look at it on ${node.name} ("ps -fp ${pids.join(',')}"); if it hangs, stop it ("sudo kill ${pids.join(' ')}") and run the command again.`,
@@ -212,6 +222,7 @@ export class SshNodeOps implements NodeOps {
       await sleep(KUBEADM_POLL, ctx.signal);
     }
   }
+
 
   async reach(node: ClusterNode, ctx: Pick<StepContext, 'signal'>): Promise<void> {
     await this.options.pool.connect({ name: node.name, host: node.host, port: node.port, user: node.user }, ctx.signal);
@@ -726,23 +737,14 @@ export class SshNodeOps implements NodeOps {
   }
 
   private async workerJoinState(node: ClusterNode, ctx: QuietCtx): Promise<KubeadmNodeState> {
-    const deadline = this.now().getTime() + KUBEADM;
     const script = await workerJoinStateScript();
-    let told = false;
-    for (;;) {
+    return this.untilNoKubeadm(node, ctx, async () => {
       const result = await this.session(node).runScriptInline(script, { timeoutMs: SHORT, signal: ctx.signal, idempotent: true });
       const pids = parseKubeadmPids(result.stdout);
-      if (pids.length === 0) return parseKubeadmState(result.stdout);
-      if (this.now().getTime() > deadline) {
-        throw new ExternalToolError('KubeadmStillRunning', `kubeadm has been running on ${node.name} for more than ${KUBEADM / 60_000} minutes (pid ${pids.join(', ')}), started by an interrupted run`, {
-          hint: `Look at it on ${node.name} ("ps -fp ${pids.join(',')}"); if it hangs, stop it ("sudo kill ${pids.join(' ')}") and run the command again.`,
-        });
-      }
-      if (!told) ctx.output(`kubeadm from an interrupted run still runs on ${node.name} (pid ${pids.join(', ')}): waiting for it to end before judging the node`, 'info');
-      told = true;
-      await sleep(KUBEADM_POLL, ctx.signal);
-    }
+      return { pids, read: () => parseKubeadmState(result.stdout) };
+    });
   }
+
 
   /** The state the check just read (at most PROBED_FRESH_MS old), once. */
   private takeProbed(node: ClusterNode): KubeadmNodeState | undefined {

@@ -3,6 +3,7 @@ import { UsageError } from '../../errors.js';
 import { removeControlPlane } from '../../workflows/control-plane/remove.js';
 import type { RemoveControlPlaneFlags } from '../commands/remove-control-plane.js';
 import type { CliContext } from '../context.js';
+import { removalOptionsOf } from './removal-flags.js';
 import { clusterRefOf, runCommand } from '../host.js';
 
 export async function runRemoveControlPlane(ctx: CliContext, options: RemoveControlPlaneFlags, args: string[]): Promise<number> {
@@ -15,12 +16,7 @@ export async function runRemoveControlPlane(ctx: CliContext, options: RemoveCont
       ...clusterRefOf(ctx),
       node: names[0],
       skipBackup: options.skipBackup,
-      dryRun: options.dryRun,
-      drainTimeoutMs: options.drainTimeout,
-      availabilityTimeoutMs: options.availabilityTimeout,
-      waitForBudgets: options.waitForBudgets,
-      sshTimeoutMs: options.sshTimeout,
-      timeoutMs: options.timeout,
+      ...removalOptionsOf(options),
     }),
   );
   return 0;

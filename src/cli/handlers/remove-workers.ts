@@ -2,6 +2,7 @@
 import { removeWorkers } from '../../workflows/workers/remove.js';
 import type { RemoveWorkersFlags } from '../commands/remove-workers.js';
 import type { CliContext } from '../context.js';
+import { removalOptionsOf } from './removal-flags.js';
 import { clusterRefOf, runCommand } from '../host.js';
 
 export async function runRemoveWorkers(ctx: CliContext, options: RemoveWorkersFlags): Promise<number> {
@@ -11,12 +12,7 @@ export async function runRemoveWorkers(ctx: CliContext, options: RemoveWorkersFl
       nodes: options.node.length > 0 ? options.node : undefined,
       count: options.count,
       force: options.force,
-      dryRun: options.dryRun,
-      drainTimeoutMs: options.drainTimeout,
-      availabilityTimeoutMs: options.availabilityTimeout,
-      waitForBudgets: options.waitForBudgets,
-      sshTimeoutMs: options.sshTimeout,
-      timeoutMs: options.timeout,
+      ...removalOptionsOf(options),
     }),
   );
   return 0;

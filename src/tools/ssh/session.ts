@@ -217,46 +217,25 @@ export class NodeSession {
   }
 
   private sftpGet(link: Link, remote: string, local: string, mode: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return sftpGetOnce.call(this, link, remote, local, mode, timeoutMs, signal);
+    return sftpOnce(link, this.node.name, { what: `download of ${remote}`, path: remote, timeoutMs, signal }, (session, done) => session.fastGet(remote, local, { mode }, done));
   }
 
   private sftpWrite(link: Link, path: string, content: string | Buffer, mode: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let sftp: SftpSession | undefined;
-      let settled = false;
-      const finish = (error?: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        removeClose();
-        signal?.removeEventListener('abort', onAbort);
-        try {
-          sftp?.end();
-        } catch {
-          // already closed with the connection
-        }
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      const timer = setTimeout(() => finish(new RemoteTransferError(this.node.name, `upload of ${path} (timed out after ${Math.round(timeoutMs / 1000)}s)`, 'timeout')), timeoutMs);
-      const removeClose = link.onClose(() => finish(new ConnectionDropped(`connection closed during upload of ${path}`)));
-      const onAbort = () => finish(abortErrorOf(signal));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      link.client.sftp((error, session) => {
-        if (error) return finish(link.closed ? new ConnectionDropped(error.message) : new RemoteTransferError(this.node.name, `SFTP for ${path}`, error));
-        sftp = session;
-        if (settled) return session.end();
-        session.writeFile(path, content, { mode }, (writeError) => {
-          if (writeError) finish(link.closed ? new ConnectionDropped(writeError.message) : new RemoteTransferError(this.node.name, `upload of ${path}`, writeError));
-          else finish();
-        });
-      });
-    });
+    return sftpOnce(link, this.node.name, { what: `upload of ${path}`, path, timeoutMs, signal }, (session, done) => session.writeFile(path, content, { mode }, done));
   }
 }
 
-/** One SFTP session that fetches `remote` into `local` (see NodeSession.download). */
-function sftpGetOnce(this: NodeSession, link: Link, remote: string, local: string, mode: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+/**
+ * One SFTP session for one transfer (`act`), bounded by a timeout, the link's close and the
+ * signal; the session is ended however it ends. Upload and download differ only in `act`.
+ */
+function sftpOnce(
+  link: Link,
+  node: string,
+  transfer: { what: string; path: string; timeoutMs: number; signal?: AbortSignal },
+  act: (session: SftpSession, done: (error?: Error | null) => void) => void,
+): Promise<void> {
+  const { what, path, timeoutMs, signal } = transfer;
   return new Promise((resolve, reject) => {
     let sftp: SftpSession | undefined;
     let settled = false;
@@ -274,16 +253,16 @@ function sftpGetOnce(this: NodeSession, link: Link, remote: string, local: strin
       if (error === undefined) resolve();
       else reject(error);
     };
-    const timer = setTimeout(() => finish(new RemoteTransferError(this.name, `download of ${remote} (timed out after ${Math.round(timeoutMs / 1000)}s)`, 'timeout')), timeoutMs);
-    const removeClose = link.onClose(() => finish(new ConnectionDropped(`connection closed during download of ${remote}`)));
+    const timer = setTimeout(() => finish(new RemoteTransferError(node, `${what} (timed out after ${Math.round(timeoutMs / 1000)}s)`, 'timeout')), timeoutMs);
+    const removeClose = link.onClose(() => finish(new ConnectionDropped(`connection closed during ${what}`)));
     const onAbort = () => finish(abortErrorOf(signal));
     signal?.addEventListener('abort', onAbort, { once: true });
     link.client.sftp((error, session) => {
-      if (error) return finish(link.closed ? new ConnectionDropped(error.message) : new RemoteTransferError(this.name, `SFTP for ${remote}`, error));
+      if (error) return finish(link.closed ? new ConnectionDropped(error.message) : new RemoteTransferError(node, `SFTP for ${path}`, error));
       sftp = session;
       if (settled) return session.end();
-      session.fastGet(remote, local, { mode }, (getError) => {
-        if (getError) finish(link.closed ? new ConnectionDropped(getError.message) : new RemoteTransferError(this.name, `download of ${remote}`, getError));
+      act(session, (transferError) => {
+        if (transferError) finish(link.closed ? new ConnectionDropped(transferError.message) : new RemoteTransferError(node, what, transferError));
         else finish();
       });
     });

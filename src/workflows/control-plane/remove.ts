@@ -37,6 +37,7 @@ import { saveSpec } from '../../state/spec-record.js';
 import { writeFileAtomic } from '../../state/atomic.js';
 import { checkPinned, loadCluster, nodeUsersOf, openReadOnlyPool, topologyOf, type LoadedCluster } from '../run/load-cluster.js';
 import type { ClusterRef } from '../run/cluster-ref.js';
+import type { RemoveWorkersOptions } from '../workers/remove.js';
 import { withRun } from '../run/session.js';
 import { createSshPool } from '../run/ssh-pool.js';
 import { topologyFromInventory, type ClusterNode, type Topology } from '../../nodes/topology.js';
@@ -52,17 +53,12 @@ import { planRemoveControlPlane, type RemoveControlPlanePlan } from './plan.js';
 import { readMembers, removalVerdict, removeMember, type EtcdMember } from './etcd-members.js';
 import { etcdVerifyStep, loadBalancerPhase, withFirst } from './phases.js';
 
-export interface RemoveControlPlaneOptions extends ClusterRef {
+/** remove-workers' run options (dry run, time limits, safe drains), for one control plane. */
+export interface RemoveControlPlaneOptions
+  extends ClusterRef,
+    Pick<RemoveWorkersOptions, 'dryRun' | 'timeoutMs' | 'drainTimeoutMs' | 'availabilityTimeoutMs' | 'waitForBudgets' | 'sshTimeoutMs' | 'readyTimeoutMs'> {
   node?: string;
-  dryRun?: boolean;
   skipBackup?: boolean;
-  timeoutMs?: number;
-  drainTimeoutMs?: number;
-  availabilityTimeoutMs?: number;
-  waitForBudgets?: boolean;
-  /** How long a node may take to answer SSH before it counts as dead. */
-  sshTimeoutMs?: number;
-  readyTimeoutMs?: number;
 }
 
 export interface RemoveControlPlaneResult extends ResultBase {
