@@ -14,6 +14,7 @@
 // Asserts nothing; --check makes it exit 1 when the tool is slower than 1.15x the reference at
 // N >= 30 or a worker saw more than 4 SSH commands. Needs root (the fleet); says why and exits 0 otherwise.
 //   node bench/scale.mjs [--workers 1,30,100] [--check] [--json FILE] [--keep-logs DIR (the tool's run logs)]
+//     [--trace (prints worker-1's SSH commands and stand-in calls of both)]
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import { listFlag, prepareFleetBench, root } from './fleet-bench.mjs';
 
 const sizes = listFlag('--workers', '1,30,100');
 const check = process.argv.includes('--check');
+const trace = process.argv.includes('--trace');
 const jsonIndex = process.argv.indexOf('--json');
 const jsonFile = jsonIndex > 0 ? process.argv[jsonIndex + 1] : undefined;
 const logsIndex = process.argv.indexOf('--keep-logs');
@@ -58,7 +60,10 @@ function observe(fleet, startedMs) {
   const perWorker = workers.map((w) => events.filter((e) => e.kind === 'ssh' && e.node === w).length);
   const cp = events.filter((e) => e.kind === 'ssh' && e.node === 'cp-1').length;
   const toolCalls = events.filter((e) => e.kind === 'tool').length;
+  const firstWorker = workers[0];
   return {
+    // What worker-1 ran, in order (--trace prints it): stand-in calls are what costs CPU on the fleet.
+    traceWorker: events.filter((e) => e.node === firstWorker).map((e) => `${e.kind === 'ssh' ? 'ssh ' : '  '}${e.command.split('\n')[0].slice(0, 140)}`),
     joined: latencies.length,
     joinP50: percentile(latencies, 50),
     joinP95: percentile(latencies, 95),
@@ -128,6 +133,9 @@ for (const workers of sizes) {
   console.error(`1+${workers}: tool ${tool.seconds.toFixed(1)} s`);
   const ref = await runReference(workers);
   console.error(`1+${workers}: reference ${ref.seconds.toFixed(1)} s`);
+  if (trace) console.error(`1+${workers}: worker-1 (tool):\n${tool.traceWorker.join('\n')}\n1+${workers}: worker-1 (reference):\n${ref.traceWorker.join('\n')}`);
+  delete tool.traceWorker;
+  delete ref.traceWorker;
   rows.push({ workers, tool, ref, ratio: tool.seconds / ref.seconds });
 }
 

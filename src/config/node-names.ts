@@ -30,9 +30,19 @@ export function planNodeNames(spec: ClusterSpec): NodeNames {
     };
   }
   return {
-    controlPlanes: range(spec.controlPlane.count).map((i) => `${spec.name}-${defaultNodeName('control-plane', i)}`),
+    controlPlanes: controlPlaneNumbers(spec).map((n) => `${spec.name}-${defaultNodeName('control-plane', n)}`),
     workers: range(spec.workers.count).map((i) => `${spec.name}-${defaultNodeName('worker', i)}`),
   };
+}
+
+/**
+ * The N of each cloud control plane <cluster>-cp-N, ascending: the Terraform modules make one
+ * machine per number (for_each) and output them in this order, so inventory.control_plane[i] is
+ * the machine of the i-th number. Unset controlPlane.numbers: 1 to count.
+ */
+export function controlPlaneNumbers(spec: Pick<ClusterSpec, 'controlPlane'>): number[] {
+  const numbers = spec.controlPlane.numbers ?? range(spec.controlPlane.count);
+  return [...numbers].sort((a, b) => a - b);
 }
 
 function namesForRole(hosts: StaticHost[], role: NodeRole): string[] {

@@ -283,6 +283,9 @@ const addons = z
   .prefault({})
   .describe('Add-ons installed with Helm after the cluster is up, at the versions pinned for its Kubernetes minor. metrics-server, traefik and cert-manager are on unless turned off; the others only when turned on. k8s-bootstrap addons list|diff|apply manages them.');
 
+/** Cloud control planes are machines <name>-cp-1 … -cp-5 (the modules and Exoscale's address plan reserve five). */
+export const MAX_CONTROL_PLANE_NUMBER = 5;
+
 const nodeGroup = (defaultCount: number, what: string) =>
   z.strictObject({
     count: z.number().int().min(0).max(1000).default(defaultCount).describe(`Number of ${what}.`),
@@ -313,7 +316,13 @@ export const clusterSpecSchema = z
       .prefault({})
       .describe('IPv4 ranges; node, pod and service ranges must not overlap.'),
     controlPlane: nodeGroup(1, 'control planes (1, 3 or 5)')
-      .extend({ count: z.number().int().min(0).max(1000).default(1).describe('Number of control planes (1, 3 or 5).').meta({ enum: [1, 3, 5] }) })
+      .extend({
+        count: z.number().int().min(0).max(1000).default(1).describe('Number of control planes (1, 3 or 5).').meta({ enum: [1, 3, 5] }),
+        numbers: z
+          .array(z.number().int().min(1).max(MAX_CONTROL_PLANE_NUMBER))
+          .optional()
+          .describe(`Cloud: the N of each control-plane machine <name>-cp-N, one per control plane; unset means 1 to count. remove-control-plane and add-control-plane write it (a middle machine can go alone, a new one takes the lowest free N, at most ${MAX_CONTROL_PLANE_NUMBER}). Ignored for static clusters.`),
+      })
       .prefault({}).describe('The control-plane nodes (etcd members). Ignored for static clusters: the count follows provider.hosts, and the machines come as they are.'),
     workers: nodeGroup(2, 'workers')
       .extend({ min: z.number().int().min(0).default(0).describe('remove-workers refuses to go below this without --force.') })

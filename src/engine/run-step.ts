@@ -52,7 +52,7 @@ export async function runStep(step: Step, group: string, env: StepRunEnv): Promi
         async (signal) => {
           const ctx = createContext(ref, signal, attempt, env, tail, () => live);
           skipReason = step.check ? await step.check(ctx) : undefined;
-          if (!skipReason) await step.run(ctx);
+          if (!skipReason) skipReason = (await step.run(ctx))?.alreadyDone;
         },
         env.runSignal,
         attemptLimits(step, env, timeoutMs),

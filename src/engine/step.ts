@@ -34,7 +34,16 @@ export interface Step extends Omit<StepRef, 'group'> {
    * Returning a reason string skips the step with that reason.
    */
   check?: (ctx: StepContext) => Promise<string | undefined>;
-  run(ctx: StepContext): Promise<void>;
+  /**
+   * Does the work. Returning `{ alreadyDone: reason }` says the work was found done, as check()
+   * would have: the step is skipped with that reason. For a check that costs as much as the work's
+   * own first look (one more SSH command per node), the work script looks and says so itself.
+   */
+  run(ctx: StepContext): Promise<void | StepFoundDone>;
+}
+
+export interface StepFoundDone {
+  alreadyDone: string;
 }
 
 export interface Phase {

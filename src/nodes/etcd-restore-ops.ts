@@ -1,7 +1,8 @@
 /**
  * What a restore does on the control planes, over SSH: the snapshot and PKI archive go up by SFTP
  * (REMOTE_STAGING_DIR, 0600), then one run of templates/scripts/etcd-restore.sh per stage
- * (prepare on the first control plane: PKI check and etcdutl snapshot restore in its etcd pod;
+ * (prepare on the first control plane: PKI check and etcdutl snapshot restore in its etcd pod,
+ * through the API or, when the API does not answer, through the container runtime (crictl);
  * stop on every control plane; swap and start on the first). The API wait polls /readyz.
  * See the script's header for the procedure and the sources it follows.
  */
@@ -47,7 +48,7 @@ export class EtcdRestoreOps {
 
   async run(node: ClusterNode, stage: RestoreStage, stamp: string, ctx: QuietCtx): Promise<StageOutput> {
     const script = await loadNodeScript('etcd-restore');
-    const env: Record<string, string> = { STAGE: stage, STAMP: stamp };
+    const env: Record<string, string> = { STAGE: stage, STAMP: stamp, CRI_ENDPOINT: this.ops.criSocket };
     if (stage === 'prepare') Object.assign(env, { NODE: assertNodeName(node.name), PEER_URL: peerUrlOf(node) });
     const result = await this.ops.session(node).runScript(script, { env, timeoutMs: SCRIPT_TIMEOUT, signal: ctx.signal, idempotent: true, allowFailure: true });
     const values = new Map<string, string[]>();

@@ -15,6 +15,8 @@ export interface NodeOps {
   reach(node: ClusterNode, ctx: Pick<StepContext, 'signal'>): Promise<void>;
   isPrepared(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<boolean>;
   prepare(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<void>;
+  /** isPrepared() and, when not, prepare() in one go; true when it was prepared already. */
+  prepareUnlessPrepared(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<boolean>;
   setupHaLoadBalancer(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<void>;
   isInitialised(node: ClusterNode, ctx: StepContext): Promise<boolean>;
   initFirstControlPlane(node: ClusterNode, topology: Topology, version: string, ctx: StepContext): Promise<void>;
@@ -31,6 +33,8 @@ export interface NodeOps {
   /** Workers: kubelet.conf and the Node registered; control planes also the label and running etcd/kube-apiserver pods. */
   isJoined(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<boolean>;
   /** Resets a node of this cluster (or none) and resets and joins it; refuses a node of another cluster. */
+  /** A worker's isJoined() and, when not, join() in one go; true when it was joined already. */
+  joinWorkerUnlessJoined(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<boolean>;
   join(node: ClusterNode, topology: Topology, controlPlane: boolean, ctx: StepContext): Promise<void>;
   getNodes(first: ClusterNode, ctx: Pick<StepContext, 'signal' | 'output'>): Promise<NodeStatus[]>;
   waitReady(first: ClusterNode, topology: Topology, names: string[], version: string | undefined, timeoutMs: number, ctx: StepContext): Promise<void>;

@@ -15,6 +15,7 @@ import type { ClusterSpec } from '../config/schema.js';
 import type { ClusterDir } from '../state/cluster-dir.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import type { SshPool } from '../tools/ssh/pool.js';
+import { RemoteCommandError } from '../tools/ssh/errors.js';
 import type { NodeScript, NodeSession } from '../tools/ssh/session.js';
 import { LARGE_OUTPUT_LIMIT_BYTES } from '../tools/ssh/remote-output.js';
 import { renderTemplate, templatePath } from '../tools/template.js';
@@ -86,6 +87,15 @@ const COREDNS_WAIT_S = 300;
 const DNS_CHECK_MS = 180_000;
 const DNS_CHECK_POD = 'k8sb-dns-check';
 export const PREPARED_MARKER = '/etc/k8s-bootstrap/prepared';
+
+/**
+ * join-worker.sh's exit code for "this node holds kubeadm state or runs a kubeadm: not joined
+ * here" (REQUIRE_CLEAN=1 only). Not 3: kubeadm exits 3 for a configuration that fails validation
+ * (ValidationExitCode, cmd/kubeadm/app/util/error.go).
+ */
+const NOT_CLEAN_EXIT = 90;
+
+const isNotClean = (error: unknown, requireClean: boolean) => requireClean && error instanceof RemoteCommandError && error.remoteExitCode === NOT_CLEAN_EXIT;
 
 /** How old the state a join step's check read may be for its join to use it instead of asking again. */
 const PROBED_FRESH_MS = 60_000;
@@ -159,6 +169,11 @@ export class SshNodeOps implements NodeOps {
   private materialQueue: Promise<unknown> = Promise.resolve();
   /** A worker's kubeadm state as its join step's check read it, for the join right after (isWorkerJoined). */
   private readonly probed = new Map<string, { state: KubeadmNodeState; at: number }>();
+
+  /** The CRI socket of the cluster's runtime, for crictl on the nodes. */
+  get criSocket(): string {
+    return criSocketFor(this.options.spec.kubernetes.runtime);
+  }
 
   constructor(private readonly options: SshNodeOpsOptions) {
     this.now = options.now ?? (() => new Date());
@@ -235,17 +250,32 @@ export class SshNodeOps implements NodeOps {
     return result.code === 0 && result.stdout.trim() === preparedMarker(version, runtime);
   }
 
+  /**
+   * prepare() that first looks at the marker itself (SKIP_IF_PREPARED): one SSH command where
+   * isPrepared() and prepare() take two. True when the node was prepared already.
+   */
+  async prepareUnlessPrepared(node: ClusterNode, version: string, runtime: string, ctx: StepContext): Promise<boolean> {
+    const output = await this.runPrepareScript(node, version, runtime, ctx, { SKIP_IF_PREPARED: '1' });
+    return output.split('\n').includes(`k8sb-prepare: already prepared (${preparedMarker(version, runtime)})`);
+  }
+
   async prepare(node: ClusterNode, version: string, runtime: string, ctx: StepContext, extraEnv: Record<string, string> = {}): Promise<void> {
+    await this.runPrepareScript(node, version, runtime, ctx, extraEnv);
+  }
+
+  /** Runs prepare-node.sh; returns what it printed on stdout. */
+  private async runPrepareScript(node: ClusterNode, version: string, runtime: string, ctx: StepContext, extraEnv: Record<string, string>): Promise<string> {
     const minor = version.split('.').slice(0, 2).join('.');
     // The prepare script is the same file Packer runs: inputs come as environment, not template variables.
     // One SSH command (the script on stdin), not three: see NodeSession.runScriptInline.
-    await this.session(node).runScriptInline(await loadNodeScript('prepare-node'), {
+    const result = await this.session(node).runScriptInline(await loadNodeScript('prepare-node'), {
       env: { K8S_VERSION: version, K8S_MINOR: minor, RUNTIME: runtime, PULL_IMAGES: '0', ...extraEnv },
       timeoutMs: PREPARE,
       signal: ctx.signal,
       idempotent: true,
       onLine: (line, stream) => ctx.output(line, stream),
     });
+    return result.stdout;
   }
 
   // ---- static HA ---------------------------------------------------------------------------
@@ -763,6 +793,30 @@ export class SshNodeOps implements NodeOps {
     const material = await this.freshMaterial(topology, false, ctx);
     // A join that failed half-way (here or in an earlier run) left this cluster's state: reset it.
     await this.clearOwnLeftovers(node, topology, material, 'join', ctx, this.takeProbed(node));
+    await this.runJoinWorker(node, topology, material, false, ctx);
+  }
+
+  /**
+   * isJoined() and, when not, join() for a worker, in one SSH command on a clean machine (the
+   * first join of a fresh worker): join-worker.sh with REQUIRE_CLEAN joins only a node without
+   * kubeadm state or a running kubeadm. Anything else (exit 3, nothing changed) gets the full
+   * judgement as before: joined already (true), a failed join of ours reset and joined again, or
+   * another cluster's node refused.
+   */
+  async joinWorkerUnlessJoined(node: ClusterNode, topology: Topology, ctx: StepContext): Promise<boolean> {
+    const material = await this.freshMaterial(topology, false, ctx);
+    try {
+      await this.runJoinWorker(node, topology, material, true, ctx);
+      return false;
+    } catch (error) {
+      if (!isNotClean(error, true)) throw error;
+    }
+    if (await this.isWorkerJoined(node, topology, ctx)) return true;
+    await this.joinWorker(node, topology, ctx);
+    return false;
+  }
+
+  private async runJoinWorker(node: ClusterNode, topology: Topology, material: SavedJoinMaterial, requireClean: boolean, ctx: StepContext): Promise<void> {
     const config = renderJoinConfig({
       spec: this.options.spec,
       node: { name: node.name, privateIp: node.privateIp, providerId: node.providerId },
@@ -774,7 +828,7 @@ export class SshNodeOps implements NodeOps {
     });
     try {
       await this.session(node).runScriptInline(await loadNodeScript('join-worker'), {
-        env: { CONFIG_PATH: JOIN_CONFIG_PATH, CLUSTER_UID: material.clusterUid ?? '', CLUSTER_NAME: this.options.spec.name },
+        env: { CONFIG_PATH: JOIN_CONFIG_PATH, CLUSTER_UID: material.clusterUid ?? '', CLUSTER_NAME: this.options.spec.name, REQUIRE_CLEAN: requireClean ? '1' : '0' },
         payload: config,
         secrets: [material.token],
         timeoutMs: KUBEADM,
@@ -783,7 +837,8 @@ export class SshNodeOps implements NodeOps {
         onLine: (line, stream) => ctx.output(line, stream),
       });
     } catch (error) {
-      await this.removeKubeadmConfig(node, JOIN_CONFIG_PATH, ctx).catch(() => undefined);
+      // Not clean: the script stopped before it wrote the configuration.
+      if (!isNotClean(error, requireClean)) await this.removeKubeadmConfig(node, JOIN_CONFIG_PATH, ctx).catch(() => undefined);
       throw error;
     }
   }

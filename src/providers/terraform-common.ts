@@ -15,6 +15,7 @@ import { cloudIntegrationOn } from '../config/cloud-integration.js';
 import { credentialsFromTerraform } from './cloud-credentials.js';
 import { DEFAULT_INSTANCE_TYPES, DEFAULT_NETWORK, type ClusterSpec } from '../config/schema.js';
 import type { Inventory } from './inventory.js';
+import { controlPlaneNumbers } from '../config/node-names.js';
 
 export type CloudProviderName = 'exoscale' | 'openstack' | 'aws';
 
@@ -84,6 +85,8 @@ export function commonTfvars(spec: ClusterSpec, extras: ProvisionExtras, provide
     ssh_public_key: extras.sshPublicKey.trim(),
     ssh_user: spec.ssh.user,
     control_plane_count: spec.controlPlane.count,
+    // Which machines <name>-cp-N exist (after remove-/add-control-plane); unset: 1 to count.
+    control_plane_numbers: spec.controlPlane.numbers === undefined ? undefined : controlPlaneNumbers(spec),
     worker_count: spec.workers.count,
     control_plane_type: spec.controlPlane.type ?? types.controlPlane,
     worker_type: spec.workers.type ?? types.worker,

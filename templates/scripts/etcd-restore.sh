@@ -10,10 +10,11 @@
 #   STAMP     the backup's YYYYMMDDTHHMMSSZ (names every file this restore owns)
 #   NODE      the Node name (etcd pod etcd-<NODE>; etcd member name, as kubeadm names it)  [prepare]
 #   PEER_URL  https://<advertise address>:2380 of NODE                                    [prepare]
+#   CRI_ENDPOINT  the container runtime's socket, for crictl (optional)
 #
 # Where etcdutl runs: in the etcd static pod of this node, before it is stopped (kubectl exec, as
 # backup does: the etcd image ships etcdutl and no shell, and no etcdutl need be installed on the
-# host). The pod mounts the host's /var/lib/etcd (hostPath etcd-data), so the snapshot copied to
+# host); when the API does not answer, in the same container through crictl exec. The pod mounts the host's /var/lib/etcd (hostPath etcd-data), so the snapshot copied to
 # /var/lib/etcd/k8sb-restore-<STAMP>.db and the data dir restored into
 # /var/lib/etcd/k8sb-restored-<STAMP> are this node's files. etcdutl reads files only: the running
 # etcd does not notice. The swap happens with every static pod stopped. The old member dir is kept
@@ -35,6 +36,20 @@ case "$STAMP" in
   [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z) ;;
   *) echo "bad STAMP" >&2; exit 2 ;;
 esac
+
+# crictl_etcdutl ARGS...: etcdutl in this node's running etcd container, through the container
+# runtime instead of the API server: what is left when the API does not answer (etcd without
+# quorum, the case a restore is for). crictl comes with kubeadm (its package depends on
+# cri-tools); CRI_ENDPOINT is the runtime's socket (kubeadm's criSocket).
+crictl_etcdutl() {
+  command -v crictl >/dev/null 2>&1 || { echo "crictl is not installed" >&2; return 1; }
+  local crictl=(crictl) id
+  [ -z "${CRI_ENDPOINT:-}" ] || crictl+=(--runtime-endpoint "$CRI_ENDPOINT")
+  id=$("${crictl[@]}" ps --name '^etcd$' --state running -q | head -n 1)
+  [ -n "$id" ] || { echo "no running etcd container (crictl ps --name ^etcd$)" >&2; return 1; }
+  rm -rf "$RESTORED"
+  "${crictl[@]}" exec "$id" etcdutl "$@"
+}
 
 MANIFESTS=/etc/kubernetes/manifests
 ASIDE="/etc/kubernetes/tmp/k8sb-restore-${STAMP}-manifests"
@@ -69,10 +84,14 @@ case "$STAGE" in
     fi
     install -m 0600 "${STAGED}-etcd-snapshot.db" "$SNAPSHOT"
     rm -rf "$RESTORED"
-    if ! kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system exec "etcd-${NODE}" -- \
-      etcdutl snapshot restore "$SNAPSHOT" --data-dir "$RESTORED" --name "$NODE" \
-      --initial-cluster "${NODE}=${PEER_URL}" --initial-advertise-peer-urls "$PEER_URL" \
-      --initial-cluster-token "k8sb-restore-${STAMP}" 2>"$work/restore.err"; then
+    restore_args=(snapshot restore "$SNAPSHOT" --data-dir "$RESTORED" --name "$NODE"
+      --initial-cluster "${NODE}=${PEER_URL}" --initial-advertise-peer-urls "$PEER_URL"
+      --initial-cluster-token "k8sb-restore-${STAMP}")
+    if kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system exec "etcd-${NODE}" -- etcdutl "${restore_args[@]}" 2>"$work/restore.err"; then
+      echo "via=kubectl"
+    elif crictl_etcdutl "${restore_args[@]}" 2>>"$work/restore.err"; then
+      echo "via=crictl"
+    else
       tail -n 5 "$work/restore.err" >&2 || true
       rm -f "$SNAPSHOT"
       exit 4
@@ -88,7 +107,7 @@ case "$STAGE" in
     # The kubelet stops a static pod whose manifest is gone (it looks every 20 s: fileCheckFrequency).
     if command -v crictl >/dev/null 2>&1; then
       for _ in $(seq 1 60); do
-        [ -z "$(crictl ps -q --name '^(etcd|kube-apiserver)$' 2>/dev/null)" ] && break
+        [ -z "$(crictl ${CRI_ENDPOINT:+--runtime-endpoint "$CRI_ENDPOINT"} ps -q --name '^(etcd|kube-apiserver)$' 2>/dev/null)" ] && break
         sleep 2
       done
     fi

@@ -11,6 +11,9 @@
 #   PULL_IMAGES   0|1                (default 0) pre-pull the control-plane images
 #   RUNTIME_ONLY  0|1                (default 0) only the container runtime: an upgrade moves a node
 #                                    to containerd 2.x before its kubelet goes to 1.38 or later
+#   SKIP_IF_PREPARED  0|1            (default 0) stop at once, printing "k8sb-prepare: already prepared",
+#                                    when the marker below names this version and runtime (the check
+#                                    and the work in one SSH command)
 #   K8SB_PREPARE_ROOT  absolute dir  (tests only, default empty) prefix for every file path
 # Last step writes /etc/k8s-bootstrap/prepared: "version=<K8S_VERSION> runtime=<RUNTIME>".
 #
@@ -36,6 +39,7 @@ K8S_VERSION="${K8S_VERSION:-}"
 RUNTIME="${RUNTIME:-containerd}"
 PULL_IMAGES="${PULL_IMAGES:-0}"
 RUNTIME_ONLY="${RUNTIME_ONLY:-0}"
+SKIP_IF_PREPARED="${SKIP_IF_PREPARED:-0}"
 ROOT="${K8SB_PREPARE_ROOT:-}"
 
 [[ "$K8S_VERSION" =~ ^1\.[0-9]{1,3}\.[0-9]{1,3}$ ]] ||
@@ -47,10 +51,19 @@ K8S_MINOR="${K8S_MINOR:-$DERIVED_MINOR}"
 [[ "$RUNTIME" == containerd || "$RUNTIME" == cri-o ]] || die "RUNTIME must be containerd or cri-o (got '${RUNTIME}')"
 [[ "$PULL_IMAGES" == 0 || "$PULL_IMAGES" == 1 ]] || die "PULL_IMAGES must be 0 or 1 (got '${PULL_IMAGES}')"
 [[ "$RUNTIME_ONLY" == 0 || "$RUNTIME_ONLY" == 1 ]] || die "RUNTIME_ONLY must be 0 or 1 (got '${RUNTIME_ONLY}')"
+[[ "$SKIP_IF_PREPARED" == 0 || "$SKIP_IF_PREPARED" == 1 ]] || die "SKIP_IF_PREPARED must be 0 or 1 (got '${SKIP_IF_PREPARED}')"
 [[ -z "$ROOT" || "$ROOT" =~ ^/[A-Za-z0-9._/-]+$ ]] || die "K8SB_PREPARE_ROOT must be an absolute path (got '${ROOT}')"
 MINOR_NUMBER="${K8S_MINOR#1.}"
 
 [[ "$(id -u)" == 0 ]] || die "must run as root (use: sudo -n env K8S_VERSION=... bash prepare-node.sh)"
+
+# A node prepared for this version and runtime (an image, an earlier run): the same judgement as
+# the marker check k8s-bootstrap makes on its own, made here so it costs no SSH command of its own.
+PREPARED_LINE="version=${K8S_VERSION} runtime=${RUNTIME}"
+if [[ "$SKIP_IF_PREPARED" == 1 && -f "$ROOT/etc/k8s-bootstrap/prepared" ]] && [[ "$(<"$ROOT/etc/k8s-bootstrap/prepared")" == "$PREPARED_LINE" ]]; then
+  printf 'k8sb-prepare: already prepared (%s)\n' "$PREPARED_LINE"
+  exit 0
+fi
 
 # ---------------------------------------------------------------- helpers
 CHANGED=0
@@ -58,10 +71,11 @@ CHANGED=0
 write_if_changed() {
   local path="$ROOT$1" mode="$2" content="$3"
   CHANGED=0
-  if [[ -f "$path" ]] && [[ "$(cat "$path")" == "$content" ]]; then
+  # $(<file) and [[ -d ]] are bash's own: on a hundred nodes prepared at once every process counts.
+  if [[ -f "$path" ]] && [[ "$(<"$path")" == "$content" ]]; then
     return 0
   fi
-  mkdir -p "${path%/*}"
+  [[ -d "${path%/*}" ]] || mkdir -p "${path%/*}"
   printf '%s\n' "$content" >"$path.k8sb-tmp"
   chmod "$mode" "$path.k8sb-tmp"
   mv "$path.k8sb-tmp" "$path"
@@ -70,28 +84,48 @@ write_if_changed() {
 
 # installed_version PKG: the installed version of PKG, empty when it is not installed. The
 # packages this script asks about are read with one dpkg-query for all of them
-# (read_package_versions: at the start and after every apt-get install), where each question was
+# (read_package_versions: at the start and after the apt-get install), where each question was
 # a process of its own: twelve per node, and on a hundred nodes prepared at once those processes
 # are what the preparation waits for. Any other package is asked about on its own.
+# The same query gives each package's dpkg status (db:Status-Abbrev, dpkg-query(1): desired
+# action u/i/h/r/p, then the package status, then the error flag): "installed" is a package
+# status of i (or W/t, installed with triggers pending), so a package removed but not purged
+# ("rc", which still has a Version) counts as missing; "held" is the desired action h, which
+# is what `apt-mark hold` sets, so no apt-mark process is needed to ask.
 QUERIED_PACKAGES=(ca-certificates curl gpg containerd containerd.io docker.io cri-o kubelet kubeadm kubectl)
-PACKAGE_VERSIONS=""
+declare -A PACKAGE_VERSION=() PACKAGE_HELD=()
 read_package_versions() {
-  # One line per package dpkg knows ("<name> <version>", the version empty when it is not
-  # installed); exit 1 and a message on stderr for those it does not know.
-  # shellcheck disable=SC2016 # dpkg-query's format, not shell expansions
-  PACKAGE_VERSIONS="$(dpkg-query -W -f='${Package} ${Version}\n' "${QUERIED_PACKAGES[@]}" 2>/dev/null || true)"
+  # One line per package dpkg knows ("<name>|<version>|<status>", "|" because a version never
+  # holds one and an empty field must stay a field); exit 1 and a message on stderr for those it
+  # does not know. Parsed by bash itself: no process per question.
+  local name version status
+  PACKAGE_VERSION=()
+  PACKAGE_HELD=()
+  while IFS='|' read -r name version status; do
+    [[ -n "$name" ]] || continue
+    if [[ "${status:1:1}" == [iWt] ]]; then PACKAGE_VERSION[$name]="$version"; fi
+    if [[ "${status:0:1}" == h ]]; then PACKAGE_HELD[$name]=1; fi
+  done < <(
+    # shellcheck disable=SC2016 # dpkg-query's format, not shell expansions
+    dpkg-query -W -f='${Package}|${Version}|${db:Status-Abbrev}\n' "${QUERIED_PACKAGES[@]}" 2>/dev/null || true
+  )
+}
+queried() {
+  local candidate
+  for candidate in "${QUERIED_PACKAGES[@]}"; do [[ "$candidate" != "$1" ]] || return 0; done
+  return 1
 }
 installed_version() {
-  local pkg="$1" candidate
-  for candidate in "${QUERIED_PACKAGES[@]}"; do
-    if [[ "$candidate" == "$pkg" ]]; then
-      awk -v pkg="$pkg" '$1 == pkg { print $2; exit }' <<<"$PACKAGE_VERSIONS"
-      return 0
-    fi
-  done
-  # shellcheck disable=SC2016 # ${Version} is dpkg-query's format, not a shell expansion
-  dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true
+  local pkg="$1"
+  if queried "$pkg"; then
+    printf '%s' "${PACKAGE_VERSION[$pkg]:-}"
+    return 0
+  fi
+  # shellcheck disable=SC2016 # dpkg-query's format, not shell expansions
+  dpkg-query -W -f='${db:Status-Abbrev} ${Version}' "$pkg" 2>/dev/null | awk 'substr($1, 2, 1) ~ /[iWt]/ { print $2 }' || true
 }
+# is_held PKG (one of QUERIED_PACKAGES): dpkg's desired action for it is hold.
+is_held() { [[ -n "${PACKAGE_HELD[$1]:-}" ]]; }
 
 # upstream_version V: "1:2.2.1-0ubuntu1~24.04.3" -> "2.2.1", "1.6.20~ds1-1" -> "1.6.20".
 upstream_version() {
@@ -208,12 +242,23 @@ fi
 
 # ---------------------------------------------------------------- swap
 say "Swap off"
-if [[ -r "$ROOT/proc/swaps" ]] && [[ -n "$(awk 'NR > 1' "$ROOT/proc/swaps")" ]]; then
+SWAPS=()
+[[ ! -r "$ROOT/proc/swaps" ]] || mapfile -t SWAPS <"$ROOT/proc/swaps"
+if ((${#SWAPS[@]} > 1)); then
   swapoff -a
 else
   skip "no active swap"
 fi
-if [[ -f "$ROOT/etc/fstab" ]] && [[ -n "$(awk '$1 !~ /^#/ && $3 == "swap"' "$ROOT/etc/fstab")" ]]; then
+# An fstab swap entry: a line whose first field is not a comment and whose type (third field) is swap.
+fstab_has_swap() {
+  local device type rest
+  # `|| [[ -n $device ]]`: a last line without a newline is read too.
+  while read -r device _ type rest || [[ -n "$device" ]]; do
+    if [[ -n "$device" && "$device" != \#* && "$type" == swap ]]; then return 0; fi
+  done <"$ROOT/etc/fstab"
+  return 1
+}
+if [[ -f "$ROOT/etc/fstab" ]] && fstab_has_swap; then
   awk '{ if ($1 !~ /^#/ && $3 == "swap") print "# " $0; else print }' "$ROOT/etc/fstab" >"$ROOT/etc/fstab.k8sb-tmp"
   mv "$ROOT/etc/fstab.k8sb-tmp" "$ROOT/etc/fstab"
   printf '    commented out swap in /etc/fstab\n'
@@ -274,7 +319,21 @@ Signed-By: /etc/apt/keyrings/docker.asc"
   APT_UPDATED=0
 }
 
-install_containerd() {
+# The runtime package and kubelet/kubeadm/kubectl are installed by one apt-get (as the Kubernetes
+# docs' own steps would, one after the other): RUNTIME_INSTALL collects what the runtime needs.
+RUNTIME_INSTALL=()
+
+# refuse_if_held PKG: --allow-change-held-packages is for the kube packages this script holds
+# itself; a runtime package someone else held stays where it is, and the run stops saying so,
+# before any repository changes (apt-get alone would refuse the install too).
+refuse_if_held() {
+  if is_held "$1"; then
+    die "$1 is held (apt-mark hold) at $(installed_version "$1"), and Kubernetes ${K8S_MINOR} needs it changed. Run 'apt-mark unhold $1' if that is fine, then run again."
+  fi
+}
+
+# choose_containerd: what gives this host containerd 2.x, without installing it yet.
+choose_containerd() {
   say "containerd 2.x"
   local docker_pkg distro_pkg candidate
   docker_pkg="$(installed_version containerd.io)"
@@ -285,9 +344,9 @@ install_containerd() {
       skip "containerd.io $(upstream_version "$docker_pkg") (Docker's package, kept)"
       return 0
     fi
+    refuse_if_held containerd.io
     ensure_docker_repo
-    apt_update_once
-    apt_get install -y containerd.io
+    RUNTIME_INSTALL=(containerd.io)
   elif at_least_2 "$distro_pkg"; then
     skip "containerd $(upstream_version "$distro_pkg")"
     return 0
@@ -295,17 +354,20 @@ install_containerd() {
     apt_update_once
     candidate="$(apt-cache policy containerd 2>/dev/null | awk '/Candidate:/ { print $2; exit }')"
     if [[ "$candidate" != "(none)" ]] && at_least_2 "$candidate"; then
-      apt_get install -y containerd
+      RUNTIME_INSTALL=(containerd)
     else
       if [[ -n "$(installed_version docker.io)" ]]; then
         die "this host runs the distribution's Docker (docker.io), which depends on its containerd ${distro_pkg:-package}; containerd 2.x (needed by Kubernetes ${K8S_MINOR} and later minors) would remove it. Move the host to Docker CE from Docker's repository (it keeps its containerd.io), or use a host without docker.io."
       fi
       printf '    the archive offers containerd %s; installing containerd.io 2.x from Docker'"'"'s repository\n' "${candidate:-none}"
       ensure_docker_repo
-      apt_update_once
-      apt_get install -y containerd.io
+      RUNTIME_INSTALL=(containerd.io)
     fi
   fi
+}
+
+# check_containerd: after the install, 2.x is what is there.
+check_containerd() {
   local now
   now="$(installed_version containerd.io)"
   [[ -n "$now" ]] || now="$(installed_version containerd)"
@@ -313,7 +375,7 @@ install_containerd() {
 }
 
 if [[ "$RUNTIME" == containerd ]]; then
-  install_containerd
+  choose_containerd
 else
   say "CRI-O v${K8S_MINOR}"
   CRIO_KEYRING=/etc/apt/keyrings/cri-o-apt-keyring.gpg
@@ -323,48 +385,50 @@ else
     fetch_key "${CRIO_REPO}Release.key" "$CRIO_KEYRING"
     APT_UPDATED=0
   fi
-  install_missing cri-o
-  service_enabled crio || systemctl enable crio
-  service_active crio || systemctl start crio
+  if [[ -n "$(installed_version cri-o)" ]]; then skip "installed: cri-o"; else RUNTIME_INSTALL=(cri-o); fi
 fi
 
 # ---------------------------------------------------------------- kubelet, kubeadm, kubectl (held)
+KUBE_PACKAGES=(kubelet kubeadm kubectl)
+KUBE_INSTALL=()
+INSTALL_FLAGS=(-y)
 if [[ "$RUNTIME_ONLY" == 0 ]]; then
   say "kubelet, kubeadm, kubectl ${K8S_VERSION}"
-  KUBE_PACKAGES=(kubelet kubeadm kubectl)
-  NEEDS_INSTALL=0
   for pkg in "${KUBE_PACKAGES[@]}"; do
     current="$(installed_version "$pkg")"
     if [[ "$current" != "${K8S_VERSION}-"* ]]; then
-      NEEDS_INSTALL=1
+      KUBE_INSTALL=("kubelet=${K8S_VERSION}-*" "kubeadm=${K8S_VERSION}-*" "kubectl=${K8S_VERSION}-*")
       # Kubernetes does not support package downgrades; refuse rather than pass --allow-downgrades.
       if [[ -n "$current" ]] && version_newer "$current" "$K8S_VERSION"; then
         die "$pkg $current is newer than the requested ${K8S_VERSION}; downgrades are not supported"
       fi
     fi
   done
-  if [[ "$NEEDS_INSTALL" == 1 ]]; then
-    apt_update_once
-    HELD="$(apt-mark showhold 2>/dev/null || true)"
-    INSTALL_FLAGS=(-y)
-    for pkg in "${KUBE_PACKAGES[@]}"; do
-      if grep -qx "$pkg" <<<"$HELD"; then
-        INSTALL_FLAGS+=(--allow-change-held-packages)
-        break
-      fi
-    done
-    apt_get install "${INSTALL_FLAGS[@]}" "kubelet=${K8S_VERSION}-*" "kubeadm=${K8S_VERSION}-*" "kubectl=${K8S_VERSION}-*"
-  else
-    skip "kubelet, kubeadm, kubectl ${K8S_VERSION} installed"
-  fi
-  # An install holds nothing: when none of the three was held before it, none is now (one
-  # apt-mark process less per node); otherwise, or without an install, ask.
-  if [[ "$NEEDS_INSTALL" == 0 || "${INSTALL_FLAGS[*]}" == *--allow-change-held-packages* ]]; then
-    HELD="$(apt-mark showhold 2>/dev/null || true)"
-  fi
+  # Held packages (an earlier run, or the image) move only with this flag.
+  for pkg in "${KUBE_PACKAGES[@]}"; do
+    if [[ ${#KUBE_INSTALL[@]} -gt 0 ]] && is_held "$pkg"; then
+      INSTALL_FLAGS+=(--allow-change-held-packages)
+      break
+    fi
+  done
+  [[ ${#KUBE_INSTALL[@]} -gt 0 ]] || skip "kubelet, kubeadm, kubectl ${K8S_VERSION} installed"
+fi
+
+[[ ${#RUNTIME_INSTALL[@]} -eq 0 ]] || refuse_if_held "${RUNTIME_INSTALL[0]}"
+if [[ ${#RUNTIME_INSTALL[@]} -gt 0 || ${#KUBE_INSTALL[@]} -gt 0 ]]; then
+  apt_update_once
+  apt_get install "${INSTALL_FLAGS[@]}" "${RUNTIME_INSTALL[@]}" "${KUBE_INSTALL[@]}"
+fi
+[[ "$RUNTIME" != containerd ]] || check_containerd
+if [[ "$RUNTIME" == cri-o ]]; then
+  service_enabled crio || systemctl enable crio
+  service_active crio || systemctl start crio
+fi
+
+if [[ "$RUNTIME_ONLY" == 0 ]]; then
   TO_HOLD=()
   for pkg in "${KUBE_PACKAGES[@]}"; do
-    grep -qx "$pkg" <<<"$HELD" || TO_HOLD+=("$pkg")
+    is_held "$pkg" || TO_HOLD+=("$pkg")
   done
   if [[ ${#TO_HOLD[@]} -gt 0 ]]; then
     apt-mark hold "${TO_HOLD[@]}"
@@ -516,21 +580,23 @@ configure_containerd() {
   else
     skip "containerd configured and running"
   fi
-  service_enabled containerd || systemctl enable containerd
 }
 
 [[ "$RUNTIME" != containerd ]] || configure_containerd
+
+# containerd and kubelet enabled at boot with one systemctl: `enable` of a unit that is enabled
+# already creates no link and prints nothing (asking first would be one process more per unit);
+# --no-reload: only boot-time links change, so systemd need not reload its configuration
+# (systemctl(1): enable reloads it implicitly unless --no-reload).
+ENABLE_UNITS=()
+[[ "$RUNTIME" != containerd ]] || ENABLE_UNITS+=(containerd)
+[[ "$RUNTIME_ONLY" == 1 ]] || ENABLE_UNITS+=(kubelet)
+[[ ${#ENABLE_UNITS[@]} -eq 0 ]] || systemctl enable --no-reload "${ENABLE_UNITS[@]}"
 
 [[ "$RUNTIME_ONLY" == 0 ]] || {
   say "Container runtime ready"
   exit 0
 }
-
-if service_enabled kubelet; then
-  skip "kubelet enabled"
-else
-  systemctl enable kubelet
-fi
 
 # ---------------------------------------------------------------- control-plane images (optional)
 if [[ "$PULL_IMAGES" == 1 ]]; then
@@ -545,5 +611,5 @@ if [[ "$PULL_IMAGES" == 1 ]]; then
 fi
 
 # ---------------------------------------------------------------- done
-write_if_changed /etc/k8s-bootstrap/prepared 0644 "version=${K8S_VERSION} runtime=${RUNTIME}"
+write_if_changed /etc/k8s-bootstrap/prepared 0644 "$PREPARED_LINE"
 say "Node prepared: version=${K8S_VERSION} runtime=${RUNTIME}"

@@ -72,6 +72,25 @@ describe.skipIf(skipReason)('etcdutl snapshot restore and an etcd started on the
     expect((await run('sudo -n test -e /var/lib/etcd/r1; echo $?')).stdout).toBe('1\n');
   });
 
+  it('crictl (cri-tools, a kubeadm dependency) finds the etcd container and runs etcdutl in it without the API; needs root', async () => {
+    const crictl = 'sudo -n crictl --runtime-endpoint unix:///run/containerd/containerd.sock';
+    const ids = await run(`${crictl} ps --name '^etcd$' --state running -q`);
+    expect(ids.code, ids.stderr).toBe(0);
+    const id = ids.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect((await run(`${crictl} ps -q`)).stdout.trim().split('\n')).toHaveLength(4);
+    const ok = await run(`${crictl} exec ${id} etcdutl snapshot restore /var/lib/etcd/s.db --data-dir /var/lib/etcd/rc --name cp1 --initial-cluster cp1=${peer} --initial-advertise-peer-urls ${peer} --initial-cluster-token t2`);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((await run('sudo -n test -d /var/lib/etcd/rc/member && echo yes')).stdout).toBe('yes\n');
+    expect((await run(`${crictl} exec ${id} sh -c true`)).code).toBe(126);
+    const user = await run("crictl ps --name '^etcd$' -q");
+    expect(user.code).toBe(1);
+    expect(user.stderr).toContain('permission denied');
+    const wrong = await run('sudo -n crictl --runtime-endpoint unix:///var/run/crio/crio.sock.missing ps');
+    expect(wrong.code).toBe(1);
+    await run('sudo -n rm -rf /var/lib/etcd/rc');
+  });
+
   it('writes member/snap/db and member/wal on the node; the running etcd does not notice', async () => {
     const ok = await restore('/var/lib/etcd/s.db', '/var/lib/etcd/r');
     expect(ok.code, ok.stderr).toBe(0);

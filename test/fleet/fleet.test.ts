@@ -91,6 +91,9 @@ describe.skipIf(skipReason)('simulated fleet', () => {
     expect(madison.stdout.match(/1\.\d+\.\d+-1\.1/g)).toEqual(['1.36.2-1.1', '1.36.1-1.1', '1.36.0-1.1']);
     const version = await ssh(fleet, knownHosts, 'w1', "kubeadm version -o short; dpkg-query -W -f='${Version}' kubeadm");
     expect(version.stdout).toBe('v1.36.1\n1.36.1-1.1');
+    // A held package is dpkg's "hold" selection, as apt-mark hold sets it; the others are "install".
+    const status = await ssh(fleet, knownHosts, 'w1', "dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}|${db:Status-Want}\\n' kubeadm containerd");
+    expect(status.stdout).toBe('kubeadm\thi |hold\ncontainerd\tii |install\n');
     const asUser = await ssh(fleet, knownHosts, 'w1', 'kubeadm init');
     expect(asUser.code).toBe(1);
     expect(asUser.stderr).toContain('[ERROR IsPrivilegedUser]: user is not running as root');

@@ -45,7 +45,7 @@ const START_TIMEOUT_MS = 15_000;
 
 export const STANDIN_TOOLS = [
   'apt-get', 'apt-mark', 'apt-cache', 'dpkg-query', 'curl', 'gpg', 'modprobe', 'sysctl', 'swapoff',
-  'systemctl', 'journalctl', 'containerd', 'kubeadm', 'kubectl', 'kubelet', 'cilium', 'lsblk', 'helm', 'sha256sum',
+  'systemctl', 'journalctl', 'containerd', 'kubeadm', 'kubectl', 'kubelet', 'cilium', 'lsblk', 'helm', 'sha256sum', 'crictl',
 ] as const;
 
 /** Host paths every node gets a private, initially empty copy of. */

@@ -75,6 +75,12 @@ export class FakeNodeOps implements NodeOps {
     this.prepared.add(node.name);
   }
 
+  async prepareUnlessPrepared(node: ClusterNode): Promise<boolean> {
+    if (this.prepared.has(node.name)) return true;
+    await this.prepare(node);
+    return false;
+  }
+
   async setupHaLoadBalancer(node: ClusterNode): Promise<void> {
     await this.record('lb', node);
     this.loadBalancers.add(node.name);
@@ -122,6 +128,12 @@ export class FakeNodeOps implements NodeOps {
     this.need(this.prepared.has(node.name), `kubeadm join on ${node.name}: the node is not prepared`);
     this.need(this.initialised !== undefined, `kubeadm join on ${node.name}: there is no cluster to join`);
     this.joined.add(node.name);
+  }
+
+  async joinWorkerUnlessJoined(node: ClusterNode): Promise<boolean> {
+    if (this.joined.has(node.name)) return true;
+    await this.join(node);
+    return false;
   }
 
   async getNodes(): Promise<NodeStatus[]> {

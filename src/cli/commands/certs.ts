@@ -8,6 +8,7 @@ const checkOptions = {
 
 const renewOptions = {
   dryRun: flag('print the plan only'),
+  skipBackup: flag('do not take the etcd snapshot taken first (not recommended)'),
   readyTimeout: duration('how long a control plane may take to be Ready after its static pods restarted', { default: CERTS_DEFAULTS.readyTimeoutMs }),
   sshTimeout: duration('how long to wait for a control plane to answer SSH', { default: CERTS_DEFAULTS.sshTimeoutMs }),
   timeout: duration('overall time limit', { default: CERTS_DEFAULTS.timeoutMs }),

@@ -11,6 +11,7 @@ export async function runAddControlPlane(ctx: CliContext, options: AddControlPla
     addControlPlane(host, {
       ...clusterRefOf(ctx),
       hosts,
+      count: options.count,
       skipBackup: options.skipBackup,
       dryRun: options.dryRun,
       sshTimeoutMs: options.sshTimeout,

@@ -14,6 +14,7 @@ export async function runCertsRenew(ctx: CliContext, options: CertsRenewFlags): 
     certsRenew(host, {
       ...clusterRefOf(ctx),
       dryRun: options.dryRun,
+      skipBackup: options.skipBackup,
       readyTimeoutMs: options.readyTimeout,
       sshTimeoutMs: options.sshTimeout,
       timeoutMs: options.timeout,

@@ -29,6 +29,23 @@ export function nodeCounts(spec: ClusterSpec): NodeCounts {
 const TRANSITIONAL_CONTROL_PLANES = new Set([2, 4]);
 
 export function checkCounts(spec: ClusterSpec, options: { existingCluster?: boolean } = {}): ValidationIssue[] {
+  return [...checkCountValues(spec, options), ...checkControlPlaneNumbers(spec)];
+}
+
+/** controlPlane.numbers (cloud): one distinct number per control plane. */
+function checkControlPlaneNumbers(spec: ClusterSpec): ValidationIssue[] {
+  const numbers = spec.controlPlane.numbers;
+  if (numbers === undefined || spec.provider.name === 'static') return [];
+  if (new Set(numbers).size !== numbers.length) {
+    return [{ path: 'controlPlane.numbers', message: 'lists a number twice: each control-plane machine <name>-cp-N has its own N', value: numbers, fix: 'list the N of each control-plane machine <name>-cp-N once (inventory.json names them)' }];
+  }
+  if (numbers.length !== spec.controlPlane.count) {
+    return [{ path: 'controlPlane.numbers', message: `lists ${numbers.length} control planes but controlPlane.count is ${spec.controlPlane.count}`, value: numbers, fix: 'list the N of each control-plane machine <name>-cp-N (inventory.json names them), one per control plane' }];
+  }
+  return [];
+}
+
+function checkCountValues(spec: ClusterSpec, options: { existingCluster?: boolean }): ValidationIssue[] {
   const counts = nodeCounts(spec);
   if (options.existingCluster && TRANSITIONAL_CONTROL_PLANES.has(counts.controlPlanes)) {
     return spec.provider.name === 'static' ? [] : at('workers.count', spec.workers.count, workerCountProblem(spec.workers.count));

@@ -5,7 +5,8 @@
  * the operator's kubeconfig; read-only, no lock. Not healthy (exit 1) when anything has less than
  * 30 days left.
  *
- * renew: on every control plane, one at a time, the procedure of kubernetes.io "Certificate
+ * renew: first a verified etcd snapshot and the PKI (backup/pre-change.ts, --skip-backup to go
+ * without), then on every control plane, one at a time, the procedure of kubernetes.io "Certificate
  * Management with kubeadm" (Manual certificate renewal): `kubeadm certs renew all`, then the
  * static pods restarted (manifests moved out of /etc/kubernetes/manifests until the kubelet
  * stopped them, then back: templates/scripts/cert-restart.sh), then wait until that node's
@@ -34,7 +35,8 @@ import { loadCluster, openReadOnlyPool, topologyOf, type LoadedCluster } from '.
 import { runNodeOps } from '../run/node-ops.js';
 import { withRun } from '../run/session.js';
 import { createSshPool } from '../run/ssh-pool.js';
-import { certsRenewStepId } from '../run/step-ids.js';
+import { backupStepId, certsRenewStepId } from '../run/step-ids.js';
+import { assertPreChangeBackupPossible, preChangeBackupPhase } from '../backup/pre-change.js';
 import { loadMergeRecord } from '../../state/kubeconfig-record.js';
 import { certStatus, formatCertStatus, type CertStatus } from '../status/cert-status.js';
 import { kubeconfigView, sshNodeLister } from '../status/index.js';
@@ -56,6 +58,8 @@ export interface CertsCheckResult extends ResultBase {
 
 export interface CertsRenewOptions extends ClusterRef {
   dryRun?: boolean;
+  /** Renew without the verified etcd snapshot taken first. */
+  skipBackup?: boolean;
   timeoutMs?: number;
   sshTimeoutMs?: number;
   /** How long a control plane may take to be Ready after its static pods restarted. */
@@ -162,7 +166,11 @@ export async function certsRenew(host: Host, options: CertsRenewOptions): Promis
 
   // For the plan: what expires first now (a control plane that does not answer is named, not fatal here).
   const before = await readCerts(host, cluster, topology, Math.min(DEFAULTS.status.timeoutMs, timeoutMs)).catch(() => undefined);
-  const plan = [...renewPhases({ topology, certOps: notConnected, runId: 'plan', readyTimeoutMs }), kubeconfigPhase({ topology, ops: notConnected, file: dir.kubeconfigFile })];
+  const version = cluster.state.kubernetesVersion ?? spec.kubernetes.version;
+  // Every static pod restarts with new certificates: a verified snapshot first, as for the other control-plane changes.
+  const backup = (ops: () => SshNodeOps, runId: string): Phase[] =>
+    options.skipBackup ? [] : [preChangeBackupPhase({ reason: 'certs-renew', key: runId, spec, dir, topology, ops, kubernetesVersion: version, env: host.env, what: 'renewing the certificates' })];
+  const plan = [...backup(notConnected, 'plan'), ...renewPhases({ topology, certOps: notConnected, runId: 'plan', readyTimeoutMs }), kubeconfigPhase({ topology, ops: notConnected, file: dir.kubeconfigFile })];
   const steps = describePhases(plan);
   const first = before?.soonest ? `Now the first to expire is ${before.soonest.name} on ${before.soonest.node}: ${before.soonest.expires.slice(0, 10)} (${before.soonest.daysLeft} days).` : 'The current expiry dates could not be read.';
   const text = [
@@ -174,6 +182,7 @@ export async function certsRenew(host: Host, options: CertsRenewOptions): Promis
   ].join('\n');
   emitTo(host, { type: 'plan', time: Date.now(), command: 'certs renew', cluster: spec.name, dryRun, steps, text });
   if (dryRun) return { cluster: spec.name, dryRun, nodes: names, ...(before ? { certs: before } : {}), summary: ['[dry run] nothing was renewed.'] };
+  if (!options.skipBackup) await assertPreChangeBackupPossible(spec, host.env, 'Cannot renew the certificates');
   const go = await host.confirm({ command: 'certs renew', message: `Renew the certificates of ${spec.name} on ${names.join(', ')} (their control-plane pods restart, one node at a time)?`, doing: `renewing the certificates of ${spec.name}` });
   if (!go) throw new DeclinedError('Nothing was renewed.');
 
@@ -185,11 +194,21 @@ export async function certsRenew(host: Host, options: CertsRenewOptions): Promis
       const recorded = run.state.current.facts[FACT_CERTS_RUN];
       const runId = typeof recorded === 'string' ? recorded : `run-${randomUUID()}`;
       if (typeof recorded === 'string') run.say(`resuming the renewal started earlier (${FACT_CERTS_RUN} in ${dir.stateFile})`);
-      else await run.state.update((state) => void (state.facts[FACT_CERTS_RUN] = runId));
+      if (options.skipBackup) run.say('--skip-backup: no etcd snapshot is taken before the renewal.', 'warning');
+      else if (before?.soonest && before.soonest.daysLeft < 0) {
+        run.say(`${before.soonest.name} on ${before.soonest.node} expired on ${before.soonest.expires.slice(0, 10)}: etcd and the API may refuse the snapshot; if the backup fails, renew with --skip-backup.`, 'warning');
+      }
+      // Keyed by the renewal's run id: a resumed renewal does not take a second one. The run id is
+      // recorded once the backup is there: before it, nothing was renewed to resume.
+      await run.runPhases(backup(() => ops, runId));
+      if (typeof recorded !== 'string') await run.state.update((state) => void (state.facts[FACT_CERTS_RUN] = runId));
       await run.runPhases(renewPhases({ topology, certOps: () => certOps, runId, readyTimeoutMs }));
       // admin.conf on the first control plane carries the renewed client certificate: the operator's copy follows.
       await run.runPhases([kubeconfigPhase({ topology, ops: () => ops, file: dir.kubeconfigFile })]);
-      await run.state.update((state) => void delete state.facts[FACT_CERTS_RUN]);
+      await run.state.update((state) => {
+        delete state.facts[FACT_CERTS_RUN];
+        delete state.steps[backupStepId('certs-renew', runId)];
+      });
     } finally {
       await pool.closeAll();
     }

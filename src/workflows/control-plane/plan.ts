@@ -7,9 +7,10 @@
  * state (config validation's existingCluster) and said as a warning; add-control-plane must end on
  * an odd count again (2 → 3, or 1 → 3 with two hosts), at most 5.
  *
- * Static clusters only for now: on a cloud the control planes are a Terraform count behind the
- * provider's load balancer, and a count shrinks from its highest index only; that is refused with
- * a hint rather than half done.
+ * Static clusters: the host list of cluster.yaml changes. Clouds: controlPlane.numbers does (the N
+ * of each machine <name>-cp-N; the modules make one machine per number with for_each, so any one
+ * can go alone, and the lowest free number in 1..5 is the next one made). The inventory lists the
+ * control planes in number order, so inventory.control_plane[i] is the machine of the i-th number.
  */
 import { UsageError } from '../../errors.js';
 import type { Inventory, InventoryNode } from '../../providers/inventory.js';
@@ -18,6 +19,8 @@ import type { ClusterSpec, StaticHost, StaticHostInput } from '../../config/sche
 import { defaultNodeName } from '../../config/node-names.js';
 import { controlPlaneCountProblem } from '../../config/field-checks.js';
 import { validateSpec } from '../../config/validate/index.js';
+import { MAX_CONTROL_PLANE_NUMBER } from '../../config/schema.js';
+import { controlPlaneNumbers, planNodeNames } from '../../config/node-names.js';
 
 export interface ControlPlaneFacts {
   spec: ClusterSpec;
@@ -32,15 +35,28 @@ export interface RemoveControlPlanePlan {
   targetInventory: Inventory;
   /** The count left is even (2 or 4). */
   even: boolean;
+  /** Cloud: the N of the machine <name>-cp-N that Terraform destroys. */
+  machine?: number;
 }
 
 export type RemoveControlPlaneDecision = { kind: 'nothing'; message: string } | { kind: 'remove'; plan: RemoveControlPlanePlan };
 
-function refuseCloud(spec: ClusterSpec, command: string): void {
-  if (spec.provider.name === 'static') return;
-  throw new UsageError('ControlPlaneChangeUnsupported', `${command} is not supported on ${spec.provider.name} yet: its control planes are a Terraform count behind the provider's load balancer`, {
-    hint: 'On a cloud, replace a broken control plane by restoring from a backup (k8s-bootstrap restore), or remove its etcd member by hand (etcdctl member remove) and run init again. Nothing was changed.',
+/** The numbers of a cloud cluster's control planes, checked against the inventory they describe. */
+function cloudNumbers(spec: ClusterSpec, inventory: Inventory): number[] {
+  const numbers = controlPlaneNumbers(spec);
+  if (numbers.length !== inventory.control_plane.length) {
+    throw new UsageError('ControlPlaneNumbersMismatch', `cluster.yaml names ${numbers.length} control-plane machines (controlPlane.numbers ${numbers.join(', ')}) but inventory.json lists ${inventory.control_plane.length} (${inventory.control_plane.map((n) => n.name).join(', ')})`, {
+      hint: `An add-control-plane was interrupted: run "k8s-bootstrap add-control-plane" (no flags) to finish it, or set controlPlane.numbers in cluster.yaml to the N of the machines inventory.json lists. Nothing was changed.`,
+    });
+  }
+  // The built-in modules name machine N <name>-cp-N: a module whose order is not the numbers' is refused.
+  inventory.control_plane.forEach((node, i) => {
+    const named = new RegExp(`^${spec.name}-cp-(\\d+)$`).exec(node.name);
+    if (named && Number(named[1]) !== numbers[i]) {
+      throw new UsageError('ControlPlaneOrder', `inventory.json lists ${node.name} where cluster.yaml's controlPlane.numbers has ${numbers[i]}: the module's control_plane output must follow the numbers`, { hint: 'Check the module in the cluster folder\'s terraform/ (its control_plane output, in number order). Nothing was changed.' });
+    }
   });
+  return numbers;
 }
 
 /** Static hosts with explicit names, so none is renamed when another leaves. */
@@ -60,15 +76,21 @@ export function planRemoveControlPlane(cluster: ControlPlaneFacts, name: string 
   }
   const node = inventory.control_plane.find((entry) => entry.name === name);
   if (!node) return { kind: 'nothing', message: `${name} is not a control plane of cluster ${spec.name} (already removed?): nothing to do.` };
-  refuseCloud(spec, 'remove-control-plane');
   if (inventory.control_plane.length === 1) {
-    throw new UsageError('LastControlPlane', `${name} is the only control plane of ${spec.name}: removing it would end the cluster`, { hint: 'Add a control plane first (k8s-bootstrap add-control-plane --host ADDRESS), or destroy the cluster. Nothing was changed.' });
+    const add = spec.provider.name === 'static' ? 'add-control-plane --host ADDRESS' : 'add-control-plane';
+    throw new UsageError('LastControlPlane', `${name} is the only control plane of ${spec.name}: removing it would end the cluster`, { hint: `Add a control plane first (k8s-bootstrap ${add}), or destroy the cluster. Nothing was changed.` });
   }
-  if (spec.provider.name !== 'static') throw new Error('unreachable');
-  const hosts = namedHosts(spec.provider).filter((host) => !(host.role === 'control-plane' && host.name === name));
-  const target: ClusterSpec = { ...spec, provider: { ...spec.provider, hosts }, controlPlane: { ...spec.controlPlane, count: hosts.filter((h) => h.role === 'control-plane').length } };
   const targetInventory: Inventory = { ...inventory, control_plane: inventory.control_plane.filter((entry) => entry.name !== name) };
   const remaining = targetInventory.control_plane.map((entry) => entry.name);
+  if (spec.provider.name !== 'static') {
+    const numbers = cloudNumbers(spec, inventory);
+    const machine = numbers[inventory.control_plane.indexOf(node)]!;
+    const left = numbers.filter((number) => number !== machine);
+    const target: ClusterSpec = { ...spec, controlPlane: { ...spec.controlPlane, count: left.length, numbers: left } };
+    return { kind: 'remove', plan: { node, remaining, target, targetInventory, even: remaining.length % 2 === 0, machine } };
+  }
+  const hosts = namedHosts(spec.provider).filter((host) => !(host.role === 'control-plane' && host.name === name));
+  const target: ClusterSpec = { ...spec, provider: { ...spec.provider, hosts }, controlPlane: { ...spec.controlPlane, count: hosts.filter((h) => h.role === 'control-plane').length } };
   return { kind: 'remove', plan: { node, remaining, target, targetInventory, even: remaining.length % 2 === 0 } };
 }
 
@@ -76,7 +98,10 @@ export interface AddControlPlanePlan {
   /** The new control planes, joined one at a time in this order. */
   added: string[];
   target: ClusterSpec;
+  /** Static: the inventory with the new hosts. Cloud: the current one (Terraform makes the machines first). */
   targetInventory: Inventory;
+  /** Cloud: the numbers N of the machines <name>-cp-N Terraform makes. */
+  machines?: number[];
 }
 
 export type AddControlPlaneDecision = { kind: 'nothing'; message: string } | { kind: 'add'; plan: AddControlPlanePlan };
@@ -91,10 +116,10 @@ function nextControlPlaneIndex(names: string[], count: number): number {
   return highest + 1;
 }
 
-export function planAddControlPlane(cluster: ControlPlaneFacts & { joined: (name: string) => boolean }, hosts: StaticHostInput[]): AddControlPlaneDecision {
+export function planAddControlPlane(cluster: ControlPlaneFacts & { joined: (name: string) => boolean }, hosts: StaticHostInput[], addCount?: number): AddControlPlaneDecision {
   const { spec, inventory } = cluster;
-  refuseCloud(spec, 'add-control-plane');
-  if (spec.provider.name !== 'static') throw new Error('unreachable');
+  if (spec.provider.name !== 'static') return planCloudAdd(cluster, hosts, addCount);
+  if (addCount !== undefined) throw new UsageError('CountOnStatic', '--count is for cloud clusters: a static control plane is a machine you name', { hint: 'Pass --host ADDRESS[,name=NAME] for each machine that joins. Nothing was changed.' });
   const existing = namedHosts(spec.provider);
   const unfinished = inventory.control_plane.filter((node) => !cluster.joined(node.name)).map((node) => node.name);
   if (hosts.length === 0) {
@@ -137,3 +162,50 @@ export function planAddControlPlane(cluster: ControlPlaneFacts & { joined: (name
   const targetInventory: Inventory = { ...inventory, control_plane: [...inventory.control_plane, ...fresh.control_plane.filter((node) => added.some((host) => host.name === node.name))] };
   return { kind: 'add', plan: { added: [...unfinished, ...added.map((host) => host.name)], target, targetInventory } };
 }
+
+/** The smallest number of control planes to add that ends on an allowed count (2 -> 3, 1 -> 3, 3 -> 5, 4 -> 5). */
+function countToOdd(current: number): number {
+  return current % 2 === 0 ? 1 : 2;
+}
+
+/**
+ * Cloud: new machines take the lowest free numbers; Terraform makes them (add-control-plane saves
+ * the target spec first, so an interrupted run resumes with no flags: numbers without a machine in
+ * the inventory, or machines not joined yet).
+ */
+function planCloudAdd(cluster: ControlPlaneFacts & { joined: (name: string) => boolean }, hosts: StaticHostInput[], count: number | undefined): AddControlPlaneDecision {
+  const { spec, inventory } = cluster;
+  if (hosts.length > 0) {
+    throw new UsageError('HostOnCloud', `--host is for static clusters: on ${spec.provider.name} Terraform makes the machine`, { hint: 'Run "k8s-bootstrap add-control-plane" (or --count N). Nothing was changed.' });
+  }
+  const numbers = controlPlaneNumbers(spec);
+  const unfinished = inventory.control_plane.filter((node) => !cluster.joined(node.name)).map((node) => node.name);
+  if (numbers.length > inventory.control_plane.length || unfinished.length > 0) {
+    // An earlier run saved these numbers: finish it, whatever --count says now. The names of the
+    // machines still to make are the built-in modules' (a team's module may name them otherwise:
+    // the run takes the names from Terraform's outputs).
+    const known = new Set(inventory.control_plane.map((node) => node.name));
+    const pending = planNodeNames(spec).controlPlanes.filter((name) => !known.has(name));
+    const missing = numbers.length > inventory.control_plane.length ? pending.slice(0, numbers.length - inventory.control_plane.length) : [];
+    return { kind: 'add', plan: { added: [...unfinished, ...missing], target: spec, targetInventory: inventory, machines: [] } };
+  }
+  if (numbers.length >= MAX_CONTROL_PLANE_NUMBER) {
+    throw new UsageError('ControlPlaneMaximum', `${spec.name} has ${numbers.length} control planes, the most it may have`, { hint: 'Nothing was changed.' });
+  }
+  const adding = count ?? countToOdd(numbers.length);
+  const total = numbers.length + adding;
+  const problem = controlPlaneCountProblem(total);
+  if (adding < 1 || problem) {
+    throw new UsageError('ControlPlaneCount', `Adding ${adding} control plane(s) to ${numbers.length} makes ${total}; the number of control planes ${problem?.message ?? 'must grow'}`, {
+      hint: `Add ${countToOdd(numbers.length)} (the default) to end on ${numbers.length + countToOdd(numbers.length)}. Nothing was changed.`,
+    });
+  }
+  const free = Array.from({ length: MAX_CONTROL_PLANE_NUMBER }, (_, i) => i + 1).filter((n) => !numbers.includes(n));
+  const machines = free.slice(0, adding);
+  if (machines.length < adding) throw new UsageError('NoFreeControlPlaneNumber', `No free machine number: control planes are <name>-cp-1 to -cp-${MAX_CONTROL_PLANE_NUMBER}`, { hint: 'Remove a control plane first. Nothing was changed.' });
+  const after = [...numbers, ...machines].sort((a, b) => a - b);
+  const target = validateSpec({ ...spec, controlPlane: { ...spec.controlPlane, count: after.length, numbers: after } }, { existingCluster: true });
+  const names = planNodeNames(target).controlPlanes;
+  return { kind: 'add', plan: { added: machines.map((n) => names[after.indexOf(n)]!), target, targetInventory: inventory, machines } };
+}
+

@@ -1,5 +1,5 @@
 /**
- * remove-control-plane NODE: takes a control plane out of a static HA cluster, also one that is
+ * remove-control-plane NODE: takes a control plane out of an HA cluster (static or cloud), also one that is
  * dead (Kubespray #12986: etcd otherwise keeps the dead member for ever).
  *
  * Before anything changes (read-only SSH, no lock): which control planes answer, and etcd's
@@ -20,14 +20,17 @@
  *   4. `kubeadm reset -f` on the node when it answers (it finds no member left, says so and goes
  *      on; keepalived and haproxy are stopped there, reset-node.sh);
  *   5. `kubectl delete node`;
- *   6. haproxy and keepalived on the control planes that stay, with the smaller backend list
- *      (one at a time, so the VIP is always held); the endpoint VIP:8443 does not change;
+ *   6. static HA: haproxy and keepalived on the control planes that stay, with the smaller backend
+ *      list (one at a time, so the VIP is always held); the endpoint VIP:8443 does not change.
+ *      Cloud: Terraform destroys the machine <name>-cp-N and its own objects (its target-group
+ *      attachment or load-balancer member, port, floating IP, API firewall rule), the plan
+ *      reviewed first (only those may go); the provider's load balancer and endpoint stay;
  *   7. cluster.yaml and inventory.json without the node; its checkpoints and host key forgotten;
  *   8. the nodes left all Ready, and etcd with one voting member per control plane left.
  * kubeadm-config needs no change: kubeadm stopped keeping a ClusterStatus (the control planes'
  * API endpoints) there in v1.22; they come from the kube-apiserver pods' annotations.
  */
-import { DeclinedError, UsageError } from '../../errors.js';
+import { DeclinedError, ExternalToolError, UsageError } from '../../errors.js';
 import { emitTo, noteTo, type Host, type ResultBase } from '../../engine/host.js';
 import type { Phase, Step } from '../../engine/step.js';
 import { DEFAULTS, DRAIN_DEFAULTS } from '../defaults.js';
@@ -38,7 +41,12 @@ import { writeFileAtomic } from '../../state/atomic.js';
 import { checkPinned, loadCluster, nodeUsersOf, openReadOnlyPool, topologyOf, type LoadedCluster } from '../run/load-cluster.js';
 import type { ClusterRef } from '../run/cluster-ref.js';
 import type { RemoveWorkersOptions } from '../workers/remove.js';
-import { withRun } from '../run/session.js';
+import { withRun, type RunHarness } from '../run/session.js';
+import { previewProvision, provisionInventory, provisionPhases, type ProvisionOptions } from '../run/provision.js';
+import { controlPlaneNumbers } from '../../config/node-names.js';
+import type { ClusterSpec } from '../../config/schema.js';
+import type { Inventory } from '../../providers/inventory.js';
+import { nonControlPlaneRemovals, refusedPlanError } from '../workers/terraform-guard.js';
 import { createSshPool } from '../run/ssh-pool.js';
 import { topologyFromInventory, type ClusterNode, type Topology } from '../../nodes/topology.js';
 import { backupStepId, drainNodeStepIds, nodeStepIds, stepId } from '../run/step-ids.js';
@@ -52,6 +60,14 @@ import { assertPreChangeBackupPossible, preChangeBackupPhase } from '../backup/p
 import { planRemoveControlPlane, type RemoveControlPlanePlan } from './plan.js';
 import { readMembers, removalVerdict, removeMember, type EtcdMember } from './etcd-members.js';
 import { etcdVerifyStep, loadBalancerPhase, withFirst } from './phases.js';
+
+/** State fact of a cloud removal whose machine Terraform is destroying: "<machine number> <node>". */
+const REMOVING_FACT = 'remove-control-plane.machine';
+
+function removingFact(value: unknown): { node: string; machine: number } | undefined {
+  const match = typeof value === 'string' ? /^([1-9]) (\S+)$/.exec(value) : null;
+  return match ? { machine: Number(match[1]), node: match[2]! } : undefined;
+}
 
 /** remove-workers' run options (dry run, time limits, safe drains), for one control plane. */
 export interface RemoveControlPlaneOptions
@@ -81,6 +97,10 @@ export async function removeControlPlane(host: Host, options: RemoveControlPlane
   const cluster = await loadCluster(host, options);
   const name = cluster.spec.name;
   const dryRun = options.dryRun === true;
+  const pending = removingFact(cluster.state.facts[REMOVING_FACT]);
+  if (pending && !dryRun && !cluster.inventory.control_plane.some((node) => node.name === pending.node) && controlPlaneNumbers(cluster.spec).includes(pending.machine)) {
+    return finishInterruptedRemoval(host, cluster, pending);
+  }
   const decision = planRemoveControlPlane(cluster, options.node);
   if (decision.kind === 'nothing') return { cluster: name, dryRun, dead: false, remaining: cluster.inventory.control_plane.map((n) => n.name), summary: [decision.message] };
   const { plan } = decision;
@@ -100,7 +120,9 @@ export async function removeControlPlane(host: Host, options: RemoveControlPlane
     ...(note ? [note] : []),
     ...(plan.even ? [`warning: ${plan.remaining.length} control planes is an even etcd membership (no more failures survived than with ${plan.remaining.length - 1}); add one back with add-control-plane.`] : []),
   ].join('\n');
-  const steps = describePhases(phases);
+  // On a cloud Terraform then destroys the machine (Preflight and Infrastructure as add-workers shows them).
+  const infrastructure = plan.machine === undefined ? [] : provisionPhases({ spec: plan.target, rebuildImage: false, noNewMachines: true, state: cluster.state }, notConnected);
+  const steps = describePhases([...phases, ...infrastructure]);
   emitTo(host, { type: 'plan', time: Date.now(), command: 'remove-control-plane', cluster: name, dryRun, steps, text });
   if (dryRun) return { cluster: name, dryRun, dead: !inspection.alive, remaining: plan.remaining, summary: ['[dry run] nothing was changed.'] };
   assertCredentials(cluster.spec, host.env, 'Cannot remove a control plane');
@@ -123,13 +145,17 @@ export async function removeControlPlane(host: Host, options: RemoveControlPlane
         const ops = runNodeOps(host, cluster.spec, cluster.dir, pool, run.secrets);
         const notReset: string[] = [];
         if (options.skipBackup) run.say(`--skip-backup: no etcd snapshot is taken before removing ${target}.`, 'warning');
+        // Before anything that cannot be undone: would Terraform destroy that machine and nothing else?
+        if (plan.machine !== undefined) await previewProvision(run, host, machineRemoval(cluster, plan, plan.machine));
         await run.runPhases(removePhases(host, cluster, plan, { ...options, sshTimeoutMs }, inspection, topology, after, () => ops, { notReset, state: () => run.state }));
+        if (plan.machine !== undefined) await destroyMachine(run, host, cluster, plan, plan.machine);
         await saveSpec(cluster.dir, run.state, plan.target);
         await writeFileAtomic(cluster.dir.inventoryFile, `${JSON.stringify(plan.targetInventory, null, 2)}\n`, 0o644);
         await new HostKeyStore({ file: cluster.dir.knownHostsFile }).forget(plan.node.public_ip || plan.node.private_ip, plan.node.ssh_port ?? 22);
         await run.state.update((state) => {
           for (const id of [...nodeStepIds(target), ...drainNodeStepIds(target), stepId.loadBalancer(target), stepId.removeEtcdMember(target), backupStepId('remove-control-plane', target)]) delete state.steps[id];
           delete state.facts[drainedWorkloadsFact(target)];
+          delete state.facts[REMOVING_FACT];
         });
         const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULTS.removeWorkers.readyTimeoutMs;
         await run.runPhases([remainingReadyPhase({ topology: after, readyTimeoutMs, ops: () => ops }), { title: 'Verify etcd', steps: [etcdVerifyStep(after, () => ops)] }]);
@@ -141,6 +167,60 @@ export async function removeControlPlane(host: Host, options: RemoveControlPlane
   if (!inspection.alive) noteTo(host, `${target} did not answer SSH and was not reset (kubeadm reset -f); it is no longer part of the cluster. If it comes back, run "sudo kubeadm reset -f" on it first: its kubelet would register the Node again (its etcd member stays removed).`, 'warning');
   if (plan.even) noteTo(host, `${plan.remaining.length} control planes left: add one back with "k8s-bootstrap add-control-plane --host ADDRESS" for an odd etcd membership.`, 'warning');
   return { cluster: name, dryRun: false, removed: target, dead: !inspection.alive, remaining: plan.remaining, summary: [`Removed control plane ${target} from ${name}; etcd has ${plan.remaining.length} member(s): ${plan.remaining.join(', ')}; all nodes Ready.`] };
+}
+
+/**
+ * Cloud: Terraform destroys the machine of number N and its own objects (target-group attachment
+ * or load-balancer member, port, floating IP, API firewall rule), so the provider's load balancer
+ * stops sending to it; the plan may do nothing else. The inventory Terraform then outputs must be
+ * the one planned (the other control planes and every worker as they were).
+ */
+async function destroyMachine(run: RunHarness, host: Host, cluster: LoadedCluster, plan: RemoveControlPlanePlan, machine: number): Promise<void> {
+  // Recorded first: once Terraform has destroyed the machine, inventory.json no longer names the
+  // node, and only this fact lets a run after an interruption finish the removal (cluster.yaml).
+  await run.state.update((state) => void (state.facts[REMOVING_FACT] = `${machine} ${plan.node.name}`));
+  const inventory = await provisionInventory(run, host, machineRemoval(cluster, plan, machine));
+  // The machines Terraform has now: cluster.yaml follows at once, whatever the check below finds.
+  await saveSpec(cluster.dir, run.state, plan.target);
+  const names = (nodes: Inventory['control_plane']) => nodes.map((node) => `${node.name}@${node.private_ip}`).join(', ');
+  if (names(inventory.control_plane) !== names(plan.targetInventory.control_plane) || names(inventory.workers) !== names(plan.targetInventory.workers)) {
+    throw new ExternalToolError('InventoryChanged', `After destroying ${plan.node.name}'s machine Terraform lists control planes ${names(inventory.control_plane)} and workers ${names(inventory.workers)}; expected ${names(plan.targetInventory.control_plane)}`, {
+      hint: 'Review the module in the cluster folder\'s terraform/ directory ("terraform output"); inventory.json and cluster.yaml hold what Terraform has.',
+    });
+  }
+}
+
+/** The provisioning of remove-control-plane: the smaller machine list, at the running version, only that machine's objects destroyed. */
+function machineRemoval(cluster: LoadedCluster, plan: RemoveControlPlanePlan, machine: number): ProvisionOptions {
+  const version = cluster.state.kubernetesVersion ?? cluster.spec.kubernetes.version;
+  return {
+    spec: { ...plan.target, kubernetes: { ...plan.target.kubernetes, version } },
+    dir: cluster.dir,
+    rebuildImage: false,
+    noNewMachines: true,
+    reviewPlan: (terraformPlan) => {
+      const unexpected = nonControlPlaneRemovals(terraformPlan.changes, machine);
+      if (unexpected.length > 0) throw refusedPlanError('remove-control-plane', unexpected, terraformPlan.changes);
+    },
+  };
+}
+
+/**
+ * A cloud removal interrupted after Terraform destroyed the machine (inventory.json without the
+ * node, cluster.yaml still with its number): finishes cluster.yaml, the host key and the facts.
+ */
+async function finishInterruptedRemoval(host: Host, cluster: LoadedCluster, pending: { node: string; machine: number }): Promise<RemoveControlPlaneResult> {
+  const numbers = controlPlaneNumbers(cluster.spec).filter((n) => n !== pending.machine);
+  const target: ClusterSpec = { ...cluster.spec, controlPlane: { ...cluster.spec.controlPlane, count: numbers.length, numbers } };
+  await withRun(host, cluster.dir, { command: 'remove-control-plane', cluster: cluster.spec.name, timeoutMs: 60_000, secrets: runSecrets(cluster.spec, host.env) }, async (run) => {
+    await saveSpec(cluster.dir, run.state, target);
+    await run.state.update((state) => {
+      delete state.facts[REMOVING_FACT];
+      for (const id of [...nodeStepIds(pending.node), ...drainNodeStepIds(pending.node), stepId.loadBalancer(pending.node), stepId.removeEtcdMember(pending.node), backupStepId('remove-control-plane', pending.node)]) delete state.steps[id];
+    });
+  });
+  const remaining = cluster.inventory.control_plane.map((node) => node.name);
+  return { cluster: cluster.spec.name, dryRun: false, removed: pending.node, dead: false, remaining, summary: [`Finished removing control plane ${pending.node} (its machine was already destroyed): cluster.yaml now lists machines ${numbers.join(', ')}.`] };
 }
 
 /** Read-only: does the node answer, and etcd as seen from the first other control plane whose etcd answers. */

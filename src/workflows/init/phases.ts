@@ -79,11 +79,12 @@ export function bootstrapPhases(options: BootstrapOptions): Phase[] {
     inputs: `${version}/${runtime}`,
     retries: RETRIES,
     retryable: isRetryableNodeError,
-    check: async (ctx) => {
+    check: async () => {
       if (unreachable.has(node.name)) throw unreachable.get(node.name);
-      return (await ops().isPrepared(node, version, runtime, ctx)) ? 'already prepared (image or earlier run)' : undefined;
+      return undefined;
     },
-    run: (ctx) => ops().prepare(node, version, runtime, ctx),
+    // The script looks at the marker itself: the look and the work are one SSH command.
+    run: async (ctx) => ((await ops().prepareUnlessPrepared(node, version, runtime, ctx)) ? { alreadyDone: 'already prepared (image or earlier run)' } : undefined),
   });
   if (!options.workersOnly) {
     phases.push({ title: 'Node preparation', concurrency: options.concurrency, steps: topology.controlPlanes.filter(wanted).map(prepareStep) });
@@ -327,9 +328,17 @@ function joinStep(node: ClusterNode, controlPlane: boolean, options: BootstrapOp
     timeoutMs: 15 * 60_000,
     retries: RETRIES,
     retryable: isRetryableNodeError,
-    check: async (ctx) => ((await ops().isJoined(node, topology, ctx)) ? (controlPlane ? 'already joined (control-plane label, etcd and kube-apiserver running)' : 'already joined') : undefined),
-    // The check runs before every attempt; join resets what a failed attempt of ours left.
-    run: (ctx: StepContext) => ops().join(node, topology, controlPlane, ctx),
+    ...(controlPlane
+      ? {
+          check: async (ctx: StepContext) => ((await ops().isJoined(node, topology, ctx)) ? 'already joined (control-plane label, etcd and kube-apiserver running)' : undefined),
+          // The check runs before every attempt; join resets what a failed attempt of ours left.
+          run: (ctx: StepContext) => ops().join(node, topology, true, ctx),
+        }
+      : {
+          // A worker's look and join are one SSH command on a clean machine; on one with kubeadm
+          // state (a failed attempt, an earlier run) the same judgement as the control planes' check.
+          run: async (ctx: StepContext) => ((await ops().joinWorkerUnlessJoined(node, topology, ctx)) ? { alreadyDone: 'already joined' } : undefined),
+        }),
   };
 }
 

@@ -114,7 +114,10 @@ export function restorePhases(options: RestorePhaseOptions): Phase[] {
           run: async (ctx) => {
             const r = rops();
             await r.stage(first, stamp, await options.files(), ctx);
-            await r.run(first, 'prepare', stamp, ctx);
+            const out = await r.run(first, 'prepare', stamp, ctx);
+            const via = out.values.get('via')?.[0];
+            if (via === 'crictl') ctx.output(`the API did not answer: etcdutl ran in the etcd container of ${first.name} through the container runtime (crictl exec)`, 'info');
+            else if (via === 'kubectl') ctx.output(`etcdutl ran in etcd-${first.name} (kubectl exec)`, 'info');
           },
         }),
         ...stop,

@@ -33,10 +33,22 @@ export interface ProvisionOptions {
   workerCount?: number;
   /** Called with the plan before apply; throwing stops the run (add-workers: only additions). */
   reviewPlan?: (plan: import('../../tools/terraform.js').PlanResult) => void;
+  /**
+   * The run makes no machine (remove-control-plane): the image recorded in state.json is passed
+   * as it is, even when its inputs changed since (the modules ignore image changes of running
+   * machines), so no image is built for a run that only destroys.
+   */
+  noNewMachines?: boolean;
+  /**
+   * Plan and review only, nothing applied, never checkpointed: a command whose own steps cannot be
+   * undone (remove-control-plane's etcd member removal) learns before them whether its Terraform
+   * change would be refused.
+   */
+  preview?: boolean;
 }
 
 /** What decides which provisioning steps there are: known before anything runs. */
-export interface ProvisionShape extends Pick<ProvisionOptions, 'spec' | 'rebuildImage' | 'workerCount'> {
+export interface ProvisionShape extends Pick<ProvisionOptions, 'spec' | 'rebuildImage' | 'workerCount' | 'noNewMachines' | 'preview'> {
   /** The node image state.json records: an up-to-date one is reused, and there is no Image step. */
   state?: Pick<ClusterState, 'image'>;
 }
@@ -57,6 +69,21 @@ export const TOOL_STOP_GRACE_MS = Math.max(TERRAFORM_STOP_GRACE_MS, PACKER_CLEAN
 export async function provisionInventory(run: RunHarness, host: Pick<Host, 'env' | 'signal'>, options: ProvisionOptions): Promise<Inventory> {
   const { spec } = options;
   if (!isCloudProvider(spec.provider.name)) return inventoryFromSpec(spec);
+  await runProvisionPhases(run, host, options);
+  // Also read when the infrastructure step was skipped: the file is data, checked like Terraform's outputs.
+  const inventory = await readInventory(options.dir, spec);
+  if (!inventory) throw new PreflightError('InventoryMissing', `${options.dir.inventoryFile} is missing after provisioning`);
+  return inventory;
+}
+
+/** The same phases with the Terraform plan reviewed and discarded (ProvisionOptions.preview). */
+export async function previewProvision(run: RunHarness, host: Pick<Host, 'env' | 'signal'>, options: Omit<ProvisionOptions, 'preview'>): Promise<void> {
+  if (!isCloudProvider(options.spec.provider.name)) return;
+  await runProvisionPhases(run, host, { ...options, preview: true });
+}
+
+async function runProvisionPhases(run: RunHarness, host: Pick<Host, 'env' | 'signal'>, options: ProvisionOptions): Promise<void> {
+  const { spec } = options;
   // Before any step (and the hour-long image build): a backend the binary cannot use is a
   // configuration error, exit 2.
   if (spec.terraform.backend) await assertBackendSupported(spec, await resolveTerraformBinary(spec.terraform.binary, host.env), host.signal);
@@ -64,10 +91,6 @@ export async function provisionInventory(run: RunHarness, host: Pick<Host, 'env'
   terraformParallelism(0, spec.terraform.parallelism, host.env);
   const tools: ProvisionTools = { run, env: host.env, dir: options.dir, reviewPlan: options.reviewPlan };
   await run.runPhases(provisionPhases({ ...options, state: run.state.current }, () => tools));
-  // Also read when the infrastructure step was skipped: the file is data, checked like Terraform's outputs.
-  const inventory = await readInventory(options.dir, spec);
-  if (!inventory) throw new PreflightError('InventoryMissing', `${options.dir.inventoryFile} is missing after provisioning`);
-  return inventory;
 }
 
 /** Cloud: Preflight, Image, Infrastructure. Static hosts need none. */
@@ -80,7 +103,7 @@ export function provisionPhases(shape: ProvisionShape, tools: () => ProvisionToo
   let packerBinary = 'packer';
   let publicKey = '';
 
-  const image = decideImageBuild(spec, shape.state, { rebuild: shape.rebuildImage });
+  const image = imageFor(shape);
   const workingSpec = shape.workerCount === undefined ? spec : { ...spec, workers: { ...spec.workers, count: shape.workerCount } };
   const machines = Object.values(planNodeNames(workingSpec)).flat();
   // Always the bare id Terraform can use (nodeImageId), also for a state.json of an older version.
@@ -184,14 +207,16 @@ export function provisionPhases(shape: ProvisionShape, tools: () => ProvisionToo
       title: 'Infrastructure',
       steps: [
         {
-          stepId: stepId.infrastructure,
-          title: `Network, firewall, ${API_ENDPOINT_RESOURCE[spec.provider.name]} and machines on ${spec.provider.name}`,
+          stepId: shape.preview ? `${stepId.infrastructure}-preview` : stepId.infrastructure,
+          title: shape.preview
+            ? `Plan the ${spec.provider.name} change first (nothing applied yet): ${machines.join(', ')} left`
+            : `Network, firewall, ${API_ENDPOINT_RESOURCE[spec.provider.name]} and machines on ${spec.provider.name}`,
           detail: machines.join(', '),
           tool: 'terraform',
           timeoutMs: 60 * 60_000,
           stopGraceMs: TOOL_STOP_GRACE_MS,
-          // Done once per set of inputs; a changed spec, image or worker count plans again.
-          inputs: infrastructureInputs(shape, image.inputsHash ?? spec.image.id ?? ''),
+          // Done once per set of inputs; a changed spec, image or worker count plans again. A preview: every run.
+          inputs: shape.preview ? `run-${Date.now()}` : infrastructureInputs(shape, image.inputsHash ?? spec.image.id ?? ''),
           run: async (step) => {
             const { run, env, dir, reviewPlan } = tools();
             imageId = imageId || terraformImageId(spec, run.state.current);
@@ -210,6 +235,10 @@ export function provisionPhases(shape: ProvisionShape, tools: () => ProvisionToo
             const plan = await terraform.plan();
             step.output(`plan: ${plan.summary.add} to add, ${plan.summary.change} to change, ${plan.summary.remove} to destroy`, 'info');
             reviewPlan?.(plan);
+            if (shape.preview) {
+              await terraform.discardPlan(plan.planFile);
+              return;
+            }
             if (plan.hasChanges) await terraform.apply(plan.planFile);
             else await terraform.discardPlan(plan.planFile);
             const outputs = await terraform.output();
@@ -220,6 +249,14 @@ export function provisionPhases(shape: ProvisionShape, tools: () => ProvisionToo
       ],
     },
   ];
+}
+
+/** The Image step's decision; a run that makes no machine reuses the recorded image. */
+function imageFor(shape: ProvisionShape): ReturnType<typeof decideImageBuild> {
+  const decision = decideImageBuild(shape.spec, shape.state, { rebuild: shape.rebuildImage });
+  const recorded = shape.state?.image;
+  if (decision.action !== 'build' || !shape.noNewMachines || !recorded) return decision;
+  return { action: 'reuse', inputsHash: recorded.inputsHash, imageId: nodeImageId(shape.spec, recorded.id, 'image.id in state.json'), reason: `image ${recorded.id} as recorded: this run makes no machine` };
 }
 
 /** A Packer the image build cannot use: exit 1 (a tool problem), naming what was found and what is needed. */

@@ -44,7 +44,8 @@ export const stepId = {
 
 /** Checkpoints about one node, dropped when it leaves: a node of the same name later starts fresh. */
 export function nodeStepIds(node: string): string[] {
-  return [stepId.prepare(node), stepId.join(node), stepId.removeDrain(node), stepId.removeDelete(node), stepId.removeReset(node)];
+  // init too: a removed first control plane's name may come back (a cloud's lowest free number) on a new machine.
+  return [stepId.prepare(node), stepId.init(node), stepId.join(node), stepId.removeDrain(node), stepId.removeDelete(node), stepId.removeReset(node)];
 }
 
 export type UpgradeStage = 'kubeadm' | 'plan' | 'apply' | 'cni' | 'cloud-ccm' | 'cloud-csi' | 'node' | 'drain' | 'kubelet' | 'ready' | 'uncordon' | 'verify';

@@ -198,7 +198,7 @@ async function forceFreshToken(dir: LoadedCluster['dir']): Promise<void> {
 }
 
 /** A node that is already part of the cluster must come back from provisioning as it was. */
-function assertExistingUnchanged(before: Inventory, after: Inventory): void {
+export function assertExistingUnchanged(before: Inventory, after: Inventory, command: 'add-workers' | 'add-control-plane' = 'add-workers'): void {
   const afterNodes = new Map([...after.control_plane, ...after.workers].map((node) => [node.name, node]));
   const changed: string[] = [];
   for (const node of [...before.control_plane, ...before.workers]) {
@@ -208,8 +208,8 @@ function assertExistingUnchanged(before: Inventory, after: Inventory): void {
   }
   if (before.api_endpoint !== after.api_endpoint) changed.push(`the API endpoint changed (${before.api_endpoint} → ${after.api_endpoint})`);
   if (changed.length > 0) {
-    throw new ExternalToolError('ExistingNodesChanged', `add-workers would change the existing cluster: ${changed.join('; ')}. Nothing was joined.`, {
-      hint: 'Check cluster.yaml against inventory.json; add-workers only adds workers.',
+    throw new ExternalToolError('ExistingNodesChanged', `${command} would change the existing cluster: ${changed.join('; ')}. Nothing was joined.`, {
+      hint: `Check cluster.yaml against inventory.json; ${command} only adds ${command === 'add-workers' ? 'workers' : 'control planes'}.`,
     });
   }
 }

@@ -63,9 +63,9 @@ resource "aws_lb_listener" "api" {
 }
 
 resource "aws_lb_target_group_attachment" "api" {
-  count = var.control_plane_count
+  for_each = local.control_plane_keys
 
   target_group_arn = aws_lb_target_group.api.arn
-  target_id        = aws_instance.control_plane[count.index].id
+  target_id        = aws_instance.control_plane[each.key].id
   port             = 6443
 }

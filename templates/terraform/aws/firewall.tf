@@ -111,14 +111,14 @@ resource "aws_vpc_security_group_ingress_rule" "lb_admin" {
 # The load balancer is internet-facing, so nodes reach it from their public addresses: one /32
 # rule per node (a security-group reference would only match private addresses).
 resource "aws_vpc_security_group_ingress_rule" "lb_control_plane" {
-  count = var.control_plane_count
+  for_each = local.control_plane_keys
 
   security_group_id = aws_security_group.api_lb.id
-  description       = "Kubernetes API from ${aws_instance.control_plane[count.index].tags["Name"]}"
+  description       = "Kubernetes API from ${aws_instance.control_plane[each.key].tags["Name"]}"
   ip_protocol       = "tcp"
   from_port         = 6443
   to_port           = 6443
-  cidr_ipv4         = "${aws_instance.control_plane[count.index].public_ip}/32"
+  cidr_ipv4         = "${aws_instance.control_plane[each.key].public_ip}/32"
 }
 
 resource "aws_vpc_security_group_ingress_rule" "lb_worker" {

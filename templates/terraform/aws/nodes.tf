@@ -1,5 +1,6 @@
 # Control planes and workers are plain instances (not an autoscaling group) so that Terraform
 # knows every address and can output it; add-workers raises worker_count, which only adds.
+# Control planes are keyed by node number, workers by index (worker_count shrinks from the end).
 
 resource "aws_placement_group" "control_plane" {
   # "spread" puts each control plane on distinct hardware: the anti-affinity AWS offers.
@@ -7,12 +8,13 @@ resource "aws_placement_group" "control_plane" {
   strategy = "spread"
 }
 
+# One instance per node number (control-plane-numbers.tf), so any one can be removed alone.
 resource "aws_instance" "control_plane" {
-  count = var.control_plane_count
+  for_each = local.control_plane_keys
 
   ami                         = var.image_id
   instance_type               = var.control_plane_type
-  subnet_id                   = aws_subnet.nodes[count.index % length(aws_subnet.nodes)].id
+  subnet_id                   = aws_subnet.nodes[(tonumber(each.key) - 1) % length(aws_subnet.nodes)].id
   vpc_security_group_ids      = [aws_security_group.nodes.id, aws_security_group.control_plane.id]
   key_name                    = aws_key_pair.cluster.key_name
   associate_public_ip_address = true
@@ -37,7 +39,7 @@ resource "aws_instance" "control_plane" {
   }
 
   tags = merge(local.cluster_tag, {
-    Name = "${var.cluster_name}-cp-${count.index + 1}"
+    Name = "${var.cluster_name}-cp-${each.key}"
     Role = "control-plane"
   })
 

@@ -3,7 +3,7 @@
 # same plan and refuses a cluster.yaml whose workers do not fit.
 #
 #   host 1-9      left alone
-#   host 10-14    control planes, static leases (at most 5 control planes)
+#   host 10-14    control planes, static leases: cp-N has host 9 + N (N is 1 to 5)
 #   host 16-      workers, static leases, up to the dynamic range
 #   last quarter  the dynamic DHCP range (start_ip/end_ip), broadcast address excluded
 #
@@ -21,6 +21,8 @@ locals {
   dynamic_last_host        = local.node_cidr_size - 2
   worker_capacity          = max(0, local.dynamic_first_host - local.first_worker_host)
 
-  control_plane_private_ips = [for i in range(var.control_plane_count) : cidrhost(var.node_cidr, local.first_control_plane_host + i)]
+  # By node number (control-plane-numbers.tf): a control plane keeps its address whichever others
+  # are removed or added.
+  control_plane_private_ips = { for key in local.control_plane_keys : key => cidrhost(var.node_cidr, local.first_control_plane_host + tonumber(key) - 1) }
   worker_private_ips        = [for i in range(var.worker_count) : cidrhost(var.node_cidr, local.first_worker_host + i)]
 }

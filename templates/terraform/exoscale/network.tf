@@ -11,8 +11,8 @@ resource "exoscale_private_network" "nodes" {
 
   lifecycle {
     precondition {
-      condition     = local.dynamic_first_host > local.first_control_plane_host + 4 && var.control_plane_count <= 5
-      error_message = "node_cidr must be a /27 or larger, with at most 5 control planes: control planes take hosts 10-14 and the last quarter is the dynamic DHCP range."
+      condition     = local.dynamic_first_host > local.first_control_plane_host + 4 && alltrue([for n in local.control_plane_numbers : n <= 5])
+      error_message = "node_cidr must be a /27 or larger, with control planes cp-1 to cp-5 only: control planes take hosts 10-14 and the last quarter is the dynamic DHCP range."
     }
   }
 }

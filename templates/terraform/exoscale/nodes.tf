@@ -25,11 +25,12 @@ resource "exoscale_anti_affinity_group" "control_plane" {
   }
 }
 
+# Keyed by node number (control-plane-numbers.tf), so any one control plane can be removed alone.
 resource "exoscale_compute_instance" "control_plane" {
-  count = var.control_plane_count
+  for_each = local.control_plane_keys
 
   zone                    = var.zone
-  name                    = "${var.cluster_name}-cp-${count.index + 1}"
+  name                    = "${var.cluster_name}-cp-${each.key}"
   template_id             = var.image_id
   type                    = var.control_plane_type
   disk_size               = var.control_plane_disk_gb
@@ -40,12 +41,12 @@ resource "exoscale_compute_instance" "control_plane" {
   # Control planes also get the API hairpin redirection (api-endpoint.tf).
   user_data = templatefile("${path.module}/cloud-init.yaml.tftpl", merge(local.cloud_init_files, {
     api_address  = exoscale_elastic_ip.api.ip_address
-    node_address = local.control_plane_private_ips[count.index]
+    node_address = local.control_plane_private_ips[each.key]
   }))
 
   network_interface {
     network_id = exoscale_private_network.nodes.id
-    ip_address = local.control_plane_private_ips[count.index]
+    ip_address = local.control_plane_private_ips[each.key]
   }
 
   lifecycle {

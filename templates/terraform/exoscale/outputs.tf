@@ -14,12 +14,18 @@ output "bastion" {
   value       = null
 }
 
+# In ascending order of the node numbers (control-plane-numbers.tf), not of the keys' text.
 output "control_plane" {
-  value = [for i, node in exoscale_compute_instance.control_plane : {
-    name       = node.name
-    public_ip  = node.public_ip_address
-    private_ip = local.control_plane_private_ips[i]
+  value = [for key in [for n in local.control_plane_numbers : tostring(n)] : {
+    name       = exoscale_compute_instance.control_plane[key].name
+    public_ip  = exoscale_compute_instance.control_plane[key].public_ip_address
+    private_ip = local.control_plane_private_ips[key]
   }]
+
+  precondition {
+    condition     = local.control_plane_numbers_fit
+    error_message = local.control_plane_numbers_error
+  }
 }
 
 # In index order: the last is the one a smaller worker_count destroys.

@@ -41,11 +41,11 @@ resource "openstack_lb_pool_v2" "api" {
 }
 
 resource "openstack_lb_member_v2" "api" {
-  count = var.control_plane_count
+  for_each = local.control_plane_keys
 
-  name          = "${var.cluster_name}-cp-${count.index + 1}"
+  name          = "${var.cluster_name}-cp-${each.key}"
   pool_id       = openstack_lb_pool_v2.api.id
-  address       = openstack_networking_port_v2.control_plane[count.index].all_fixed_ips[0]
+  address       = openstack_networking_port_v2.control_plane[each.key].all_fixed_ips[0]
   protocol_port = 6443
   subnet_id     = openstack_networking_subnet_v2.nodes.id
 }

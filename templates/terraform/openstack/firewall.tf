@@ -121,16 +121,16 @@ resource "openstack_networking_secgroup_rule_v2" "api_from_router" {
 }
 
 resource "openstack_networking_secgroup_rule_v2" "api_fip_control_plane" {
-  count = local.lb_may_be_ovn ? var.control_plane_count : 0
+  for_each = local.lb_may_be_ovn ? local.control_plane_keys : toset([])
 
   security_group_id = openstack_networking_secgroup_v2.control_plane.id
-  description       = "Kubernetes API from the floating IP of ${var.cluster_name}-cp-${count.index + 1}"
+  description       = "Kubernetes API from the floating IP of ${var.cluster_name}-cp-${each.key}"
   direction         = "ingress"
   ethertype         = "IPv4"
   protocol          = "tcp"
   port_range_min    = 6443
   port_range_max    = 6443
-  remote_ip_prefix  = "${openstack_networking_floatingip_v2.control_plane[count.index].address}/32"
+  remote_ip_prefix  = "${openstack_networking_floatingip_v2.control_plane[each.key].address}/32"
 }
 
 resource "openstack_networking_secgroup_rule_v2" "api_fip_worker" {

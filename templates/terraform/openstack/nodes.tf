@@ -6,10 +6,12 @@ resource "openstack_compute_servergroup_v2" "control_plane" {
   policies = [var.server_group_policy]
 }
 
+# Control-plane ports, instances and floating IPs are keyed by node number
+# (control-plane-numbers.tf), so any one control plane can be removed alone; workers by index.
 resource "openstack_networking_port_v2" "control_plane" {
-  count = var.control_plane_count
+  for_each = local.control_plane_keys
 
-  name               = "${var.cluster_name}-cp-${count.index + 1}"
+  name               = "${var.cluster_name}-cp-${each.key}"
   network_id         = openstack_networking_network_v2.nodes.id
   security_group_ids = [openstack_networking_secgroup_v2.nodes.id, openstack_networking_secgroup_v2.control_plane.id]
 
@@ -45,9 +47,9 @@ resource "openstack_networking_port_v2" "worker" {
 }
 
 resource "openstack_compute_instance_v2" "control_plane" {
-  count = var.control_plane_count
+  for_each = local.control_plane_keys
 
-  name        = "${var.cluster_name}-cp-${count.index + 1}"
+  name        = "${var.cluster_name}-cp-${each.key}"
   flavor_name = var.control_plane_type
   key_pair    = openstack_compute_keypair_v2.cluster.name
 
@@ -62,7 +64,7 @@ resource "openstack_compute_instance_v2" "control_plane" {
   }
 
   network {
-    port = openstack_networking_port_v2.control_plane[count.index].id
+    port = openstack_networking_port_v2.control_plane[each.key].id
   }
 
   scheduler_hints {
@@ -100,10 +102,10 @@ resource "openstack_compute_instance_v2" "worker" {
 }
 
 resource "openstack_networking_floatingip_v2" "control_plane" {
-  count = var.control_plane_count
+  for_each = local.control_plane_keys
 
   pool    = var.external_network
-  port_id = openstack_networking_port_v2.control_plane[count.index].id
+  port_id = openstack_networking_port_v2.control_plane[each.key].id
 
   depends_on = [openstack_networking_router_interface_v2.nodes]
 }

@@ -14,12 +14,18 @@ output "bastion" {
   value       = null
 }
 
+# In ascending order of the node numbers (control-plane-numbers.tf), not of the keys' text.
 output "control_plane" {
-  value = [for i, node in openstack_compute_instance_v2.control_plane : {
-    name       = node.name
-    public_ip  = openstack_networking_floatingip_v2.control_plane[i].address
-    private_ip = openstack_networking_port_v2.control_plane[i].all_fixed_ips[0]
+  value = [for key in [for n in local.control_plane_numbers : tostring(n)] : {
+    name       = openstack_compute_instance_v2.control_plane[key].name
+    public_ip  = openstack_networking_floatingip_v2.control_plane[key].address
+    private_ip = openstack_networking_port_v2.control_plane[key].all_fixed_ips[0]
   }]
+
+  precondition {
+    condition     = local.control_plane_numbers_fit
+    error_message = local.control_plane_numbers_error
+  }
 }
 
 output "workers" {

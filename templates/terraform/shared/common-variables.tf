@@ -77,6 +77,27 @@ variable "control_plane_count" {
   }
 }
 
+# Which control planes exist, by the N of their name <cluster>-cp-N. remove-control-plane takes
+# one number out of the list and add-control-plane puts the lowest free one back, so any control
+# plane can go without renaming or replacing the others. That the list has control_plane_count
+# entries is checked by a precondition (control-plane-numbers.tf): a validation block may read a
+# second variable only from Terraform 1.9 on, and the modules still run on 1.5.
+variable "control_plane_numbers" {
+  description = "Node numbers N of the control planes <cluster>-cp-N, control_plane_count of them; null means 1..control_plane_count."
+  type        = list(number)
+  default     = null
+
+  validation {
+    condition     = var.control_plane_numbers == null ? true : alltrue([for n in var.control_plane_numbers : n == floor(n) && n >= 1 && n <= 5])
+    error_message = "control_plane_numbers must hold whole numbers from 1 to 5: the API load balancers and the Exoscale address plan have room for five control planes."
+  }
+
+  validation {
+    condition     = var.control_plane_numbers == null ? true : length(distinct(var.control_plane_numbers)) == length(var.control_plane_numbers)
+    error_message = "control_plane_numbers must not name a number twice: each one is the N of a distinct control plane <cluster>-cp-N."
+  }
+}
+
 variable "worker_count" {
   description = "Number of workers."
   type        = number

@@ -8,7 +8,7 @@
  * only after the previous one's static pods restarted and it answered Ready).
  */
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fleet } from '../../fleet/fleet.js';
@@ -22,6 +22,13 @@ const DAY = 86_400_000;
 function kubeconfigNotAfter(dir: string): number {
   const data = /client-certificate-data: (\S+)/.exec(readFileSync(join(dir, 'kubeconfig'), 'utf8'))![1]!;
   return Date.parse(new X509Certificate(Buffer.from(data, 'base64')).validTo);
+}
+
+/** backup.json of every backup in the cluster folder, oldest first. */
+function backupRecords(dir: string): Array<{ reason: string; node: string }> {
+  const root = join(dir, 'backups');
+  if (!existsSync(root)) return [];
+  return readdirSync(root).sort().filter((name) => existsSync(join(root, name, 'backup.json'))).map((name) => JSON.parse(readFileSync(join(root, name, 'backup.json'), 'utf8')));
 }
 
 describe.skipIf(skip)('certs', () => {
@@ -90,8 +97,15 @@ describe.skipIf(skip)('certs', () => {
     const kubeconfigBefore = kubeconfigNotAfter(dir);
     const caBefore = (await onNode(fleet, 'cp-1', 'sudo -n kubeadm certs check-expiration')).split('\n\n')[2];
     const calls = fleet.toolCallsOn('cp-1').length;
+    const backupsBefore = backupRecords(dir).length;
     const renew = await cli(['--dir', dir, '--output', 'json', '--yes', 'certs', 'renew'], cwd);
     expect(renew.code, failureText(renew)).toBe(0);
+    // A verified etcd snapshot (and the PKI) first, before any certificate changed.
+    expect(backupRecords(dir).slice(backupsBefore)).toEqual([expect.objectContaining({ reason: 'certs-renew', node: 'cp-1' })]);
+    const firstCalls = fleet.toolCallsOn('cp-1').slice(calls);
+    const savedAt = firstCalls.findIndex((c) => c.includes('etcdctl') && c.includes('snapshot save'));
+    expect(savedAt).toBeGreaterThanOrEqual(0);
+    expect(savedAt).toBeLessThan(firstCalls.findIndex((c) => c.startsWith('kubeadm certs renew all')));
     const result = resultOf<{ nodes: string[]; certs: CertStatus; kubeconfig: { daysLeft: number } }>(renew.stdout, 'certs renew');
     expect(result.nodes).toEqual(['cp-1', 'cp-2', 'cp-3']);
     for (const node of result.certs.nodes) {
@@ -102,7 +116,8 @@ describe.skipIf(skip)('certs', () => {
     // renew, then the restart (the kubelet's mirror pods gone, then back), then the wait, in that order.
     const made = fleet.toolCallsOn('cp-1').slice(calls);
     const renewAt = made.findIndex((c) => c.startsWith('kubeadm certs renew all'));
-    const restartAt = made.findIndex((c, i) => i > renewAt && c.includes('-l tier=control-plane --field-selector spec.nodeName=cp-1 -o name'));
+    // The script's "stopped?" look: crictl (cri-tools, there wherever kubeadm is), as on real hosts.
+    const restartAt = made.findIndex((c, i) => i > renewAt && c.startsWith('crictl ps -q --state running --name'));
     expect(renewAt).toBeGreaterThanOrEqual(0);
     expect(restartAt).toBeGreaterThan(renewAt);
     expect((await onNode(fleet, 'cp-1', 'sudo -n ls /etc/kubernetes/manifests; sudo -n ls -d /etc/kubernetes/k8sb-cert-restart 2>&1 || true')).split('\n').slice(0, 4)).toEqual(['etcd.yaml', 'kube-apiserver.yaml', 'kube-controller-manager.yaml', 'kube-scheduler.yaml']);
@@ -113,14 +128,14 @@ describe.skipIf(skip)('certs', () => {
     expect(result.kubeconfig.daysLeft).toBeGreaterThan(364 + 339);
     expect((await nodesSeenBy(fleet)).map((n) => [n.name, n.ready])).toEqual([['cp-1', true], ['cp-2', true], ['cp-3', true], ['worker-1', true]]);
 
-    // One control plane at a time: cp-2's renewal starts after cp-1's restart (the script's mirror-pod
+    // One control plane at a time: cp-2's renewal starts after cp-1's restart (the script's crictl
     // check) and after the wait saw cp-1's Node Ready (the stand-ins' events, one clock).
     const tools = fleet.events().filter((e) => e.kind === 'tool');
     const at = (e: { startedAt?: string; time: string }) => Date.parse(e.startedAt ?? e.time);
     const renewedAt = (node: string) => at(tools.find((e) => e.node === node && e.command.startsWith('kubeadm certs renew all'))!);
     const lastOf = (node: string, part: string) => at(tools.filter((e) => e.node === node && e.command.includes(part)).at(-1)!);
     for (const [done, next] of [['cp-1', 'cp-2'], ['cp-2', 'cp-3']] as const) {
-      expect(lastOf(done, '-l tier=control-plane --field-selector'), `${done} restarted after its renewal`).toBeGreaterThan(renewedAt(done));
+      expect(lastOf(done, 'crictl ps -q --state running --name'), `${done} restarted after its renewal`).toBeGreaterThan(renewedAt(done));
       expect(renewedAt(next), `${next} after ${done} was Ready`).toBeGreaterThan(lastOf(done, `get node ${done} -o json`));
     }
 
@@ -134,6 +149,7 @@ describe.skipIf(skip)('certs', () => {
     // Twice: the step's one retry fails too.
     const failure = { op: 'kubeadm certs renew all', message: 'error execution phase: failed to renew certificate apiserver: unable to sign: context deadline exceeded', exitCode: 1 };
     fleet.setFault('cp-2', { failOnce: [failure, failure] });
+    const backupsBefore = backupRecords(dir).length;
     const first = await cli(['--dir', dir, '--output', 'plain', '--yes', 'certs', 'renew'], cwd);
     fleet.setFault('cp-2', {});
     expect(first.code).toBe(1);
@@ -147,6 +163,8 @@ describe.skipIf(skip)('certs', () => {
     const resumed = await cli(['--dir', dir, '--output', 'plain', '--yes', 'certs', 'renew'], cwd);
     expect(resumed.code, failureText(resumed)).toBe(0);
     expect(resumed.stderr).toContain('resuming the renewal started earlier');
+    // The interrupted renewal's backup protects the resumed one: one backup for both runs.
+    expect(backupRecords(dir).slice(backupsBefore).map((r) => r.reason)).toEqual(['certs-renew']);
     expect([renewsOn('cp-1') - before['cp-1'], renewsOn('cp-2') - before['cp-2'], renewsOn('cp-3') - before['cp-3']]).toEqual([0, 1, 1]);
     expect(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).facts['certs.renew.run']).toBeUndefined();
     expect((await nodesSeenBy(fleet)).every((n) => n.ready)).toBe(true);

@@ -67,7 +67,7 @@ describe.skipIf(skip)('init refuses a Terraform plan that destroys, unless --all
     const before = tfstate();
     const refused = await init(2);
     expect(refused.code, failureText(refused)).toBe(1);
-    expect(refused.stderr).toContain('The Terraform plan would replace terraform_data.control_plane[0], replace terraform_data.worker[0], replace terraform_data.worker[1]. Nothing was applied.');
+    expect(refused.stderr).toContain('The Terraform plan would replace terraform_data.control_plane["1"], replace terraform_data.worker[0], replace terraform_data.worker[1]. Nothing was applied.');
     // The tainted gate's replace (finishing the failed create) is listed in the plan, not refused.
     expect(refused.stderr).toMatch(/replace\s+terraform_data\.apply_gate\[0\] \(tainted\)/);
     expect(refused.stderr).toContain('run init again with --allow-destroy');

@@ -19,8 +19,12 @@ const SCRIPT = templatePath('scripts', 'prepare-node.sh');
 const FAKE_TOOL = fileURLToPath(new URL('../../fixtures/packer/fake-node-tool.sh', import.meta.url));
 
 const TOOLS = ['id', 'stat', 'modprobe', 'swapoff', 'kubeadm', 'sysctl', 'curl', 'gpg', 'dpkg-query', 'dpkg', 'apt-get', 'apt-cache', 'apt-mark', 'systemctl', 'containerd', 'journalctl'];
-/** Commands that only look; anything else in a second run would be a change. */
-const READ_ONLY = [/^id /, /^stat /, /^sysctl -n /, /^dpkg-query /, /^apt-mark showhold/, /^systemctl is-(enabled|active) /, /^containerd config default/, /^kubeadm config images list/];
+/**
+ * Commands that only look; anything else in a second run would be a change. `systemctl enable`
+ * of units that are enabled already changes nothing (systemd creates no symlink and prints
+ * nothing), and is one process where asking first would be one per unit.
+ */
+const READ_ONLY = [/^id /, /^stat /, /^sysctl -n /, /^dpkg-query /, /^apt-mark showhold/, /^systemctl is-(enabled|active) /, /^systemctl enable --no-reload containerd kubelet$/, /^containerd config default/, /^kubeadm config images list/];
 
 let base: string;
 let root: string;
@@ -96,17 +100,20 @@ describe('prepare-node.sh', () => {
         'apt-get -o DPkg::Lock::Timeout=600 install -y ca-certificates curl gpg',
         'curl -fsSL https://pkgs.k8s.io/core:/stable:/v1.36/deb/Release.key',
         `gpg --dearmor --batch --yes -o ${root}/etc/apt/keyrings/kubernetes-apt-keyring.gpg`,
-        'apt-get -o DPkg::Lock::Timeout=600 install -y containerd',
+        // The runtime and the kube packages in one apt-get (one process per node, not two).
+        'apt-get -o DPkg::Lock::Timeout=600 install -y containerd kubelet=1.36.2-* kubeadm=1.36.2-* kubectl=1.36.2-*',
         'systemctl restart containerd',
-        'apt-get -o DPkg::Lock::Timeout=600 install -y kubelet=1.36.2-* kubeadm=1.36.2-* kubectl=1.36.2-*',
         'apt-mark hold kubelet kubeadm kubectl',
-        'systemctl enable kubelet',
+        'systemctl enable --no-reload containerd kubelet',
         'kubeadm config images pull --kubernetes-version v1.36.2',
       ]),
     );
     // The pkgs.k8s.io list is refreshed (apt-get update) before the kube packages are installed.
     const update = 'apt-get -o DPkg::Lock::Timeout=600 update';
-    expect(calls.lastIndexOf(update)).toBeLessThan(calls.indexOf('apt-get -o DPkg::Lock::Timeout=600 install -y kubelet=1.36.2-* kubeadm=1.36.2-* kubectl=1.36.2-*'));
+    expect(calls.lastIndexOf(update)).toBeLessThan(calls.indexOf('apt-get -o DPkg::Lock::Timeout=600 install -y containerd kubelet=1.36.2-* kubeadm=1.36.2-* kubectl=1.36.2-*'));
+    expect(calls.filter((call) => / install /.test(call))).toHaveLength(2); // the prerequisites, then everything else
+    // Holds are read from dpkg's status (db:Status-Abbrev), not asked of apt-mark.
+    expect(calls.filter((call) => call.startsWith('apt-mark showhold') || call.startsWith('systemctl is-enabled'))).toEqual([]);
     expect(calls.lastIndexOf(update)).toBeGreaterThan(calls.findIndex((call) => call.startsWith('gpg ')));
     // Every apt-get waits for the dpkg lock that unattended-upgrades holds after boot.
     expect(calls.filter((call) => call.startsWith('apt-get ') && !call.startsWith('apt-get -o DPkg::Lock::Timeout=600 '))).toEqual([]);
@@ -156,7 +163,7 @@ describe('prepare-node.sh', () => {
     expect(run.status).toBe(0);
     const calls = await takeCalls();
     expect(calls).toContain('curl -fsSL https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v1.36/deb/Release.key');
-    expect(calls).toContain('apt-get -o DPkg::Lock::Timeout=600 install -y cri-o');
+    expect(calls).toContain('apt-get -o DPkg::Lock::Timeout=600 install -y cri-o kubelet=1.36.2-* kubeadm=1.36.2-* kubectl=1.36.2-*');
     expect(calls).toContain('systemctl start crio');
     expect(calls.some((call) => call.startsWith('containerd'))).toBe(false);
     expect(await read('etc/apt/sources.list.d/cri-o.list')).toBe(
@@ -181,6 +188,46 @@ describe('prepare-node.sh', () => {
     expect(run.stderr).toMatch(/must run as root/);
   });
 
+  it('SKIP_IF_PREPARED=1: a node whose marker names this version and runtime is left as it is, and says so', async () => {
+    expect(prepare({ K8S_VERSION: '1.36.2' }).status).toBe(0);
+    await takeCalls();
+    const again = prepare({ K8S_VERSION: '1.36.2', SKIP_IF_PREPARED: '1' });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toBe('k8sb-prepare: already prepared (version=1.36.2 runtime=containerd)\n');
+    expect((await takeCalls()).filter((call) => !/^id /.test(call))).toEqual([]);
+    // Another version is prepared as usual.
+    const other = prepare({ K8S_VERSION: '1.37.1', SKIP_IF_PREPARED: '1' });
+    expect(other.status).toBe(0);
+    expect(other.stdout).not.toContain('already prepared');
+    expect(await takeCalls()).toContain('apt-get -o DPkg::Lock::Timeout=600 install -y --allow-change-held-packages kubelet=1.37.1-* kubeadm=1.37.1-* kubectl=1.37.1-*');
+  });
+
+  it('stops before moving a runtime package someone else held, naming it and the fix', async () => {
+    await mkdir(join(state, 'installed'), { recursive: true });
+    await mkdir(join(state, 'held'), { recursive: true });
+    await writeFile(join(state, 'installed', 'containerd.io'), '1.7.28-1~ubuntu.24.04~noble');
+    await writeFile(join(state, 'held', 'containerd.io'), '');
+    const run = prepare({ K8S_VERSION: '1.36.2' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/containerd\.io is held \(apt-mark hold\) at 1\.7\.28.*apt-mark unhold containerd\.io/);
+    expect((await takeCalls()).filter((call) => call.includes(' install -y containerd.io'))).toEqual([]);
+  });
+
+  it('finds a swap entry on the last line of /etc/fstab without a newline', async () => {
+    await writeFile(join(root, 'etc', 'fstab'), 'UUID=abc / ext4 defaults 0 1\n/swap.img none swap sw 0 0');
+    expect(prepare({ K8S_VERSION: '1.36.2' }).status).toBe(0);
+    expect(await read('etc/fstab')).toBe('UUID=abc / ext4 defaults 0 1\n# /swap.img none swap sw 0 0\n');
+  });
+
+  it('takes a package removed but not purged (dpkg status rc, its version still listed) as missing', async () => {
+    await mkdir(join(state, 'config-files'), { recursive: true });
+    await writeFile(join(state, 'config-files', 'containerd'), '2.2.1-0ubuntu1~24.04.3');
+    const run = prepare({ K8S_VERSION: '1.36.2' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(await takeCalls()).toContain('apt-get -o DPkg::Lock::Timeout=600 install -y containerd kubelet=1.36.2-* kubeadm=1.36.2-* kubectl=1.36.2-*');
+  });
+
   describe('containerd 2.x on every supported host', () => {
     const osRelease = (id: string, codename: string) => writeFile(join(root, 'etc', 'os-release'), `ID=${id}\nVERSION_CODENAME=${codename}\n${id === 'ubuntu' ? `UBUNTU_CODENAME=${codename}\n` : ''}`);
     const installed = async (pkg: string, version: string) => {
@@ -200,8 +247,7 @@ describe('prepare-node.sh', () => {
       expect(run.status).toBe(0);
       const calls = await takeCalls();
       expect(calls).toContain(`curl -fsSL https://download.docker.com/linux/debian/gpg -o ${root}/etc/apt/keyrings/docker.asc`);
-      expect(calls).toContain('apt-get -o DPkg::Lock::Timeout=600 install -y containerd.io');
-      expect(calls).not.toContain('apt-get -o DPkg::Lock::Timeout=600 install -y containerd');
+      expect(calls.filter((call) => call.includes(' install -y containerd'))).toEqual([expect.stringMatching(/ install -y containerd\.io( kube|$)/)]);
       expect(await read('etc/apt/sources.list.d/docker.sources')).toBe(
         'Types: deb\nURIs: https://download.docker.com/linux/debian\nSuites: bookworm\nComponents: stable\nArchitectures: amd64\nSigned-By: /etc/apt/keyrings/docker.asc\n',
       );
@@ -215,7 +261,7 @@ describe('prepare-node.sh', () => {
       expect(prepare({ ...DEBIAN_ARCHIVE, FAKE_CONTAINERD_CANDIDATE: '1.7.28-0ubuntu1~22.04.1' }).status).toBe(0);
       const calls = await takeCalls();
       expect(calls.some((call) => call.includes('download.docker.com'))).toBe(false);
-      expect(calls).toContain('apt-get -o DPkg::Lock::Timeout=600 install -y containerd.io');
+      expect(calls.some((call) => / install -y containerd\.io( kube|$)/.test(call))).toBe(true);
       await expect(read('etc/apt/sources.list.d/docker.sources')).rejects.toThrow();
     });
 

@@ -88,7 +88,12 @@ describe.skipIf(skip)('AWS module, offline', () => {
   });
 
   it('plans 3 control planes, 5 workers and one NLB with 3 targets', () => {
-    expect(restricted.filter((r) => r.type === 'aws_instance' && r.address.startsWith('aws_instance.control_plane'))).toHaveLength(3);
+    // Keyed by node number (control-plane-numbers.tf): cp-N is control_plane["N"].
+    expect(restricted.filter((r) => r.type === 'aws_instance' && r.address.startsWith('aws_instance.control_plane')).map((r) => [r.address, (r.values.tags as Record<string, string>).Name])).toEqual([
+      ['aws_instance.control_plane["1"]', 'demo-cp-1'],
+      ['aws_instance.control_plane["2"]', 'demo-cp-2'],
+      ['aws_instance.control_plane["3"]', 'demo-cp-3'],
+    ]);
     expect(restricted.filter((r) => r.type === 'aws_instance' && r.address.startsWith('aws_instance.worker'))).toHaveLength(5);
     expect(count(restricted, 'aws_lb')).toBe(1);
     expect(count(restricted, 'aws_lb_listener')).toBe(1);

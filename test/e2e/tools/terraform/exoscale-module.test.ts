@@ -162,6 +162,7 @@ describe.skipIf(noTerraform)('the address plan, evaluated by terraform (W1)', ()
   const files = () => ({
     'addresses.tf': readFileSync(join(EXOSCALE, 'addresses.tf'), 'utf8'),
     'common-variables.tf': readFileSync(join(MODULES, 'shared', 'common-variables.tf'), 'utf8'),
+    'control-plane-numbers.tf': readFileSync(join(MODULES, 'shared', 'control-plane-numbers.tf'), 'utf8'),
   });
   const cases: Array<[string, number, number]> = [
     ['10.240.0.0/16', 5, 1000],
@@ -170,7 +171,7 @@ describe.skipIf(noTerraform)('the address plan, evaluated by terraform (W1)', ()
   ];
 
   it.each(cases)('%s with %i control planes and %i workers: static leases inside the network, distinct, outside the dynamic range, as src/config/exoscale-network.ts plans', (text, controlPlanes, workers) => {
-    const plan = consoleEval(files(), { ...COMMON_VARS, node_cidr: text, control_plane_count: controlPlanes, worker_count: workers }, '{ cp = local.control_plane_private_ips, workers = local.worker_private_ips, start = cidrhost(var.node_cidr, local.dynamic_first_host), end = cidrhost(var.node_cidr, local.dynamic_last_host), capacity = local.worker_capacity }') as {
+    const plan = consoleEval(files(), { ...COMMON_VARS, node_cidr: text, control_plane_count: controlPlanes, worker_count: workers }, '{ cp = [for n in local.control_plane_numbers : local.control_plane_private_ips[tostring(n)]], workers = local.worker_private_ips, start = cidrhost(var.node_cidr, local.dynamic_first_host), end = cidrhost(var.node_cidr, local.dynamic_last_host), capacity = local.worker_capacity }') as {
       cp: string[];
       workers: string[];
       start: string;
@@ -259,7 +260,7 @@ describe.skipIf(noCloudInit)('cloud-init of the nodes, rendered by terraform (W8
     const text = await moduleText();
     const cp = block(text, 'exoscale_compute_instance', 'control_plane');
     expect(cp).toMatch(/api_address\s+= exoscale_elastic_ip\.api\.ip_address/);
-    expect(cp).toMatch(/node_address = local\.control_plane_private_ips\[count\.index\]/);
+    expect(cp).toMatch(/node_address = local\.control_plane_private_ips\[each\.key\]/);
     expect(block(text, 'exoscale_compute_instance', 'worker')).toMatch(/user_data\s+= local\.worker_user_data/);
     expect(text).toMatch(/worker_user_data = templatefile\([^\n]*api_address = null, node_address = null/);
   });

@@ -132,6 +132,29 @@ describe('the OpenStack API load balancer does not depend on the workers (B3)', 
   });
 });
 
+describe('the OpenStack control planes are keyed by node number', () => {
+  it('gives each control plane its port, server, floating IP, pool member and (OVN only) API rule under the key N of <cluster>-cp-N', async () => {
+    const text = await openstackText();
+    for (const [type, name] of [
+      ['openstack_networking_port_v2', 'control_plane'],
+      ['openstack_compute_instance_v2', 'control_plane'],
+      ['openstack_networking_floatingip_v2', 'control_plane'],
+      ['openstack_lb_member_v2', 'api'],
+    ]) {
+      const body = blockBody(text, `resource "${type}" "${name}"`)!;
+      expect(body, `${type}.${name}`).toMatch(/^\s*for_each = local\.control_plane_keys$/m);
+      expect(body, `${type}.${name}`).not.toMatch(/count/);
+    }
+    expect(blockBody(text, 'resource "openstack_lb_member_v2" "api"')).toMatch(/address\s+= openstack_networking_port_v2\.control_plane\[each\.key\]\.all_fixed_ips\[0\]/);
+    expect(blockBody(text, 'resource "openstack_compute_instance_v2" "control_plane"')).toMatch(/port = openstack_networking_port_v2\.control_plane\[each\.key\]\.id/);
+    const rule = blockBody(text, 'resource "openstack_networking_secgroup_rule_v2" "api_fip_control_plane"')!;
+    expect(rule).toMatch(/for_each = local\.lb_may_be_ovn \? local\.control_plane_keys : toset\(\[\]\)/);
+    expect(rule).toMatch(/openstack_networking_floatingip_v2\.control_plane\[each\.key\]\.address/);
+    // Workers stay counted: remove-workers takes the highest indexes.
+    expect(blockBody(text, 'resource "openstack_compute_instance_v2" "worker"')).toMatch(/count = var\.worker_count/);
+  });
+});
+
 describe('the OpenStack module wires the load balancer to its settings (P3)', () => {
   it('the pool, monitor and listener take their values from api-lb-settings.tf, and that follows the provider Octavia reports', async () => {
     const text = await openstackText();

@@ -410,7 +410,7 @@ function dpkgQuery(argv) {
     const name = positional[0];
     const version = state.packages.installed[name];
     if (!version) fail(1, `dpkg-query: package '${name}' is not installed and no information is available`);
-    process.stdout.write(`Package: ${name}\nStatus: install ok installed\nVersion: ${version}\n`);
+    process.stdout.write(`Package: ${name}\nStatus: ${state.packages.held.includes(name) ? 'hold' : 'install'} ok installed\nVersion: ${version}\n`);
     return 0;
   }
   if (!flags.W && !flags.show) fail(2, 'dpkg-query: need an action option\n\nType dpkg-query --help for help about querying packages.');
@@ -423,12 +423,16 @@ function dpkgQuery(argv) {
       code = 1;
       continue;
     }
+    // The dpkg selection of a held package is "hold" (what apt-mark hold sets): desired action h
+    // in db:Status-Abbrev ("hi "), "hold" in db:Status-Want and first in Status (dpkg-query(1)).
+    const held = state.packages.held.includes(name);
     process.stdout.write(
       format
         .replace(/\$\{Package\}/g, name)
         .replace(/\$\{Version\}/g, version)
-        .replace(/\$\{Status\}/g, 'install ok installed')
-        .replace(/\$\{db:Status-Abbrev\}/g, 'ii ')
+        .replace(/\$\{Status\}/g, held ? 'hold ok installed' : 'install ok installed')
+        .replace(/\$\{db:Status-Abbrev\}/g, held ? 'hi ' : 'ii ')
+        .replace(/\$\{db:Status-Want\}/g, held ? 'hold' : 'install')
         .replace(/\\n/g, '\n')
         .replace(/\\t/g, '\t'),
     );

@@ -64,4 +64,6 @@ export const RELATIONS = {
   'docker-ce': { depends: ['containerd.io', 'docker-ce-cli'], conflicts: ['docker.io'] },
   'docker.io': { depends: ['containerd', 'runc'], versionedDepends: ['containerd'], conflicts: ['docker-ce', 'docker-ce-cli'] },
   'cri-o': {},
+  // pkgs.k8s.io's kubeadm (kubernetes/release packages: Depends kubelet, kubectl, kubernetes-cni, cri-tools).
+  kubeadm: { depends: ['cri-tools', 'kubernetes-cni'] },
 };

@@ -22,6 +22,7 @@ const MODULES = {
   lsblk: () => import('./disks.mjs'),
   helm: () => import('./helm.mjs'),
   sha256sum: () => import('./sha256sum.mjs'),
+  crictl: () => import('./crictl.mjs'),
 };
 
 export async function main(tool) {

@@ -49,10 +49,13 @@ function systemctl(argv) {
       for (const service of services) {
         if (!status(service).found) fail(1, `Failed to ${command} unit: Unit file ${service}.service does not exist.`);
       }
+      // As systemd: a symlink is created (and named) only for a unit that was not enabled yet;
+      // enabling an enabled unit prints nothing.
+      const newlyEnabled = command === 'enable' ? services.filter((service) => !status(service).enabled) : [];
       updateNodeState((state) => {
         for (const service of services) state.services[service] = { ...state.services[service], enabled: command === 'enable' };
       });
-      if (command === 'enable') process.stderr.write(services.map((s) => `Created symlink /etc/systemd/system/multi-user.target.wants/${s}.service → /lib/systemd/system/${s}.service.\n`).join(''));
+      if (newlyEnabled.length > 0) process.stderr.write(newlyEnabled.map((s) => `Created symlink /etc/systemd/system/multi-user.target.wants/${s}.service → /lib/systemd/system/${s}.service.\n`).join(''));
       if (flags.now) return startStop(command === 'enable' ? 'start' : 'stop', services);
       return 0;
     }

@@ -11,6 +11,9 @@ import { parseMembers, removalVerdict, memberRemove, type EtcdMember } from '../
 import { planAddControlPlane, planRemoveControlPlane } from '../../../../src/workflows/control-plane/plan.js';
 import { withFirst } from '../../../../src/workflows/control-plane/phases.js';
 import { topologyFromInventory } from '../../../../src/nodes/topology.js';
+import { planNodeNames } from '../../../../src/config/node-names.js';
+import { commonTfvars } from '../../../../src/providers/terraform-common.js';
+import { nonControlPlaneRemovals } from '../../../../src/workflows/workers/terraform-guard.js';
 
 const member = (name: string, healthy = true, learner = false): EtcdMember => ({ id: `${name.length}abc`, name, learner, clientUrls: [`https://${name}:2379`], healthy });
 
@@ -110,14 +113,101 @@ describe('planRemoveControlPlane', () => {
     expect(inventoryFromSpec(validateSpec(plan.target, { existingCluster: true })).control_plane.map((n) => n.name)).toEqual(['cp-2', 'cp-3']);
   });
 
-  it('refuses a worker, the last control plane and a cloud; a name not in the cluster is nothing to do', () => {
+  it('refuses a worker and the last control plane; a name not in the cluster is nothing to do', () => {
     expect(() => planRemoveControlPlane(clusterOf(3), 'worker-1')).toThrow(/worker-1 is a worker.*/);
     expect(() => planRemoveControlPlane(clusterOf(1), 'cp-1')).toThrow(/only control plane/);
     expect(planRemoveControlPlane(clusterOf(3), 'cp-9')).toMatchObject({ kind: 'nothing' });
     expect(() => planRemoveControlPlane(clusterOf(3), undefined)).toThrow(UsageError);
-    const aws = validateSpec({ apiVersion: 'k8s-bootstrap.io/v1alpha1', kind: 'Cluster', name: 'demo', provider: { name: 'aws' }, ssh: { adminCidrs: ['192.0.2.0/24'] }, controlPlane: { count: 3 } });
-    const inventory = { api_endpoint: 'lb:6443', ssh_user: 'ubuntu', control_plane: [1, 2, 3].map((i) => ({ name: `demo-cp-${i}`, public_ip: `198.51.100.${i}`, private_ip: `10.0.0.${i}` })), workers: [] };
-    expect(() => planRemoveControlPlane({ spec: aws, inventory }, 'demo-cp-3')).toThrow(/not supported on aws/);
+  });
+});
+
+/** An AWS cluster whose control planes are the machines of `numbers` (cluster.yaml and inventory.json agree). */
+function cloudCluster(numbers: number[], inventoryNumbers = numbers) {
+  const spec = validateSpec(
+    { apiVersion: 'k8s-bootstrap.io/v1alpha1', kind: 'Cluster', name: 'demo', provider: { name: 'aws' }, ssh: { adminCidrs: ['192.0.2.0/24'] }, controlPlane: { count: numbers.length, numbers } },
+    { existingCluster: true },
+  );
+  const inventory = { api_endpoint: 'lb:6443', ssh_user: 'ubuntu', control_plane: inventoryNumbers.map((i) => ({ name: `demo-cp-${i}`, public_ip: `198.51.100.${i}`, private_ip: `10.0.0.${i}` })), workers: [] };
+  return { spec, inventory };
+}
+
+describe('control planes on a cloud (machines <name>-cp-N by number)', () => {
+  it('removing a middle machine keeps the others\' numbers; Terraform is told which one goes', () => {
+    const decision = planRemoveControlPlane(cloudCluster([1, 2, 3]), 'demo-cp-2');
+    if (decision.kind !== 'remove') throw new Error('expected a removal');
+    expect(decision.plan.machine).toBe(2);
+    expect(decision.plan.target.controlPlane).toMatchObject({ count: 2, numbers: [1, 3] });
+    expect(decision.plan.remaining).toEqual(['demo-cp-1', 'demo-cp-3']);
+    expect(decision.plan.even).toBe(true);
+    expect(planNodeNames(decision.plan.target).controlPlanes).toEqual(['demo-cp-1', 'demo-cp-3']);
+  });
+
+  it('maps inventory positions to numbers, not names: a team module may name its machines otherwise', () => {
+    const cluster = cloudCluster([1, 3, 4]);
+    const renamed = { ...cluster, inventory: { ...cluster.inventory, control_plane: cluster.inventory.control_plane.map((node, i) => ({ ...node, name: `m${i}` })) } };
+    const decision = planRemoveControlPlane(renamed, 'm2');
+    expect(decision).toMatchObject({ kind: 'remove', plan: { machine: 4, target: { controlPlane: { numbers: [1, 3] } } } });
+  });
+
+  it('refuses when cluster.yaml and inventory.json disagree on the number of machines', () => {
+    expect(() => planRemoveControlPlane(cloudCluster([1, 3], [1, 2, 3]), 'demo-cp-2')).toThrow(/names 2 control-plane machines.*lists 3/);
+  });
+
+  it('adds the lowest free number, by default as many as end on an odd count', () => {
+    expect(planAddControlPlane({ ...cloudCluster([1, 3]), joined: () => true }, [])).toMatchObject({ kind: 'add', plan: { machines: [2], added: ['demo-cp-2'], target: { controlPlane: { count: 3, numbers: [1, 2, 3] } } } });
+    expect(planAddControlPlane({ ...cloudCluster([1]), joined: () => true }, [])).toMatchObject({ kind: 'add', plan: { machines: [2, 3] } });
+    expect(planAddControlPlane({ ...cloudCluster([2, 3, 4]), joined: () => true }, [], 2)).toMatchObject({ kind: 'add', plan: { machines: [1, 5], target: { controlPlane: { numbers: [1, 2, 3, 4, 5] } } } });
+  });
+
+  it('refuses a module whose control_plane output does not follow the numbers, and a sixth control plane', () => {
+    const cluster = cloudCluster([1, 3]);
+    const swapped = { ...cluster, inventory: { ...cluster.inventory, control_plane: [...cluster.inventory.control_plane].reverse() } };
+    expect(() => planRemoveControlPlane(swapped, 'demo-cp-1')).toThrow(/lists demo-cp-3 where cluster\.yaml's controlPlane\.numbers has 1/);
+    expect(() => planAddControlPlane({ ...cloudCluster([1, 2, 3, 4, 5]), joined: () => true }, [])).toThrow(/has 5 control planes, the most/);
+  });
+
+  it('refuses an even result, more than five, and --host on a cloud', () => {
+    expect(() => planAddControlPlane({ ...cloudCluster([1, 2, 3]), joined: () => true }, [], 1)).toThrow(/makes 4/);
+    expect(() => planAddControlPlane({ ...cloudCluster([1, 2, 3]), joined: () => true }, [], 4)).toThrow(/makes 7/);
+    expect(() => planAddControlPlane({ ...cloudCluster([1, 3]), joined: () => true }, [{ address: '10.0.0.9', role: 'control-plane' as const }])).toThrow(/--host is for static clusters/);
+    expect(() => planAddControlPlane({ ...clusterOf(2), joined: () => true }, [{ address: '10.0.0.9', role: 'control-plane' as const }], 1)).toThrow(/--count is for cloud clusters/);
+  });
+
+  it('resumes: numbers saved without their machine, or a machine not joined yet, whatever --count says', () => {
+    const saved = cloudCluster([1, 2, 3], [1, 3]);
+    expect(planAddControlPlane({ ...saved, joined: () => true }, [], 2)).toMatchObject({ kind: 'add', plan: { added: ['demo-cp-2'], target: { controlPlane: { numbers: [1, 2, 3] } } } });
+    const made = cloudCluster([1, 2, 3]);
+    expect(planAddControlPlane({ ...made, joined: (name) => name !== 'demo-cp-2' }, [])).toMatchObject({ kind: 'add', plan: { added: ['demo-cp-2'] } });
+  });
+
+  it('validates controlPlane.numbers: one distinct number per control plane, 1 to 5', () => {
+    const spec = (controlPlane: Record<string, unknown>) => () => validateSpec({ apiVersion: 'k8s-bootstrap.io/v1alpha1', kind: 'Cluster', name: 'demo', provider: { name: 'aws' }, ssh: { adminCidrs: ['192.0.2.0/24'] }, controlPlane }, { existingCluster: true });
+    expect(spec({ count: 3, numbers: [1, 2] })).toThrow(/controlPlane\.numbers.*lists 2 control planes but controlPlane\.count is 3/s);
+    expect(spec({ count: 3, numbers: [1, 1, 2] })).toThrow(/controlPlane\.numbers.*twice/s);
+    expect(spec({ count: 3, numbers: [1, 2, 6] })).toThrow(/controlPlane\.numbers/);
+    expect(spec({ count: 3, numbers: [3, 1, 2] })().controlPlane.numbers).toEqual([3, 1, 2]);
+  });
+
+  it('passes the numbers to Terraform only when set (unset: the module counts 1 to count)', () => {
+    const extras = { sshPublicKey: 'ssh-ed25519 AAAA test', imageId: 'ami-0123456789abcdef0' };
+    expect(commonTfvars(cloudCluster([1, 3]).spec, extras, 'aws')).toMatchObject({ control_plane_count: 2, control_plane_numbers: [1, 3] });
+    const plain = validateSpec({ apiVersion: 'k8s-bootstrap.io/v1alpha1', kind: 'Cluster', name: 'demo', provider: { name: 'aws' }, ssh: { adminCidrs: ['192.0.2.0/24'] }, controlPlane: { count: 3 } });
+    expect(JSON.parse(JSON.stringify(commonTfvars(plain, extras, 'aws')))).not.toHaveProperty('control_plane_numbers');
+  });
+});
+
+describe('the Terraform plan review of remove-control-plane', () => {
+  it('lets only the removed machine\'s own objects go; moves of a cluster made with a count pass', () => {
+    const changes = [
+      { address: 'aws_instance.control_plane["2"]', action: 'delete' },
+      { address: 'aws_lb_target_group_attachment.api["2"]', action: 'delete' },
+      { address: 'aws_instance.control_plane["1"]', action: 'move' },
+      { address: 'data.aws_ami.x', action: 'read' },
+    ];
+    expect(nonControlPlaneRemovals(changes, 2)).toEqual([]);
+    expect(nonControlPlaneRemovals([...changes, { address: 'aws_instance.control_plane["3"]', action: 'delete' }], 2)).toEqual([{ address: 'aws_instance.control_plane["3"]', action: 'delete' }]);
+    expect(nonControlPlaneRemovals([{ address: 'aws_lb.api', action: 'update' }], 2)).toHaveLength(1);
+    expect(nonControlPlaneRemovals([{ address: 'aws_instance.worker[2]', action: 'delete' }], 2)).toHaveLength(1);
   });
 });
 

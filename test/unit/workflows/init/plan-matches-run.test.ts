@@ -47,8 +47,9 @@ const clusters: Array<[string, ClusterSpec]> = [
 function runTopology(spec: ClusterSpec): Topology {
   if (spec.provider.name === 'static') return topologyFromInventory(inventoryFromSpec(spec));
   const module = readFileSync(templatePath('terraform', spec.provider.name, 'nodes.tf'), 'utf8');
+  // Workers are counted (count.index + 1); control planes keyed by their number (each.key).
   const named = (role: string, count: number) => {
-    const pattern = new RegExp(`"(\\$\\{var\\.cluster_name\\}-${role}-)\\$\\{count\\.index \\+ 1\\}"`).exec(module);
+    const pattern = new RegExp(`"(\\$\\{var\\.cluster_name\\}-${role}-)\\$\\{(?:count\\.index \\+ 1|each\\.key)\\}"`).exec(module);
     if (!pattern) throw new Error(`no ${role} name in ${spec.provider.name}/nodes.tf`);
     return Array.from({ length: count }, (_, i) => `${pattern[1]!.replace('${var.cluster_name}', spec.name)}${i + 1}`);
   };

@@ -250,13 +250,13 @@ describe('reviewing the Terraform plan', () => {
     expect(nonAdditions([pool], 'exoscale')).toEqual([pool]);
     const network = { address: 'exoscale_private_network.nodes', action: 'update' as const };
     expect(nonAdditions([network], 'exoscale')).toEqual([network]);
-    const replace = { address: 'aws_instance.control_plane[0]', action: 'replace' as const, reason: 'ami changed' };
+    const replace = { address: 'aws_instance.control_plane["1"]', action: 'replace' as const, reason: 'ami changed' };
     expect(nonAdditions([...changes, replace], 'aws')).toEqual([replace]);
   });
 
   it('remove-workers accepts only destroying workers', () => {
     expect(nonRemovals([{ address: 'aws_instance.worker[2]', action: 'delete' as const }], 'aws')).toEqual([]);
-    const cp = { address: 'aws_instance.control_plane[0]', action: 'delete' as const };
+    const cp = { address: 'aws_instance.control_plane["1"]', action: 'delete' as const };
     expect(nonRemovals([cp], 'aws')).toEqual([cp]);
     // The Exoscale pool shrink, where Exoscale picked the member, is no longer accepted.
     const pool = { address: 'exoscale_instance_pool.workers[0]', action: 'update' as const };
