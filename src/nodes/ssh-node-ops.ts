@@ -799,7 +799,7 @@ export class SshNodeOps implements NodeOps {
   /**
    * isJoined() and, when not, join() for a worker, in one SSH command on a clean machine (the
    * first join of a fresh worker): join-worker.sh with REQUIRE_CLEAN joins only a node without
-   * kubeadm state or a running kubeadm. Anything else (exit 3, nothing changed) gets the full
+   * kubeadm state or a running kubeadm. Anything else (exit 90, nothing changed) gets the full
    * judgement as before: joined already (true), a failed join of ours reset and joined again, or
    * another cluster's node refused.
    */

@@ -18,6 +18,7 @@
  * certs.renew.run holds the run's id while a renewal is unfinished, so a resumed run skips the
  * nodes already done, and a run after a finished one renews again.
  */
+import { currentVersion } from '../workers/plan-add.js';
 import { randomUUID } from 'node:crypto';
 import { describePhases, formatPlan, notConnected } from '../../engine/describe.js';
 import { emitTo, type Host, type ResultBase } from '../../engine/host.js';
@@ -166,7 +167,7 @@ export async function certsRenew(host: Host, options: CertsRenewOptions): Promis
 
   // For the plan: what expires first now (a control plane that does not answer is named, not fatal here).
   const before = await readCerts(host, cluster, topology, Math.min(DEFAULTS.status.timeoutMs, timeoutMs)).catch(() => undefined);
-  const version = cluster.state.kubernetesVersion ?? spec.kubernetes.version;
+  const version = currentVersion(cluster);
   // Every static pod restarts with new certificates: a verified snapshot first, as for the other control-plane changes.
   const backup = (ops: () => SshNodeOps, runId: string): Phase[] =>
     options.skipBackup ? [] : [preChangeBackupPhase({ reason: 'certs-renew', key: runId, spec, dir, topology, ops, kubernetesVersion: version, env: host.env, what: 'renewing the certificates' })];

@@ -11,12 +11,14 @@
  * with the new backend list (one at a time), then `kubeadm join --control-plane` with a fresh
  * token and freshly uploaded certificates (`kubeadm init phase upload-certs --upload-certs`: the
  * uploaded copies expire after two hours), one node at a time (etcd grows by one learner that is
- * promoted once it caught up), then every node Ready and etcd with one voting member per control plane. */
+ * promoted once it caught up), then every node Ready and etcd with one voting member per control plane.
+ */
+import { atKubernetesVersion } from '../../config/at-version.js';
 import { DeclinedError, PreflightError } from '../../errors.js';
 import { SshUnreachableError } from '../../tools/ssh/errors.js';
 import { emitTo, type Host, type ResultBase } from '../../engine/host.js';
 import type { Phase, StepContext } from '../../engine/step.js';
-import type { ClusterSpec, StaticHostInput } from '../../config/schema.js';
+import type { StaticHostInput } from '../../config/schema.js';
 import type { Inventory } from '../../providers/inventory.js';
 import { isCloudProvider } from '../../providers/index.js';
 import { provisionInventory, provisionPhases } from '../run/provision.js';
@@ -75,7 +77,7 @@ export async function addControlPlane(host: Host, options: AddControlPlaneOption
   const planned = topologyFromInventory(cloud ? withPlannedMachines(plan) : plan.targetInventory, nodeUsersOf(plan.target));
   const phases = [
     ...backupPhases(host, cluster, plan, version, options, notConnected),
-    ...(cloud ? provisionPhases({ spec: atVersion(plan.target, version), rebuildImage: false, state: cluster.state }, notConnected) : []),
+    ...(cloud ? provisionPhases({ spec: atKubernetesVersion(plan.target, version), rebuildImage: false, state: cluster.state }, notConnected) : []),
     ...joinPhases(plan, planned, version, options, notConnected),
   ];
   const text = `Add control plane${plan.added.length === 1 ? '' : 's'} ${plan.added.join(', ')} to ${name} (Kubernetes ${version}); ${planned.controlPlanes.length} control planes after, API endpoint ${planned.apiEndpoint} unchanged.`;
@@ -112,7 +114,8 @@ export async function addControlPlane(host: Host, options: AddControlPlaneOption
       let inventory = plan.targetInventory;
       if (cloud) {
         inventory = await provisionInventory(run, host, {
-          spec: atVersion(plan.target, version),
+          // The packages and image of new machines follow the version the cluster runs now.
+          spec: atKubernetesVersion(plan.target, version),
           dir: cluster.dir,
           rebuildImage: false,
           reviewPlan: (terraformPlan) => {
@@ -149,11 +152,6 @@ export async function addControlPlane(host: Host, options: AddControlPlaneOption
     controlPlanes: after.controlPlanes.map((n) => n.name),
     summary: [`Added control plane${added.length === 1 ? '' : 's'} ${added.join(', ')} to ${name}; etcd has ${after.controlPlanes.length} members; all nodes Ready.`],
   };
-}
-
-/** The packages and image of new machines follow the version the cluster runs now. */
-function atVersion(spec: ClusterSpec, version: string): ClusterSpec {
-  return { ...spec, kubernetes: { ...spec.kubernetes, version } };
 }
 
 /** The inventory with the machines Terraform will make, as placeholders (names only), for the plan. */

@@ -16,11 +16,10 @@ import { UsageError } from '../../errors.js';
 import type { Inventory, InventoryNode } from '../../providers/inventory.js';
 import { inventoryFromSpec } from '../../providers/static.js';
 import type { ClusterSpec, StaticHost, StaticHostInput } from '../../config/schema.js';
-import { defaultNodeName } from '../../config/node-names.js';
+import { controlPlaneNumbers, defaultNodeName, planNodeNames } from '../../config/node-names.js';
 import { controlPlaneCountProblem } from '../../config/field-checks.js';
 import { validateSpec } from '../../config/validate/index.js';
 import { MAX_CONTROL_PLANE_NUMBER } from '../../config/schema.js';
-import { controlPlaneNumbers, planNodeNames } from '../../config/node-names.js';
 
 export interface ControlPlaneFacts {
   spec: ClusterSpec;

@@ -30,6 +30,8 @@
  * kubeadm-config needs no change: kubeadm stopped keeping a ClusterStatus (the control planes'
  * API endpoints) there in v1.22; they come from the kube-apiserver pods' annotations.
  */
+import { atKubernetesVersion } from '../../config/at-version.js';
+import { currentVersion } from '../workers/plan-add.js';
 import { DeclinedError, ExternalToolError, UsageError } from '../../errors.js';
 import { emitTo, noteTo, type Host, type ResultBase } from '../../engine/host.js';
 import type { Phase, Step } from '../../engine/step.js';
@@ -192,9 +194,8 @@ async function destroyMachine(run: RunHarness, host: Host, cluster: LoadedCluste
 
 /** The provisioning of remove-control-plane: the smaller machine list, at the running version, only that machine's objects destroyed. */
 function machineRemoval(cluster: LoadedCluster, plan: RemoveControlPlanePlan, machine: number): ProvisionOptions {
-  const version = cluster.state.kubernetesVersion ?? cluster.spec.kubernetes.version;
   return {
-    spec: { ...plan.target, kubernetes: { ...plan.target.kubernetes, version } },
+    spec: atKubernetesVersion(plan.target, currentVersion(cluster)),
     dir: cluster.dir,
     rebuildImage: false,
     noNewMachines: true,

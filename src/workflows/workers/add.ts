@@ -10,6 +10,7 @@
  * Existing nodes are never touched: the only commands outside the new nodes run on the first
  * control plane (a fresh `kubeadm token create --print-join-command`, `kubectl get nodes`).
  */
+import { atKubernetesVersion } from '../../config/at-version.js';
 import { DeclinedError, ExternalToolError } from '../../errors.js';
 import { emitTo, type Host, type ResultBase } from '../../engine/host.js';
 import type { StaticHostInput } from '../../config/schema.js';
@@ -104,9 +105,8 @@ async function runAddWorkers(host: Host, cluster: LoadedCluster, plan: AddWorker
       let inventory: Inventory;
       if (isCloudProvider(spec.provider.name)) {
         // The image and packages follow the version the cluster runs now, not the one of the first init.
-        const atVersion = { ...plan.target, kubernetes: { ...plan.target.kubernetes, version: plan.version } };
         inventory = await provisionInventory(run, host, {
-          spec: atVersion,
+          spec: atKubernetesVersion(plan.target, plan.version),
           dir,
           rebuildImage: options.rebuildImage === true,
           workerCount: plan.targetCount,

@@ -3,6 +3,7 @@
  * data for the `plan` event: the phases the run builds, read with no tools bound, plus the few
  * facts around them (the Terraform count change, the hosts that leave cluster.yaml).
  */
+import { atKubernetesVersion } from '../../config/at-version.js';
 import { describePhases, formatPlan, notConnected, type PlanStep } from '../../engine/describe.js';
 import type { Phase } from '../../engine/step.js';
 import { planNodeNames } from '../../config/node-names.js';
@@ -52,7 +53,7 @@ function addPhases(cluster: ClusterFacts, plan: AddWorkersPlan, options: Describ
   const topology = plannedTopology(cluster, plan);
   // What the run joins: every worker without its join checkpoint once the machines exist.
   const only = topology.workers.map((node) => node.name).filter((name) => !isJoined(cluster.state, name));
-  const atVersion = { ...plan.target, kubernetes: { ...plan.target.kubernetes, version: plan.version } };
+  const atVersion = atKubernetesVersion(plan.target, plan.version);
   const shape = { spec: plan.target, topology, ops: notConnected, version: plan.version, concurrency: 1, readyTimeoutMs: 0 };
   return [
     ...(plan.cloud ? provisionPhases({ spec: atVersion, rebuildImage: options.rebuildImage === true, workerCount: plan.targetCount, state: cluster.state }, notConnected) : []),
@@ -99,7 +100,7 @@ export interface RemoveDrainPlan {
 const DEFAULT_DRAIN_PLAN: RemoveDrainPlan = { availabilityTimeoutMs: DRAIN_DEFAULTS.availabilityTimeoutMs };
 
 export function describeRemovePlan(cluster: ClusterFacts, plan: RemoveWorkersPlan, drainTimeoutMs: number, drain: RemoveDrainPlan = DEFAULT_DRAIN_PLAN): PlanStep[] {
-  const atVersion = { ...plan.target, kubernetes: { ...plan.target.kubernetes, version: currentVersion(cluster) } };
+  const atVersion = atKubernetesVersion(plan.target, currentVersion(cluster));
   return describePhases([
     ...removalPhases({
       topology: topologyFromInventory(cluster.inventory),

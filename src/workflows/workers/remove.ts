@@ -10,6 +10,7 @@
  * workers) or the hosts leave cluster.yaml and inventory.json (static), and the rest of the
  * cluster must still be all-Ready.
  */
+import { atKubernetesVersion } from '../../config/at-version.js';
 import { DeclinedError, ExternalToolError } from '../../errors.js';
 import { emitTo, noteTo, type Host, type ResultBase } from '../../engine/host.js';
 import { DEFAULTS, DRAIN_DEFAULTS } from '../defaults.js';
@@ -149,7 +150,7 @@ async function runRemoveWorkers(host: Host, cluster: LoadedCluster, plan: Remove
 
         if (plan.cloud) {
             const after = await provisionInventory(run, host, {
-            spec: { ...plan.target, kubernetes: { ...plan.target.kubernetes, version: currentVersion(cluster) } },
+            spec: atKubernetesVersion(plan.target, currentVersion(cluster)),
             dir,
             rebuildImage: false,
             workerCount: plan.remaining.length,
