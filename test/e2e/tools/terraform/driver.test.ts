@@ -50,7 +50,8 @@ describe.skipIf(skip)('TerraformCli on the fake module', () => {
     expect(kinds).toContain('apply_complete');
     expect(kinds.indexOf('change_summary')).toBeLessThan(kinds.indexOf('apply_start'));
     const complete = events.find((e) => e.type === 'apply_complete');
-    expect(complete?.message).toMatch(/^terraform_data\.\w+\[\d\]: Created after \d+s$/);
+    // Workers are counted ([0]), control planes keyed by number (["1"]).
+    expect(complete?.message).toMatch(/^terraform_data\.\w+\[(\d|"\d")\]: Created after \d+s$/);
 
     const outputs = await cli().output();
     const inventory = checkInventory(outputs, cluster);
