@@ -14,7 +14,8 @@
 #
 # Where etcdutl runs: in the etcd static pod of this node, before it is stopped (kubectl exec, as
 # backup does: the etcd image ships etcdutl and no shell, and no etcdutl need be installed on the
-# host); when the API does not answer, in the same container through crictl exec. The pod mounts the host's /var/lib/etcd (hostPath etcd-data), so the snapshot copied to
+# host); when the API does not answer, in the same container through crictl exec. The pod
+# mounts the host's /var/lib/etcd (hostPath etcd-data), so the snapshot copied to
 # /var/lib/etcd/k8sb-restore-<STAMP>.db and the data dir restored into
 # /var/lib/etcd/k8sb-restored-<STAMP> are this node's files. etcdutl reads files only: the running
 # etcd does not notice. The swap happens with every static pod stopped. The old member dir is kept
@@ -37,18 +38,21 @@ case "$STAMP" in
   *) echo "bad STAMP" >&2; exit 2 ;;
 esac
 
+# crictl on the runtime's socket (without CRI_ENDPOINT, crictl's own default endpoints).
+CRICTL=(crictl)
+[ -z "${CRI_ENDPOINT:-}" ] || CRICTL+=(--runtime-endpoint "$CRI_ENDPOINT")
+
 # crictl_etcdutl ARGS...: etcdutl in this node's running etcd container, through the container
 # runtime instead of the API server: what is left when the API does not answer (etcd without
 # quorum, the case a restore is for). crictl comes with kubeadm (its package depends on
 # cri-tools); CRI_ENDPOINT is the runtime's socket (kubeadm's criSocket).
 crictl_etcdutl() {
   command -v crictl >/dev/null 2>&1 || { echo "crictl is not installed" >&2; return 1; }
-  local crictl=(crictl) id
-  [ -z "${CRI_ENDPOINT:-}" ] || crictl+=(--runtime-endpoint "$CRI_ENDPOINT")
-  id=$("${crictl[@]}" ps --name '^etcd$' --state running -q | head -n 1)
+  local id
+  id=$("${CRICTL[@]}" ps --name '^etcd$' --state running -q | head -n 1)
   [ -n "$id" ] || { echo "no running etcd container (crictl ps --name ^etcd$)" >&2; return 1; }
   rm -rf "$RESTORED"
-  "${crictl[@]}" exec "$id" etcdutl "$@"
+  "${CRICTL[@]}" exec "$id" etcdutl "$@"
 }
 
 MANIFESTS=/etc/kubernetes/manifests
@@ -107,7 +111,7 @@ case "$STAGE" in
     # The kubelet stops a static pod whose manifest is gone (it looks every 20 s: fileCheckFrequency).
     if command -v crictl >/dev/null 2>&1; then
       for _ in $(seq 1 60); do
-        [ -z "$(crictl ${CRI_ENDPOINT:+--runtime-endpoint "$CRI_ENDPOINT"} ps -q --name '^(etcd|kube-apiserver)$' 2>/dev/null)" ] && break
+        [ -z "$("${CRICTL[@]}" ps -q --name '^(etcd|kube-apiserver)$' 2>/dev/null)" ] && break
         sleep 2
       done
     fi

@@ -58,6 +58,12 @@ function cloudNumbers(spec: ClusterSpec, inventory: Inventory): number[] {
   return numbers;
 }
 
+/** A cloud spec without the control-plane machine of number `machine`. */
+export function withoutMachine(spec: ClusterSpec, machine: number): ClusterSpec {
+  const left = controlPlaneNumbers(spec).filter((number) => number !== machine);
+  return { ...spec, controlPlane: { ...spec.controlPlane, count: left.length, numbers: left } };
+}
+
 /** Static hosts with explicit names, so none is renamed when another leaves. */
 function namedHosts(spec: Extract<ClusterSpec['provider'], { name: 'static' }>): Array<StaticHost & { name: string }> {
   const counters = { 'control-plane': 0, worker: 0 };
@@ -84,9 +90,7 @@ export function planRemoveControlPlane(cluster: ControlPlaneFacts, name: string 
   if (spec.provider.name !== 'static') {
     const numbers = cloudNumbers(spec, inventory);
     const machine = numbers[inventory.control_plane.indexOf(node)]!;
-    const left = numbers.filter((number) => number !== machine);
-    const target: ClusterSpec = { ...spec, controlPlane: { ...spec.controlPlane, count: left.length, numbers: left } };
-    return { kind: 'remove', plan: { node, remaining, target, targetInventory, even: remaining.length % 2 === 0, machine } };
+    return { kind: 'remove', plan: { node, remaining, target: withoutMachine(spec, machine), targetInventory, even: remaining.length % 2 === 0, machine } };
   }
   const hosts = namedHosts(spec.provider).filter((host) => !(host.role === 'control-plane' && host.name === name));
   const target: ClusterSpec = { ...spec, provider: { ...spec.provider, hosts }, controlPlane: { ...spec.controlPlane, count: hosts.filter((h) => h.role === 'control-plane').length } };

@@ -46,7 +46,6 @@ import type { RemoveWorkersOptions } from '../workers/remove.js';
 import { withRun, type RunHarness } from '../run/session.js';
 import { previewProvision, provisionInventory, provisionPhases, type ProvisionOptions } from '../run/provision.js';
 import { controlPlaneNumbers } from '../../config/node-names.js';
-import type { ClusterSpec } from '../../config/schema.js';
 import type { Inventory } from '../../providers/inventory.js';
 import { nonControlPlaneRemovals, refusedPlanError } from '../workers/terraform-guard.js';
 import { createSshPool } from '../run/ssh-pool.js';
@@ -59,7 +58,8 @@ import { runNodeOps } from '../run/node-ops.js';
 import { describePhases, notConnected } from '../../engine/describe.js';
 import { remainingReadyPhase, removalPhases, type RemovalPhasesOptions } from '../workers/remove-phases.js';
 import { assertPreChangeBackupPossible, preChangeBackupPhase } from '../backup/pre-change.js';
-import { planRemoveControlPlane, type RemoveControlPlanePlan } from './plan.js';
+import { planRemoveControlPlane, withoutMachine, type RemoveControlPlanePlan } from './plan.js';
+import type { ClusterState } from '../../state/state-store.js';
 import { readMembers, removalVerdict, removeMember, type EtcdMember } from './etcd-members.js';
 import { etcdVerifyStep, loadBalancerPhase, withFirst } from './phases.js';
 
@@ -154,11 +154,7 @@ export async function removeControlPlane(host: Host, options: RemoveControlPlane
         await saveSpec(cluster.dir, run.state, plan.target);
         await writeFileAtomic(cluster.dir.inventoryFile, `${JSON.stringify(plan.targetInventory, null, 2)}\n`, 0o644);
         await new HostKeyStore({ file: cluster.dir.knownHostsFile }).forget(plan.node.public_ip || plan.node.private_ip, plan.node.ssh_port ?? 22);
-        await run.state.update((state) => {
-          for (const id of [...nodeStepIds(target), ...drainNodeStepIds(target), stepId.loadBalancer(target), stepId.removeEtcdMember(target), backupStepId('remove-control-plane', target)]) delete state.steps[id];
-          delete state.facts[drainedWorkloadsFact(target)];
-          delete state.facts[REMOVING_FACT];
-        });
+        await run.state.update((state) => forgetControlPlane(state, target));
         const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULTS.removeWorkers.readyTimeoutMs;
         await run.runPhases([remainingReadyPhase({ topology: after, readyTimeoutMs, ops: () => ops }), { title: 'Verify etcd', steps: [etcdVerifyStep(after, () => ops)] }]);
       } finally {
@@ -206,22 +202,26 @@ function machineRemoval(cluster: LoadedCluster, plan: RemoveControlPlanePlan, ma
   };
 }
 
+/** The removed control plane's checkpoints and facts (a later node of that name starts afresh). */
+function forgetControlPlane(state: ClusterState, node: string): void {
+  for (const id of [...nodeStepIds(node), ...drainNodeStepIds(node), stepId.loadBalancer(node), stepId.removeEtcdMember(node), backupStepId('remove-control-plane', node)]) delete state.steps[id];
+  delete state.facts[drainedWorkloadsFact(node)];
+  delete state.facts[REMOVING_FACT];
+}
+
 /**
  * A cloud removal interrupted after Terraform destroyed the machine (inventory.json without the
- * node, cluster.yaml still with its number): finishes cluster.yaml, the host key and the facts.
+ * node, cluster.yaml still with its number): finishes cluster.yaml and the state. (The machine's
+ * address went with inventory.json, so its pinned host key is not looked up here.)
  */
 async function finishInterruptedRemoval(host: Host, cluster: LoadedCluster, pending: { node: string; machine: number }): Promise<RemoveControlPlaneResult> {
-  const numbers = controlPlaneNumbers(cluster.spec).filter((n) => n !== pending.machine);
-  const target: ClusterSpec = { ...cluster.spec, controlPlane: { ...cluster.spec.controlPlane, count: numbers.length, numbers } };
+  const target = withoutMachine(cluster.spec, pending.machine);
   await withRun(host, cluster.dir, { command: 'remove-control-plane', cluster: cluster.spec.name, timeoutMs: 60_000, secrets: runSecrets(cluster.spec, host.env) }, async (run) => {
     await saveSpec(cluster.dir, run.state, target);
-    await run.state.update((state) => {
-      delete state.facts[REMOVING_FACT];
-      for (const id of [...nodeStepIds(pending.node), ...drainNodeStepIds(pending.node), stepId.loadBalancer(pending.node), stepId.removeEtcdMember(pending.node), backupStepId('remove-control-plane', pending.node)]) delete state.steps[id];
-    });
+    await run.state.update((state) => forgetControlPlane(state, pending.node));
   });
   const remaining = cluster.inventory.control_plane.map((node) => node.name);
-  return { cluster: cluster.spec.name, dryRun: false, removed: pending.node, dead: false, remaining, summary: [`Finished removing control plane ${pending.node} (its machine was already destroyed): cluster.yaml now lists machines ${numbers.join(', ')}.`] };
+  return { cluster: cluster.spec.name, dryRun: false, removed: pending.node, dead: false, remaining, summary: [`Finished removing control plane ${pending.node} (its machine was already destroyed): cluster.yaml now lists machines ${controlPlaneNumbers(target).join(', ')}.`] };
 }
 
 /** Read-only: does the node answer, and etcd as seen from the first other control plane whose etcd answers. */
